@@ -1,0 +1,205 @@
+//! Settings: built-in defaults, then an optional `bruka.toml`, then `BRUKA_*` environment variables.
+//!
+//! Values are validated while they are read, so a bad value stops start-up with a message that
+//! names the setting and where it came from instead of failing later inside a request.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
+
+/// The configuration file read when `--config`/`BRUKA_CONFIG` names none.
+pub const DEFAULT_CONFIG_FILE: &str = "bruka.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where Bruka keeps its own files (SQLite database, photos, mail, secrets).
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; defaults to a SQLite file inside `data_dir`.
+    pub database_url: Option<DatabaseUrl>,
+    /// Connections kept per instance.
+    pub database_pool_size: u32,
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// The address people use to reach Bruka (used in links and mails); defaults to `http://BIND`.
+    pub public_url: Option<String>,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_pool_size: 10,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            log_format: LogFormat::Pretty,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// `BRUKA_*` variables that name a setting. Others (BRUKA_CONFIG, the test suite's
+/// BRUKA_TEST_POSTGRES_URL, …) share the prefix but are not settings.
+fn settings_from_env() -> Env {
+    let keys: Vec<String> = match serde_json::to_value(Settings::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    Env::prefixed("BRUKA_").filter(move |key| keys.iter().any(|known| key == known.as_str()))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Rule(String),
+}
+
+impl Settings {
+    /// Reads the layered configuration. `explicit_file` must exist when given; the default
+    /// `bruka.toml` is optional.
+    pub fn load(explicit_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let file = match explicit_file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => path.to_path_buf(),
+            None => PathBuf::from(DEFAULT_CONFIG_FILE),
+        };
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(file))
+                .merge(settings_from_env()),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.database_pool_size == 0 {
+            return Err(ConfigError::Rule(
+                "database_pool_size must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Rule(format!(
+                "public_url must start with http:// or https://, got `{url}`"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| DatabaseUrl::sqlite_file(self.data_dir.join("bruka.db")))
+    }
+
+    /// The address to show people; the bound port replaces the configured one so that
+    /// `bind = "127.0.0.1:0"` still prints something usable.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    /// Whether cookies should be marked `Secure` (the public address is HTTPS).
+    pub fn behind_tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load_in_jail() -> Result<Settings, ConfigError> {
+        Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(DEFAULT_CONFIG_FILE))
+                .merge(settings_from_env()),
+        )
+    }
+
+    #[test]
+    fn defaults_use_sqlite_in_data_dir() {
+        Jail::expect_with(|_| {
+            let settings = load_in_jail().expect("defaults are valid");
+            assert_eq!(settings.database_url().to_string(), "sqlite://data/bruka.db");
+            assert_eq!(settings.bind.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file(DEFAULT_CONFIG_FILE, "bind = \"127.0.0.1:9000\"\ndata_dir = \"x\"")?;
+            jail.set_env("BRUKA_BIND", "0.0.0.0:9100");
+            let settings = load_in_jail().expect("valid");
+            assert_eq!(settings.bind.port(), 9100);
+            assert_eq!(settings.database_url().to_string(), "sqlite://x/bruka.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_accepted_ones() {
+        Jail::expect_with(|jail| {
+            jail.set_env("BRUKA_DATABASE_URL", "mysql://localhost/bruka");
+            let message = load_in_jail().expect_err("mysql is refused").to_string();
+            assert!(message.contains("sqlite://"), "{message}");
+            assert!(message.contains("postgres://"), "{message}");
+            assert!(message.contains("DATABASE_URL"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_bind_address_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.set_env("BRUKA_BIND", "localhost");
+            let message = load_in_jail().expect_err("not a socket address").to_string();
+            assert!(message.contains("BIND"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_in_file_are_refused() {
+        Jail::expect_with(|jail| {
+            jail.create_file(DEFAULT_CONFIG_FILE, "databse_url = \"sqlite://x.db\"")?;
+            let message = load_in_jail().expect_err("typo is caught").to_string();
+            assert!(message.contains("databse_url"), "{message}");
+            Ok(())
+        });
+    }
+}

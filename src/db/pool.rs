@@ -1,0 +1,116 @@
+//! An r2d2 manager that opens the right backend for the URL's scheme.
+//!
+//! diesel's generic manager calls `AnyConnection::establish`, which tries each backend in turn
+//! and reports only the last failure; opening by scheme keeps the real error (wrong password,
+//! missing directory) in front of the operator.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+
+use super::{AnyConnection, Backend, DatabaseUrl};
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Applied to every SQLite connection. WAL lets readers proceed during a write; the busy
+/// timeout makes concurrent writers wait instead of failing at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+PRAGMA journal_mode = WAL;
+PRAGMA busy_timeout = 10000;
+PRAGMA synchronous = NORMAL;";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot open database {url}: {source}")]
+    Open {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot create directory {path} for the SQLite database: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot configure SQLite connection: {0}")]
+    Pragmas(diesel::result::Error),
+    #[error("connection check failed: {0}")]
+    Check(diesel::result::Error),
+}
+
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    fn open(&self) -> Result<AnyConnection, ConnectError> {
+        let open_error = |source| ConnectError::Open {
+            url: self.url.redacted(),
+            source,
+        };
+        match self.url.backend() {
+            Backend::Postgres => PgConnection::establish(self.url.as_str())
+                .map(AnyConnection::Postgresql)
+                .map_err(open_error),
+            Backend::Sqlite => {
+                let path = self.url.sqlite_path().unwrap_or_default();
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(open_error)?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .map_err(ConnectError::Pragmas)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(ConnectError::Check)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Opens the pool and fails at once (with the real cause) if the database cannot be reached.
+pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> {
+    if let Some(parent) = url.sqlite_path().as_deref().and_then(|p| p.parent())
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|source| ConnectError::Directory {
+            path: parent.display().to_string(),
+            source,
+        })?;
+    }
+    let manager = ConnectionManager::new(url.clone());
+    // Opening one connection first surfaces the real error; r2d2 would only report a timeout.
+    let first = manager.open()?;
+    drop(first);
+    let pool = r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(true)
+        .build_unchecked(manager);
+    Ok(pool)
+}

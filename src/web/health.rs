@@ -1,0 +1,61 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use diesel::RunQueryDsl;
+use serde_json::json;
+
+use crate::db::{Backend, DbPool};
+
+/// The process is up and answering.
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body("ok")
+}
+
+/// The instance can serve requests: the database answers within two seconds.
+#[get("/readyz")]
+pub async fn readyz(pool: web::Data<DbPool>) -> HttpResponse {
+    let pool = pool.clone();
+    let check = web::block(move || -> Result<Backend, String> {
+        let mut conn = pool
+            .get_timeout(Duration::from_secs(2))
+            .map_err(|e| e.to_string())?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut *conn)
+            .map_err(|e| e.to_string())?;
+        Ok(conn.backend())
+    })
+    .await;
+    let (status, body) = match check {
+        Ok(Ok(backend)) => (
+            actix_web::http::StatusCode::OK,
+            json!({ "status": "ready", "database": backend_name(backend) }),
+        ),
+        Ok(Err(reason)) => {
+            tracing::warn!(%reason, "readiness check failed");
+            (
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "status": "unavailable", "reason": "database" }),
+            )
+        }
+        Err(_) => (
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": "unavailable", "reason": "worker" }),
+        ),
+    };
+    HttpResponse::build(status)
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body)
+}
+
+fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    }
+}

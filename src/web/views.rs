@@ -1,0 +1,82 @@
+//! Page rendering: the compiled-in tera templates and what every page's context holds.
+
+use actix_web::HttpRequest;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use rust_embed::Embed;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::Lang;
+use super::assets;
+use crate::i18n::{self, Language};
+
+#[derive(Embed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+pub struct Views {
+    tera: Tera,
+    css_url: String,
+    icon_url: String,
+    cookies_secure: bool,
+}
+
+#[derive(Serialize)]
+struct LanguageLink {
+    code: &'static str,
+    name: &'static str,
+    url: String,
+    active: bool,
+}
+
+impl Views {
+    pub fn new(cookies_secure: bool) -> Result<Self, tera::Error> {
+        let mut tera = Tera::default();
+        let files = TemplateFiles::iter().filter_map(|name| {
+            let file = TemplateFiles::get(&name)?;
+            let text = String::from_utf8(file.data.into_owned()).ok()?;
+            Some((name.into_owned(), text))
+        });
+        tera.add_raw_templates(files.collect::<Vec<_>>())?;
+        tera.register_function("t", i18n::tera_function());
+        Ok(Self {
+            tera,
+            css_url: assets::versioned_url("bruka.css"),
+            icon_url: assets::versioned_url("icon.svg"),
+            cookies_secure,
+        })
+    }
+
+    pub fn cookies_secure(&self) -> bool {
+        self.cookies_secure
+    }
+
+    /// What the layout needs on every page: language, switcher links, asset addresses.
+    pub fn page_context(&self, req: &HttpRequest, Lang(language): Lang) -> Context {
+        let here = match req.query_string() {
+            "" => req.path().to_string(),
+            query => format!("{}?{query}", req.path()),
+        };
+        let back = utf8_percent_encode(&here, NON_ALPHANUMERIC).to_string();
+        let languages: Vec<LanguageLink> = Language::ALL
+            .into_iter()
+            .map(|l| LanguageLink {
+                code: l.code(),
+                name: l.native_name(),
+                url: format!("/language/{}?next={back}", l.code()),
+                active: l == language,
+            })
+            .collect();
+        let mut context = Context::new();
+        context.insert("lang", language.code());
+        context.insert("languages", &languages);
+        context.insert("css_url", &self.css_url);
+        context.insert("icon_url", &self.icon_url);
+        context.insert("current_path", req.path());
+        context
+    }
+
+    pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
+        self.tera.render(template, context)
+    }
+}
