@@ -137,6 +137,8 @@ impl Settings {
 }
 
 #[cfg(test)]
+// figment's Jail closures must return figment::Error, which is large; not our choice.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -153,7 +155,10 @@ mod tests {
     fn defaults_use_sqlite_in_data_dir() {
         Jail::expect_with(|_| {
             let settings = load_in_jail().expect("defaults are valid");
-            assert_eq!(settings.database_url().to_string(), "sqlite://data/bruka.db");
+            assert_eq!(
+                settings.database_url().to_string(),
+                "sqlite://data/bruka.db"
+            );
             assert_eq!(settings.bind.port(), 8080);
             Ok(())
         });
@@ -162,7 +167,10 @@ mod tests {
     #[test]
     fn env_overrides_file() {
         Jail::expect_with(|jail| {
-            jail.create_file(DEFAULT_CONFIG_FILE, "bind = \"127.0.0.1:9000\"\ndata_dir = \"x\"")?;
+            jail.create_file(
+                DEFAULT_CONFIG_FILE,
+                "bind = \"127.0.0.1:9000\"\ndata_dir = \"x\"",
+            )?;
             jail.set_env("BRUKA_BIND", "0.0.0.0:9100");
             let settings = load_in_jail().expect("valid");
             assert_eq!(settings.bind.port(), 9100);
@@ -187,7 +195,9 @@ mod tests {
     fn bad_bind_address_is_refused() {
         Jail::expect_with(|jail| {
             jail.set_env("BRUKA_BIND", "localhost");
-            let message = load_in_jail().expect_err("not a socket address").to_string();
+            let message = load_in_jail()
+                .expect_err("not a socket address")
+                .to_string();
             assert!(message.contains("BIND"), "{message}");
             Ok(())
         });

@@ -1,5 +1,6 @@
 //! The `bruka` command: serve (default) and migrate.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +9,11 @@ use bruka::startup::{Application, prepare_database};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "bruka", version, about = "Internal reuse marketplace for the public sector")]
+#[command(
+    name = "bruka",
+    version,
+    about = "Internal reuse marketplace for the public sector"
+)]
 struct Cli {
     /// Configuration file (default: bruka.toml in the working directory, if present).
     #[arg(long, global = true, env = "BRUKA_CONFIG")]
@@ -54,9 +59,9 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async {
         let app = Application::build(settings).await?;
-        println!("Bruka is running at {}", app.public_url());
-        println!("  database: {}", app.database_url());
-        println!("  stop with Ctrl+C");
+        say(&format!("Bruka is running at {}", app.public_url()));
+        say(&format!("  database: {}", app.database_url()));
+        say("  stop with Ctrl+C");
         app.run_until_stopped().await?;
         tracing::info!("stopped");
         Ok(())
@@ -66,10 +71,20 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let (_, applied) = prepare_database(settings)?;
     if applied.is_empty() {
-        println!("database {} is up to date", settings.database_url());
+        say(&format!(
+            "database {} is up to date",
+            settings.database_url()
+        ));
     }
     for migration in applied {
-        println!("applied {migration}");
+        say(&format!("applied {migration}"));
     }
     Ok(())
+}
+
+/// Messages for the person at the terminal. A closed stdout (a supervisor that stopped
+/// reading) must not bring the server down, so write errors are ignored.
+fn say(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }

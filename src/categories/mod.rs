@@ -133,7 +133,10 @@ mod tests {
         let typical = fridge_like.factor().and_then(|f| f.typical_kg_co2e());
         assert!(typical.is_some_and(|kg| (kg - 261.6).abs() < 1e-9));
         let small_electrical = category(None, Some(5.65), None);
-        assert_eq!(small_electrical.factor().and_then(|f| f.typical_kg_co2e()), None);
+        assert_eq!(
+            small_electrical.factor().and_then(|f| f.typical_kg_co2e()),
+            None
+        );
         assert_eq!(category(None, None, None).factor(), None);
     }
 }

@@ -76,7 +76,10 @@ impl FactorRow {
 
     /// The generic fallback row is marked as an estimate in its source text.
     pub fn is_estimate(&self) -> bool {
-        self.source.trim_start().to_lowercase().starts_with("estimate")
+        self.source
+            .trim_start()
+            .to_lowercase()
+            .starts_with("estimate")
     }
 }
 
@@ -90,7 +93,10 @@ pub fn parse_factor_table(csv_text: &str) -> Result<Vec<FactorRow>, SeedError> {
 fn parse_price_estimates(csv_text: &str) -> Result<HashMap<String, f64>, SeedError> {
     csv::Reader::from_reader(csv_text.as_bytes())
         .deserialize::<PriceRow>()
-        .map(|row| row.map(|r| (r.category_path, r.new_price_sek)).map_err(Into::into))
+        .map(|row| {
+            row.map(|r| (r.category_path, r.new_price_sek))
+                .map_err(Into::into)
+        })
         .collect()
 }
 
@@ -98,7 +104,7 @@ fn parse_price_estimates(csv_text: &str) -> Result<HashMap<String, f64>, SeedErr
 pub fn slug_for_path(parts: &[&str]) -> String {
     parts
         .iter()
-        .map(|part| slug::slugify(part))
+        .map(slug::slugify)
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -242,7 +248,8 @@ mod tests {
 
     #[test]
     fn rows_without_factor_or_source_are_refused() {
-        let header = "category_path,kg_co2e_per_item,kg_co2e_per_kg,typical_weight_kg,source,notes\n";
+        let header =
+            "category_path,kg_co2e_per_item,kg_co2e_per_kg,typical_weight_kg,source,notes\n";
         let no_factor = format!("{header}A/B,,,,src,\n");
         assert!(parse_factor_table(&no_factor).is_err());
         let no_source = format!("{header}A/B,3,,,,\n");
@@ -255,7 +262,10 @@ mod tests {
 
     #[test]
     fn slugs_fold_nordic_letters() {
-        assert_eq!(slug_for_path(&["Möbler", "Kontorsstol"]), "mobler/kontorsstol");
+        assert_eq!(
+            slug_for_path(&["Möbler", "Kontorsstol"]),
+            "mobler/kontorsstol"
+        );
         assert_eq!(
             slug_for_path(&["Möbler", "Hurts och förvaring"]),
             "mobler/hurts-och-forvaring"

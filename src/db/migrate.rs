@@ -10,7 +10,7 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Any fixed number works; it only has to be the same for every Bruka instance.
-const PREPARE_LOCK_KEY: i64 = 0x6272_756b_61;
+const PREPARE_LOCK_KEY: i64 = 0x0062_7275_6b61;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -67,7 +67,10 @@ impl DatabaseUrl {
     /// The file behind a `sqlite://` URL (`sqlite:///abs` is absolute, `sqlite://rel` relative).
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         match self.backend {
-            Backend::Sqlite => self.raw.split_once("://").map(|(_, path)| PathBuf::from(path)),
+            Backend::Sqlite => self
+                .raw
+                .split_once("://")
+                .map(|(_, path)| PathBuf::from(path)),
             Backend::Postgres => None,
         }
     }
@@ -127,9 +130,18 @@ mod tests {
 
     #[test]
     fn schemes_pick_the_backend() {
-        assert_eq!(DatabaseUrl::parse("sqlite://data/b.db").map(|u| u.backend()), Ok(Backend::Sqlite));
-        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").map(|u| u.backend()), Ok(Backend::Postgres));
-        assert_eq!(DatabaseUrl::parse("PostgreSQL://u@h/db").map(|u| u.backend()), Ok(Backend::Postgres));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/b.db").map(|u| u.backend()),
+            Ok(Backend::Sqlite)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").map(|u| u.backend()),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("PostgreSQL://u@h/db").map(|u| u.backend()),
+            Ok(Backend::Postgres)
+        );
     }
 
     #[test]
@@ -138,8 +150,14 @@ mod tests {
             DatabaseUrl::parse("mysql://h/db"),
             Err(DatabaseUrlError::UnknownScheme("mysql".into()))
         );
-        assert!(matches!(DatabaseUrl::parse("data/bruka.db"), Err(DatabaseUrlError::NoScheme(_))));
-        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::EmptySqlitePath));
+        assert!(matches!(
+            DatabaseUrl::parse("data/bruka.db"),
+            Err(DatabaseUrlError::NoScheme(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://"),
+            Err(DatabaseUrlError::EmptySqlitePath)
+        );
     }
 
     #[test]
@@ -147,7 +165,10 @@ mod tests {
         let relative = DatabaseUrl::parse("sqlite://data/bruka.db").expect("valid");
         assert_eq!(relative.sqlite_path(), Some(PathBuf::from("data/bruka.db")));
         let absolute = DatabaseUrl::parse("sqlite:///var/lib/bruka/bruka.db").expect("valid");
-        assert_eq!(absolute.sqlite_path(), Some(PathBuf::from("/var/lib/bruka/bruka.db")));
+        assert_eq!(
+            absolute.sqlite_path(),
+            Some(PathBuf::from("/var/lib/bruka/bruka.db"))
+        );
     }
 
     #[test]

@@ -144,7 +144,11 @@ mod tests {
         let mut stack = vec![std::path::PathBuf::from(dir)];
         while let Some(path) = stack.pop() {
             if path.is_dir() {
-                stack.extend(std::fs::read_dir(&path).expect("dir").map(|e| e.expect("entry").path()));
+                stack.extend(
+                    std::fs::read_dir(&path)
+                        .expect("dir")
+                        .map(|e| e.expect("entry").path()),
+                );
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("utf-8");

@@ -38,7 +38,10 @@ mod tests {
     fn swedish_and_english_grouping() {
         assert_eq!(format_decimal(Language::Swedish, 4000.0, 0), "4\u{202f}000");
         assert_eq!(format_decimal(Language::Swedish, 5.65, 2), "5,65");
-        assert_eq!(format_decimal(Language::English, 1234567.891, 1), "1,234,567.9");
+        assert_eq!(
+            format_decimal(Language::English, 1234567.891, 1),
+            "1,234,567.9"
+        );
         assert_eq!(format_decimal(Language::NorwegianBokmal, 261.6, 1), "261,6");
     }
 

@@ -19,9 +19,7 @@ impl EmailDomain {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
         });
         if domain.len() > 253 || !domain.contains('.') || !labels_ok {
             return Err(InvalidDomain(raw.to_string()));
@@ -54,8 +52,14 @@ mod tests {
 
     #[test]
     fn domains_are_normalised() {
-        assert_eq!(EmailDomain::parse(" @Trollhattan.SE ").map(|d| d.0), Ok("trollhattan.se".into()));
-        assert_eq!(EmailDomain::parse("bærum.kommune.no").map(|d| d.0), Ok("bærum.kommune.no".into()));
+        assert_eq!(
+            EmailDomain::parse(" @Trollhattan.SE ").map(|d| d.0),
+            Ok("trollhattan.se".into())
+        );
+        assert_eq!(
+            EmailDomain::parse("bærum.kommune.no").map(|d| d.0),
+            Ok("bærum.kommune.no".into())
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub async fn serve(name: web::Path<String>, req: HttpRequest) -> HttpResponse {
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.split(',').any(|tag| tag.trim().trim_matches('"') == hash));
+        .is_some_and(|value| {
+            value
+                .split(',')
+                .any(|tag| tag.trim().trim_matches('"') == hash)
+        });
     let versioned = req.query_string() == format!("v={hash}");
     let cache_control = if versioned {
         "public, max-age=31536000, immutable"

@@ -31,7 +31,9 @@ struct CategoryGroupView {
 /// name they were given.
 pub fn category_name(language: Language, category: &Category) -> String {
     let key = format!("category-{}", category.slug.replace('/', "-"));
-    language.try_text(&key).unwrap_or_else(|| category.name.clone())
+    language
+        .try_text(&key)
+        .unwrap_or_else(|| category.name.clone())
 }
 
 fn describe_factor(language: Language, factor: Option<Factor>) -> String {
@@ -47,7 +49,10 @@ fn describe_factor(language: Language, factor: Option<Factor>) -> String {
             "factor-per-kg-typical",
             &[
                 ("kg", kg(kg_co2e_per_kg)),
-                ("total", format_decimal(language, kg_co2e_per_kg * weight, 0).into()),
+                (
+                    "total",
+                    format_decimal(language, kg_co2e_per_kg * weight, 0).into(),
+                ),
                 ("weight", kg(weight)),
             ],
         ),
@@ -116,13 +121,22 @@ mod tests {
     #[test]
     fn factors_read_naturally_in_each_language() {
         let per_item = Some(Factor::PerItem { kg_co2e: 64.0 });
-        assert_eq!(describe_factor(Language::Swedish, per_item), "64 kg CO₂e per styck");
+        assert_eq!(
+            describe_factor(Language::Swedish, per_item),
+            "64 kg CO₂e per styck"
+        );
         let per_kg = Some(Factor::PerKg {
             kg_co2e_per_kg: 5.65,
             typical_weight_kg: None,
         });
-        assert_eq!(describe_factor(Language::Swedish, per_kg), "5,65 kg CO₂e per kg");
-        assert_eq!(describe_factor(Language::English, per_kg), "5.65 kg CO₂e per kg");
+        assert_eq!(
+            describe_factor(Language::Swedish, per_kg),
+            "5,65 kg CO₂e per kg"
+        );
+        assert_eq!(
+            describe_factor(Language::English, per_kg),
+            "5.65 kg CO₂e per kg"
+        );
         assert_eq!(
             describe_price(Language::Swedish, Some(4000.0)),
             "cirka 4\u{202f}000 kr"

@@ -30,7 +30,11 @@ impl Lang {
                     .find_map(|tag| Language::from_tag(&tag.to_string()))
             })
         };
-        Lang(from_cookie.or_else(from_browser).unwrap_or(Language::DEFAULT))
+        Lang(
+            from_cookie
+                .or_else(from_browser)
+                .unwrap_or(Language::DEFAULT),
+        )
     }
 }
 
@@ -72,7 +76,10 @@ pub async fn switch_language(
     req: HttpRequest,
     views: web::Data<super::Views>,
 ) -> HttpResponse {
-    let Some(language) = Language::ALL.into_iter().find(|l| l.code() == code.as_str()) else {
+    let Some(language) = Language::ALL
+        .into_iter()
+        .find(|l| l.code() == code.as_str())
+    else {
         return super::error::not_found(req, lang, views).await;
     };
     let cookie = Cookie::build(LANGUAGE_COOKIE, language.code())
@@ -96,7 +103,13 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(safe_return_path(Some("/items?q=stol")), "/items?q=stol");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil.example", "", "x"] {
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "x",
+        ] {
             assert_eq!(safe_return_path(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_return_path(Some("/a\r\nSet-Cookie: x")), "/");

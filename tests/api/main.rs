@@ -1,1 +1,12 @@
+//! Integration tests: each starts the real server on a random port and talks HTTP to it,
+//! on SQLite and (when BRUKA_TEST_POSTGRES_URL is set) on PostgreSQL.
 
+mod helpers;
+
+mod assets;
+mod cli;
+mod database;
+mod errors;
+mod health;
+mod language;
+mod start_page;
