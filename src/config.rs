@@ -32,6 +32,32 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// Key that signs sign-in links and session cookies (at least 32 characters). When unset,
+    /// one is generated into `DATA_DIR/secret.key`; several instances must share one.
+    pub secret_key: Option<String>,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
+    /// When unset, mail is written as .eml files to `mail_dir` and sign-in links are logged.
+    pub smtp_url: Option<String>,
+    /// Sender of every mail.
+    pub mail_from: String,
+    /// Where mail goes without SMTP; defaults to `DATA_DIR/mail`.
+    pub mail_dir: Option<PathBuf>,
+    /// How often the mail worker looks for due mail (it is also woken when mail is queued).
+    pub mail_poll_interval_ms: u64,
+    /// First retry delay after a failed delivery; doubles per attempt up to an hour.
+    pub mail_retry_base_ms: u64,
+    /// A session ends after this many days without use.
+    pub session_idle_days: u32,
+    /// Sign-in links per e-mail address per hour.
+    pub login_limit_per_address: u32,
+    /// Sign-in requests per client IP address per hour.
+    pub login_limit_per_ip: u32,
+    /// Behind a reverse proxy or load balancer: take the client address for rate limits from
+    /// its X-Forwarded-For header. Leave off when clients connect directly (they could forge it).
+    pub trust_forwarded_for: bool,
+    /// On a database without organisations, create an example organisation with an admin so
+    /// a first `cargo run` can be signed in to at once.
+    pub demo_bootstrap: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +77,17 @@ impl Default for Settings {
             public_url: None,
             log_format: LogFormat::Pretty,
             shutdown_timeout_secs: 30,
+            secret_key: None,
+            smtp_url: None,
+            mail_from: "Bruka <bruka@localhost>".into(),
+            mail_dir: None,
+            mail_poll_interval_ms: 2000,
+            mail_retry_base_ms: 5000,
+            session_idle_days: 14,
+            login_limit_per_address: 5,
+            login_limit_per_ip: 30,
+            trust_forwarded_for: false,
+            demo_bootstrap: true,
         }
     }
 }
@@ -110,7 +147,41 @@ impl Settings {
                 "public_url must start with http:// or https://, got `{url}`"
             )));
         }
+        if let Some(key) = &self.secret_key
+            && key.len() < 32
+        {
+            return Err(ConfigError::Rule(
+                "secret_key must be at least 32 characters".into(),
+            ));
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::Rule(
+                "smtp_url must start with smtp:// (STARTTLS with ?tls=required) or smtps://".into(),
+            ));
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Rule(format!(
+                "mail_from `{}` is not a mailbox such as `Bruka <bruka@kommun.se>`",
+                self.mail_from
+            )));
+        }
+        if self.login_limit_per_address == 0 || self.login_limit_per_ip == 0 {
+            return Err(ConfigError::Rule("login limits must be at least 1".into()));
+        }
+        if self.session_idle_days == 0 {
+            return Err(ConfigError::Rule(
+                "session_idle_days must be at least 1".into(),
+            ));
+        }
         Ok(())
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.mail_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail"))
     }
 
     pub fn database_url(&self) -> DatabaseUrl {

@@ -1,10 +1,14 @@
 //! Bruka: an internal reuse marketplace for municipalities and other public bodies.
 
+pub mod accounts;
+pub mod bootstrap;
 pub mod categories;
 pub mod config;
 pub mod db;
 pub mod i18n;
+pub mod mail;
 pub mod organisations;
+pub mod secret;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bruka::accounts::{self, Email, Role};
 use bruka::config::Settings;
+use bruka::organisations::{self, Country, EmailDomain};
 use bruka::startup::{Application, prepare_database};
 use clap::{Parser, Subcommand};
 
@@ -28,6 +30,41 @@ enum Command {
     Serve,
     /// Run pending migrations and seed reference data, then exit.
     Migrate,
+    /// Organisations: `bruka org add --name "Trollhättans stad" --domain trollhattan.se`.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// People: `bruka user add --admin anna@trollhattan.se` bootstraps the first admin.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation with the e-mail domains whose staff may sign in.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// May be given several times.
+        #[arg(long = "domain", required = true)]
+        domains: Vec<String>,
+        /// SE or NO.
+        #[arg(long, default_value = "SE")]
+        country: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user (or change their role) in the organisation their domain belongs to.
+    Add {
+        email: String,
+        /// Make the user an admin of their organisation.
+        #[arg(long, conflicts_with = "role")]
+        admin: bool,
+        /// member, sustainability or admin.
+        #[arg(long)]
+        role: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +80,14 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Org(OrgCommand::Add {
+            name,
+            domains,
+            country,
+        }) => add_organisation(&settings, &name, &domains, &country),
+        Command::User(UserCommand::Add { email, admin, role }) => {
+            add_user(&settings, &email, admin, role.as_deref())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,6 +106,14 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         let app = Application::build(settings).await?;
         say(&format!("Bruka is running at {}", app.public_url()));
         say(&format!("  database: {}", app.database_url()));
+        say(&format!("  mail: {}", app.mail_target()));
+        if let Some(admin) = app.demo_admin() {
+            say(&format!(
+                "  sign in: open {}/login and enter {admin} (the example organisation's admin)",
+                app.public_url()
+            ));
+            say("  without SMTP the sign-in link is printed in the log below and saved in the mail folder");
+        }
         say("  stop with Ctrl+C");
         app.run_until_stopped().await?;
         tracing::info!("stopped");
@@ -79,6 +132,71 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     for migration in applied {
         say(&format!("applied {migration}"));
     }
+    Ok(())
+}
+
+fn add_organisation(
+    settings: &Settings,
+    name: &str,
+    domains: &[String],
+    country: &str,
+) -> anyhow::Result<()> {
+    let country = match country.to_ascii_uppercase().as_str() {
+        "SE" => Country::Sweden,
+        "NO" => Country::Norway,
+        other => anyhow::bail!("unknown country `{other}`; use SE or NO"),
+    };
+    let domains = domains
+        .iter()
+        .map(|d| EmailDomain::parse(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (pool, _) = prepare_database(settings)?;
+    let organisation = organisations::create(&mut *pool.get()?, name, country, &domains)?;
+    say(&format!(
+        "created organisation {} (id {}) for {}",
+        organisation.name,
+        organisation.id,
+        domains
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok(())
+}
+
+fn add_user(
+    settings: &Settings,
+    email: &str,
+    admin: bool,
+    role: Option<&str>,
+) -> anyhow::Result<()> {
+    let role = match (admin, role) {
+        (true, _) => Role::Admin,
+        (false, None) => Role::Member,
+        (false, Some(raw)) => Role::parse(raw).ok_or_else(|| {
+            anyhow::anyhow!("unknown role `{raw}`; use member, sustainability or admin")
+        })?,
+    };
+    let email = Email::parse(email)?;
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let organisation = organisations::find_by_email_domain(&mut conn, email.domain())?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no organisation has the domain {}; create one first with `bruka org add --name NAME --domain {}`",
+                email.domain(),
+                email.domain()
+            )
+        })?;
+    let user = accounts::find_or_create(&mut conn, &email, organisation.id, role)?;
+    accounts::set_role(&mut conn, organisation.id, user.id, role)?;
+    say(&format!(
+        "{} is now {} of {}; they sign in at /login with their e-mail address",
+        email,
+        role.as_str(),
+        organisation.name
+    ));
     Ok(())
 }
 

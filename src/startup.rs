@@ -9,16 +9,27 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
+use crate::accounts::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
-use crate::web::{self as routes, Views};
+use crate::mail::{MailQueue, MailWorker, Transport};
+use crate::web::auth::AuthConfig;
+use crate::web::rate_limit::LoginLimits;
+use crate::web::{self as routes, SiteUrl, Views};
+use crate::{bootstrap, secret};
 
 pub struct Application {
     server: Server,
     address: SocketAddr,
     public_url: String,
     database_url: DatabaseUrl,
+    demo_admin: Option<String>,
+    mail_target: String,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How often expired sign-in links and sessions are cleared away.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Opens the pool and brings the schema and reference data up to date.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<String>)> {
@@ -38,20 +49,73 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let database_url = settings.database_url();
         let prepare_settings = settings.clone();
-        let (pool, applied) =
-            tokio::task::spawn_blocking(move || prepare_database(&prepare_settings)).await??;
+        let (pool, applied, demo_admin) = tokio::task::spawn_blocking(move || {
+            let (pool, applied) = prepare_database(&prepare_settings)?;
+            let demo_admin = if prepare_settings.demo_bootstrap {
+                let mut conn = pool.get()?;
+                bootstrap::ensure_demo_organisation(&mut conn)?
+            } else {
+                None
+            };
+            anyhow::Ok((pool, applied, demo_admin))
+        })
+        .await??;
         for migration in applied {
             tracing::info!(%migration, "applied migration");
         }
+        let secret = secret::load_or_create(&settings)?;
+        let (transport, mail_target) = match &settings.smtp_url {
+            Some(url) => (Transport::smtp(url)?, "SMTP".to_string()),
+            None => {
+                let dir = settings.mail_dir();
+                (Transport::folder(&dir)?, dir.display().to_string())
+            }
+        };
+        let mail_queue = MailQueue::new(settings.smtp_url.is_none());
+        let from = settings
+            .mail_from
+            .parse()
+            .context("mail_from is not a valid mailbox")?;
+        let worker = MailWorker::new(
+            pool.clone(),
+            transport,
+            from,
+            &mail_queue,
+            Duration::from_millis(settings.mail_poll_interval_ms),
+            Duration::from_millis(settings.mail_retry_base_ms),
+        );
+        let background = vec![
+            tokio::spawn(worker.run()),
+            tokio::spawn(housekeeping(pool.clone())),
+        ];
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
+        let public_url = settings.public_url(address);
         let views = web::Data::new(Views::new(settings.behind_tls())?);
         let pool = web::Data::new(pool);
+        let auth = web::Data::new(AuthConfig {
+            keys: TokenKeys::new(&secret),
+            idle: chrono::Duration::days(i64::from(settings.session_idle_days)),
+            secure_cookies: settings.behind_tls(),
+        });
+        let limits = web::Data::new(LoginLimits::new(
+            settings.login_limit_per_address,
+            settings.login_limit_per_ip,
+            settings.trust_forwarded_for,
+        ));
+        let mail_queue = web::Data::new(mail_queue);
+        let site = web::Data::new(SiteUrl(public_url.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(pool.clone())
                 .app_data(views.clone())
+                .app_data(auth.clone())
+                .app_data(limits.clone())
+                .app_data(mail_queue.clone())
+                .app_data(site.clone())
+                .wrap(from_fn(routes::load_session))
+                .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())
                 .wrap(Compress::default())
                 .wrap(routes::security_headers())
@@ -65,10 +129,23 @@ impl Application {
         .run();
         Ok(Self {
             server,
-            public_url: settings.public_url(address),
+            public_url,
             address,
             database_url,
+            demo_admin,
+            mail_target,
+            background,
         })
+    }
+
+    /// The example admin's address, when this start created the example organisation.
+    pub fn demo_admin(&self) -> Option<&str> {
+        self.demo_admin.as_deref()
+    }
+
+    /// Where mail goes: "SMTP" or the folder.
+    pub fn mail_target(&self) -> &str {
+        &self.mail_target
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -87,8 +164,56 @@ impl Application {
         &self.database_url
     }
 
+    /// Something that can stop this instance from outside (tests, embedding).
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            server: self.server.handle(),
+            tasks: self.background.iter().map(|t| t.abort_handle()).collect(),
+        }
+    }
+
     /// Serves until SIGTERM or Ctrl+C, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let outcome = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        outcome
+    }
+}
+
+pub struct Stopper {
+    server: actix_web::dev::ServerHandle,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Stopper {
+    /// Stops background work at once and tells the server to stop accepting requests.
+    pub fn stop_now(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        // The stop command is sent when `stop` is called; awaiting only waits for completion.
+        drop(self.server.stop(false));
+    }
+}
+
+async fn housekeeping(pool: DbPool) {
+    loop {
+        let pool = pool.clone();
+        let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let mut conn = pool.get()?;
+            Ok(crate::accounts::login::delete_stale(&mut conn)?
+                + crate::accounts::sessions::delete_ended(&mut conn)?)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(removed)) if removed > 0 => {
+                tracing::info!(removed, "cleared expired sign-in links and sessions")
+            }
+            Ok(Err(error)) => tracing::warn!(%error, "housekeeping failed"),
+            _ => {}
+        }
+        tokio::time::sleep(HOUSEKEEPING_INTERVAL).await;
     }
 }

@@ -172,7 +172,7 @@ fn insert(conn: &mut AnyConnection, new: &NewCategory<'_>) -> QueryResult<i64> {
 pub fn seed_default_categories(conn: &mut AnyConnection) -> Result<usize, SeedError> {
     let rows = parse_factor_table(EMISSION_FACTORS_CSV)?;
     let prices = parse_price_estimates(NEW_PRICE_ESTIMATES_CSV)?;
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let mut created = 0;
         for (index, row) in rows.iter().enumerate() {
             // Tens leave room for admins to slot categories in between.

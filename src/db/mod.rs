@@ -29,6 +29,46 @@ impl AnyConnection {
     }
 }
 
+/// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`, taking the
+/// write lock up front (waiting up to busy_timeout): a deferred transaction that reads first
+/// and writes later fails at once with SQLITE_BUSY when another connection wrote meanwhile.
+/// On PostgreSQL it is an ordinary transaction.
+pub fn write_transaction<T, E>(
+    conn: &mut AnyConnection,
+    work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+    let begun_immediately = match conn {
+        AnyConnection::Sqlite(sqlite) => {
+            // Nested calls become savepoints of the transaction already open.
+            let outermost = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                .transaction_depth()?
+                .is_none();
+            if outermost {
+                AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            }
+            outermost
+        }
+        AnyConnection::Postgresql(_) => false,
+    };
+    if !begun_immediately {
+        return conn.transaction(work);
+    }
+    let outcome = work(conn);
+    if let AnyConnection::Sqlite(sqlite) = conn {
+        match &outcome {
+            Ok(_) => AnsiTransactionManager::commit_transaction(sqlite)?,
+            Err(_) => AnsiTransactionManager::rollback_transaction(sqlite)?,
+        }
+    }
+    outcome
+}
+
 /// Errors from database work that a request or command can run into.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -18,9 +18,10 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 
 /// Applied to every SQLite connection. WAL lets readers proceed during a write; the busy
 /// timeout makes concurrent writers wait instead of failing at once.
-const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON;
+/// busy_timeout comes first: switching to WAL itself needs a lock another connection may hold.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA foreign_keys = ON;
 PRAGMA journal_mode = WAL;
-PRAGMA busy_timeout = 10000;
 PRAGMA synchronous = NORMAL;";
 
 #[derive(Debug, thiserror::Error)]

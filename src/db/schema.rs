@@ -63,10 +63,70 @@ diesel::joinable!(organisations -> networks (network_id));
 diesel::joinable!(organisation_domains -> organisations (organisation_id));
 diesel::joinable!(units -> organisations (organisation_id));
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        unit_id -> Nullable<BigInt>,
+        email -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        language -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_links (jti) {
+        jti -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+diesel::joinable!(users -> units (unit_id));
+diesel::joinable!(sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
     organisation_domains,
     units,
     categories,
+    users,
+    login_links,
+    sessions,
+    mail_outbox,
 );

@@ -160,7 +160,13 @@ mod tests {
         }
         assert!(!used.is_empty());
         for (file, key) in used {
-            assert!(known.contains(&key), "{file} uses unknown message {key}");
+            // `key="role-" ~ role` builds the id at render time: some message must fit.
+            let found = if key.ends_with('-') {
+                known.iter().any(|id| id.starts_with(&key))
+            } else {
+                known.contains(&key)
+            };
+            assert!(found, "{file} uses unknown message {key}");
         }
     }
 

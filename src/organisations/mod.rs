@@ -46,10 +46,25 @@ pub struct Unit {
     pub name: String,
 }
 
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = organisation_domains)]
+pub struct Domain {
+    pub id: i64,
+    pub domain: String,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OrganisationError {
     #[error("the domain {0} already belongs to an organisation")]
     DomainTaken(String),
+    #[error("an organisation needs at least one sign-in domain")]
+    LastDomain,
+    #[error("no such unit or domain in this organisation")]
+    NotFound,
+    #[error("a unit name must be 1 to 100 characters")]
+    InvalidUnitName,
+    #[error("the organisation already has a unit with that name")]
+    UnitNameTaken,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -62,7 +77,7 @@ pub fn create(
     country: Country,
     domains: &[EmailDomain],
 ) -> Result<Organisation, OrganisationError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         let id: i64 = diesel::insert_into(organisations::table)
             .values((
@@ -78,23 +93,144 @@ pub fn create(
             .select(Organisation::as_select())
             .first(conn)?;
         for domain in domains {
-            let taken = organisation_domains::table
-                .filter(organisation_domains::domain.eq(domain.as_str()))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0;
-            if taken {
-                return Err(OrganisationError::DomainTaken(domain.to_string()));
-            }
-            diesel::insert_into(organisation_domains::table)
-                .values((
-                    organisation_domains::organisation_id.eq(organisation.id),
-                    organisation_domains::domain.eq(domain.as_str()),
-                    organisation_domains::created_at.eq(now),
-                ))
-                .execute(conn)?;
+            insert_domain(conn, organisation.id, domain)?;
         }
         Ok(organisation)
+    })
+}
+
+fn insert_domain(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    domain: &EmailDomain,
+) -> Result<(), OrganisationError> {
+    let taken = organisation_domains::table
+        .filter(organisation_domains::domain.eq(domain.as_str()))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if taken {
+        return Err(OrganisationError::DomainTaken(domain.to_string()));
+    }
+    diesel::insert_into(organisation_domains::table)
+        .values((
+            organisation_domains::organisation_id.eq(organisation_id),
+            organisation_domains::domain.eq(domain.as_str()),
+            organisation_domains::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    organisations::table.count().get_result(conn)
+}
+
+pub fn domains_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Vec<Domain>> {
+    organisation_domains::table
+        .filter(organisation_domains::organisation_id.eq(organisation_id))
+        .select(Domain::as_select())
+        .order(organisation_domains::domain)
+        .load(conn)
+}
+
+pub fn add_domain(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    domain: &EmailDomain,
+) -> Result<(), OrganisationError> {
+    crate::db::write_transaction(conn, |conn| insert_domain(conn, organisation_id, domain))
+}
+
+/// Removing the last domain would lock everyone out, so it is refused.
+pub fn remove_domain(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    domain_id: i64,
+) -> Result<(), OrganisationError> {
+    crate::db::write_transaction(conn, |conn| {
+        let domains = domains_of(conn, organisation_id)?;
+        if !domains.iter().any(|d| d.id == domain_id) {
+            return Err(OrganisationError::NotFound);
+        }
+        if domains.len() <= 1 {
+            return Err(OrganisationError::LastDomain);
+        }
+        diesel::delete(organisation_domains::table.find(domain_id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+fn valid_unit_name(name: &str) -> Result<&str, OrganisationError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(OrganisationError::InvalidUnitName);
+    }
+    Ok(name)
+}
+
+fn unit_name_taken(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> QueryResult<bool> {
+    let mut query = units::table
+        .filter(units::organisation_id.eq(organisation_id))
+        .filter(units::name.eq(name))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(units::id.ne(id));
+    }
+    Ok(query.count().get_result::<i64>(conn)? > 0)
+}
+
+/// Adds a unit, refusing empty or duplicate names with an error people can act on.
+pub fn create_unit(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    name: &str,
+) -> Result<Unit, OrganisationError> {
+    let name = valid_unit_name(name)?;
+    crate::db::write_transaction(conn, |conn| {
+        if unit_name_taken(conn, organisation_id, name, None)? {
+            return Err(OrganisationError::UnitNameTaken);
+        }
+        Ok(add_unit(conn, organisation_id, name, None)?)
+    })
+}
+
+pub fn rename_unit(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    unit_id: i64,
+    name: &str,
+) -> Result<(), OrganisationError> {
+    let name = valid_unit_name(name)?;
+    crate::db::write_transaction(conn, |conn| {
+        if unit_name_taken(conn, organisation_id, name, Some(unit_id))? {
+            return Err(OrganisationError::UnitNameTaken);
+        }
+        let renamed = diesel::update(
+            units::table
+                .filter(units::id.eq(unit_id))
+                .filter(units::organisation_id.eq(organisation_id)),
+        )
+        .set(units::name.eq(name))
+        .execute(conn)?;
+        if renamed == 1 {
+            Ok(())
+        } else {
+            Err(OrganisationError::NotFound)
+        }
     })
 }
 

@@ -20,6 +20,18 @@ pub enum AppError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error("page rendering failed: {0}")]
     Template(#[from] tera::Error),
+    #[error("sign-in required")]
+    SignInRequired { next: String },
+    #[error("first sign-in: profile required")]
+    ProfileRequired { next: String },
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("malformed request")]
+    BadRequest,
+    #[error("missing or wrong CSRF token")]
+    CsrfRejected,
 }
 
 impl ResponseError for AppError {
@@ -29,13 +41,40 @@ impl ResponseError for AppError {
             AppError::Query(_) | AppError::Blocking(_) | AppError::Template(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            AppError::SignInRequired { .. } | AppError::ProfileRequired { .. } => {
+                StatusCode::SEE_OTHER
+            }
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
         }
     }
 
-    /// The body is left empty on purpose: [`error_pages`] fills it in the visitor's language.
+    /// Error bodies are left empty on purpose: [`error_pages`] fills them in the visitor's
+    /// language.
     fn error_response(&self) -> HttpResponse {
-        tracing::error!(error = %self, "request failed");
-        HttpResponse::new(self.status_code())
+        let redirect = |path: &str, next: &str| {
+            let next =
+                percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("{path}?next={next}")))
+                .finish()
+        };
+        match self {
+            AppError::SignInRequired { next } => redirect("/login", next),
+            AppError::ProfileRequired { next } => redirect("/welcome", next),
+            AppError::Pool(_)
+            | AppError::Query(_)
+            | AppError::Blocking(_)
+            | AppError::Template(_) => {
+                tracing::error!(error = %self, "request failed");
+                HttpResponse::new(self.status_code())
+            }
+            _ => {
+                tracing::info!(error = %self, "request refused");
+                HttpResponse::new(self.status_code())
+            }
+        }
     }
 }
 
@@ -44,10 +83,17 @@ pub async fn not_found(req: HttpRequest, lang: Lang, views: web::Data<Views>) ->
     error_page(&req, lang, &views, StatusCode::NOT_FOUND)
 }
 
-fn error_page(req: &HttpRequest, lang: Lang, views: &Views, status: StatusCode) -> HttpResponse {
+pub fn error_page(
+    req: &HttpRequest,
+    lang: Lang,
+    views: &Views,
+    status: StatusCode,
+) -> HttpResponse {
     let (title, text) = match status.as_u16() {
         404 | 405 => ("error-not-found-title", "error-not-found-text"),
         400 | 413 | 415 | 422 => ("error-bad-request-title", "error-bad-request-text"),
+        403 => ("error-forbidden-title", "error-forbidden-text"),
+        429 => ("error-too-many-title", "error-too-many-text"),
         503 => ("error-unavailable-title", "error-unavailable-text"),
         500..=599 => ("error-server-title", "error-server-text"),
         _ => ("error-generic-title", "error-generic-text"),

@@ -53,7 +53,7 @@ struct SwitchQuery {
 }
 
 /// Only paths on this site are followed, so the switcher cannot be used as an open redirect.
-fn safe_return_path(next: Option<&str>) -> &str {
+pub fn safe_return_path(next: Option<&str>) -> &str {
     match next {
         Some(path)
             if path.starts_with('/')

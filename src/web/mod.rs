@@ -1,10 +1,15 @@
 //! HTTP: routes, extractors, pages and the mapping of errors to responses.
 
+mod admin;
 mod assets;
+pub mod auth;
+pub mod csrf;
 mod error;
 mod health;
 mod home;
 mod locale;
+mod login;
+pub mod rate_limit;
 mod security;
 mod views;
 
@@ -22,9 +27,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(assets::serve)
         .service(locale::switch_language)
         .service(home::start_page)
+        .service(login::login_page)
+        .service(login::request_link)
+        .service(login::confirm_page)
+        .service(login::confirm)
+        .service(login::logout)
+        .service(login::welcome_page)
+        .service(login::save_welcome)
+        .service(admin::admin_page)
+        .service(admin::add_unit)
+        .service(admin::rename_unit)
+        .service(admin::add_domain)
+        .service(admin::remove_domain)
+        .service(admin::set_role)
         .default_service(web::to(error::not_found));
 }
 
+/// The address people reach this instance at, for links in mail.
+pub struct SiteUrl(pub String);
+
+pub use auth::load_session;
+pub use csrf::csrf_cookie;
 pub use error::error_pages;
 pub use security::{request_id_header, security_headers};
 

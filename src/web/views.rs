@@ -1,6 +1,6 @@
 //! Page rendering: the compiled-in tera templates and what every page's context holds.
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rust_embed::Embed;
 use serde::Serialize;
@@ -8,7 +8,10 @@ use tera::{Context, Tera};
 
 use super::Lang;
 use super::assets;
+use super::auth::Signed;
+use super::csrf::CsrfToken;
 use crate::i18n::{self, Language};
+use crate::mail::OutgoingMail;
 
 #[derive(Embed)]
 #[folder = "templates/"]
@@ -19,6 +22,13 @@ pub struct Views {
     css_url: String,
     icon_url: String,
     cookies_secure: bool,
+}
+
+#[derive(Serialize)]
+struct SignedInView<'a> {
+    name: &'a str,
+    email: &'a str,
+    is_admin: bool,
 }
 
 #[derive(Serialize)]
@@ -73,10 +83,56 @@ impl Views {
         context.insert("css_url", &self.css_url);
         context.insert("icon_url", &self.icon_url);
         context.insert("current_path", req.path());
+        let extensions = req.extensions();
+        if let Some(CsrfToken(token)) = extensions.get::<CsrfToken>() {
+            context.insert("csrf_token", token);
+        }
+        if let Some(signed) = extensions.get::<Signed>() {
+            let user = &signed.user;
+            context.insert(
+                "signed_in",
+                &SignedInView {
+                    name: user.name.as_deref().unwrap_or(&user.email),
+                    email: &user.email,
+                    is_admin: user.is_admin(),
+                },
+            );
+        }
         context
     }
 
     pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
         self.tera.render(template, context)
+    }
+
+    /// A rendered page with the given status.
+    pub fn page(
+        &self,
+        status: actix_web::http::StatusCode,
+        template: &str,
+        context: &Context,
+    ) -> Result<HttpResponse, tera::Error> {
+        let body = self.render(template, context)?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body))
+    }
+
+    /// A mail from `mail/NAME.txt` and `mail/NAME.html`, with its subject from the
+    /// message `mail-NAME-subject`.
+    pub fn mail(
+        &self,
+        name: &str,
+        language: Language,
+        to: &str,
+        context: &mut Context,
+    ) -> Result<OutgoingMail, tera::Error> {
+        context.insert("lang", language.code());
+        let subject = language.text(&format!("mail-{name}-subject"));
+        context.insert("subject", &subject);
+        let text = self.tera.render(&format!("mail/{name}.txt"), context)?;
+        let html = self.tera.render(&format!("mail/{name}.html"), context)?;
+        Ok(OutgoingMail::new(to, subject, text, html))
     }
 }

@@ -4,7 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::{Backend, TestDatabase, postgres_admin_url};
+use crate::helpers::{Backend, Browser, TestDatabase, postgres_admin_url};
+use crate::smtp::{Mailbox, ReceivedMail};
 
 fn bruka(data_dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bruka"));
@@ -101,7 +102,7 @@ fn migrate_applies_once_on_postgres() {
     }
 }
 
-/// Starts `bruka` with defaults on a free port and waits for its "running at" line.
+/// Starts `bruka` with defaults on a free port and returns what it printed up to "stop with".
 fn start_default_server(dir: &std::path::Path) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -114,37 +115,62 @@ fn start_default_server(dir: &std::path::Path) -> (Child, String) {
         .spawn()
         .expect("starts");
     let stdout = child.stdout.take().expect("piped");
-    let mut first_line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first_line)
-        .expect("prints");
-    (child, first_line)
+    let mut reader = BufReader::new(stdout);
+    let mut printed = String::new();
+    while !printed.contains("stop with") {
+        if reader.read_line(&mut printed).expect("prints") == 0 {
+            break;
+        }
+    }
+    // Keep reading so the pipe never fills; bruka must not depend on anyone reading.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    (child, printed)
 }
 
+/// The README's first command on a fresh directory: Swedish start page from SQLite in
+/// ./data, and the printed sign-in instructions work offline (mail lands in data/mail).
 #[test]
 fn default_start_serves_from_sqlite_in_data_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().expect("dir");
-    let (mut child, first_line) = start_default_server(dir.path());
-    let url = first_line
-        .trim()
-        .strip_prefix("Bruka is running at ")
-        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"))
+    let (mut child, printed) = start_default_server(dir.path());
+    let url = printed
+        .lines()
+        .next()
+        .and_then(|line| line.trim().strip_prefix("Bruka is running at "))
+        .unwrap_or_else(|| panic!("unexpected output: {printed}"))
         .to_string();
     assert!(
         dir.path().join("data/bruka.db").exists(),
         "SQLite in ./data by default"
     );
+    let instruction = format!("sign in: open {url}/login and enter admin@exempelkommun.example");
+    assert!(printed.contains(&instruction), "{printed}");
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let body = runtime.block_on(async {
-        reqwest::get(format!("{url}/"))
+    runtime.block_on(async {
+        let body = reqwest::get(format!("{url}/"))
             .await
             .expect("served")
             .text()
             .await
-            .expect("body")
+            .expect("body");
+        assert!(body.contains("<html lang=\"sv\">") && body.contains("Kontorsstol"));
+
+        let browser = Browser::new(&url, Mailbox::default());
+        let response = browser
+            .post_form("/login", &[("email", "admin@exempelkommun.example")])
+            .await;
+        assert_eq!(response.status(), 200);
+        let mail = wait_for_mail_file(&dir.path().join("data/mail")).await;
+        let link = ReceivedMail {
+            recipients: vec![],
+            raw: mail,
+        }
+        .link_containing("/login/confirm");
+        assert_eq!(browser.follow_link(&link).await.status(), 303);
+        let admin = browser.get_page("/admin").await;
+        assert_eq!(admin.text_of("h1"), "Administration: Exempelkommunen");
     });
-    assert!(body.contains("<html lang=\"sv\">") && body.contains("Kontorsstol"));
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -162,4 +188,80 @@ fn default_start_serves_from_sqlite_in_data_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
+}
+
+#[test]
+fn organisations_and_first_admin_are_created_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| {
+        let output = bruka(dir.path())
+            .env("BRUKA_DEMO_BOOTSTRAP", "false")
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, _, stderr) = run(&["user", "add", "--admin", "anna@trollhattan.se"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("bruka org add"),
+        "says what to do first: {stderr}"
+    );
+
+    let (code, stdout, stderr) = run(&[
+        "org",
+        "add",
+        "--name",
+        "Trollhättans stad",
+        "--domain",
+        "trollhattan.se",
+        "--domain",
+        "skola.trollhattan.se",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("created organisation Trollhättans stad"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = run(&["user", "add", "--admin", "Anna@Trollhattan.se"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("anna@trollhattan.se is now admin of Trollhättans stad"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = run(&[
+        "org",
+        "add",
+        "--name",
+        "Kopia",
+        "--domain",
+        "trollhattan.se",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("already belongs"), "{stderr}");
+    let (code, _, stderr) = run(&["user", "add", "--role", "king", "b@trollhattan.se"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("unknown role"), "{stderr}");
+}
+
+async fn wait_for_mail_file(dir: &std::path::Path) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|entry| entry.path().extension().is_some_and(|e| e == "eml"));
+        if let Some(entry) = found {
+            return std::fs::read(entry.path()).expect("mail file");
+        }
+        assert!(Instant::now() < deadline, "no mail in {}", dir.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -2,14 +2,22 @@
 //! its own database, on SQLite or PostgreSQL.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use bruka::accounts::tokens::TokenKeys;
+use bruka::accounts::{self, Email, Role};
+use bruka::organisations::{self, Country, EmailDomain};
+use reqwest::cookie::{CookieStore, Jar};
 
 use bruka::config::Settings;
 use bruka::db::{AnyConnection, DatabaseUrl, DbPool, build_pool};
-use bruka::startup::Application;
+use bruka::startup::{Application, Stopper};
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 use tempfile::TempDir;
+
+use crate::smtp::{Mailbox, SmtpSink};
 
 pub const POSTGRES_URL_VAR: &str = "BRUKA_TEST_POSTGRES_URL";
 
@@ -144,78 +152,138 @@ pub fn with_database(url: &str, database: &str) -> String {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub browser: Browser,
     pub settings: Settings,
     pub database: TestDatabase,
     pub data_dir: TempDir,
+    pub smtp: SmtpSink,
+    stoppers: std::sync::Mutex<Vec<Stopper>>,
 }
 
-pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl) -> Settings {
+impl Drop for TestApp {
+    /// Servers and their workers stop before the database is dropped, so nothing waits on
+    /// a database that is gone.
+    fn drop(&mut self) {
+        if let Ok(stoppers) = self.stoppers.lock() {
+            for stopper in stoppers.iter() {
+                stopper.stop_now();
+            }
+        }
+    }
+}
+
+/// Settings for a test server: random port, its own data directory and database, mail over
+/// SMTP to the test's sink, quick mail retries, no example organisation.
+pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl, smtp_url: String) -> Settings {
     Settings {
         data_dir: data_dir.to_path_buf(),
         database_url: Some(database_url),
         bind: "127.0.0.1:0".parse().expect("valid address"),
         database_pool_size: 4,
+        smtp_url: Some(smtp_url),
+        mail_from: "Bruka <bruka@bruka.test>".into(),
+        mail_poll_interval_ms: 100,
+        mail_retry_base_ms: 100,
+        demo_bootstrap: false,
         ..Settings::default()
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http client")
-}
-
 /// Starts a server with a fresh data directory and database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         bruka::telemetry::init(bruka::config::LogFormat::Pretty);
     }
+    let smtp = SmtpSink::start().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let path = data_dir.path().to_path_buf();
     let database = tokio::task::spawn_blocking(move || TestDatabase::create(backend, &path))
         .await
         .expect("database created");
-    let settings = test_settings(data_dir.path(), database.url.clone());
-    let address = start_server(settings.clone()).await;
+    let mut settings = test_settings(data_dir.path(), database.url.clone(), smtp.url());
+    adjust(&mut settings);
+    let (address, stopper) = start_server(settings.clone()).await;
+    let browser = Browser::new(&address, smtp.mailbox.clone());
     TestApp {
+        client: browser.client.clone(),
         address,
-        client: client(),
+        browser,
         settings,
         database,
         data_dir,
+        smtp,
+        stoppers: std::sync::Mutex::new(vec![stopper]),
     }
 }
 
 /// Starts one more server on the given settings and returns its base URL.
-pub async fn start_server(settings: Settings) -> String {
+pub async fn start_server(settings: Settings) -> (String, Stopper) {
     let application = Application::build(settings)
         .await
         .expect("application starts");
     let address = format!("http://{}", application.address());
+    let stopper = application.stopper();
     tokio::spawn(application.run_until_stopped());
-    address
+    (address, stopper)
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.address)
+        self.browser.url(path)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.browser.get(path).await
     }
 
-    /// The page's HTML, after checking it answered 200.
     pub async fn get_page(&self, path: &str) -> Page {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        Page::from_response(response).await
+        self.browser.get_page(path).await
+    }
+
+    /// A second person with a browser (cookie jar) of their own.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.address, self.smtp.mailbox.clone())
+    }
+
+    /// Creates an organisation with one sign-in domain and the given units.
+    pub async fn create_organisation(&self, name: &str, domain: &str, units: &[&str]) -> i64 {
+        let (name, domain) = (name.to_string(), domain.to_string());
+        let units: Vec<String> = units.iter().map(|u| u.to_string()).collect();
+        self.with_conn(move |conn| {
+            let domain = EmailDomain::parse(&domain).expect("valid domain");
+            let organisation =
+                organisations::create(conn, &name, Country::Sweden, &[domain]).expect("created");
+            for unit in units {
+                organisations::add_unit(conn, organisation.id, &unit, None).expect("unit");
+            }
+            organisation.id
+        })
+        .await
+    }
+
+    /// Creates a user with a role, as `bruka user add` does, before they first sign in.
+    pub async fn create_user(&self, email: &str, role: Role) -> i64 {
+        let email = Email::parse(email).expect("valid email");
+        self.with_conn(move |conn| {
+            let organisation = organisations::find_by_email_domain(conn, email.domain())
+                .expect("query")
+                .expect("organisation for domain");
+            accounts::find_or_create(conn, &email, organisation.id, role)
+                .expect("user")
+                .id
+        })
+        .await
+    }
+
+    /// The key the server signs tokens with (kept in its data directory).
+    pub fn token_keys(&self) -> TokenKeys {
+        let secret = std::fs::read(self.data_dir.path().join("secret.key")).expect("secret");
+        TokenKeys::new(&secret)
     }
 
     /// A second connection pool on the same database, to look at what the server stored.
@@ -236,11 +304,161 @@ impl TestApp {
     /// Another server on the same data directory and database, as after a restart or a
     /// second instance behind the load balancer.
     pub async fn start_another_instance(&self) -> String {
-        start_server(self.settings.clone()).await
+        self.start_instance_with(|_| {}).await
+    }
+
+    /// Another instance on the same database, with some settings changed.
+    pub async fn start_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = self.settings.clone();
+        adjust(&mut settings);
+        let (address, stopper) = start_server(settings).await;
+        if let Ok(mut stoppers) = self.stoppers.lock() {
+            stoppers.push(stopper);
+        }
+        address
     }
 
     pub fn data_path(&self) -> PathBuf {
         self.data_dir.path().to_path_buf()
+    }
+}
+
+/// One person's browser: a cookie jar, no automatic redirects, and their mailbox.
+pub struct Browser {
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+    base: String,
+    pub mailbox: Mailbox,
+}
+
+impl Browser {
+    pub fn new(base: &str, mailbox: Mailbox) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self {
+            client,
+            jar,
+            base: base.to_string(),
+            mailbox,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The page's HTML, after checking it answered 200.
+    pub async fn get_page(&self, path: &str) -> Page {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        Page::from_response(response).await
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().expect("base url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url = self.base.parse().expect("base url");
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
+    /// The CSRF token forms must carry (the server hands one to every visitor).
+    pub async fn csrf_token(&self) -> String {
+        if self.cookie("bruka_csrf").is_none() {
+            self.get("/healthz").await;
+        }
+        self.cookie("bruka_csrf").expect("csrf cookie set")
+    }
+
+    /// Posts a form as the page would, with the CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        body.extend_from_slice(fields);
+        self.post_raw(path, &body).await
+    }
+
+    /// Posts exactly these fields (no CSRF token unless given).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let body = serde_urlencoded::to_string(fields).expect("encodable");
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Asks for a sign-in link and returns it as received by mail.
+    pub async fn request_link(&self, email: &str) -> String {
+        let already = self.mailbox.to(email).len();
+        let response = self.post_form("/login", &[("email", email)]).await;
+        assert_eq!(response.status(), 200, "POST /login");
+        let mails = self.mailbox.wait_for(email, already + 1).await;
+        mails[already].link_containing("/login/confirm")
+    }
+
+    /// Opens the mailed link and presses the button, as a person does.
+    pub async fn follow_link(&self, link: &str) -> reqwest::Response {
+        let page = self.get_page(link).await;
+        let token = page.attr("form[action='/login/confirm'] input[name=token]", "value");
+        let next = page.attr("form[action='/login/confirm'] input[name=next]", "value");
+        self.post_form("/login/confirm", &[("token", &token), ("next", &next)])
+            .await
+    }
+
+    /// The whole first sign-in: link by mail, confirm, name and unit.
+    pub async fn sign_in(&self, email: &str, name: &str) {
+        let link = self.request_link(email).await;
+        let response = self.follow_link(&link).await;
+        assert_eq!(response.status(), 303, "signed in");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        if location.starts_with("/welcome") {
+            let page = self.get_page(&location).await;
+            let unit = page
+                .select_all("select[name=unit_id] option")
+                .get(1)
+                .and_then(|option| option.value().attr("value"))
+                .unwrap_or_default()
+                .to_string();
+            let response = self
+                .post_form(
+                    "/welcome",
+                    &[("name", name), ("unit_id", &unit), ("next", "/")],
+                )
+                .await;
+            assert_eq!(response.status(), 303, "profile saved");
+        }
     }
 }
 

@@ -2,11 +2,15 @@
 //! on SQLite and (when BRUKA_TEST_POSTGRES_URL is set) on PostgreSQL.
 
 mod helpers;
+mod smtp;
 
+mod admin;
 mod assets;
 mod cli;
 mod database;
 mod errors;
 mod health;
 mod language;
+mod mail_outbox;
+mod sign_in;
 mod start_page;

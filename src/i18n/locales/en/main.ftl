@@ -75,3 +75,81 @@ category-elektronik-sma-elapparater = Small electrical appliances
 category-elektronik-stora-elapparater = Large electrical appliances
 category-ovrigt = Other
 category-ovrigt-ovrigt = Other
+
+# Account navigation
+nav-admin = Administration
+nav-sign-in = Sign in
+nav-sign-out = Sign out
+nav-signed-in-as = Signed in as { $name }
+form-error-heading = There is a problem
+error-forbidden-title = You do not have access
+error-forbidden-text = The page needs another role, or the form had expired. Reload the page and try again.
+error-too-many-title = Too many attempts
+error-too-many-text = Please wait a while before trying again.
+
+# Sign-in
+login-title = Sign in
+login-intro = Enter your work e-mail address and we will send you a sign-in link. No password needed.
+login-email-label = Work e-mail address
+login-email-hint = For example anna.andersson@kommun.se
+login-submit = Send sign-in link
+login-signed-out = You are now signed out.
+login-error-invalid-email = Enter an e-mail address in the format name@kommun.se
+login-sent-title = Check your e-mail
+login-sent-text = If { $email } belongs to an organisation that uses Bruka, we have sent a sign-in link there. The link works for { $minutes } minutes and only once.
+login-sent-unknown = No e-mail? Check your spam folder, and that the address is your work e-mail. Otherwise contact whoever administers Bruka in your organisation.
+login-sent-again = Send a new link
+login-confirm-title = Continue signing in
+login-confirm-text = You are signing in as { $email }.
+login-confirm-submit = Sign in
+login-refused-title = The link does not work
+login-refused-expired = The sign-in link has expired. Links work for 15 minutes.
+login-refused-used = The sign-in link has already been used. Each link works once.
+login-refused-invalid = The sign-in link is not valid. Copy the whole link from the e-mail, or ask for a new one.
+login-refused-account = This address can no longer sign in. Contact whoever administers Bruka in your organisation.
+login-refused-again = Ask for a new link
+
+# First sign-in
+welcome-title = Welcome to Bruka
+welcome-intro = Tell us who you are and which unit you belong to. Colleagues see it when you list or reserve something.
+welcome-name-label = Your name
+welcome-unit-label = Your unit
+welcome-unit-none = Choose a unit later
+welcome-no-units = There are no units yet. Your administrator adds them.
+welcome-submit = Save and continue
+welcome-error-name = Enter your name (at most 100 characters)
+
+# Admin
+admin-title = Administration
+admin-saved = The change is saved.
+admin-units-heading = Units
+admin-units-empty = No units yet.
+admin-unit-name-label = Unit name
+admin-unit-new-label = New unit
+admin-rename = Rename
+admin-add = Add
+admin-remove = Remove
+admin-save = Save
+admin-domains-heading = E-mail domains
+admin-domains-intro = Everyone with an e-mail address on these domains can sign in to your organisation.
+admin-domain-new-label = New domain
+admin-people-heading = People and roles
+admin-col-person = Person
+admin-col-unit = Unit
+admin-col-role = Role
+admin-error-domain-taken = The domain already belongs to an organisation.
+admin-error-domain-invalid = Enter a domain such as kommun.se.
+admin-error-last-domain = The organisation needs at least one domain, or nobody can sign in.
+admin-error-unit-taken = There is already a unit with that name.
+admin-error-unit-name = Enter a name of 1 to 100 characters.
+admin-error-last-admin = The organisation needs at least one administrator.
+role-member = Member
+role-sustainability = Sustainability unit
+role-admin = Administrator
+
+# Mail
+mail-login-subject = Your sign-in link for Bruka
+mail-login-greeting = Hello,
+mail-login-text = Click the link to sign in to Bruka. It works for { $minutes } minutes and only once.
+mail-login-button = Sign in to Bruka
+mail-login-ignore = Did not ask to sign in? Then you can ignore this e-mail.

@@ -75,3 +75,81 @@ category-elektronik-sma-elapparater = Små elektriske apparater
 category-elektronik-stora-elapparater = Store elektriske apparater
 category-ovrigt = Annet
 category-ovrigt-ovrigt = Annet
+
+# Account navigation
+nav-admin = Administrasjon
+nav-sign-in = Logg inn
+nav-sign-out = Logg ut
+nav-signed-in-as = Innlogget som { $name }
+form-error-heading = Noe må rettes
+error-forbidden-title = Du har ikke tilgang
+error-forbidden-text = Siden krever en annen rolle, eller skjemaet var for gammelt. Last inn siden på nytt og prøv igjen.
+error-too-many-title = For mange forsøk
+error-too-many-text = Vent litt før du prøver igjen.
+
+# Sign-in
+login-title = Logg inn
+login-intro = Skriv inn e-postadressen din på jobben, så sender vi en innloggingslenke. Du trenger ikke passord.
+login-email-label = E-postadresse på jobben
+login-email-hint = For eksempel kari.nordmann@kommune.no
+login-submit = Send innloggingslenke
+login-signed-out = Du er nå logget ut.
+login-error-invalid-email = Skriv inn en e-postadresse i formatet navn@kommune.no
+login-sent-title = Sjekk e-posten din
+login-sent-text = Hvis { $email } hører til en organisasjon som bruker Bruka, har vi sendt en innloggingslenke dit. Lenken gjelder i { $minutes } minutter og kan bare brukes én gang.
+login-sent-unknown = Ingen e-post? Sjekk søppelposten, og at adressen er e-posten din på jobben. Ta ellers kontakt med den som administrerer Bruka i organisasjonen din.
+login-sent-again = Send en ny lenke
+login-confirm-title = Fortsett innloggingen
+login-confirm-text = Du logger inn som { $email }.
+login-confirm-submit = Logg inn
+login-refused-title = Lenken virker ikke
+login-refused-expired = Innloggingslenken er utløpt. Lenker gjelder i 15 minutter.
+login-refused-used = Innloggingslenken er allerede brukt. Hver lenke virker én gang.
+login-refused-invalid = Innloggingslenken er ugyldig. Kopier hele lenken fra e-posten, eller be om en ny.
+login-refused-account = Adressen kan ikke lenger logge inn. Ta kontakt med den som administrerer Bruka i organisasjonen din.
+login-refused-again = Be om en ny lenke
+
+# First sign-in
+welcome-title = Velkommen til Bruka
+welcome-intro = Fortell hvem du er og hvilken enhet du hører til. Det vises for kolleger når du legger ut eller reserverer noe.
+welcome-name-label = Navnet ditt
+welcome-unit-label = Enheten din
+welcome-unit-none = Velg enhet senere
+welcome-no-units = Det finnes ingen enheter ennå. Administratoren din legger dem til.
+welcome-submit = Lagre og fortsett
+welcome-error-name = Skriv inn navnet ditt (høyst 100 tegn)
+
+# Admin
+admin-title = Administrasjon
+admin-saved = Endringen er lagret.
+admin-units-heading = Enheter
+admin-units-empty = Ingen enheter ennå.
+admin-unit-name-label = Enhetens navn
+admin-unit-new-label = Ny enhet
+admin-rename = Gi nytt navn
+admin-add = Legg til
+admin-remove = Fjern
+admin-save = Lagre
+admin-domains-heading = E-postdomener
+admin-domains-intro = Alle med en e-postadresse på disse domenene kan logge inn i organisasjonen deres.
+admin-domain-new-label = Nytt domene
+admin-people-heading = Personer og roller
+admin-col-person = Person
+admin-col-unit = Enhet
+admin-col-role = Rolle
+admin-error-domain-taken = Domenet brukes allerede av en organisasjon.
+admin-error-domain-invalid = Skriv inn et domene som kommune.no.
+admin-error-last-domain = Organisasjonen må ha minst ett domene, ellers kan ingen logge inn.
+admin-error-unit-taken = Det finnes allerede en enhet med det navnet.
+admin-error-unit-name = Skriv inn et navn på 1–100 tegn.
+admin-error-last-admin = Organisasjonen må ha minst én administrator.
+role-member = Medarbeider
+role-sustainability = Bærekraftsenhet
+role-admin = Administrator
+
+# Mail
+mail-login-subject = Innloggingslenken din til Bruka
+mail-login-greeting = Hei!
+mail-login-text = Klikk på lenken for å logge inn i Bruka. Den gjelder i { $minutes } minutter og kan brukes én gang.
+mail-login-button = Logg inn i Bruka
+mail-login-ignore = Har du ikke bedt om å logge inn? Da kan du se bort fra denne e-posten.

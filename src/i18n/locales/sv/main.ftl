@@ -75,3 +75,81 @@ category-elektronik-sma-elapparater = Små elapparater
 category-elektronik-stora-elapparater = Stora elapparater
 category-ovrigt = Övrigt
 category-ovrigt-ovrigt = Övrigt
+
+# Account navigation
+nav-admin = Administration
+nav-sign-in = Logga in
+nav-sign-out = Logga ut
+nav-signed-in-as = Inloggad som { $name }
+form-error-heading = Något behöver rättas
+error-forbidden-title = Du har inte behörighet
+error-forbidden-text = Sidan kräver en annan roll, eller så var formuläret för gammalt. Ladda om sidan och försök igen.
+error-too-many-title = För många försök
+error-too-many-text = Vänta en stund innan du försöker igen.
+
+# Sign-in
+login-title = Logga in
+login-intro = Ange din e-postadress i jobbet så skickar vi en inloggningslänk. Inget lösenord behövs.
+login-email-label = E-postadress i jobbet
+login-email-hint = Till exempel anna.andersson@kommun.se
+login-submit = Skicka inloggningslänk
+login-signed-out = Du är nu utloggad.
+login-error-invalid-email = Ange en e-postadress i formatet namn@kommun.se
+login-sent-title = Kolla din e-post
+login-sent-text = Om { $email } hör till en organisation som använder Bruka har vi skickat en inloggningslänk dit. Länken gäller i { $minutes } minuter och kan bara användas en gång.
+login-sent-unknown = Inget mejl? Kontrollera skräpposten, och att adressen är din e-post i jobbet. Hör annars av dig till den som administrerar Bruka i din organisation.
+login-sent-again = Skicka en ny länk
+login-confirm-title = Fortsätt logga in
+login-confirm-text = Du loggar in som { $email }.
+login-confirm-submit = Logga in
+login-refused-title = Länken fungerar inte
+login-refused-expired = Inloggningslänken har gått ut. Länkar gäller i 15 minuter.
+login-refused-used = Inloggningslänken har redan använts. Varje länk fungerar en gång.
+login-refused-invalid = Inloggningslänken är ogiltig. Kopiera hela länken från mejlet, eller be om en ny.
+login-refused-account = Adressen kan inte logga in längre. Hör av dig till den som administrerar Bruka i din organisation.
+login-refused-again = Be om en ny länk
+
+# First sign-in
+welcome-title = Välkommen till Bruka
+welcome-intro = Berätta vem du är och vilken enhet du hör till. Det visas för kollegor när du lägger upp eller reserverar något.
+welcome-name-label = Ditt namn
+welcome-unit-label = Din enhet
+welcome-unit-none = Välj enhet senare
+welcome-no-units = Det finns inga enheter ännu. Din administratör lägger till dem.
+welcome-submit = Spara och fortsätt
+welcome-error-name = Ange ditt namn (högst 100 tecken)
+
+# Admin
+admin-title = Administration
+admin-saved = Ändringen är sparad.
+admin-units-heading = Enheter
+admin-units-empty = Inga enheter ännu.
+admin-unit-name-label = Enhetens namn
+admin-unit-new-label = Ny enhet
+admin-rename = Byt namn
+admin-add = Lägg till
+admin-remove = Ta bort
+admin-save = Spara
+admin-domains-heading = E-postdomäner
+admin-domains-intro = Alla med en e-postadress på de här domänerna kan logga in i er organisation.
+admin-domain-new-label = Ny domän
+admin-people-heading = Personer och roller
+admin-col-person = Person
+admin-col-unit = Enhet
+admin-col-role = Roll
+admin-error-domain-taken = Domänen används redan av en organisation.
+admin-error-domain-invalid = Ange en domän som kommun.se.
+admin-error-last-domain = Organisationen måste ha minst en domän, annars kan ingen logga in.
+admin-error-unit-taken = Det finns redan en enhet med det namnet.
+admin-error-unit-name = Ange ett namn på 1–100 tecken.
+admin-error-last-admin = Organisationen måste ha minst en administratör.
+role-member = Medarbetare
+role-sustainability = Hållbarhetsenhet
+role-admin = Administratör
+
+# Mail
+mail-login-subject = Din inloggningslänk till Bruka
+mail-login-greeting = Hej!
+mail-login-text = Klicka på länken för att logga in i Bruka. Den gäller i { $minutes } minuter och kan användas en gång.
+mail-login-button = Logga in i Bruka
+mail-login-ignore = Har du inte bett om att logga in? Då kan du strunta i det här mejlet.

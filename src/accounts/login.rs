@@ -1,0 +1,83 @@
+//! Sign-in by one-time link: record the link with its mail, and consume it exactly once.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::{Email, Role, User};
+use crate::db::AnyConnection;
+use crate::db::schema::login_links;
+use crate::mail::{OutgoingMail, outbox};
+use crate::organisations;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("the sign-in link has already been used or has expired")]
+    LinkSpent,
+    #[error("the address no longer belongs to an organisation")]
+    NoOrganisation,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Queues the sign-in mail if the address's domain belongs to an organisation; returns
+/// whether it did. Callers answer the same either way, so nobody can probe which
+/// addresses exist.
+pub fn send_link(
+    conn: &mut AnyConnection,
+    email: &Email,
+    jti: &str,
+    expires_at: DateTime<Utc>,
+    mail: &OutgoingMail,
+) -> QueryResult<bool> {
+    crate::db::write_transaction(conn, |conn| {
+        if organisations::find_by_email_domain(conn, email.domain())?.is_none() {
+            return Ok(false);
+        }
+        diesel::insert_into(login_links::table)
+            .values((
+                login_links::jti.eq(jti),
+                login_links::email.eq(email.as_str()),
+                login_links::created_at.eq(Utc::now().naive_utc()),
+                login_links::expires_at.eq(expires_at.naive_utc()),
+            ))
+            .execute(conn)?;
+        outbox::enqueue(conn, mail)?;
+        Ok(true)
+    })
+}
+
+/// Marks the link used (a single conditional update, so two clicks cannot both win) and
+/// returns the user, created on first sign-in.
+pub fn consume_link(
+    conn: &mut AnyConnection,
+    jti: &str,
+    email: &Email,
+) -> Result<User, LoginError> {
+    crate::db::write_transaction(conn, |conn| {
+        let now = Utc::now().naive_utc();
+        let consumed = diesel::update(login_links::table.find(jti))
+            .filter(login_links::email.eq(email.as_str()))
+            .filter(login_links::used_at.is_null())
+            .filter(login_links::expires_at.gt(now))
+            .set(login_links::used_at.eq(Some(now)))
+            .execute(conn)?;
+        if consumed != 1 {
+            return Err(LoginError::LinkSpent);
+        }
+        let organisation = organisations::find_by_email_domain(conn, email.domain())?
+            .ok_or(LoginError::NoOrganisation)?;
+        let user = super::find_or_create(conn, email, organisation.id, Role::Member)?;
+        if user.disabled {
+            return Err(LoginError::Disabled);
+        }
+        Ok(user)
+    })
+}
+
+/// Spent and expired links are only kept a day, for support questions.
+pub fn delete_stale(conn: &mut AnyConnection) -> QueryResult<usize> {
+    let cutoff = Utc::now().naive_utc() - chrono::Duration::days(1);
+    diesel::delete(login_links::table.filter(login_links::expires_at.lt(cutoff))).execute(conn)
+}

@@ -1,0 +1,240 @@
+//! People who sign in: their organisation, unit and role, and how they sign in.
+
+mod email;
+pub mod login;
+pub mod sessions;
+pub mod tokens;
+
+pub use email::{Email, InvalidEmail};
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{units, users};
+use crate::i18n::Language;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Sustainability,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Member, Role::Sustainability, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Sustainability => "sustainability",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == raw)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub unit_id: Option<i64>,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: String,
+    pub language: String,
+    pub disabled: bool,
+}
+
+impl User {
+    /// Unknown values cannot be stored (a CHECK constraint), so member is only a formality.
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+
+    /// First sign-in asks for a name; until then the profile is incomplete.
+    pub fn needs_profile(&self) -> bool {
+        self.name
+            .as_deref()
+            .is_none_or(|name| name.trim().is_empty())
+    }
+
+    pub fn language(&self) -> Language {
+        Language::from_tag(&self.language).unwrap_or(Language::DEFAULT)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("no such user in this organisation")]
+    NotFound,
+    #[error("the organisation must keep at least one admin")]
+    LastAdmin,
+    #[error("the unit does not belong to the organisation")]
+    ForeignUnit,
+    #[error("the name must be 1 to 100 characters")]
+    InvalidName,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub fn find_by_email(conn: &mut AnyConnection, email: &Email) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.as_str()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Creates the user on first sign-in, in the organisation their domain belongs to.
+pub fn find_or_create(
+    conn: &mut AnyConnection,
+    email: &Email,
+    organisation_id: i64,
+    role: Role,
+) -> QueryResult<User> {
+    if let Some(user) = find_by_email(conn, email)? {
+        return Ok(user);
+    }
+    let id: i64 = diesel::insert_into(users::table)
+        .values((
+            users::organisation_id.eq(organisation_id),
+            users::email.eq(email.as_str()),
+            users::role.eq(role.as_str()),
+            users::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .returning(users::id)
+        .get_result(conn)?;
+    users::table.find(id).select(User::as_select()).first(conn)
+}
+
+pub fn record_login(conn: &mut AnyConnection, user_id: i64, language: Language) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::last_login_at.eq(Some(Utc::now().naive_utc())),
+            users::language.eq(language.code()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Name and unit, as asked for at first sign-in and on the profile page.
+pub fn set_profile(
+    conn: &mut AnyConnection,
+    user: &User,
+    name: &str,
+    unit_id: Option<i64>,
+) -> Result<(), AccountError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AccountError::InvalidName);
+    }
+    if let Some(unit_id) = unit_id {
+        let own_unit = units::table
+            .filter(units::id.eq(unit_id))
+            .filter(units::organisation_id.eq(user.organisation_id))
+            .count()
+            .get_result::<i64>(conn)?
+            == 1;
+        if !own_unit {
+            return Err(AccountError::ForeignUnit);
+        }
+    }
+    diesel::update(users::table.find(user.id))
+        .set((users::name.eq(Some(name)), users::unit_id.eq(unit_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: String,
+    pub unit_name: Option<String>,
+}
+
+pub fn list_in_organisation(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+) -> QueryResult<Vec<Member>> {
+    users::table
+        .left_join(units::table)
+        .filter(users::organisation_id.eq(organisation_id))
+        .select((
+            users::id,
+            users::email,
+            users::name,
+            users::role,
+            units::name.nullable(),
+        ))
+        .order(users::email)
+        .load(conn)
+}
+
+/// Changes a role inside one organisation. Ids of other organisations' users are "not
+/// found", and the last admin cannot be demoted (nobody could manage the organisation).
+pub fn set_role(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<(), AccountError> {
+    crate::db::write_transaction(conn, |conn| {
+        let current: String = users::table
+            .filter(users::id.eq(user_id))
+            .filter(users::organisation_id.eq(organisation_id))
+            .select(users::role)
+            .first(conn)
+            .optional()?
+            .ok_or(AccountError::NotFound)?;
+        if current == Role::Admin.as_str() && role != Role::Admin {
+            let admins: i64 = users::table
+                .filter(users::organisation_id.eq(organisation_id))
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::disabled.eq(false))
+                .count()
+                .get_result(conn)?;
+            if admins <= 1 {
+                return Err(AccountError::LastAdmin);
+            }
+        }
+        diesel::update(users::table.find(user_id))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_unknown_roles_are_refused() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("superuser"), None);
+        assert!(Role::Admin > Role::Member);
+    }
+}

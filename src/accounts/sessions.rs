@@ -1,0 +1,97 @@
+//! Server-side sessions: the cookie holds a signed session id, the row decides whether it
+//! is still valid, so logging out (or an admin disabling someone) takes effect at once.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::User;
+use super::tokens::random_id;
+use crate::db::AnyConnection;
+use crate::db::schema::{sessions, users};
+
+/// A session seen again within this interval is not touched, which spares a write per request.
+pub const TOUCH_INTERVAL: Duration = Duration::minutes(10);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: i64,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn create(conn: &mut AnyConnection, user_id: i64, idle: Duration) -> QueryResult<Session> {
+    let now = Utc::now().naive_utc();
+    let session = Session {
+        id: random_id(),
+        user_id,
+        last_seen_at: now,
+        expires_at: now + idle,
+    };
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&session.id),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(session.expires_at),
+        ))
+        .execute(conn)?;
+    Ok(session)
+}
+
+/// The live session and its user, if the session exists, is neither revoked nor expired,
+/// and the user is not disabled.
+pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<(Session, User)>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
+        .filter(users::disabled.eq(false))
+        .select((Session::as_select(), User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// Slides the expiry forward; returns the new expiry if the session was touched.
+pub fn touch(
+    conn: &mut AnyConnection,
+    session: &Session,
+    idle: Duration,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let now = Utc::now().naive_utc();
+    if now - session.last_seen_at < TOUCH_INTERVAL {
+        return Ok(None);
+    }
+    let expires_at = now + idle;
+    diesel::update(sessions::table.find(&session.id))
+        .set((
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(Some(expires_at))
+}
+
+pub fn revoke(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .filter(sessions::revoked_at.is_null())
+        .set(sessions::revoked_at.eq(Some(Utc::now().naive_utc())))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Sessions that ended more than a day ago are of no further use.
+pub fn delete_ended(conn: &mut AnyConnection) -> QueryResult<usize> {
+    let cutoff = Utc::now().naive_utc() - Duration::days(1);
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .lt(cutoff)
+                .or(sessions::revoked_at.lt(cutoff)),
+        ),
+    )
+    .execute(conn)
+}

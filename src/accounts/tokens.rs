@@ -1,0 +1,173 @@
+//! Signed tokens: the one-time sign-in link and the session cookie.
+//!
+//! Both are HS256 JWTs signed with the instance's secret. Each carries a purpose, so a login
+//! token can never be replayed as a session or the other way round; the token ids are
+//! recorded in the database, which is what makes links single use and logout final.
+
+use chrono::{DateTime, Duration, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+pub const LOGIN_LINK_LIFETIME: Duration = Duration::minutes(15);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Login,
+    Session,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Login: the e-mail address. Session: the session id.
+    pub sub: String,
+    /// Token id, recorded to make login links single use.
+    pub jti: String,
+    pub purpose: Purpose,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the link or session has expired")]
+    Expired,
+    #[error("the token is not valid")]
+    Invalid,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+/// 32 random bytes as hex: ids that cannot be guessed.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl TokenKeys {
+    pub fn new(secret: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    pub fn issue(
+        &self,
+        purpose: Purpose,
+        sub: &str,
+        jti: &str,
+        expires_at: DateTime<Utc>,
+    ) -> String {
+        let claims = Claims {
+            sub: sub.to_string(),
+            jti: jti.to_string(),
+            purpose,
+            iat: Utc::now().timestamp(),
+            exp: expires_at.timestamp(),
+        };
+        // HS256 over owned strings cannot fail; an empty token would simply never verify.
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
+    }
+
+    /// Accepts only HS256 tokens signed with our key, unexpired, for the given purpose.
+    /// `alg: none` and other algorithms are refused by the fixed algorithm list.
+    pub fn verify(&self, token: &str, purpose: Purpose) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|error| match error.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid,
+            })?
+            .claims;
+        if claims.purpose != purpose {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(b"0123456789abcdef0123456789abcdef")
+    }
+
+    #[test]
+    fn issued_tokens_verify_for_their_purpose_only() {
+        let keys = keys();
+        let token = keys.issue(
+            Purpose::Login,
+            "anna@kommun.se",
+            "j1",
+            Utc::now() + LOGIN_LINK_LIFETIME,
+        );
+        let claims = keys.verify(&token, Purpose::Login).expect("valid");
+        assert_eq!(claims.sub, "anna@kommun.se");
+        assert_eq!(
+            keys.verify(&token, Purpose::Session).err(),
+            Some(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn expired_forged_and_unsigned_tokens_are_refused() {
+        let keys = keys();
+        let expired = keys.issue(
+            Purpose::Login,
+            "a@k.se",
+            "j",
+            Utc::now() - Duration::seconds(1),
+        );
+        assert_eq!(
+            keys.verify(&expired, Purpose::Login).err(),
+            Some(TokenError::Expired)
+        );
+
+        let other = TokenKeys::new(b"another-secret-another-secret-xx");
+        let forged = other.issue(
+            Purpose::Login,
+            "a@k.se",
+            "j",
+            Utc::now() + LOGIN_LINK_LIFETIME,
+        );
+        assert_eq!(
+            keys.verify(&forged, Purpose::Login).err(),
+            Some(TokenError::Invalid)
+        );
+
+        // The real token's payload with `alg: none` and no signature.
+        let genuine = keys.issue(
+            Purpose::Login,
+            "a@k.se",
+            "j",
+            Utc::now() + LOGIN_LINK_LIFETIME,
+        );
+        let payload = genuine.split('.').nth(1).expect("payload");
+        let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+        assert_eq!(
+            keys.verify(&unsigned, Purpose::Login).err(),
+            Some(TokenError::Invalid)
+        );
+        assert_eq!(
+            keys.verify("not a token", Purpose::Login).err(),
+            Some(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn random_ids_are_long_and_distinct() {
+        let (a, b) = (random_id(), random_id());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,132 @@
+//! The mail outbox table. Rows are claimed with a lease, so several instances can run
+//! workers side by side and a crashed worker's mail is picked up again when the lease ends.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::OutgoingMail;
+use crate::db::AnyConnection;
+use crate::db::schema::mail_outbox;
+
+/// Long enough for one SMTP delivery including its timeout.
+pub const LEASE: Duration = Duration::seconds(60);
+const MAX_BACKOFF: Duration = Duration::hours(1);
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct QueuedMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attempts: i32,
+}
+
+/// Call inside the transaction of the event the mail is about.
+pub fn enqueue(conn: &mut AnyConnection, mail: &OutgoingMail) -> QueryResult<i64> {
+    let now = Utc::now().naive_utc();
+    diesel::insert_into(mail_outbox::table)
+        .values((
+            mail_outbox::recipient.eq(&mail.to),
+            mail_outbox::subject.eq(&mail.subject),
+            mail_outbox::body_text.eq(&mail.text),
+            mail_outbox::body_html.eq(&mail.html),
+            mail_outbox::created_at.eq(now),
+            mail_outbox::next_attempt_at.eq(now),
+        ))
+        .returning(mail_outbox::id)
+        .get_result(conn)
+}
+
+#[diesel::dsl::auto_type]
+fn unclaimed(now: NaiveDateTime) -> _ {
+    mail_outbox::locked_until
+        .is_null()
+        .or(mail_outbox::locked_until.lt(now))
+}
+
+/// Ids of unsent mail whose time has come, oldest first.
+pub fn due(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<i64>> {
+    let now = Utc::now().naive_utc();
+    mail_outbox::table
+        .filter(mail_outbox::sent_at.is_null())
+        .filter(mail_outbox::next_attempt_at.le(now))
+        .filter(unclaimed(now))
+        .order(mail_outbox::id)
+        .limit(limit)
+        .select(mail_outbox::id)
+        .load(conn)
+}
+
+/// Takes the row for this worker; `None` if another worker was faster or it was sent.
+pub fn claim(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<QueuedMail>> {
+    let now = Utc::now().naive_utc();
+    let claimed = diesel::update(mail_outbox::table.find(id))
+        .filter(mail_outbox::sent_at.is_null())
+        .filter(unclaimed(now))
+        .set(mail_outbox::locked_until.eq(Some(now + LEASE)))
+        .execute(conn)?;
+    if claimed != 1 {
+        return Ok(None);
+    }
+    mail_outbox::table
+        .find(id)
+        .select(QueuedMail::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_sent(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    let now = Utc::now().naive_utc();
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::sent_at.eq(Some(now)),
+            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            mail_outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Doubles the wait per failed attempt, from `base` up to an hour; the mail is never dropped.
+pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 20) - 1;
+    let factor = 1_i32 << exponent;
+    base.checked_mul(factor)
+        .map_or(MAX_BACKOFF, |delay| delay.min(MAX_BACKOFF))
+}
+
+pub fn mark_failed(
+    conn: &mut AnyConnection,
+    mail: &QueuedMail,
+    error: &str,
+    base_delay: Duration,
+) -> QueryResult<()> {
+    let attempts = mail.attempts.saturating_add(1);
+    let now = Utc::now().naive_utc();
+    diesel::update(mail_outbox::table.find(mail.id))
+        .set((
+            mail_outbox::attempts.eq(attempts),
+            mail_outbox::next_attempt_at.eq(now + retry_delay(base_delay, attempts)),
+            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            mail_outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped_at_an_hour() {
+        let base = Duration::seconds(5);
+        assert_eq!(retry_delay(base, 1), Duration::seconds(5));
+        assert_eq!(retry_delay(base, 2), Duration::seconds(10));
+        assert_eq!(retry_delay(base, 4), Duration::seconds(40));
+        assert_eq!(retry_delay(base, 12), Duration::hours(1));
+        assert_eq!(retry_delay(base, 1000), Duration::hours(1));
+    }
+}

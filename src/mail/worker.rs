@@ -1,0 +1,201 @@
+//! Delivers queued mail: wakes when mail is queued, and polls for retries and for mail
+//! other instances queued.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use lettre::message::header::{ContentType, MessageId};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+use super::outbox::{self, QueuedMail};
+use super::{MailQueue, OutgoingMail};
+use crate::db::DbPool;
+
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(AsyncFileTransport<Tokio1Executor>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("invalid smtp_url: {0}")]
+    SmtpUrl(#[from] lettre::transport::smtp::Error),
+    #[error("cannot create mail folder {0}: {1}")]
+    Folder(String, std::io::Error),
+}
+
+impl Transport {
+    pub fn smtp(url: &str) -> Result<Self, TransportError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+            .timeout(Some(StdDuration::from_secs(20)))
+            .build();
+        Ok(Self::Smtp(transport))
+    }
+
+    pub fn folder(path: &std::path::Path) -> Result<Self, TransportError> {
+        std::fs::create_dir_all(path)
+            .map_err(|e| TransportError::Folder(path.display().to_string(), e))?;
+        Ok(Self::Folder(AsyncFileTransport::new(path)))
+    }
+
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Transport::Folder(folder) => folder
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+pub struct MailWorker {
+    pool: DbPool,
+    transport: Transport,
+    from: Mailbox,
+    wake: Arc<Notify>,
+    poll_interval: StdDuration,
+    retry_base: Duration,
+}
+
+/// Mails picked up per round; the rest wait for the next one, which follows at once.
+const BATCH: i64 = 50;
+
+impl MailWorker {
+    pub fn new(
+        pool: DbPool,
+        transport: Transport,
+        from: Mailbox,
+        queue: &MailQueue,
+        poll_interval: StdDuration,
+        retry_base: StdDuration,
+    ) -> Self {
+        Self {
+            pool,
+            transport,
+            from,
+            wake: queue.waker(),
+            poll_interval,
+            retry_base: Duration::from_std(retry_base).unwrap_or(Duration::seconds(5)),
+        }
+    }
+
+    /// Runs until the task is dropped. Leases protect rows a stopped worker held.
+    pub async fn run(self) {
+        loop {
+            let delivered = self.deliver_due().await;
+            if delivered == BATCH as usize {
+                continue;
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut crate::db::AnyConnection) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Option<T> {
+        let pool = self.pool.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            // A short wait: if the database is away, the next round tries again.
+            let mut conn = pool
+                .get_timeout(StdDuration::from_secs(3))
+                .map_err(|e| e.to_string())?;
+            work(&mut conn).map_err(|e| e.to_string())
+        })
+        .await;
+        match outcome {
+            Ok(Ok(value)) => Some(value),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "mail outbox unavailable");
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "mail outbox task failed");
+                None
+            }
+        }
+    }
+
+    /// Returns how many rows were looked at.
+    async fn deliver_due(&self) -> usize {
+        let Some(ids) = self.blocking(|conn| outbox::due(conn, BATCH)).await else {
+            return 0;
+        };
+        for &id in &ids {
+            let Some(Some(mail)) = self.blocking(move |conn| outbox::claim(conn, id)).await else {
+                continue;
+            };
+            match self.deliver(&mail).await {
+                Ok(()) => {
+                    tracing::info!(mail_id = mail.id, "mail delivered");
+                    self.blocking(move |conn| outbox::mark_sent(conn, id)).await;
+                }
+                Err(error) => {
+                    tracing::warn!(mail_id = mail.id, attempt = mail.attempts + 1, %error, "mail delivery failed; will retry");
+                    let base = self.retry_base;
+                    self.blocking(move |conn| outbox::mark_failed(conn, &mail, &error, base))
+                        .await;
+                }
+            }
+        }
+        ids.len()
+    }
+
+    async fn deliver(&self, mail: &QueuedMail) -> Result<(), String> {
+        let message = self.build(mail)?;
+        self.transport.send(message).await
+    }
+
+    fn build(&self, mail: &QueuedMail) -> Result<Message, String> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?;
+        let domain = self.from.email.domain().to_string();
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&mail.subject)
+            // A stable id lets receiving systems drop a copy should a retry follow a delivery
+            // whose confirmation was lost.
+            .header(MessageId::from(format!("<outbox-{}@{domain}>", mail.id)))
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(mail.body_text.clone()),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(mail.body_html.clone()),
+                    ),
+            )
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl OutgoingMail {
+    pub fn new(to: &str, subject: String, text: String, html: String) -> Self {
+        Self {
+            to: to.to_string(),
+            subject,
+            text,
+            html,
+        }
+    }
+}

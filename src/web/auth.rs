@@ -1,0 +1,206 @@
+//! Who is signed in: the session cookie is checked once per request by [`load_session`],
+//! and handlers receive the person as an extractor argument.
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite, time::OffsetDateTime};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::AppError;
+use crate::accounts::sessions::{self, Session};
+use crate::accounts::tokens::{Purpose, TokenKeys};
+use crate::accounts::{Role, User};
+use crate::db::DbPool;
+
+pub const SESSION_COOKIE: &str = "bruka_session";
+
+/// Signing keys and cookie policy, shared by the login handlers and the session check.
+pub struct AuthConfig {
+    pub keys: TokenKeys,
+    pub idle: chrono::Duration,
+    pub secure_cookies: bool,
+}
+
+impl AuthConfig {
+    pub fn session_cookie(&self, session_id: &str, expires_at: NaiveDateTime) -> Cookie<'static> {
+        let expires = DateTime::<Utc>::from_naive_utc_and_offset(expires_at, Utc);
+        let token = self
+            .keys
+            .issue(Purpose::Session, session_id, session_id, expires);
+        let mut cookie = Cookie::build(SESSION_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_cookies)
+            .same_site(SameSite::Lax)
+            .finish();
+        if let Ok(at) = OffsetDateTime::from_unix_timestamp(expires.timestamp()) {
+            cookie.set_expires(at);
+        }
+        cookie
+    }
+
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        let mut cookie = Cookie::build(SESSION_COOKIE, "")
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_cookies)
+            .same_site(SameSite::Lax)
+            .finish();
+        cookie.make_removal();
+        cookie
+    }
+}
+
+/// The signed-in person and their session, placed in request extensions by [`load_session`].
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub user: User,
+    pub session_id: String,
+}
+
+/// A live session with its user and, if it was slid forward, its new expiry.
+type LiveSession = (Session, User, Option<NaiveDateTime>);
+
+/// Verifies the session cookie and slides its expiry. An invalid or ended session clears
+/// the cookie; the request then continues as anonymous.
+pub async fn load_session(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let auth = req.app_data::<web::Data<AuthConfig>>().cloned();
+    let pool = req.app_data::<web::Data<DbPool>>().cloned();
+    let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let mut cookie_update = None;
+    if let (Some(auth), Some(pool), Some(token)) = (auth.as_ref(), pool, token) {
+        match auth.keys.verify(&token, Purpose::Session) {
+            Ok(claims) => {
+                let idle = auth.idle;
+                let check = web::block(move || -> Result<Option<LiveSession>, AppError> {
+                    let mut conn = pool.get()?;
+                    Ok(match sessions::find_live(&mut conn, &claims.sub)? {
+                        Some((session, user)) => {
+                            let touched = sessions::touch(&mut conn, &session, idle)?;
+                            Some((session, user, touched))
+                        }
+                        None => None,
+                    })
+                })
+                .await
+                .map_err(AppError::from)
+                .and_then(|check| check);
+                // Without the database nobody can be told apart; answer with the error page
+                // rather than show a signed-in person as signed out.
+                let check = match check {
+                    Ok(check) => check,
+                    Err(error) => return Ok(req.error_response(error).map_into_boxed_body()),
+                };
+                match check {
+                    Some((session, user, touched)) => {
+                        if let Some(expires_at) = touched {
+                            cookie_update = Some(auth.session_cookie(&session.id, expires_at));
+                        }
+                        req.extensions_mut().insert(Signed {
+                            user,
+                            session_id: session.id,
+                        });
+                    }
+                    None => cookie_update = Some(auth.removal_cookie()),
+                }
+            }
+            Err(_) => cookie_update = Some(auth.removal_cookie()),
+        }
+    }
+    let mut response = next.call(req).await?;
+    // A handler that signed someone in or out has set the cookie itself; that one stands.
+    let handler_set_cookie = response
+        .response()
+        .cookies()
+        .any(|cookie| cookie.name() == SESSION_COOKIE);
+    if let Some(cookie) = cookie_update.filter(|_| !handler_set_cookie) {
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response.map_into_boxed_body())
+}
+
+fn here(req: &HttpRequest) -> String {
+    match req.query_string() {
+        "" => req.path().to_string(),
+        query => format!("{}?{query}", req.path()),
+    }
+}
+
+/// A signed-in person, whatever the state of their profile (for the welcome page and logout).
+pub struct AnySession(pub Signed);
+
+impl FromRequest for AnySession {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Signed>()
+                .cloned()
+                .map(AnySession)
+                .ok_or_else(|| AppError::SignInRequired { next: here(req) }),
+        )
+    }
+}
+
+/// A signed-in person with a complete profile; first-time users are sent to the welcome page.
+pub struct CurrentUser(pub Signed);
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let signed = req.extensions().get::<Signed>().cloned();
+        ready(match signed {
+            None => Err(AppError::SignInRequired { next: here(req) }),
+            Some(signed) if signed.user.needs_profile() => {
+                Err(AppError::ProfileRequired { next: here(req) })
+            }
+            Some(signed) => Ok(CurrentUser(signed)),
+        })
+    }
+}
+
+/// An organisation admin.
+pub struct AdminUser(pub User);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            CurrentUser::from_request(req, payload)
+                .into_inner()
+                .and_then(|CurrentUser(signed)| {
+                    if signed.user.role() == Role::Admin {
+                        Ok(AdminUser(signed.user))
+                    } else {
+                        Err(AppError::Forbidden)
+                    }
+                }),
+        )
+    }
+}
+
+/// The signed-in person if there is one.
+pub struct MaybeUser(pub Option<Signed>);
+
+impl FromRequest for MaybeUser {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(MaybeUser(req.extensions().get::<Signed>().cloned())))
+    }
+}

@@ -1,0 +1,116 @@
+//! Cross-site request forgery protection for forms.
+//!
+//! Double-submit: every visitor gets a random token in a SameSite=Strict cookie, every form
+//! carries it in a hidden `csrf_token` field, and a state-changing request is accepted only
+//! when both match. A cross-site page can make the browser send the cookie but cannot read
+//! it to fill the field. Requests whose Origin names another site are refused outright.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use super::AppError;
+use crate::accounts::tokens::random_id;
+
+pub const CSRF_COOKIE: &str = "bruka_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+/// Forms are small; photo uploads use their own limits.
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// The visitor's token, for templates to put into forms.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+fn token_from_cookie(req: &HttpRequest) -> Option<String> {
+    req.cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The Origin header, when a browser sends one, must be this site.
+fn origin_is_foreign(req: &HttpRequest) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return false;
+    };
+    let host = req.connection_info().host().to_string();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    origin == "null" || !origin_host.eq_ignore_ascii_case(&host)
+}
+
+/// Makes sure every visitor has a token, and refuses cross-site state changes early.
+pub async fn csrf_cookie(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if is_state_changing(req.method()) && origin_is_foreign(req.request()) {
+        return Ok(req
+            .error_response(AppError::CsrfRejected)
+            .map_into_boxed_body());
+    }
+    let existing = token_from_cookie(req.request());
+    let token = existing.clone().unwrap_or_else(random_id);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let secure = req
+        .app_data::<web::Data<super::Views>>()
+        .is_some_and(|views| views.cookies_secure());
+    let mut response = next.call(req).await?;
+    if existing.is_none() {
+        let cookie = Cookie::build(CSRF_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Strict)
+            .finish();
+        response.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(response.map_into_boxed_body())
+}
+
+/// A url-encoded form whose `csrf_token` field matched the cookie. `T` need not declare the
+/// field.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let cookie = token_from_cookie(&req).ok_or(AppError::CsrfRejected)?;
+            let body = body.await?;
+            if body.len() > FORM_LIMIT {
+                return Err(AppError::BadRequest.into());
+            }
+            let fields: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest)?;
+            let submitted = fields
+                .iter()
+                .find(|(name, _)| name == CSRF_FIELD)
+                .map(|(_, value)| value.as_bytes())
+                .ok_or(AppError::CsrfRejected)?;
+            if !bool::from(submitted.ct_eq(cookie.as_bytes())) {
+                return Err(AppError::CsrfRejected.into());
+            }
+            let form = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest)?;
+            Ok(CsrfForm(form))
+        })
+    }
+}

@@ -1,0 +1,325 @@
+use bruka::accounts::Role;
+use bruka::db::schema::{organisation_domains, units, users};
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, Page, TestApp, spawn_app};
+use crate::on_both_backends;
+
+/// An organisation with a signed-in admin in the app's default browser.
+async fn with_signed_in_admin(backend: Backend) -> (TestApp, i64) {
+    let app = spawn_app(backend).await;
+    let organisation = app
+        .create_organisation(
+            "Trollhättans stad",
+            "trollhattan.se",
+            &["Kultur och fritid"],
+        )
+        .await;
+    app.create_user("admin@trollhattan.se", Role::Admin).await;
+    app.browser
+        .sign_in("admin@trollhattan.se", "Ada Admin")
+        .await;
+    (app, organisation)
+}
+
+async fn role_of(app: &TestApp, email: &'static str) -> String {
+    app.with_conn(move |conn| {
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::role)
+            .first(conn)
+            .expect("user")
+    })
+    .await
+}
+
+async fn admin_manages_units_domains_and_roles(backend: Backend) {
+    let (app, organisation) = with_signed_in_admin(backend).await;
+    let member = app.new_browser();
+    member
+        .sign_in("maja@trollhattan.se", "Maja Medarbetare")
+        .await;
+
+    let page = app.get_page("/admin").await;
+    assert_eq!(
+        page.attr("nav.main-nav a[href='/admin']", "aria-current"),
+        "page"
+    );
+    assert!(page.visible_text().contains("maja@trollhattan.se"));
+
+    let response = app
+        .browser
+        .post_form("/admin/units", &[("name", "Samhällsbyggnad")])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin?saved=1");
+    let page = app.get_page("/admin?saved=1").await;
+    assert!(page.text_of("[role=status]").contains("sparad"));
+
+    let duplicate = app
+        .browser
+        .post_form("/admin/units", &[("name", " Samhällsbyggnad ")])
+        .await;
+    assert_eq!(duplicate.status(), 409);
+    let text = Page::from_response(duplicate)
+        .await
+        .text_of(".error-summary");
+    assert!(text.contains("redan en enhet"), "{text}");
+
+    let unit_id: i64 = app
+        .with_conn(|conn| {
+            units::table
+                .filter(units::name.eq("Samhällsbyggnad"))
+                .select(units::id)
+                .first(conn)
+                .expect("unit")
+        })
+        .await;
+    let response = app
+        .browser
+        .post_form(
+            &format!("/admin/units/{unit_id}"),
+            &[("name", "Samhällsbyggnadsförvaltningen")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+
+    let response = app
+        .browser
+        .post_form("/admin/domains", &[("domain", "Skola.Trollhattan.se")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let bad = app
+        .browser
+        .post_form("/admin/domains", &[("domain", "not a domain")])
+        .await;
+    assert_eq!(bad.status(), 400);
+    let domains: Vec<(i64, String)> = app
+        .with_conn(move |conn| {
+            organisation_domains::table
+                .filter(organisation_domains::organisation_id.eq(organisation))
+                .select((organisation_domains::id, organisation_domains::domain))
+                .order(organisation_domains::domain)
+                .load(conn)
+                .expect("domains")
+        })
+        .await;
+    assert_eq!(
+        domains.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(),
+        ["skola.trollhattan.se", "trollhattan.se"]
+    );
+    let response = app
+        .browser
+        .post_form(&format!("/admin/domains/{}/delete", domains[0].0), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let last = app
+        .browser
+        .post_form(&format!("/admin/domains/{}/delete", domains[1].0), &[])
+        .await;
+    assert_eq!(last.status(), 409, "the last domain stays");
+
+    let maja_id: i64 = app
+        .with_conn(|conn| {
+            users::table
+                .filter(users::email.eq("maja@trollhattan.se"))
+                .select(users::id)
+                .first(conn)
+                .expect("maja")
+        })
+        .await;
+    let response = app
+        .browser
+        .post_form(
+            &format!("/admin/users/{maja_id}/role"),
+            &[("role", "sustainability")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(role_of(&app, "maja@trollhattan.se").await, "sustainability");
+    let bogus = app
+        .browser
+        .post_form(
+            &format!("/admin/users/{maja_id}/role"),
+            &[("role", "superuser")],
+        )
+        .await;
+    assert_eq!(bogus.status(), 400);
+    assert_eq!(role_of(&app, "maja@trollhattan.se").await, "sustainability");
+}
+
+async fn the_last_admin_cannot_step_down(backend: Backend) {
+    let (app, _) = with_signed_in_admin(backend).await;
+    let admin_id: i64 = app
+        .with_conn(|conn| {
+            users::table
+                .filter(users::email.eq("admin@trollhattan.se"))
+                .select(users::id)
+                .first(conn)
+                .expect("admin")
+        })
+        .await;
+    let response = app
+        .browser
+        .post_form(
+            &format!("/admin/users/{admin_id}/role"),
+            &[("role", "member")],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    assert!(
+        Page::from_response(response)
+            .await
+            .visible_text()
+            .contains("minst en administratör")
+    );
+    assert_eq!(role_of(&app, "admin@trollhattan.se").await, "admin");
+}
+
+async fn members_and_visitors_cannot_reach_admin(backend: Backend) {
+    let (app, _) = with_signed_in_admin(backend).await;
+    let visitor = app.new_browser();
+    let response = visitor.get("/admin").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login?next=%2Fadmin");
+
+    let member = app.new_browser();
+    member.sign_in("maja@trollhattan.se", "Maja").await;
+    let response = member.get("/admin").await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        Page::from_response(response).await.text_of("h1"),
+        "Du har inte behörighet"
+    );
+    let response = member
+        .post_form("/admin/units", &[("name", "Smygenheten")])
+        .await;
+    assert_eq!(response.status(), 403);
+    let sneaked: i64 = app
+        .with_conn(|conn| {
+            units::table
+                .filter(units::name.eq("Smygenheten"))
+                .count()
+                .get_result(conn)
+                .expect("count")
+        })
+        .await;
+    assert_eq!(sneaked, 0);
+}
+
+/// An admin of one organisation reaches nothing of another, even with its ids.
+async fn another_organisations_ids_are_not_found(backend: Backend) {
+    let (app, _) = with_signed_in_admin(backend).await;
+    let other = app
+        .create_organisation("Vänersborgs kommun", "vanersborg.se", &["Hemlig enhet"])
+        .await;
+    let their_user = app.create_user("karin@vanersborg.se", Role::Member).await;
+    let (their_unit, their_domain): (i64, i64) = app
+        .with_conn(move |conn| {
+            let unit = units::table
+                .filter(units::organisation_id.eq(other))
+                .select(units::id)
+                .first(conn)
+                .expect("unit");
+            let domain = organisation_domains::table
+                .filter(organisation_domains::organisation_id.eq(other))
+                .select(organisation_domains::id)
+                .first(conn)
+                .expect("domain");
+            (unit, domain)
+        })
+        .await;
+    // Give them a second domain so "last domain" cannot be what stops the removal.
+    app.with_conn(move |conn| {
+        let domain =
+            bruka::organisations::EmailDomain::parse("skola.vanersborg.se").expect("valid");
+        bruka::organisations::add_domain(conn, other, &domain).expect("added")
+    })
+    .await;
+
+    let role = app
+        .browser
+        .post_form(
+            &format!("/admin/users/{their_user}/role"),
+            &[("role", "admin")],
+        )
+        .await;
+    assert_eq!(role.status(), 404);
+    let rename = app
+        .browser
+        .post_form(&format!("/admin/units/{their_unit}"), &[("name", "Kapad")])
+        .await;
+    assert_eq!(rename.status(), 404);
+    let remove = app
+        .browser
+        .post_form(&format!("/admin/domains/{their_domain}/delete"), &[])
+        .await;
+    assert_eq!(remove.status(), 404);
+
+    assert_eq!(role_of(&app, "karin@vanersborg.se").await, "member");
+    let (unit_name, domains): (String, i64) = app
+        .with_conn(move |conn| {
+            let name = units::table
+                .find(their_unit)
+                .select(units::name)
+                .first(conn)
+                .expect("unit");
+            let domains = organisation_domains::table
+                .filter(organisation_domains::organisation_id.eq(other))
+                .count()
+                .get_result(conn)
+                .expect("count");
+            (name, domains)
+        })
+        .await;
+    assert_eq!((unit_name.as_str(), domains), ("Hemlig enhet", 2));
+    let page = app.get_page("/admin").await.visible_text();
+    assert!(!page.contains("karin@vanersborg.se") && !page.contains("Hemlig enhet"));
+}
+
+/// A person whose welcome form names another organisation's unit is refused.
+async fn profile_cannot_join_another_organisations_unit(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_organisation("Lilla Edets kommun", "lillaedet.se", &["Egen"])
+        .await;
+    let other = app
+        .create_organisation("Orusts kommun", "orust.se", &["Främmande"])
+        .await;
+    let foreign_unit: i64 = app
+        .with_conn(move |conn| {
+            units::table
+                .filter(units::organisation_id.eq(other))
+                .select(units::id)
+                .first(conn)
+                .expect("unit")
+        })
+        .await;
+    let link = app.browser.request_link("nils@lillaedet.se").await;
+    app.browser.follow_link(&link).await;
+    let response = app
+        .browser
+        .post_form(
+            "/welcome",
+            &[("name", "Nils"), ("unit_id", &foreign_unit.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    let unit: Option<i64> = app
+        .with_conn(|conn| {
+            users::table
+                .filter(users::email.eq("nils@lillaedet.se"))
+                .select(users::unit_id)
+                .first(conn)
+                .expect("user")
+        })
+        .await;
+    assert_eq!(unit, None);
+}
+
+on_both_backends!(
+    admin_manages_units_domains_and_roles,
+    the_last_admin_cannot_step_down,
+    members_and_visitors_cannot_reach_admin,
+    another_organisations_ids_are_not_found,
+    profile_cannot_join_another_organisations_unit,
+);

@@ -1,0 +1,99 @@
+use bruka::db::schema::mail_outbox;
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, spawn_app_with};
+use crate::on_both_backends;
+use crate::smtp::{Mailbox, SmtpSink};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port()
+}
+
+const PEOPLE: [&str; 3] = ["a@ulricehamn.se", "b@ulricehamn.se", "c@ulricehamn.se"];
+
+async fn failed_attempts(app: &crate::helpers::TestApp) -> Vec<i32> {
+    app.with_conn(|conn| {
+        mail_outbox::table
+            .filter(mail_outbox::sent_at.is_null())
+            .select(mail_outbox::attempts)
+            .load(conn)
+            .expect("rows")
+    })
+    .await
+}
+
+/// Mail queued while the SMTP server is down is delivered once it is up: every mail,
+/// exactly once.
+async fn mail_survives_an_smtp_outage(backend: Backend) {
+    let port = free_port();
+    let app = spawn_app_with(backend, |settings| {
+        settings.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    for person in PEOPLE {
+        let response = app.browser.post_form("/login", &[("email", person)]).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "the person is not told about the outage"
+        );
+    }
+    // Wait until every mail has failed at least once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let attempts = failed_attempts(&app).await;
+        if attempts.len() == 3 && attempts.iter().all(|a| *a >= 1) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "attempts: {attempts:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let mailbox = Mailbox::default();
+    let _sink = SmtpSink::start_on(port, mailbox.clone()).await;
+    mailbox.wait_for_total(3).await;
+    // Give any duplicate a chance to show up before counting.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let mails = mailbox.all();
+    assert_eq!(mails.len(), 3, "exactly once each");
+    for person in PEOPLE {
+        assert_eq!(mailbox.to(person).len(), 1, "{person}");
+    }
+    assert!(failed_attempts(&app).await.is_empty(), "all marked sent");
+}
+
+/// A second instance with working mail delivers what the first could not, without
+/// sending anything twice: rows are claimed with a lease.
+async fn another_instance_delivers_queued_mail_exactly_once(backend: Backend) {
+    let dead_port = free_port();
+    let app = spawn_app_with(backend, |settings| {
+        settings.smtp_url = Some(format!("smtp://127.0.0.1:{dead_port}"));
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    for person in PEOPLE {
+        app.browser.post_form("/login", &[("email", person)]).await;
+    }
+    let sink = SmtpSink::start().await;
+    let sink_url = sink.url();
+    app.start_instance_with(move |settings| settings.smtp_url = Some(sink_url))
+        .await;
+    sink.mailbox.wait_for_total(3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(sink.mailbox.all().len(), 3);
+    assert!(failed_attempts(&app).await.is_empty());
+}
+
+on_both_backends!(
+    mail_survives_an_smtp_outage,
+    another_instance_delivers_queued_mail_exactly_once,
+);
