@@ -409,7 +409,64 @@ async fn sign_in_requests_are_rate_limited_per_ip(backend: Backend) {
     assert_eq!(response.status(), 429);
 }
 
+/// Using Bruka keeps the session alive: after a while, a request slides the expiry forward
+/// and renews the cookie.
+async fn active_sessions_slide_forward(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_organisation("Partille kommun", "partille.se", &[])
+        .await;
+    app.browser.sign_in("eva@partille.se", "Eva").await;
+    let an_hour_ago = Utc::now().naive_utc() - Duration::hours(1);
+    let soon = Utc::now().naive_utc() + Duration::days(1);
+    app.with_conn(move |conn| {
+        diesel::update(sessions::table)
+            .set((
+                sessions::last_seen_at.eq(an_hour_ago),
+                sessions::expires_at.eq(soon),
+            ))
+            .execute(conn)
+            .expect("aged")
+    })
+    .await;
+
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let renewed = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("bruka_session="));
+    assert!(renewed, "the cookie is renewed with the new expiry");
+    assert!(
+        app.browser.cookie("bruka_session").is_some(),
+        "still signed in"
+    );
+    let expires_at: chrono::NaiveDateTime = app
+        .with_conn(|conn| {
+            sessions::table
+                .select(sessions::expires_at)
+                .first(conn)
+                .expect("row")
+        })
+        .await;
+    assert!(expires_at > Utc::now().naive_utc() + Duration::days(13));
+
+    // An expired session signs nobody in.
+    let past = Utc::now().naive_utc() - Duration::minutes(1);
+    app.with_conn(move |conn| {
+        diesel::update(sessions::table)
+            .set(sessions::expires_at.eq(past))
+            .execute(conn)
+            .expect("expired")
+    })
+    .await;
+    assert_eq!(app.get("/admin").await.status(), 303);
+    assert!(app.browser.cookie("bruka_session").is_none());
+}
+
 on_both_backends!(
+    active_sessions_slide_forward,
     new_user_signs_in_by_mailed_link_and_completes_profile,
     unknown_domain_gets_the_same_answer_and_no_mail,
     malformed_address_is_explained_in_place,
