@@ -25,12 +25,9 @@ async fn categories_are_seeded_once_and_admin_edits_survive_restarts(backend: Ba
 
     let restarted = app.start_another_instance().await;
     let body = app
-        .client
-        .get(format!("{restarted}/"))
-        .header("Accept-Language", "en")
-        .send()
+        .browser
+        .get_in_language(&format!("{restarted}/"), "en")
         .await
-        .expect("sent")
         .text()
         .await
         .expect("body");

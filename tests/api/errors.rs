@@ -23,13 +23,7 @@ async fn unknown_page_is_a_localised_404_with_request_id(backend: Backend) {
         "the page shows the id to quote"
     );
 
-    let response = app
-        .client
-        .get(app.url("/missing"))
-        .header("Accept-Language", "en")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.browser.get_in_language("/missing", "en").await;
     assert_eq!(
         Page::from_response(response).await.text_of("h1"),
         "Page not found"

@@ -363,6 +363,16 @@ impl Browser {
             .expect("request sent")
     }
 
+    /// A GET from a browser set to these languages (an Accept-Language value).
+    pub async fn get_in_language(&self, path: &str, accept_language: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header("Accept-Language", accept_language)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// The page's HTML, after checking it answered 200.
     pub async fn get_page(&self, path: &str) -> Page {
         let response = self.get(path).await;

@@ -4,12 +4,9 @@ use crate::on_both_backends;
 async fn accept_language_picks_norwegian(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app
-        .client
-        .get(app.url("/"))
-        .header("Accept-Language", "nb-NO,nb;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .expect("sent");
+        .browser
+        .get_in_language("/", "nb-NO,nb;q=0.9,en;q=0.5")
+        .await;
     let page = Page::from_response(response).await;
     assert_eq!(page.attr("html", "lang"), "nb");
     assert_eq!(page.text_of("h1"), "Ombruk først");
@@ -21,13 +18,7 @@ async fn accept_language_picks_norwegian(backend: Backend) {
 
 async fn unsupported_browser_language_falls_back_to_swedish(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app
-        .client
-        .get(app.url("/"))
-        .header("Accept-Language", "de-DE,fr;q=0.8")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.browser.get_in_language("/", "de-DE,fr;q=0.8").await;
     assert_eq!(
         Page::from_response(response).await.attr("html", "lang"),
         "sv"
@@ -57,13 +48,7 @@ async fn switcher_remembers_the_choice_and_returns_to_the_page(backend: Backend)
     );
 
     // The cookie beats the browser's own preference.
-    let response = app
-        .client
-        .get(app.url("/"))
-        .header("Accept-Language", "sv-SE")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.browser.get_in_language("/", "sv-SE").await;
     let page = Page::from_response(response).await;
     assert_eq!(page.attr("html", "lang"), "en");
     assert_eq!(page.text_of("h1"), "Reuse first");

@@ -89,13 +89,7 @@ async fn start_page_lists_every_category_with_its_sourced_factor(backend: Backen
 
 async fn start_page_is_fully_localised_in_english(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app
-        .client
-        .get(app.url("/"))
-        .header("Accept-Language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .expect("sent");
+    let response = app.browser.get_in_language("/", "en-GB,en;q=0.9").await;
     let page = crate::helpers::Page::from_response(response).await;
     assert_eq!(page.attr("html", "lang"), "en");
     let text = page.visible_text();
