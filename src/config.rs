@@ -52,6 +52,12 @@ pub struct Settings {
     pub login_limit_per_address: u32,
     /// Sign-in requests per client IP address per hour.
     pub login_limit_per_ip: u32,
+    /// Where photos are stored; defaults to `DATA_DIR/photos`.
+    pub photos_dir: Option<PathBuf>,
+    /// Largest accepted photo upload, in megabytes.
+    pub photo_max_mb: u32,
+    /// Photos per listing.
+    pub photos_per_item: u32,
     /// Behind a reverse proxy or load balancer: take the client address for rate limits from
     /// its X-Forwarded-For header. Leave off when clients connect directly (they could forge it).
     pub trust_forwarded_for: bool,
@@ -86,6 +92,9 @@ impl Default for Settings {
             session_idle_days: 14,
             login_limit_per_address: 5,
             login_limit_per_ip: 30,
+            photos_dir: None,
+            photo_max_mb: 15,
+            photos_per_item: 10,
             trust_forwarded_for: false,
             demo_bootstrap: true,
         }
@@ -170,12 +179,23 @@ impl Settings {
         if self.login_limit_per_address == 0 || self.login_limit_per_ip == 0 {
             return Err(ConfigError::Rule("login limits must be at least 1".into()));
         }
+        if self.photo_max_mb == 0 || self.photos_per_item == 0 {
+            return Err(ConfigError::Rule(
+                "photo_max_mb and photos_per_item must be at least 1".into(),
+            ));
+        }
         if self.session_idle_days == 0 {
             return Err(ConfigError::Rule(
                 "session_idle_days must be at least 1".into(),
             ));
         }
         Ok(())
+    }
+
+    pub fn photos_dir(&self) -> PathBuf {
+        self.photos_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("photos"))
     }
 
     pub fn mail_dir(&self) -> PathBuf {

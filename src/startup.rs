@@ -13,7 +13,9 @@ use crate::accounts::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
 use crate::mail::{MailQueue, MailWorker, Transport};
+use crate::photos::{PhotoLimits, PhotoStore};
 use crate::web::auth::AuthConfig;
+use crate::web::items::PhotoRules;
 use crate::web::rate_limit::LoginLimits;
 use crate::web::{self as routes, SiteUrl, Views};
 use crate::{bootstrap, secret};
@@ -105,6 +107,14 @@ impl Application {
             settings.trust_forwarded_for,
         ));
         let mail_queue = web::Data::new(mail_queue);
+        let photo_store = web::Data::new(PhotoStore::local(&settings.photos_dir())?);
+        let photo_rules = web::Data::new(PhotoRules {
+            limits: PhotoLimits {
+                max_bytes: usize::try_from(settings.photo_max_mb).unwrap_or(15) * 1024 * 1024,
+                ..PhotoLimits::default()
+            },
+            per_item: usize::try_from(settings.photos_per_item).unwrap_or(10),
+        });
         let site = web::Data::new(SiteUrl(public_url.clone()));
         let server = HttpServer::new(move || {
             App::new()
@@ -114,6 +124,8 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(mail_queue.clone())
                 .app_data(site.clone())
+                .app_data(photo_store.clone())
+                .app_data(photo_rules.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())

@@ -115,6 +115,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        owner_unit_id -> Nullable<BigInt>,
+        created_by -> BigInt,
+        category_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        condition -> Text,
+        quantity_total -> Integer,
+        quantity_available -> Integer,
+        width_cm -> Nullable<Integer>,
+        depth_cm -> Nullable<Integer>,
+        height_cm -> Nullable<Integer>,
+        weight_kg -> Nullable<Double>,
+        new_price_sek -> Nullable<Double>,
+        site -> Text,
+        room -> Text,
+        pickup_instructions -> Text,
+        available_from -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        status -> Text,
+        visibility -> Text,
+        search_stems -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_photos (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        position -> Integer,
+        photo_key -> Text,
+        alt_text -> Text,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(items -> organisations (organisation_id));
+diesel::joinable!(items -> categories (category_id));
+diesel::joinable!(items -> units (owner_unit_id));
+diesel::joinable!(item_photos -> items (item_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -129,4 +176,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_links,
     sessions,
     mail_outbox,
+    items,
+    item_photos,
 );

@@ -36,7 +36,7 @@ pub fn category_name(language: Language, category: &Category) -> String {
         .unwrap_or_else(|| category.name.clone())
 }
 
-fn describe_factor(language: Language, factor: Option<Factor>) -> String {
+pub fn describe_factor(language: Language, factor: Option<Factor>) -> String {
     let kg = |value: f64| format_decimal(language, value, 2).into();
     match factor {
         Some(Factor::PerItem { kg_co2e }) => {

@@ -7,8 +7,10 @@ pub mod csrf;
 mod error;
 mod health;
 mod home;
+pub mod items;
 mod locale;
 mod login;
+mod multipart;
 pub mod rate_limit;
 mod security;
 mod views;
@@ -40,6 +42,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::add_domain)
         .service(admin::remove_domain)
         .service(admin::set_role)
+        .service(items::browse_page)
+        .service(items::new_form)
+        .service(items::create)
+        .service(items::edit_form)
+        .service(items::show)
+        .service(items::update)
+        .service(items::change_status)
+        .service(items::my_items)
+        .service(items::serve_photo)
         .default_service(web::to(error::not_found));
 }
 

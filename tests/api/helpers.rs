@@ -426,6 +426,50 @@ impl Browser {
             .expect("request sent")
     }
 
+    /// Posts a form with files (`(field, filename, bytes, mime)`), CSRF token added.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>, &str)>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf_token().await);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, filename, bytes, mime) in files {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(filename.to_string())
+                .mime_str(mime)
+                .expect("valid mime");
+            form = form.part(name.to_string(), part);
+        }
+        self.client
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Lists an item through the form and returns its id.
+    pub async fn post_item(
+        &self,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>, &str)>,
+    ) -> i64 {
+        let response = self.post_multipart("/items", fields, files).await;
+        assert_eq!(response.status(), 303, "item listed");
+        response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .trim_start_matches("/items/")
+            .split('?')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .expect("item id in location")
+    }
+
     /// Asks for a sign-in link and returns it as received by mail.
     pub async fn request_link(&self, email: &str) -> String {
         let already = self.mailbox.to(email).len();
@@ -515,7 +559,7 @@ impl Page {
 
     /// All visible text, with white space collapsed, as a person would read it.
     pub fn visible_text(&self) -> String {
-        collapse(&self.one("body").text().collect::<String>())
+        collapse(&self.one("body").text().collect::<Vec<_>>().join(" "))
     }
 }
 

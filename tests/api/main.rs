@@ -10,6 +10,7 @@ mod cli;
 mod database;
 mod errors;
 mod health;
+mod items;
 mod language;
 mod mail_outbox;
 mod sign_in;

@@ -1,0 +1,2 @@
+DROP TABLE item_photos;
+DROP TABLE items;

@@ -1,0 +1,1017 @@
+//! Listing pages: browse and search, an item, my listings, and the listing form.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+
+use super::auth::CurrentUser;
+use super::csrf::CsrfForm;
+use super::home::{category_name, describe_factor};
+use super::multipart::{self, MultipartForm};
+use super::{AppError, Lang, Views, with_conn};
+use crate::categories::{self, Category};
+use crate::db::{AnyConnection, DbPool};
+use crate::i18n::{Language, format_decimal};
+use crate::items::browse::{self, Card, Filter, Sort};
+use crate::items::search::SearchQuery;
+use crate::items::{
+    self, Condition, FieldError, Item, ItemError, ItemInput, NewPhoto, PhotoChanges, RawItemForm,
+    Status, Viewer,
+};
+use crate::organisations;
+use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
+
+/// Photo rules for uploads, from the settings.
+pub struct PhotoRules {
+    pub limits: PhotoLimits,
+    pub per_item: usize,
+}
+
+async fn viewer(pool: &web::Data<DbPool>, user: &CurrentUser) -> Result<Viewer, AppError> {
+    let user = user.0.user.clone();
+    with_conn(pool, move |conn| Viewer::load(conn, &user)).await
+}
+
+impl From<ItemError> for AppError {
+    fn from(error: ItemError) -> Self {
+        match error {
+            ItemError::NotFound => AppError::NotFound,
+            ItemError::Forbidden => AppError::Forbidden,
+            ItemError::InvalidTransition { .. } | ItemError::Invalid(_) => AppError::BadRequest,
+            ItemError::Db(error) => error.into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Browse
+
+#[derive(Deserialize, Default)]
+pub struct BrowseQuery {
+    q: Option<String>,
+    category: Option<String>,
+    condition: Option<String>,
+    site: Option<String>,
+    unit: Option<String>,
+    org: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl BrowseQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            query: non_empty(&self.q).and_then(SearchQuery::parse),
+            category_slug: non_empty(&self.category).map(str::to_string),
+            condition: non_empty(&self.condition).and_then(Condition::parse),
+            site: non_empty(&self.site).map(str::to_string),
+            unit_id: non_empty(&self.unit).and_then(|v| v.parse().ok()),
+            organisation_id: non_empty(&self.org).and_then(|v| v.parse().ok()),
+            sort: non_empty(&self.sort)
+                .and_then(Sort::parse)
+                .unwrap_or_default(),
+            page: non_empty(&self.page)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1),
+        }
+    }
+
+    /// The query string for another page, keeping every filter.
+    fn with_page(&self, page: i64) -> String {
+        let mut pairs: Vec<(&str, String)> = [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("condition", &self.condition),
+            ("site", &self.site),
+            ("unit", &self.unit),
+            ("org", &self.org),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| non_empty(value).map(|v| (key, v.to_string())))
+        .collect();
+        pairs.push(("page", page.to_string()));
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+#[derive(Serialize)]
+struct CardView {
+    id: i64,
+    title: String,
+    category: String,
+    condition_key: String,
+    quantity_available: i32,
+    site: String,
+    organisation: String,
+    unit: Option<String>,
+    photo_key: Option<String>,
+    photo_alt: String,
+    status_key: String,
+}
+
+fn card_view(language: Language, card: &Card, categories: &HashMap<i64, Category>) -> CardView {
+    let category = categories
+        .get(&card.item.category_id)
+        .map(|c| category_name(language, c))
+        .unwrap_or_else(|| card.category_name.clone());
+    CardView {
+        id: card.item.id,
+        title: card.item.title.clone(),
+        category,
+        condition_key: format!("condition-{}", card.item.condition),
+        quantity_available: card.item.quantity_available,
+        site: card.item.site.clone(),
+        organisation: card.organisation_name.clone(),
+        unit: card.unit_name.clone(),
+        photo_key: card.photo_key.clone(),
+        photo_alt: card.photo_alt.clone().unwrap_or_default(),
+        status_key: format!("status-{}", card.item.status),
+    }
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
+    categories::group(all.to_vec())
+        .into_iter()
+        .flat_map(|group| {
+            let mut choices = vec![Choice {
+                value: group.category.slug.clone(),
+                label: category_name(language, &group.category),
+            }];
+            choices.extend(group.children.iter().map(|child| Choice {
+                value: child.slug.clone(),
+                label: format!("– {}", category_name(language, child)),
+            }));
+            choices
+        })
+        .collect()
+}
+
+struct BrowseData {
+    results: browse::Results,
+    categories: Vec<Category>,
+    sites: Vec<String>,
+    units: Vec<organisations::Unit>,
+    organisations: Vec<(i64, String)>,
+}
+
+fn load_browse(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    filter: &Filter,
+) -> Result<BrowseData, AppError> {
+    let mut organisation_ids = browse::partner_ids(conn, viewer)?;
+    organisation_ids.insert(0, viewer.organisation_id);
+    let mut organisations = Vec::new();
+    for id in organisation_ids {
+        if let Some(organisation) = organisations::find(conn, id)? {
+            organisations.push((organisation.id, organisation.name));
+        }
+    }
+    Ok(BrowseData {
+        results: browse::browse(conn, viewer, filter)?,
+        categories: categories::list_all(conn)?,
+        sites: browse::visible_sites(conn, viewer)?,
+        units: organisations::units_of(conn, viewer.organisation_id)?,
+        organisations,
+    })
+}
+
+#[get("/items")]
+pub async fn browse_page(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    query: web::Query<BrowseQuery>,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&pool, &user).await?;
+    let filter = query.filter();
+    let worker_filter = filter.clone();
+    let data = with_conn(&pool, move |conn| {
+        load_browse(conn, &viewer, &worker_filter)
+    })
+    .await?;
+    let by_id: HashMap<i64, Category> = data.categories.iter().map(|c| (c.id, c.clone())).collect();
+    let cards: Vec<CardView> = data
+        .results
+        .cards
+        .iter()
+        .map(|card| card_view(lang.0, card, &by_id))
+        .collect();
+
+    let mut context = views.page_context(&req, lang);
+    context.insert("cards", &cards);
+    context.insert("total", &data.results.total);
+    context.insert("page", &data.results.page);
+    context.insert("pages", &data.results.pages);
+    if data.results.page > 1 {
+        context.insert(
+            "previous_url",
+            &format!("/items?{}", query.with_page(data.results.page - 1)),
+        );
+    }
+    if data.results.page < data.results.pages {
+        context.insert(
+            "next_url",
+            &format!("/items?{}", query.with_page(data.results.page + 1)),
+        );
+    }
+    context.insert(
+        "category_choices",
+        &category_choices(lang.0, &data.categories),
+    );
+    context.insert("conditions", &Condition::ALL.map(Condition::as_str));
+    context.insert("sorts", &Sort::ALL.map(Sort::as_str));
+    context.insert("sites", &data.sites);
+    context.insert("units", &data.units);
+    context.insert("organisations", &data.organisations);
+    context.insert("q", query.q.as_deref().unwrap_or_default());
+    context.insert(
+        "selected_category",
+        query.category.as_deref().unwrap_or_default(),
+    );
+    context.insert(
+        "selected_condition",
+        query.condition.as_deref().unwrap_or_default(),
+    );
+    context.insert("selected_site", query.site.as_deref().unwrap_or_default());
+    context.insert("selected_unit", query.unit.as_deref().unwrap_or_default());
+    context.insert("selected_org", query.org.as_deref().unwrap_or_default());
+    context.insert("selected_sort", filter.sort.as_str());
+    let filtered = filter.query.is_some()
+        || filter.category_slug.is_some()
+        || filter.condition.is_some()
+        || filter.site.is_some()
+        || filter.unit_id.is_some()
+        || filter.organisation_id.is_some();
+    context.insert("filtered", &filtered);
+    Ok(views.page(StatusCode::OK, "items/browse.html", &context)?)
+}
+
+#[get("/my/items")]
+pub async fn my_items(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&pool, &user).await?;
+    let (cards, all) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        Ok((
+            browse::listed_by(conn, &viewer)?,
+            categories::list_all(conn)?,
+        ))
+    })
+    .await?;
+    let by_id: HashMap<i64, Category> = all.into_iter().map(|c| (c.id, c)).collect();
+    let cards: Vec<CardView> = cards.iter().map(|c| card_view(lang.0, c, &by_id)).collect();
+    let mut context = views.page_context(&req, lang);
+    context.insert("cards", &cards);
+    Ok(views.page(StatusCode::OK, "items/mine.html", &context)?)
+}
+
+// ---------------------------------------------------------------------------------------
+// One item
+
+#[derive(Serialize)]
+struct Detail {
+    key: &'static str,
+    value: String,
+}
+
+fn details(language: Language, item: &Item, unit: Option<&str>, organisation: &str) -> Vec<Detail> {
+    let mut rows = vec![
+        Detail {
+            key: "item-field-condition",
+            value: language.text(&format!("condition-{}", item.condition)),
+        },
+        Detail {
+            key: "item-field-quantity-available",
+            value: language.text_with(
+                "item-quantity-of",
+                &[
+                    ("available", item.quantity_available.into()),
+                    ("total", item.quantity_total.into()),
+                ],
+            ),
+        },
+    ];
+    let size: Vec<String> = [item.width_cm, item.depth_cm, item.height_cm]
+        .iter()
+        .map(|v| v.map_or("–".to_string(), |cm| cm.to_string()))
+        .collect();
+    if item.width_cm.is_some() || item.depth_cm.is_some() || item.height_cm.is_some() {
+        rows.push(Detail {
+            key: "item-field-dimensions",
+            value: format!("{} cm", size.join(" × ")),
+        });
+    }
+    if let Some(weight) = item.weight_kg {
+        rows.push(Detail {
+            key: "item-field-weight",
+            value: format!("{} kg", format_decimal(language, weight, 1)),
+        });
+    }
+    if let Some(price) = item.new_price_sek {
+        rows.push(Detail {
+            key: "item-field-new-price",
+            value: format!("{} kr", format_decimal(language, price, 0)),
+        });
+    }
+    let place = if item.room.is_empty() {
+        item.site.clone()
+    } else {
+        format!("{}, {}", item.site, item.room)
+    };
+    rows.push(Detail {
+        key: "item-field-place",
+        value: place,
+    });
+    if let Some(from) = item.available_from {
+        rows.push(Detail {
+            key: "item-field-available-from",
+            value: from.to_string(),
+        });
+    }
+    if let Some(until) = item.expires_on {
+        rows.push(Detail {
+            key: "item-field-expires-on",
+            value: until.to_string(),
+        });
+    }
+    rows.push(Detail {
+        key: "item-field-offered-by",
+        value: match unit {
+            Some(unit) => format!("{unit}, {organisation}"),
+            None => organisation.to_string(),
+        },
+    });
+    rows
+}
+
+#[get("/items/{id}")]
+pub async fn show(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&pool, &user).await?;
+    let item_id = path.into_inner();
+    let (card, category, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        let item = items::find_visible(conn, &viewer, item_id)?;
+        let category = categories::list_all(conn)?
+            .into_iter()
+            .find(|c| c.id == item.category_id);
+        let photos = items::photos_of(conn, item_id)?;
+        let card = browse::cards(conn, vec![item])?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        Ok((card, category, photos))
+    })
+    .await?;
+    let language = lang.0;
+    let item = &card.item;
+    let mut context = views.page_context(&req, lang);
+    context.insert("item", item);
+    context.insert("photos", &photos);
+    context.insert(
+        "details",
+        &details(
+            language,
+            item,
+            card.unit_name.as_deref(),
+            &card.organisation_name,
+        ),
+    );
+    if let Some(category) = &category {
+        context.insert("category_name", &category_name(language, category));
+        context.insert("factor", &describe_factor(language, category.factor()));
+        context.insert("factor_source", &category.factor_source);
+        context.insert("factor_version", &category.factor_version);
+    }
+    context.insert("status_key", &format!("status-{}", item.status));
+    context.insert("may_edit", &viewer.may_edit(item));
+    context.insert("is_draft", &(item.status() == Status::Draft));
+    context.insert(
+        "can_withdraw",
+        &matches!(item.status(), Status::Available | Status::Draft),
+    );
+    context.insert(
+        "can_relist",
+        &matches!(item.status(), Status::Withdrawn | Status::Expired),
+    );
+    context.insert("saved", &req.query_string().contains("saved=1"));
+    Ok(views.page(StatusCode::OK, "items/show.html", &context)?)
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    to: String,
+}
+
+#[post("/items/{id}/status")]
+pub async fn change_status(
+    user: CurrentUser,
+    path: web::Path<i64>,
+    form: CsrfForm<StatusForm>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&pool, &user).await?;
+    let item_id = path.into_inner();
+    let to = match form.0.to.as_str() {
+        "available" => Status::Available,
+        "withdrawn" => Status::Withdrawn,
+        _ => return Err(AppError::BadRequest),
+    };
+    with_conn(&pool, move |conn| {
+        items::change_status(conn, &viewer, item_id, to)
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
+        .finish())
+}
+
+/// Photos are shown only to people who may see a listing that uses them.
+#[get("/photos/{key}/{size}")]
+pub async fn serve_photo(
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    pool: web::Data<DbPool>,
+    store: web::Data<PhotoStore>,
+) -> Result<HttpResponse, AppError> {
+    let (key, size) = path.into_inner();
+    let size = size
+        .strip_suffix(".jpg")
+        .and_then(photos::Size::parse)
+        .ok_or(AppError::NotFound)?;
+    if !photos::valid_key(&key) {
+        return Err(AppError::NotFound);
+    }
+    let viewer = viewer(&pool, &user).await?;
+    let lookup_key = key.clone();
+    let visible = with_conn(&pool, move |conn| {
+        items::photo_visible(conn, &viewer, &lookup_key)
+    })
+    .await?;
+    if !visible {
+        return Err(AppError::NotFound);
+    }
+    let bytes = store
+        .load(&key, size)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "photo could not be read");
+            AppError::NotFound
+        })?
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        // Content-addressed: a key never changes meaning. Private: only signed-in viewers.
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
+        .body(bytes))
+}
+
+// ---------------------------------------------------------------------------------------
+// The listing form
+
+#[derive(Serialize)]
+struct CategoryOption {
+    id: i64,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct CategoryGroupOption {
+    label: String,
+    options: Vec<CategoryOption>,
+}
+
+fn category_options(language: Language, all: Vec<Category>) -> Vec<CategoryGroupOption> {
+    categories::group(all)
+        .into_iter()
+        .map(|group| CategoryGroupOption {
+            label: category_name(language, &group.category),
+            options: group
+                .children
+                .iter()
+                .map(|child| CategoryOption {
+                    id: child.id,
+                    label: format!(
+                        "{} – {}",
+                        category_name(language, child),
+                        describe_factor(language, child.factor())
+                    ),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ExistingPhoto {
+    id: i64,
+    key: String,
+    alt_text: String,
+}
+
+struct FormPage<'a> {
+    status: StatusCode,
+    action: String,
+    values: &'a RawItemForm,
+    errors: Vec<FieldError>,
+    photos: Vec<ExistingPhoto>,
+    is_new: bool,
+}
+
+async fn render_form(
+    req: &HttpRequest,
+    lang: Lang,
+    views: &Views,
+    pool: &web::Data<DbPool>,
+    organisation_id: i64,
+    page: FormPage<'_>,
+) -> Result<HttpResponse, AppError> {
+    let (all, has_network) = with_conn(pool, move |conn| -> Result<_, AppError> {
+        let has_network =
+            organisations::find(conn, organisation_id)?.is_some_and(|o| o.network_id.is_some());
+        Ok((categories::list_all(conn)?, has_network))
+    })
+    .await?;
+    let errors: HashMap<&str, &str> = page
+        .errors
+        .iter()
+        .map(|e| (e.field, e.message_key))
+        .collect();
+    let mut context = views.page_context(req, lang);
+    context.insert("form_action", &page.action);
+    context.insert("values", page.values);
+    context.insert("errors", &errors);
+    context.insert("error_list", &page.errors);
+    context.insert("category_groups", &category_options(lang.0, all));
+    context.insert("conditions", &Condition::ALL.map(Condition::as_str));
+    context.insert("existing_photos", &page.photos);
+    context.insert("is_new", &page.is_new);
+    context.insert("has_network", &has_network);
+    Ok(views.page(page.status, "items/form.html", &context)?)
+}
+
+#[get("/items/new")]
+pub async fn new_form(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let values = RawItemForm {
+        quantity: "1".into(),
+        condition: Condition::Good.as_str().into(),
+        ..RawItemForm::default()
+    };
+    let page = FormPage {
+        status: StatusCode::OK,
+        action: "/items".into(),
+        values: &values,
+        errors: Vec::new(),
+        photos: Vec::new(),
+        is_new: true,
+    };
+    render_form(&req, lang, &views, &pool, user.0.user.organisation_id, page).await
+}
+
+fn form_from_item(item: &Item) -> RawItemForm {
+    let text = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
+    let decimal = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
+    RawItemForm {
+        title: item.title.clone(),
+        description: item.description.clone(),
+        category_id: item.category_id.to_string(),
+        condition: item.condition.clone(),
+        quantity: item.quantity_total.to_string(),
+        width_cm: text(item.width_cm),
+        depth_cm: text(item.depth_cm),
+        height_cm: text(item.height_cm),
+        weight_kg: decimal(item.weight_kg),
+        new_price_sek: decimal(item.new_price_sek),
+        site: item.site.clone(),
+        room: item.room.clone(),
+        pickup_instructions: item.pickup_instructions.clone(),
+        available_from: item
+            .available_from
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        expires_on: item.expires_on.map(|d| d.to_string()).unwrap_or_default(),
+        visibility: item.visibility.clone(),
+        action: String::new(),
+    }
+}
+
+fn existing(photos: Vec<items::Photo>) -> Vec<ExistingPhoto> {
+    photos
+        .into_iter()
+        .map(|p| ExistingPhoto {
+            id: p.id,
+            key: p.photo_key,
+            alt_text: p.alt_text,
+        })
+        .collect()
+}
+
+#[get("/items/{id}/edit")]
+pub async fn edit_form(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let viewer = viewer(&pool, &user).await?;
+    let item_id = path.into_inner();
+    let (item, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        let item = items::find_for_edit(conn, &viewer, item_id)?;
+        Ok((item, items::photos_of(conn, item_id)?))
+    })
+    .await?;
+    let values = form_from_item(&item);
+    let page = FormPage {
+        status: StatusCode::OK,
+        action: format!("/items/{item_id}"),
+        values: &values,
+        errors: Vec::new(),
+        photos: existing(photos),
+        is_new: false,
+    };
+    render_form(&req, lang, &views, &pool, viewer.organisation_id, page).await
+}
+
+/// Decodes, checks and stores every uploaded photo; on any failure nothing is kept.
+async fn store_uploads(
+    form: &MultipartForm,
+    rules: &PhotoRules,
+    store: &PhotoStore,
+) -> Result<Vec<ProcessedPhoto>, PhotoError> {
+    if form.oversized > 0 {
+        return Err(PhotoError::TooLarge);
+    }
+    let uploads: Vec<Vec<u8>> = form.files.iter().map(|f| f.bytes.clone()).collect();
+    let limits = rules.limits;
+    let processed = web::block(move || {
+        uploads
+            .iter()
+            .map(|bytes| photos::process(bytes, &limits))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|_| PhotoError::Damaged)??;
+    let mut saved: Vec<ProcessedPhoto> = Vec::new();
+    for photo in processed {
+        if let Err(error) = store.save(&photo).await {
+            tracing::error!(%error, "photo could not be stored");
+            let keys: Vec<String> = saved.iter().map(|p| p.key.clone()).collect();
+            discard(store, &keys).await;
+            return Err(PhotoError::Damaged);
+        }
+        saved.push(photo);
+    }
+    Ok(saved)
+}
+
+/// Removes stored photos (after a failed save).
+async fn discard(store: &PhotoStore, keys: &[String]) {
+    for key in keys {
+        if let Err(error) = store.delete(key).await {
+            tracing::warn!(%error, %key, "orphan photo left behind");
+        }
+    }
+}
+
+/// Removes the stored photos no listing uses any more; shared ones stay.
+async fn discard_unused(store: &PhotoStore, pool: &web::Data<DbPool>, keys: Vec<String>) {
+    let unused = with_conn(pool, move |conn| -> Result<Vec<String>, AppError> {
+        let mut unused = Vec::new();
+        for key in keys {
+            if !items::photo_in_use(conn, &key)? {
+                unused.push(key);
+            }
+        }
+        Ok(unused)
+    })
+    .await
+    .unwrap_or_default();
+    discard(store, &unused).await;
+}
+
+fn keys_of(photos: &[ProcessedPhoto]) -> Vec<String> {
+    photos.iter().map(|p| p.key.clone()).collect()
+}
+
+fn new_photos(processed: &[ProcessedPhoto], alt: &str) -> Vec<NewPhoto> {
+    processed
+        .iter()
+        .map(|p| NewPhoto {
+            key: p.key.clone(),
+            alt_text: alt.to_string(),
+            width: i32::try_from(p.width).unwrap_or(i32::MAX),
+            height: i32::try_from(p.height).unwrap_or(i32::MAX),
+        })
+        .collect()
+}
+
+/// What a submitted form needs besides its fields.
+struct Submission {
+    raw: RawItemForm,
+    alt_text: String,
+    remove: Vec<i64>,
+    alt_texts: Vec<(i64, String)>,
+}
+
+fn submission(form: &MultipartForm) -> Result<Submission, AppError> {
+    let raw: RawItemForm = form.decode()?;
+    let alt_text = form
+        .field("photo_alt")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let remove = form
+        .fields
+        .iter()
+        .filter_map(|(key, _)| key.strip_prefix("remove_photo_"))
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let alt_texts = form
+        .fields
+        .iter()
+        .filter_map(|(key, value)| {
+            let id = key.strip_prefix("alt_photo_")?.parse().ok()?;
+            Some((id, value.trim().chars().take(300).collect()))
+        })
+        .collect();
+    Ok(Submission {
+        raw,
+        alt_text,
+        remove,
+        alt_texts,
+    })
+}
+
+#[post("/items")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    payload: Multipart,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+    store: web::Data<PhotoStore>,
+    rules: web::Data<PhotoRules>,
+) -> Result<HttpResponse, AppError> {
+    let form = multipart::read(
+        &req,
+        payload,
+        "photos",
+        rules.limits.max_bytes,
+        rules.per_item,
+    )
+    .await?;
+    let viewer = viewer(&pool, &user).await?;
+    let submission = submission(&form)?;
+    let refuse = |errors: Vec<FieldError>| FormPage {
+        status: StatusCode::BAD_REQUEST,
+        action: "/items".into(),
+        values: &submission.raw,
+        errors,
+        photos: Vec::new(),
+        is_new: true,
+    };
+    let input = match ItemInput::from_form(&submission.raw) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                refuse(errors),
+            )
+            .await;
+        }
+    };
+    if form.too_many {
+        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
+        return render_form(
+            &req,
+            lang,
+            &views,
+            &pool,
+            viewer.organisation_id,
+            refuse(errors),
+        )
+        .await;
+    }
+    let stored = match store_uploads(&form, &rules, &store).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            let errors = vec![FieldError::new("photos", error.message_key())];
+            return render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                refuse(errors),
+            )
+            .await;
+        }
+    };
+    let alt = if submission.alt_text.is_empty() {
+        input.title.clone()
+    } else {
+        submission.alt_text.clone()
+    };
+    let photos = new_photos(&stored, &alt);
+    let outcome = with_conn(&pool, move |conn| {
+        match items::create(conn, &viewer, &input, &photos) {
+            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
+            other => other.map(Ok),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(id)) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
+            .finish()),
+        Ok(Err(errors)) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                refuse(errors),
+            )
+            .await
+        }
+        Err(error) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            Err(error)
+        }
+    }
+}
+
+#[post("/items/{id}")]
+#[allow(clippy::too_many_arguments)]
+pub async fn update(
+    req: HttpRequest,
+    lang: Lang,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    payload: Multipart,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+    store: web::Data<PhotoStore>,
+    rules: web::Data<PhotoRules>,
+) -> Result<HttpResponse, AppError> {
+    let item_id = path.into_inner();
+    let form = multipart::read(
+        &req,
+        payload,
+        "photos",
+        rules.limits.max_bytes,
+        rules.per_item,
+    )
+    .await?;
+    let viewer = viewer(&pool, &user).await?;
+    let current = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        items::find_for_edit(conn, &viewer, item_id)?;
+        Ok(items::photos_of(conn, item_id)?)
+    })
+    .await?;
+    let submission = submission(&form)?;
+    let kept = current
+        .iter()
+        .filter(|p| !submission.remove.contains(&p.id))
+        .count();
+    let page = |errors: Vec<FieldError>| FormPage {
+        status: StatusCode::BAD_REQUEST,
+        action: format!("/items/{item_id}"),
+        values: &submission.raw,
+        errors,
+        photos: existing(current.clone()),
+        is_new: false,
+    };
+    let input = match ItemInput::from_form(&submission.raw) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                page(errors),
+            )
+            .await;
+        }
+    };
+    if form.too_many || kept + form.files.len() > rules.per_item {
+        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
+        return render_form(
+            &req,
+            lang,
+            &views,
+            &pool,
+            viewer.organisation_id,
+            page(errors),
+        )
+        .await;
+    }
+    let stored = match store_uploads(&form, &rules, &store).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            let errors = vec![FieldError::new("photos", error.message_key())];
+            return render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                page(errors),
+            )
+            .await;
+        }
+    };
+    let alt = if submission.alt_text.is_empty() {
+        input.title.clone()
+    } else {
+        submission.alt_text.clone()
+    };
+    let changes = PhotoChanges {
+        add: new_photos(&stored, &alt),
+        remove: submission.remove.clone(),
+        alt_texts: submission.alt_texts.clone(),
+    };
+    let removed_keys: Vec<String> = current
+        .iter()
+        .filter(|p| submission.remove.contains(&p.id))
+        .map(|p| p.photo_key.clone())
+        .collect();
+    let outcome = with_conn(&pool, move |conn| {
+        match items::update(conn, &viewer, item_id, &input, &changes) {
+            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
+            other => other.map(Ok),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => {
+            discard_unused(&store, &pool, removed_keys).await;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
+                .finish())
+        }
+        Ok(Err(errors)) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            render_form(
+                &req,
+                lang,
+                &views,
+                &pool,
+                viewer.organisation_id,
+                page(errors),
+            )
+            .await
+        }
+        Err(error) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,716 @@
+use std::io::Cursor;
+
+use bruka::accounts::Role;
+use bruka::db::schema::{categories, item_photos, items, organisations};
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+
+/// A camera-like JPEG with an EXIF block holding a GPS position.
+fn photo_with_gps(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 90])
+    });
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    // TIFF (big endian) with one IFD entry pointing at a GPS IFD holding "N" 57°42'.
+    let mut tiff: Vec<u8> = b"MM\0*\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 1, 0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 1, 0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0, 0, 0, 0, 0]);
+    tiff.extend_from_slice(b"GPSLatitude 57.7089 GPSLongitude 11.9746");
+    let mut segment = b"Exif\0\0".to_vec();
+    segment.extend_from_slice(&tiff);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(
+        &u16::try_from(segment.len() + 2)
+            .expect("small")
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(&segment);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A valid PNG whose header claims enormous dimensions (a decompression bomb's shape).
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(8, 8))
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    // IHDR data starts at byte 16 (8 signature + 4 length + 4 type); its CRC follows 13 bytes.
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32fast::hash(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+async fn category_id(app: &TestApp, slug: &'static str) -> String {
+    app.with_conn(move |conn| {
+        categories::table
+            .filter(categories::slug.eq(slug))
+            .select(categories::id)
+            .first::<i64>(conn)
+            .expect("seeded category")
+    })
+    .await
+    .to_string()
+}
+
+async fn count_items(app: &TestApp) -> i64 {
+    app.with_conn(|conn| items::table.count().get_result(conn).expect("count"))
+        .await
+}
+
+fn stored_photo_files(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| {
+                        let path = entry.path();
+                        if path.is_dir() { walk(&path) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.data_path().join("photos"))
+}
+
+/// An organisation "Borås stad" with a signed-in member in the default browser.
+async fn with_member(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.create_organisation("Borås stad", "boras.se", &["Stadsledningskansliet"])
+        .await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    app
+}
+
+async fn chair_fields(app: &TestApp) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", "Kontorsstol med armstöd".into()),
+        ("description", "Fyra stolar, höj- och sänkbara.".into()),
+        ("category_id", category_id(app, "mobler/kontorsstol").await),
+        ("condition", "good".into()),
+        ("quantity", "4".into()),
+        ("weight_kg", "12,5".into()),
+        ("site", "Stadshuset, Kungsgatan 55".into()),
+        ("room", "Plan 3, rum 312".into()),
+        ("pickup_instructions", "Fråga i receptionen.".into()),
+        ("action", "publish".into()),
+    ]
+}
+
+fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn a_listing_with_a_photo_is_posted_shown_and_found(backend: Backend) {
+    let app = with_member(backend).await;
+    let form = app.get_page("/items/new").await;
+    let factor_option = form.select_all("#category_id option");
+    assert!(
+        factor_option
+            .iter()
+            .any(|o| o.text().collect::<String>() == "Kontorsstol – 64 kg CO₂e per styck"),
+        "the category picker shows the factor"
+    );
+
+    let fields = chair_fields(&app).await;
+    let photo = photo_with_gps(2400, 1800);
+    let id = app
+        .browser
+        .post_item(
+            &[
+                as_refs(&fields),
+                vec![("photo_alt", "Svart kontorsstol med armstöd")],
+            ]
+            .concat(),
+            vec![("photos", "IMG_0042.JPG", photo, "image/jpeg")],
+        )
+        .await;
+
+    let page = app.get_page(&format!("/items/{id}?saved=1")).await;
+    assert_eq!(page.text_of("h1"), "Kontorsstol med armstöd");
+    let text = page.visible_text();
+    assert!(text.contains("Skick Bra skick"), "{text}");
+    assert!(text.contains("Tillgängliga 4 av 4"), "{text}");
+    assert!(text.contains("Vikt 12,5 kg"), "{text}");
+    assert!(text.contains("Stadshuset, Kungsgatan 55, Plan 3, rum 312"));
+    assert!(text.contains("Stadsledningskansliet, Borås stad"));
+    assert!(text.contains("undviker 64 kg CO₂e per styck"), "{text}");
+    let image = page.one(".gallery img");
+    assert_eq!(
+        image.value().attr("alt"),
+        Some("Svart kontorsstol med armstöd")
+    );
+    let src = image.value().attr("src").expect("src").to_string();
+
+    let response = app.get(&src).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    let bytes = response.bytes().await.expect("photo");
+    assert!(!bytes.windows(4).any(|w| w == b"Exif"), "metadata stripped");
+    assert!(!bytes.windows(3).any(|w| w == b"GPS"), "no position left");
+    let shown = image::load_from_memory(&bytes).expect("a real image");
+    assert_eq!((shown.width(), shown.height()), (1600, 1200));
+    let thumb = app
+        .get(&src.replace("display.jpg", "thumb.jpg"))
+        .await
+        .bytes()
+        .await
+        .expect("thumb");
+    let thumb = image::load_from_memory(&thumb).expect("a real image");
+    assert_eq!((thumb.width(), thumb.height()), (400, 300));
+
+    let browse = app.get_page("/items").await;
+    assert_eq!(browse.select_all(".grid .card").len(), 1);
+    assert_eq!(browse.text_of(".card-title"), "Kontorsstol med armstöd");
+    assert_eq!(
+        browse.attr(".card img", "alt"),
+        "Svart kontorsstol med armstöd"
+    );
+}
+
+async fn search_finds_inflected_swedish_words(backend: Backend) {
+    let app = with_member(backend).await;
+    let fields = chair_fields(&app).await;
+    app.browser.post_item(&as_refs(&fields), vec![]).await;
+    let desk = category_id(&app, "mobler/skrivbord").await;
+    app.browser
+        .post_item(
+            &[
+                ("title", "Höj- och sänkbart skrivbord"),
+                ("category_id", &desk),
+                ("condition", "as_new"),
+                ("quantity", "2"),
+                ("site", "Åhaga"),
+            ],
+            vec![],
+        )
+        .await;
+
+    for (query, expected) in [
+        ("kontorsstolar", vec!["Kontorsstol med armstöd"]),
+        ("Kontorsstolen", vec!["Kontorsstol med armstöd"]),
+        ("skrivborden", vec!["Höj- och sänkbart skrivbord"]),
+        (
+            "möbler",
+            vec!["Höj- och sänkbart skrivbord", "Kontorsstol med armstöd"],
+        ),
+        ("åhaga", vec!["Höj- och sänkbart skrivbord"]),
+        ("kontor", vec!["Kontorsstol med armstöd"]),
+        ("cykel", vec![]),
+    ] {
+        let page = app.get_page(&format!("/items?q={query}&sort=title")).await;
+        let titles: Vec<String> = page
+            .select_all(".card-title")
+            .iter()
+            .map(|t| t.text().collect())
+            .collect();
+        assert_eq!(titles, expected, "search for {query}");
+    }
+    let empty = app.get_page("/items?q=cykel").await;
+    assert!(empty.text_of(".empty").contains("Inget matchar"));
+}
+
+async fn filters_sort_and_pages(backend: Backend) {
+    let app = with_member(backend).await;
+    let chair = category_id(&app, "mobler/kontorsstol").await;
+    let laptop = category_id(&app, "it/barbar-dator").await;
+    for n in 0..26 {
+        let title = format!("Sak {n:02}");
+        let (category, condition, site) = if n % 2 == 0 {
+            (&chair, "good", "Stadshuset")
+        } else {
+            (&laptop, "worn", "Lärcentrum")
+        };
+        app.browser
+            .post_item(
+                &[
+                    ("title", &title),
+                    ("category_id", category),
+                    ("condition", condition),
+                    ("quantity", "1"),
+                    ("site", site),
+                ],
+                vec![],
+            )
+            .await;
+    }
+    let first = app.get_page("/items?sort=title").await;
+    assert_eq!(first.select_all(".card").len(), 24);
+    assert!(first.text_of(".result-count").contains("26 saker"));
+    assert_eq!(first.text_of(".pagination span"), "Sida 1 av 2");
+    let next = first.attr(".pagination a[rel=next]", "href");
+    let second = app.get_page(&next).await;
+    let titles: Vec<String> = second
+        .select_all(".card-title")
+        .iter()
+        .map(|t| t.text().collect())
+        .collect();
+    assert_eq!(titles, ["Sak 24", "Sak 25"]);
+
+    // A top-level category includes its subcategories.
+    let furniture = app.get_page("/items?category=mobler").await;
+    assert!(furniture.text_of(".result-count").contains("13 saker"));
+    let worn = app
+        .get_page("/items?condition=worn&site=L%C3%A4rcentrum")
+        .await;
+    assert!(worn.text_of(".result-count").contains("13 saker"));
+    let none = app.get_page("/items?condition=worn&site=Stadshuset").await;
+    assert!(none.text_of(".result-count").contains("0 saker"));
+    let newest = app.get_page("/items").await;
+    let first_title: String = newest.select_all(".card-title")[0].text().collect();
+    assert_eq!(first_title, "Sak 25");
+}
+
+async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| settings.photo_max_mb = 1).await;
+    app.create_organisation("Borås stad", "boras.se", &[]).await;
+    app.browser.sign_in("anna@boras.se", "Anna").await;
+    let fields = chair_fields(&app).await;
+    let whole = photo_with_gps(800, 600);
+    let noise: Vec<u8> = (0..1_600_000u32)
+        .map(|n| (n.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (
+            b"<html>not a photo</html>".to_vec(),
+            "image/jpeg",
+            "inte en bild",
+        ),
+        (b"%PDF-1.7\n".to_vec(), "application/pdf", "inte en bild"),
+        (whole[..whole.len() / 2].to_vec(), "image/jpeg", "skadad"),
+        (
+            png_claiming(60_000, 60_000),
+            "image/png",
+            "för många pixlar",
+        ),
+        (
+            [b"\xFF\xD8\xFF\xE0".to_vec(), noise].concat(),
+            "image/jpeg",
+            "större än",
+        ),
+    ];
+    for (bytes, mime, message) in cases {
+        let response = app
+            .browser
+            .post_multipart(
+                "/items",
+                &as_refs(&fields),
+                vec![("photos", "upload.jpg", bytes, mime)],
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{message}");
+        let page = Page::from_response(response).await;
+        let summary = page.text_of(".error-summary");
+        assert!(summary.contains(message), "{message}: {summary}");
+        assert_eq!(
+            page.attr("#title", "value"),
+            "Kontorsstol med armstöd",
+            "entries are kept"
+        );
+    }
+    assert_eq!(count_items(&app).await, 0);
+    assert_eq!(stored_photo_files(&app), 0, "no orphan files");
+}
+
+async fn invalid_fields_are_explained_and_nothing_is_saved(backend: Backend) {
+    let app = with_member(backend).await;
+    let mut fields = chair_fields(&app).await;
+    for (key, value) in fields.iter_mut() {
+        if *key == "quantity" {
+            *value = "-3".into();
+        }
+        if *key == "site" {
+            *value = "   ".into();
+        }
+    }
+    let response = app
+        .browser
+        .post_multipart(
+            "/items",
+            &as_refs(&fields),
+            vec![("photos", "a.jpg", photo_with_gps(100, 100), "image/jpeg")],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let page = Page::from_response(response).await;
+    assert_eq!(page.attr("#quantity", "aria-invalid"), "true");
+    assert_eq!(page.attr("#site", "aria-invalid"), "true");
+    let links: Vec<String> = page
+        .select_all(".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(links, ["#quantity", "#site"]);
+    assert_eq!(count_items(&app).await, 0);
+    assert_eq!(
+        stored_photo_files(&app),
+        0,
+        "photos are only stored for valid listings"
+    );
+}
+
+async fn titles_and_descriptions_are_escaped(backend: Backend) {
+    let app = with_member(backend).await;
+    let category = category_id(&app, "ovrigt/ovrigt").await;
+    let id = app
+        .browser
+        .post_item(
+            &[
+                ("title", "<script>alert('x')</script> Stol"),
+                ("description", "<img src=x onerror=alert(1)>\n<b>fet</b>"),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", "1"),
+                ("site", "\"><svg onload=alert(1)>"),
+            ],
+            vec![],
+        )
+        .await;
+    for path in [
+        format!("/items/{id}"),
+        "/items".to_string(),
+        "/my/items".to_string(),
+    ] {
+        let page = app.get_page(&path).await;
+        assert!(page.select_all("script").is_empty(), "{path}");
+        assert!(page.select_all("main img[onerror]").is_empty(), "{path}");
+        assert!(page.select_all("svg").is_empty(), "{path}");
+    }
+    let page = app.get_page(&format!("/items/{id}")).await;
+    assert_eq!(page.text_of("h1"), "<script>alert('x')</script> Stol");
+    assert!(page.visible_text().contains("<b>fet</b>"));
+}
+
+async fn only_the_lister_and_admins_may_change_a_listing(backend: Backend) {
+    let app = with_member(backend).await;
+    let fields = chair_fields(&app).await;
+    let id = app
+        .browser
+        .post_item(
+            &as_refs(&fields),
+            vec![("photos", "a.jpg", photo_with_gps(300, 200), "image/jpeg")],
+        )
+        .await;
+
+    let colleague = app.new_browser();
+    colleague.sign_in("bo@boras.se", "Bo").await;
+    assert_eq!(
+        colleague.get(&format!("/items/{id}")).await.status(),
+        200,
+        "colleagues see it"
+    );
+    assert_eq!(
+        colleague.get(&format!("/items/{id}/edit")).await.status(),
+        403
+    );
+    let mut changed = fields.clone();
+    changed[0].1 = "Kapad".into();
+    let response = colleague
+        .post_multipart(&format!("/items/{id}"), &as_refs(&changed), vec![])
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = colleague
+        .post_form(&format!("/items/{id}/status"), &[("to", "withdrawn")])
+        .await;
+    assert_eq!(response.status(), 403);
+
+    app.create_organisation("Vänersborgs kommun", "vanersborg.se", &[])
+        .await;
+    let stranger = app.new_browser();
+    stranger.sign_in("eve@vanersborg.se", "Eve").await;
+    for path in [format!("/items/{id}"), format!("/items/{id}/edit")] {
+        assert_eq!(stranger.get(&path).await.status(), 404, "{path}");
+    }
+    let response = stranger
+        .post_multipart(&format!("/items/{id}"), &as_refs(&changed), vec![])
+        .await;
+    assert_eq!(response.status(), 404);
+    let photo = app
+        .get_page(&format!("/items/{id}"))
+        .await
+        .attr(".gallery img", "src");
+    assert_eq!(
+        stranger.get(&photo).await.status(),
+        404,
+        "photos follow the listing"
+    );
+    assert_eq!(
+        Browser::new(&app.address, Default::default())
+            .get(&photo)
+            .await
+            .status(),
+        303
+    );
+    let stranger_browse = stranger.get_page("/items").await;
+    assert!(stranger_browse.select_all(".card").is_empty());
+
+    app.create_user("chef@boras.se", Role::Admin).await;
+    let admin = app.new_browser();
+    admin.sign_in("chef@boras.se", "Chefen").await;
+    let response = admin
+        .post_multipart(&format!("/items/{id}"), &as_refs(&changed), vec![])
+        .await;
+    assert_eq!(response.status(), 303, "an admin may correct a listing");
+    let title: String = app
+        .with_conn(move |conn| {
+            items::table
+                .find(id)
+                .select(items::title)
+                .first(conn)
+                .expect("item")
+        })
+        .await;
+    assert_eq!(title, "Kapad");
+}
+
+async fn network_sharing_reaches_partners_only(backend: Backend) {
+    let app = with_member(backend).await;
+    let partner = app
+        .create_organisation("Marks kommun", "mark.se", &[])
+        .await;
+    app.create_organisation("Tranemo kommun", "tranemo.se", &[])
+        .await;
+    app.with_conn(move |conn| {
+        let network: i64 = diesel::insert_into(bruka::db::schema::networks::table)
+            .values((
+                bruka::db::schema::networks::name.eq("Sjuhärad"),
+                bruka::db::schema::networks::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .returning(bruka::db::schema::networks::id)
+            .get_result(conn)
+            .expect("network");
+        diesel::update(
+            organisations::table
+                .filter(organisations::name.eq("Borås stad"))
+                .or_filter(organisations::id.eq(partner)),
+        )
+        .set(organisations::network_id.eq(Some(network)))
+        .execute(conn)
+        .expect("joined");
+    })
+    .await;
+    let mut shared = chair_fields(&app).await;
+    shared.push(("visibility", "network".into()));
+    let shared_id = app.browser.post_item(&as_refs(&shared), vec![]).await;
+    let mut own = chair_fields(&app).await;
+    own[0].1 = "Bara för Borås".into();
+    let own_id = app.browser.post_item(&as_refs(&own), vec![]).await;
+
+    let partner_user = app.new_browser();
+    partner_user.sign_in("per@mark.se", "Per").await;
+    assert_eq!(
+        partner_user
+            .get(&format!("/items/{shared_id}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        partner_user.get(&format!("/items/{own_id}")).await.status(),
+        404
+    );
+    let browse = partner_user.get_page("/items").await;
+    let titles: Vec<String> = browse
+        .select_all(".card-title")
+        .iter()
+        .map(|t| t.text().collect())
+        .collect();
+    assert_eq!(titles, ["Kontorsstol med armstöd"]);
+    assert!(browse.visible_text().contains("Borås stad"));
+    assert_eq!(
+        partner_user
+            .get(&format!("/items/{shared_id}/edit"))
+            .await
+            .status(),
+        404
+    );
+
+    let outsider = app.new_browser();
+    outsider.sign_in("ida@tranemo.se", "Ida").await;
+    assert_eq!(
+        outsider.get(&format!("/items/{shared_id}")).await.status(),
+        404
+    );
+}
+
+async fn drafts_withdrawal_and_relisting(backend: Backend) {
+    let app = with_member(backend).await;
+    let mut fields = chair_fields(&app).await;
+    for (key, value) in fields.iter_mut() {
+        if *key == "action" {
+            *value = "draft".into();
+        }
+    }
+    let id = app.browser.post_item(&as_refs(&fields), vec![]).await;
+    let colleague = app.new_browser();
+    colleague.sign_in("bo@boras.se", "Bo").await;
+    assert_eq!(
+        colleague.get(&format!("/items/{id}")).await.status(),
+        404,
+        "drafts are private"
+    );
+    assert!(
+        colleague
+            .get_page("/items")
+            .await
+            .select_all(".card")
+            .is_empty()
+    );
+    let mine = app.get_page("/my/items").await;
+    assert!(mine.visible_text().contains("Utkast"));
+
+    let publish = app
+        .browser
+        .post_form(&format!("/items/{id}/status"), &[("to", "available")])
+        .await;
+    assert_eq!(publish.status(), 303);
+    assert_eq!(
+        colleague.get_page("/items").await.select_all(".card").len(),
+        1
+    );
+
+    app.browser
+        .post_form(&format!("/items/{id}/status"), &[("to", "withdrawn")])
+        .await;
+    assert!(
+        colleague
+            .get_page("/items")
+            .await
+            .select_all(".card")
+            .is_empty()
+    );
+    let again = app
+        .browser
+        .post_form(&format!("/items/{id}/status"), &[("to", "withdrawn")])
+        .await;
+    assert_eq!(again.status(), 400, "already withdrawn");
+    app.browser
+        .post_form(&format!("/items/{id}/status"), &[("to", "available")])
+        .await;
+    assert_eq!(
+        colleague.get_page("/items").await.select_all(".card").len(),
+        1
+    );
+}
+
+async fn editing_keeps_reserved_quantity_and_manages_photos(backend: Backend) {
+    let app = with_member(backend).await;
+    let fields = chair_fields(&app).await;
+    let id = app
+        .browser
+        .post_item(
+            &as_refs(&fields),
+            vec![("photos", "a.jpg", photo_with_gps(300, 200), "image/jpeg")],
+        )
+        .await;
+    // Two of four are held by a reservation.
+    app.with_conn(move |conn| {
+        diesel::update(items::table.find(id))
+            .set(items::quantity_available.eq(2))
+            .execute(conn)
+            .expect("held")
+    })
+    .await;
+    let edit = app.get_page(&format!("/items/{id}/edit")).await;
+    let photo_id = edit
+        .one(".photo-edit-list input[type=checkbox]")
+        .value()
+        .attr("name")
+        .and_then(|n| n.strip_prefix("remove_photo_"))
+        .expect("photo id")
+        .to_string();
+
+    let mut too_few = fields.clone();
+    too_few[4].1 = "1".into();
+    let response = app
+        .browser
+        .post_multipart(&format!("/items/{id}"), &as_refs(&too_few), vec![])
+        .await;
+    assert_eq!(response.status(), 400);
+    assert!(
+        Page::from_response(response)
+            .await
+            .text_of(".error-summary")
+            .contains("redan är reserverat")
+    );
+
+    let mut more = fields.clone();
+    more[4].1 = "6".into();
+    let alt_field = format!("alt_photo_{photo_id}");
+    let remove_field = format!("remove_photo_{photo_id}");
+    let response = app
+        .browser
+        .post_multipart(
+            &format!("/items/{id}"),
+            &[
+                as_refs(&more),
+                vec![
+                    (alt_field.as_str(), "Stolen framifrån"),
+                    (remove_field.as_str(), "1"),
+                ],
+            ]
+            .concat(),
+            vec![(
+                "photos",
+                "b.png",
+                {
+                    let mut png = Vec::new();
+                    image::DynamicImage::ImageRgb8(image::RgbImage::new(50, 40))
+                        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+                        .expect("png");
+                    png
+                },
+                "image/png",
+            )],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let (total, available): (i32, i32) = app
+        .with_conn(move |conn| {
+            items::table
+                .find(id)
+                .select((items::quantity_total, items::quantity_available))
+                .first(conn)
+                .expect("item")
+        })
+        .await;
+    assert_eq!((total, available), (6, 4), "the two held stay held");
+    let photos: Vec<(i32, i32)> = app
+        .with_conn(move |conn| {
+            item_photos::table
+                .filter(item_photos::item_id.eq(id))
+                .select((item_photos::width, item_photos::height))
+                .load(conn)
+                .expect("photos")
+        })
+        .await;
+    assert_eq!(photos, [(50, 40)], "old photo replaced by the new one");
+    assert_eq!(
+        stored_photo_files(&app),
+        2,
+        "the removed photo's files are gone"
+    );
+}
+
+on_both_backends!(
+    a_listing_with_a_photo_is_posted_shown_and_found,
+    search_finds_inflected_swedish_words,
+    filters_sort_and_pages,
+    bad_uploads_are_refused_and_leave_nothing_behind,
+    invalid_fields_are_explained_and_nothing_is_saved,
+    titles_and_descriptions_are_escaped,
+    only_the_lister_and_admins_may_change_a_listing,
+    network_sharing_reaches_partners_only,
+    drafts_withdrawal_and_relisting,
+    editing_keeps_reserved_quantity_and_manages_photos,
+);
