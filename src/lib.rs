@@ -5,6 +5,7 @@ pub mod bootstrap;
 pub mod categories;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod i18n;
 pub mod items;
 pub mod mail;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use bruka::accounts::{self, Email, Role};
 use bruka::config::Settings;
 use bruka::organisations::{self, Country, EmailDomain};
+use bruka::photos::PhotoStore;
 use bruka::startup::{Application, prepare_database};
 use clap::{Parser, Subcommand};
 
@@ -30,6 +31,15 @@ enum Command {
     Serve,
     /// Run pending migrations and seed reference data, then exit.
     Migrate,
+    /// Fill the example organisation with colleagues and listings (with photos).
+    Demo {
+        /// How many listings to add.
+        #[arg(long, default_value_t = 240)]
+        items: usize,
+        /// Random seed, for repeatable data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// Organisations: `bruka org add --name "Trollhättans stad" --domain trollhattan.se`.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -80,6 +90,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
+        Command::Demo { items, seed } => demo(&settings, items, seed),
         Command::Org(OrgCommand::Add {
             name,
             domains,
@@ -132,6 +143,25 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     for migration in applied {
         say(&format!("applied {migration}"));
     }
+    Ok(())
+}
+
+fn demo(settings: &Settings, items: usize, seed: u64) -> anyhow::Result<()> {
+    let (pool, _) = prepare_database(settings)?;
+    let store = PhotoStore::local(&settings.photos_dir())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(bruka::demo::seed(&pool, &store, items, seed))?;
+    say(&format!(
+        "added {} listings ({} generated photos) to the example organisation",
+        report.items_created, report.photos_stored
+    ));
+    say(&format!(
+        "sign in as {} (admin) or anna.lindqvist@{} (member)",
+        report.admin,
+        bruka::bootstrap::DEMO_DOMAIN
+    ));
     Ok(())
 }
 

@@ -1,0 +1,348 @@
+//! `bruka demo`: a living example marketplace for newcomers and for benchmarks: the example
+//! organisation with colleagues and listings in every category, each with a generated photo
+//! that went through the real photo pipeline.
+
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use image::{Rgb, RgbImage};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::accounts::{self, Email, Role};
+use crate::bootstrap::{self, DEMO_DOMAIN};
+use crate::categories::{self, Category};
+use crate::db::schema::items;
+use crate::db::{AnyConnection, write_transaction};
+use crate::items::{Condition, ItemInput, NewPhoto, Viewer, Visibility};
+use crate::organisations;
+use crate::photos::{PhotoLimits, PhotoStore, ProcessedPhoto, process};
+
+const COLLEAGUES: [(&str, &str); 6] = [
+    ("anna.lindqvist", "Anna Lindqvist"),
+    ("johan.berg", "Johan Berg"),
+    ("fatima.hassan", "Fatima Hassan"),
+    ("erik.nilsson", "Erik Nilsson"),
+    ("maria.karlsson", "Maria Karlsson"),
+    ("ali.mohammed", "Ali Mohammed"),
+];
+
+const SITES: [(&str, &str); 8] = [
+    (
+        "Stadshuset, Storgatan 1",
+        "Lastkajen på baksidan, vardagar 8–15.",
+    ),
+    (
+        "Kulturhuset Fyren",
+        "Ring vaktmästaren på 010-123 45 67 när du är på plats.",
+    ),
+    (
+        "Sjöängsskolan",
+        "Hämtas i förrådet vid idrottshallen efter 15.00.",
+    ),
+    ("Vårdcentralen Norr", "Fråga i receptionen, ta med vagn."),
+    (
+        "Tekniska förvaltningens förråd, Verkstadsvägen 4",
+        "Öppet tisdagar och torsdagar 7–11.",
+    ),
+    ("Stadsbiblioteket", "Personalingången, ring på klockan."),
+    (
+        "Äldreboendet Solgården",
+        "Kontakta enhetschefen innan hämtning.",
+    ),
+    ("Ekbackens förskola", "Hämtas före kl 9 eller efter kl 16."),
+];
+
+/// Listing titles per category slug; categories without their own list use the generic one.
+fn titles(slug: &str) -> &'static [&'static str] {
+    match slug {
+        "mobler/kontorsstol" => &[
+            "Kontorsstol med armstöd",
+            "Ergonomisk kontorsstol",
+            "Kontorsstol, svart tyg",
+            "Hög kontorsstol med nackstöd",
+        ],
+        "mobler/besoksstol-och-skolstol" => &[
+            "Stapelbar besöksstol",
+            "Skolstol i björk",
+            "Konferensstol med krom",
+            "Elevstol, justerbar",
+        ],
+        "mobler/skrivbord" => &[
+            "Höj- och sänkbart skrivbord",
+            "Skrivbord 160 × 80",
+            "Hörnskrivbord",
+            "Elevbord för två",
+        ],
+        "mobler/bord" => &[
+            "Konferensbord för åtta",
+            "Runt cafébord",
+            "Matsalsbord i ek",
+            "Fällbart bord",
+        ],
+        "mobler/hurts-och-forvaring" => &[
+            "Låsbar hurts",
+            "Hurts på hjul",
+            "Förvaringsbox med lock",
+            "Arkivhurts",
+        ],
+        "mobler/skap" => &[
+            "Dokumentskåp i stål",
+            "Bokhylla, vit",
+            "Garderobsskåp",
+            "Jalusiskåp",
+        ],
+        "mobler/soffa" => &[
+            "Tresitssoffa i grått tyg",
+            "Soffa för väntrum",
+            "Tvåsitssoffa i skinn",
+            "Modulsoffa",
+        ],
+        "it/barbar-dator" => &[
+            "Bärbar dator 14 tum",
+            "Laptop med laddare",
+            "Bärbar dator för skolbruk",
+        ],
+        "it/skarm" => &[
+            "Skärm 24 tum",
+            "Bildskärm 27 tum",
+            "Skärm med höj- och sänkbar fot",
+        ],
+        "it/stationar-dator" => &["Stationär dator", "Kontorsdator med tangentbord"],
+        "it/surfplatta" => &["Surfplatta 10 tum", "Surfplatta med fodral"],
+        "it/mobiltelefon" => &["Mobiltelefon med laddare", "Tjänstetelefon"],
+        "it/skrivare" => &["Laserskrivare", "Färgskrivare", "Multifunktionsskrivare"],
+        "vitvaror/kylskap" => &["Kylskåp för personalrum", "Kyl och frys", "Minikyl"],
+        "vitvaror/diskmaskin" => &["Diskmaskin 60 cm", "Integrerad diskmaskin"],
+        "vitvaror/tvattmaskin" => &["Tvättmaskin 7 kg", "Tvättmaskin för förskola"],
+        "vitvaror/spis-och-ugn" => &["Spis med ugn", "Inbyggnadsugn"],
+        "elektronik/sma-elapparater" => &[
+            "Vattenkokare",
+            "Kaffebryggare",
+            "Skrivbordslampa",
+            "Mikrovågsugn",
+        ],
+        "elektronik/stora-elapparater" => &["Projektor", "Luftrenare", "Golvdammsugare"],
+        _ => &[
+            "Whiteboardtavla",
+            "Anslagstavla",
+            "Blomkruka, stor",
+            "Skärmvägg",
+        ],
+    }
+}
+
+/// Drawn photos: a shape standing for the category on a soft background, in the colour of
+/// the variant. They are real JPEGs and go through the same pipeline as uploads.
+fn drawn_photo(slug: &str, variant: u32) -> Vec<u8> {
+    let (width, height) = (960, 720);
+    let palette = [
+        [52, 92, 140],
+        [160, 70, 60],
+        [60, 120, 80],
+        [90, 90, 90],
+        [180, 140, 60],
+        [110, 70, 130],
+    ];
+    let colour = palette[(variant as usize) % palette.len()];
+    let mut image = RgbImage::from_fn(width, height, |_, y| {
+        let shade = 235 - (y * 40 / height) as u8;
+        Rgb([shade, shade, shade.saturating_sub(6)])
+    });
+    let mut fill = |x0: u32, y0: u32, x1: u32, y1: u32, rgb: [u8; 3]| {
+        for y in y0.min(height)..y1.min(height) {
+            for x in x0.min(width)..x1.min(width) {
+                image.put_pixel(x, y, Rgb(rgb));
+            }
+        }
+    };
+    let dark = colour.map(|c| c / 2);
+    match slug.split('/').next().unwrap_or_default() {
+        "mobler" if slug.contains("stol") => {
+            fill(380, 160, 580, 420, colour);
+            fill(360, 420, 600, 470, colour);
+            fill(470, 470, 490, 600, dark);
+            fill(380, 600, 580, 620, dark);
+        }
+        "mobler" => {
+            fill(220, 300, 740, 340, colour);
+            fill(240, 340, 270, 600, dark);
+            fill(690, 340, 720, 600, dark);
+        }
+        "it" => {
+            fill(280, 160, 680, 440, dark);
+            fill(300, 180, 660, 420, colour.map(|c| c.saturating_add(80)));
+            fill(460, 440, 500, 520, dark);
+            fill(380, 520, 580, 540, dark);
+        }
+        "vitvaror" => {
+            fill(330, 120, 630, 640, [245, 245, 245]);
+            fill(330, 120, 630, 130, dark);
+            fill(430, 300, 530, 400, colour);
+        }
+        _ => {
+            fill(360, 220, 600, 560, colour);
+            fill(400, 260, 560, 300, dark);
+        }
+    }
+    let mut out = Vec::new();
+    let encoded =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&image);
+    if encoded.is_err() {
+        out.clear();
+    }
+    out
+}
+
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub items_created: usize,
+    pub photos_stored: usize,
+    pub admin: String,
+}
+
+struct Lister {
+    viewer: Viewer,
+}
+
+fn ensure_colleagues(conn: &mut AnyConnection) -> anyhow::Result<Vec<Lister>> {
+    bootstrap::ensure_demo_organisation(conn)?;
+    let admin = Email::parse(bootstrap::DEMO_ADMIN)?;
+    let organisation = organisations::find_by_email_domain(conn, admin.domain())?
+        .ok_or_else(|| anyhow::anyhow!("the example organisation is missing"))?;
+    let units = organisations::units_of(conn, organisation.id)?;
+    let mut listers = Vec::new();
+    for (index, (local, name)) in COLLEAGUES.iter().enumerate() {
+        let email = Email::parse(&format!("{local}@{DEMO_DOMAIN}"))?;
+        let user = accounts::find_or_create(conn, &email, organisation.id, Role::Member)?;
+        if user.needs_profile() {
+            let unit = units.get(index % units.len().max(1)).map(|u| u.id);
+            accounts::set_profile(conn, &user, name, unit)
+                .map_err(|e| anyhow::anyhow!("profile for {email}: {e}"))?;
+        }
+        let user =
+            accounts::find(conn, user.id)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+        listers.push(Lister {
+            viewer: Viewer::load(conn, &user)?,
+        });
+    }
+    Ok(listers)
+}
+
+/// Photos per category; listings of a category share them (they are content-addressed).
+const PHOTO_VARIANTS: u32 = 3;
+
+async fn store_photos(
+    store: &PhotoStore,
+    leaves: &[Category],
+) -> anyhow::Result<Vec<Vec<ProcessedPhoto>>> {
+    let mut all = Vec::new();
+    for category in leaves {
+        let mut variants = Vec::new();
+        for variant in 0..PHOTO_VARIANTS {
+            let processed = process(
+                &drawn_photo(&category.slug, variant),
+                &PhotoLimits::default(),
+            )
+            .map_err(|e| anyhow::anyhow!("demo photo: {e}"))?;
+            store.save(&processed).await?;
+            variants.push(processed);
+        }
+        all.push(variants);
+    }
+    Ok(all)
+}
+
+/// Creates `count` listings (in batches, one transaction each) spread over the categories,
+/// colleagues and sites. Runs again add more.
+pub async fn seed(
+    pool: &crate::db::DbPool,
+    store: &PhotoStore,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<DemoReport> {
+    let worker_pool = pool.clone();
+    let (listers, leaves) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let mut conn = worker_pool.get()?;
+        let listers = ensure_colleagues(&mut conn)?;
+        let leaves: Vec<Category> = categories::list_all(&mut conn)?
+            .into_iter()
+            .filter(|c| c.parent_id.is_some())
+            .collect();
+        Ok((listers, leaves))
+    })
+    .await??;
+    anyhow::ensure!(
+        !leaves.is_empty() && !listers.is_empty(),
+        "no categories or people to list with"
+    );
+    let photos = store_photos(store, &leaves).await?;
+    let photos_stored = photos.iter().map(Vec::len).sum();
+
+    let worker_pool = pool.clone();
+    let items_created = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+        let mut conn = worker_pool.get()?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut created = 0;
+        let now = Utc::now().naive_utc();
+        while created < count {
+            let batch = (count - created).min(500);
+            write_transaction(&mut conn, |conn| -> anyhow::Result<()> {
+                for _ in 0..batch {
+                    let leaf = rng.random_range(0..leaves.len());
+                    let category = &leaves[leaf];
+                    let choices = titles(&category.slug);
+                    let title = choices[rng.random_range(0..choices.len())];
+                    let (site, pickup) = SITES[rng.random_range(0..SITES.len())];
+                    let lister = &listers[rng.random_range(0..listers.len())];
+                    let condition = Condition::ALL[rng.random_range(0..Condition::ALL.len())];
+                    let quantity = if rng.random_bool(0.6) { 1 } else { rng.random_range(2..=12) };
+                    let input = ItemInput {
+                        title: title.to_string(),
+                        description: format!(
+                            "{title} som {unit} inte längre behöver. Fungerar som den ska; se bilden.",
+                            unit = "enheten"
+                        ),
+                        category_id: category.id,
+                        condition,
+                        quantity,
+                        width_cm: None,
+                        depth_cm: None,
+                        height_cm: None,
+                        weight_kg: category.typical_weight_kg,
+                        new_price_sek: None,
+                        site: site.to_string(),
+                        room: format!("Rum {}", rng.random_range(100..450)),
+                        pickup_instructions: pickup.to_string(),
+                        available_from: None,
+                        expires_on: None,
+                        visibility: if rng.random_bool(0.3) { Visibility::Network } else { Visibility::Organisation },
+                        publish: true,
+                    };
+                    let photo = &photos[leaf][rng.random_range(0..photos[leaf].len())];
+                    let new_photo = NewPhoto {
+                        key: photo.key.clone(),
+                        alt_text: format!("Bild på {}", title.to_lowercase()),
+                        width: i32::try_from(photo.width).unwrap_or(i32::MAX),
+                        height: i32::try_from(photo.height).unwrap_or(i32::MAX),
+                    };
+                    let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo])
+                        .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
+                    // Spread the listings over the last three months so sorting means something.
+                    let age = Duration::minutes(rng.random_range(0..60 * 24 * 90));
+                    diesel::update(items::table.find(id))
+                        .set((items::created_at.eq(now - age), items::updated_at.eq(now - age)))
+                        .execute(conn)?;
+                }
+                Ok(())
+            })?;
+            created += batch;
+        }
+        Ok(created)
+    })
+    .await??;
+    Ok(DemoReport {
+        items_created,
+        photos_stored,
+        admin: bootstrap::DEMO_ADMIN.to_string(),
+    })
+}
