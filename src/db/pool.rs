@@ -111,7 +111,9 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> 
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
-        .test_on_check_out(true)
+        // A PostgreSQL connection can die with its server or network; a SQLite file cannot,
+        // and the check would cost a query per checkout.
+        .test_on_check_out(url.backend() == Backend::Postgres)
         .build_unchecked(manager);
     Ok(pool)
 }

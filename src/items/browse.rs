@@ -13,6 +13,10 @@ use crate::db::schema::{categories, item_photos, items, organisations, units};
 use crate::db::{AnyConnection, Backend, MultiBackend};
 
 pub const PAGE_SIZE: i64 = 24;
+/// Matches are counted up to this many (and paged through up to it).
+pub const COUNT_CAP: i64 = 1200;
+/// "My listings" shows this many, newest first.
+pub const MY_LISTINGS_LIMIT: i64 = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,7 +73,10 @@ pub struct Card {
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
     pub cards: Vec<Card>,
+    /// Matches, counted up to [`COUNT_CAP`].
     pub total: i64,
+    /// There are more than [`COUNT_CAP`] matches.
+    pub total_is_capped: bool,
     pub page: i64,
     pub pages: i64,
 }
@@ -115,16 +122,21 @@ fn filtered(
     filter: &Filter,
     category_ids: Option<&[i64]>,
 ) -> BoxedItems {
+    // The IN list lets the (status, organisation_id, created_at) index find and order the
+    // rows; the OR then only drops partners' listings that are not shared.
+    let mut visible_organisations = vec![viewer.organisation_id];
+    visible_organisations.extend_from_slice(partners);
     let mut query = items::table
         .filter(items::status.eq(Status::Available.as_str()))
-        .filter(
+        .filter(items::organisation_id.eq_any(visible_organisations))
+        .into_boxed();
+    if !partners.is_empty() {
+        query = query.filter(
             items::organisation_id
                 .eq(viewer.organisation_id)
-                .or(items::visibility
-                    .eq(Visibility::Network.as_str())
-                    .and(items::organisation_id.eq_any(partners.to_vec()))),
-        )
-        .into_boxed();
+                .or(items::visibility.eq(Visibility::Network.as_str())),
+        );
+    }
     if let Some(ids) = category_ids {
         query = query.filter(items::category_id.eq_any(ids.to_vec()));
     }
@@ -164,9 +176,17 @@ pub fn browse(conn: &mut AnyConnection, viewer: &Viewer, filter: &Filter) -> Que
         Some(slug) => Some(category_and_children(conn, slug)?),
         None => None,
     };
-    let total: i64 = filtered(backend, viewer, &partners, filter, category_ids.as_deref())
-        .count()
-        .get_result(conn)?;
+    // Counting every match costs a scan of all of them; counting up to a cap keeps a page
+    // fast with 100 000 listings, and nobody pages through more than the cap anyway.
+    let counted: i64 = filtered(backend, viewer, &partners, filter, category_ids.as_deref())
+        .select(items::id)
+        .limit(COUNT_CAP + 1)
+        .load::<i64>(conn)?
+        .len()
+        .try_into()
+        .unwrap_or(COUNT_CAP + 1);
+    let total_is_capped = counted > COUNT_CAP;
+    let total = counted.min(COUNT_CAP);
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
     let query = filtered(backend, viewer, &partners, filter, category_ids.as_deref());
@@ -184,6 +204,7 @@ pub fn browse(conn: &mut AnyConnection, viewer: &Viewer, filter: &Filter) -> Que
     Ok(Results {
         cards: cards(conn, found)?,
         total,
+        total_is_capped,
         page,
         pages,
     })
@@ -195,6 +216,7 @@ pub fn listed_by(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<C
         .filter(items::created_by.eq(viewer.user_id))
         .filter(items::organisation_id.eq(viewer.organisation_id))
         .order((items::updated_at.desc(), items::id.desc()))
+        .limit(MY_LISTINGS_LIMIT)
         .select(Item::as_select())
         .load(conn)?;
     cards(conn, found)

@@ -16,6 +16,7 @@ use crate::accounts::sessions::{self, Session};
 use crate::accounts::tokens::{Purpose, TokenKeys};
 use crate::accounts::{Role, User};
 use crate::db::DbPool;
+use crate::items::Viewer;
 
 pub const SESSION_COOKIE: &str = "bruka_session";
 
@@ -61,10 +62,12 @@ impl AuthConfig {
 pub struct Signed {
     pub user: User,
     pub session_id: String,
+    /// What the person may see, loaded with the session so handlers need no extra query.
+    pub viewer: Viewer,
 }
 
 /// A live session with its user and, if it was slid forward, its new expiry.
-type LiveSession = (Session, User, Option<NaiveDateTime>);
+type LiveSession = (Session, User, Viewer, Option<NaiveDateTime>);
 
 /// Verifies the session cookie and slides its expiry. An invalid or ended session clears
 /// the cookie; the request then continues as anonymous.
@@ -85,7 +88,8 @@ pub async fn load_session(
                     Ok(match sessions::find_live(&mut conn, &claims.sub)? {
                         Some((session, user)) => {
                             let touched = sessions::touch(&mut conn, &session, idle)?;
-                            Some((session, user, touched))
+                            let viewer = Viewer::load(&mut conn, &user)?;
+                            Some((session, user, viewer, touched))
                         }
                         None => None,
                     })
@@ -100,13 +104,14 @@ pub async fn load_session(
                     Err(error) => return Ok(req.error_response(error).map_into_boxed_body()),
                 };
                 match check {
-                    Some((session, user, touched)) => {
+                    Some((session, user, viewer, touched)) => {
                         if let Some(expires_at) = touched {
                             cookie_update = Some(auth.session_cookie(&session.id, expires_at));
                         }
                         req.extensions_mut().insert(Signed {
                             user,
                             session_id: session.id,
+                            viewer,
                         });
                     }
                     None => cookie_update = Some(auth.removal_cookie()),

@@ -30,11 +30,6 @@ pub struct PhotoRules {
     pub per_item: usize,
 }
 
-async fn viewer(pool: &web::Data<DbPool>, user: &CurrentUser) -> Result<Viewer, AppError> {
-    let user = user.0.user.clone();
-    with_conn(pool, move |conn| Viewer::load(conn, &user)).await
-}
-
 impl From<ItemError> for AppError {
     fn from(error: ItemError) -> Self {
         match error {
@@ -160,6 +155,35 @@ fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
         .collect()
 }
 
+/// The site filter's choices change slowly but cost a scan of every visible listing, so
+/// each instance keeps them for a minute per set of visible organisations.
+#[derive(Default)]
+pub struct SiteChoices {
+    cached: std::sync::Mutex<HashMap<Vec<i64>, CachedSites>>,
+}
+
+/// When the list was read, and the list.
+type CachedSites = (std::time::Instant, Vec<String>);
+
+const SITE_CHOICES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl SiteChoices {
+    fn get(&self, organisations: &[i64]) -> Option<Vec<String>> {
+        let cached = self.cached.lock().ok()?;
+        let (at, sites) = cached.get(organisations)?;
+        (at.elapsed() < SITE_CHOICES_TTL).then(|| sites.clone())
+    }
+
+    fn put(&self, organisations: Vec<i64>, sites: Vec<String>) {
+        if let Ok(mut cached) = self.cached.lock() {
+            if cached.len() > 1000 {
+                cached.clear();
+            }
+            cached.insert(organisations, (std::time::Instant::now(), sites));
+        }
+    }
+}
+
 struct BrowseData {
     results: browse::Results,
     categories: Vec<Category>,
@@ -172,9 +196,18 @@ fn load_browse(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     filter: &Filter,
+    site_choices: &SiteChoices,
 ) -> Result<BrowseData, AppError> {
     let mut organisation_ids = browse::partner_ids(conn, viewer)?;
     organisation_ids.insert(0, viewer.organisation_id);
+    let sites = match site_choices.get(&organisation_ids) {
+        Some(sites) => sites,
+        None => {
+            let sites = browse::visible_sites(conn, viewer)?;
+            site_choices.put(organisation_ids.clone(), sites.clone());
+            sites
+        }
+    };
     let mut organisations = Vec::new();
     for id in organisation_ids {
         if let Some(organisation) = organisations::find(conn, id)? {
@@ -184,7 +217,7 @@ fn load_browse(
     Ok(BrowseData {
         results: browse::browse(conn, viewer, filter)?,
         categories: categories::list_all(conn)?,
-        sites: browse::visible_sites(conn, viewer)?,
+        sites,
         units: organisations::units_of(conn, viewer.organisation_id)?,
         organisations,
     })
@@ -198,12 +231,14 @@ pub async fn browse_page(
     query: web::Query<BrowseQuery>,
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
+    site_choices: web::Data<SiteChoices>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let filter = query.filter();
     let worker_filter = filter.clone();
+    let site_choices = site_choices.clone();
     let data = with_conn(&pool, move |conn| {
-        load_browse(conn, &viewer, &worker_filter)
+        load_browse(conn, &viewer, &worker_filter, &site_choices)
     })
     .await?;
     let by_id: HashMap<i64, Category> = data.categories.iter().map(|c| (c.id, c.clone())).collect();
@@ -217,6 +252,7 @@ pub async fn browse_page(
     let mut context = views.page_context(&req, lang);
     context.insert("cards", &cards);
     context.insert("total", &data.results.total);
+    context.insert("total_is_capped", &data.results.total_is_capped);
     context.insert("page", &data.results.page);
     context.insert("pages", &data.results.pages);
     if data.results.page > 1 {
@@ -271,7 +307,7 @@ pub async fn my_items(
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let (cards, all) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         Ok((
             browse::listed_by(conn, &viewer)?,
@@ -374,7 +410,7 @@ pub async fn show(
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let (card, category, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         let item = items::find_visible(conn, &viewer, item_id)?;
@@ -436,7 +472,7 @@ pub async fn change_status(
     form: CsrfForm<StatusForm>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let to = match form.0.to.as_str() {
         "available" => Status::Available,
@@ -468,7 +504,7 @@ pub async fn serve_photo(
     if !photos::valid_key(&key) {
         return Err(AppError::NotFound);
     }
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let lookup_key = key.clone();
     let visible = with_conn(&pool, move |conn| {
         items::photo_visible(conn, &viewer, &lookup_key)
@@ -650,7 +686,7 @@ pub async fn edit_form(
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let (item, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         let item = items::find_for_edit(conn, &viewer, item_id)?;
@@ -799,7 +835,7 @@ pub async fn create(
         rules.per_item,
     )
     .await?;
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let submission = submission(&form)?;
     let refuse = |errors: Vec<FieldError>| FormPage {
         status: StatusCode::BAD_REQUEST,
@@ -908,7 +944,7 @@ pub async fn update(
         rules.per_item,
     )
     .await?;
-    let viewer = viewer(&pool, &user).await?;
+    let viewer = user.0.viewer;
     let current = with_conn(&pool, move |conn| -> Result<_, AppError> {
         items::find_for_edit(conn, &viewer, item_id)?;
         Ok(items::photos_of(conn, item_id)?)

@@ -173,6 +173,7 @@ browse-count = { $count ->
     [one] 1 item
    *[other] { $count } items
 }
+browse-count-capped = More than { $count } items
 browse-empty = Nothing here yet. List something your unit no longer needs!
 browse-empty-filtered = Nothing matches. Try fewer filters or other words.
 browse-pages = Pages

@@ -173,6 +173,7 @@ browse-count = { $count ->
     [one] 1 ting
    *[other] { $count } ting
 }
+browse-count-capped = Over { $count } ting
 browse-empty = Her er det ingenting ennå. Legg ut noe enheten din ikke trenger!
 browse-empty-filtered = Ingenting passer søket. Prøv færre filtre eller andre ord.
 browse-pages = Sider

@@ -173,6 +173,7 @@ browse-count = { $count ->
     [one] 1 sak
    *[other] { $count } saker
 }
+browse-count-capped = Över { $count } saker
 browse-empty = Här finns inget ännu. Lägg upp något som din enhet inte behöver!
 browse-empty-filtered = Inget matchar sökningen. Prova färre filter eller andra ord.
 browse-pages = Sidor
