@@ -815,6 +815,128 @@ fn submission(form: &MultipartForm) -> Result<Submission, AppError> {
     })
 }
 
+/// Where a listing form is being saved: a new listing, or an existing one with its photos.
+struct Target {
+    action: String,
+    current_photos: Vec<items::Photo>,
+    is_new: bool,
+}
+
+/// The request-scoped things saving a listing needs.
+struct SaveContext {
+    req: HttpRequest,
+    lang: Lang,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+    store: web::Data<PhotoStore>,
+    rules: web::Data<PhotoRules>,
+    viewer: Viewer,
+}
+
+/// The steps creating and editing share: check the fields, process and store the photos,
+/// run `write` in the database, and answer with the item or the form and its errors. Photos
+/// stored for a write that then failed are removed again.
+async fn save_listing<W>(
+    ctx: SaveContext,
+    payload: Multipart,
+    target: Target,
+    write: W,
+) -> Result<HttpResponse, AppError>
+where
+    W: FnOnce(&mut AnyConnection, &Viewer, &ItemInput, PhotoChanges) -> Result<i64, ItemError>
+        + Send
+        + 'static,
+{
+    let SaveContext {
+        req,
+        lang,
+        views,
+        pool,
+        store,
+        rules,
+        viewer,
+    } = ctx;
+    let form = multipart::read(
+        &req,
+        payload,
+        "photos",
+        rules.limits.max_bytes,
+        rules.per_item,
+    )
+    .await?;
+    let submission = submission(&form)?;
+    let page = |errors: Vec<FieldError>| FormPage {
+        status: StatusCode::BAD_REQUEST,
+        action: target.action.clone(),
+        values: &submission.raw,
+        errors,
+        photos: existing(target.current_photos.clone()),
+        is_new: target.is_new,
+    };
+    let organisation_id = viewer.organisation_id;
+    let input = match ItemInput::from_form(&submission.raw) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
+        }
+    };
+    let kept = target
+        .current_photos
+        .iter()
+        .filter(|p| !submission.remove.contains(&p.id))
+        .count();
+    if form.too_many || kept + form.files.len() > rules.per_item {
+        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
+        return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
+    }
+    let stored = match store_uploads(&form, &rules, &store).await {
+        Ok(stored) => stored,
+        Err(error) => {
+            let errors = vec![FieldError::new("photos", error.message_key())];
+            return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
+        }
+    };
+    let alt = if submission.alt_text.is_empty() {
+        input.title.clone()
+    } else {
+        submission.alt_text.clone()
+    };
+    let changes = PhotoChanges {
+        add: new_photos(&stored, &alt),
+        remove: submission.remove.clone(),
+        alt_texts: submission.alt_texts.clone(),
+    };
+    let removed_keys: Vec<String> = target
+        .current_photos
+        .iter()
+        .filter(|p| submission.remove.contains(&p.id))
+        .map(|p| p.photo_key.clone())
+        .collect();
+    let outcome = with_conn(&pool, move |conn| {
+        match write(conn, &viewer, &input, changes) {
+            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
+            other => other.map(Ok),
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(id)) => {
+            discard_unused(&store, &pool, removed_keys).await;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
+                .finish())
+        }
+        Ok(Err(errors)) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await
+        }
+        Err(error) => {
+            discard_unused(&store, &pool, keys_of(&stored)).await;
+            Err(error)
+        }
+    }
+}
+
 #[post("/items")]
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
@@ -827,99 +949,24 @@ pub async fn create(
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
 ) -> Result<HttpResponse, AppError> {
-    let form = multipart::read(
-        &req,
-        payload,
-        "photos",
-        rules.limits.max_bytes,
-        rules.per_item,
-    )
-    .await?;
-    let viewer = user.0.viewer;
-    let submission = submission(&form)?;
-    let refuse = |errors: Vec<FieldError>| FormPage {
-        status: StatusCode::BAD_REQUEST,
+    let ctx = SaveContext {
+        req,
+        lang,
+        views,
+        pool,
+        store,
+        rules,
+        viewer: user.0.viewer,
+    };
+    let target = Target {
         action: "/items".into(),
-        values: &submission.raw,
-        errors,
-        photos: Vec::new(),
+        current_photos: Vec::new(),
         is_new: true,
     };
-    let input = match ItemInput::from_form(&submission.raw) {
-        Ok(input) => input,
-        Err(errors) => {
-            return render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                refuse(errors),
-            )
-            .await;
-        }
-    };
-    if form.too_many {
-        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
-        return render_form(
-            &req,
-            lang,
-            &views,
-            &pool,
-            viewer.organisation_id,
-            refuse(errors),
-        )
-        .await;
-    }
-    let stored = match store_uploads(&form, &rules, &store).await {
-        Ok(stored) => stored,
-        Err(error) => {
-            let errors = vec![FieldError::new("photos", error.message_key())];
-            return render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                refuse(errors),
-            )
-            .await;
-        }
-    };
-    let alt = if submission.alt_text.is_empty() {
-        input.title.clone()
-    } else {
-        submission.alt_text.clone()
-    };
-    let photos = new_photos(&stored, &alt);
-    let outcome = with_conn(&pool, move |conn| {
-        match items::create(conn, &viewer, &input, &photos) {
-            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
-            other => other.map(Ok),
-        }
+    save_listing(ctx, payload, target, |conn, viewer, input, photos| {
+        items::create(conn, viewer, input, &photos.add)
     })
-    .await;
-    match outcome {
-        Ok(Ok(id)) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
-            .finish()),
-        Ok(Err(errors)) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                refuse(errors),
-            )
-            .await
-        }
-        Err(error) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            Err(error)
-        }
-    }
+    .await
 }
 
 #[post("/items/{id}")]
@@ -936,118 +983,29 @@ pub async fn update(
     rules: web::Data<PhotoRules>,
 ) -> Result<HttpResponse, AppError> {
     let item_id = path.into_inner();
-    let form = multipart::read(
-        &req,
-        payload,
-        "photos",
-        rules.limits.max_bytes,
-        rules.per_item,
-    )
-    .await?;
     let viewer = user.0.viewer;
-    let current = with_conn(&pool, move |conn| -> Result<_, AppError> {
+    // Checked before the upload is read: strangers and colleagues get their answer at once.
+    let current_photos = with_conn(&pool, move |conn| -> Result<_, AppError> {
         items::find_for_edit(conn, &viewer, item_id)?;
         Ok(items::photos_of(conn, item_id)?)
     })
     .await?;
-    let submission = submission(&form)?;
-    let kept = current
-        .iter()
-        .filter(|p| !submission.remove.contains(&p.id))
-        .count();
-    let page = |errors: Vec<FieldError>| FormPage {
-        status: StatusCode::BAD_REQUEST,
+    let ctx = SaveContext {
+        req,
+        lang,
+        views,
+        pool,
+        store,
+        rules,
+        viewer,
+    };
+    let target = Target {
         action: format!("/items/{item_id}"),
-        values: &submission.raw,
-        errors,
-        photos: existing(current.clone()),
+        current_photos,
         is_new: false,
     };
-    let input = match ItemInput::from_form(&submission.raw) {
-        Ok(input) => input,
-        Err(errors) => {
-            return render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                page(errors),
-            )
-            .await;
-        }
-    };
-    if form.too_many || kept + form.files.len() > rules.per_item {
-        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
-        return render_form(
-            &req,
-            lang,
-            &views,
-            &pool,
-            viewer.organisation_id,
-            page(errors),
-        )
-        .await;
-    }
-    let stored = match store_uploads(&form, &rules, &store).await {
-        Ok(stored) => stored,
-        Err(error) => {
-            let errors = vec![FieldError::new("photos", error.message_key())];
-            return render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                page(errors),
-            )
-            .await;
-        }
-    };
-    let alt = if submission.alt_text.is_empty() {
-        input.title.clone()
-    } else {
-        submission.alt_text.clone()
-    };
-    let changes = PhotoChanges {
-        add: new_photos(&stored, &alt),
-        remove: submission.remove.clone(),
-        alt_texts: submission.alt_texts.clone(),
-    };
-    let removed_keys: Vec<String> = current
-        .iter()
-        .filter(|p| submission.remove.contains(&p.id))
-        .map(|p| p.photo_key.clone())
-        .collect();
-    let outcome = with_conn(&pool, move |conn| {
-        match items::update(conn, &viewer, item_id, &input, &changes) {
-            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
-            other => other.map(Ok),
-        }
+    save_listing(ctx, payload, target, move |conn, viewer, input, photos| {
+        items::update(conn, viewer, item_id, input, &photos).map(|()| item_id)
     })
-    .await;
-    match outcome {
-        Ok(Ok(())) => {
-            discard_unused(&store, &pool, removed_keys).await;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
-                .finish())
-        }
-        Ok(Err(errors)) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            render_form(
-                &req,
-                lang,
-                &views,
-                &pool,
-                viewer.organisation_id,
-                page(errors),
-            )
-            .await
-        }
-        Err(error) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            Err(error)
-        }
-    }
+    .await
 }
