@@ -46,6 +46,9 @@ pub struct Settings {
     pub mail_poll_interval_ms: u64,
     /// First retry delay after a failed delivery; doubles per attempt up to an hour.
     pub mail_retry_base_ms: u64,
+    /// Seconds a worker holds a mail it is sending; after a crash another instance sends it
+    /// once this has passed. Keep it above the 20 s SMTP timeout.
+    pub mail_lease_secs: u64,
     /// A session ends after this many days without use.
     pub session_idle_days: u32,
     /// Sign-in links per e-mail address per hour.
@@ -89,6 +92,7 @@ impl Default for Settings {
             mail_dir: None,
             mail_poll_interval_ms: 2000,
             mail_retry_base_ms: 5000,
+            mail_lease_secs: 60,
             session_idle_days: 14,
             login_limit_per_address: 5,
             login_limit_per_ip: 30,
@@ -182,6 +186,11 @@ impl Settings {
         if self.photo_max_mb == 0 || self.photos_per_item == 0 {
             return Err(ConfigError::Rule(
                 "photo_max_mb and photos_per_item must be at least 1".into(),
+            ));
+        }
+        if self.mail_lease_secs == 0 {
+            return Err(ConfigError::Rule(
+                "mail_lease_secs must be at least 1".into(),
             ));
         }
         if self.session_idle_days == 0 {

@@ -12,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 use crate::accounts::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
-use crate::mail::{MailQueue, MailWorker, Transport};
+use crate::mail::{MailQueue, MailWorker, Pacing, Transport};
 use crate::photos::{PhotoLimits, PhotoStore};
 use crate::web::auth::AuthConfig;
 use crate::web::items::{PhotoRules, SiteChoices};
@@ -83,8 +83,11 @@ impl Application {
             transport,
             from,
             &mail_queue,
-            Duration::from_millis(settings.mail_poll_interval_ms),
-            Duration::from_millis(settings.mail_retry_base_ms),
+            Pacing {
+                poll_interval: Duration::from_millis(settings.mail_poll_interval_ms),
+                retry_base: Duration::from_millis(settings.mail_retry_base_ms),
+                lease: Duration::from_secs(settings.mail_lease_secs),
+            },
         );
         let background = vec![
             tokio::spawn(worker.run()),

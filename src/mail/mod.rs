@@ -4,7 +4,7 @@
 pub mod outbox;
 mod worker;
 
-pub use worker::{MailWorker, Transport, TransportError};
+pub use worker::{MailWorker, Pacing, SMTP_TIMEOUT, Transport, TransportError};
 
 use std::sync::Arc;
 

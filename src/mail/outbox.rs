@@ -8,8 +8,6 @@ use super::OutgoingMail;
 use crate::db::AnyConnection;
 use crate::db::schema::mail_outbox;
 
-/// Long enough for one SMTP delivery including its timeout.
-pub const LEASE: Duration = Duration::seconds(60);
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -59,13 +57,18 @@ pub fn due(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// Takes the row for this worker; `None` if another worker was faster or it was sent.
-pub fn claim(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<QueuedMail>> {
+/// Takes the row for this worker for `lease`; `None` if another worker was faster or it was
+/// sent. The lease must outlast one delivery, or a slow send could be claimed twice.
+pub fn claim(
+    conn: &mut AnyConnection,
+    id: i64,
+    lease: Duration,
+) -> QueryResult<Option<QueuedMail>> {
     let now = Utc::now().naive_utc();
     let claimed = diesel::update(mail_outbox::table.find(id))
         .filter(mail_outbox::sent_at.is_null())
         .filter(unclaimed(now))
-        .set(mail_outbox::locked_until.eq(Some(now + LEASE)))
+        .set(mail_outbox::locked_until.eq(Some(now + lease)))
         .execute(conn)?;
     if claimed != 1 {
         return Ok(None);

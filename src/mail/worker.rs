@@ -15,6 +15,9 @@ use super::outbox::{self, QueuedMail};
 use super::{MailQueue, OutgoingMail};
 use crate::db::DbPool;
 
+/// One SMTP conversation may take this long; leases must be longer.
+pub const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
+
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Folder(AsyncFileTransport<Tokio1Executor>),
@@ -31,7 +34,7 @@ pub enum TransportError {
 impl Transport {
     pub fn smtp(url: &str) -> Result<Self, TransportError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
-            .timeout(Some(StdDuration::from_secs(20)))
+            .timeout(Some(SMTP_TIMEOUT))
             .build();
         Ok(Self::Smtp(transport))
     }
@@ -65,6 +68,17 @@ pub struct MailWorker {
     wake: Arc<Notify>,
     poll_interval: StdDuration,
     retry_base: Duration,
+    lease: Duration,
+}
+
+/// How the worker paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    pub poll_interval: StdDuration,
+    pub retry_base: StdDuration,
+    /// How long a claimed mail stays with this worker; a stopped worker's mail is picked up
+    /// by another after it.
+    pub lease: StdDuration,
 }
 
 /// Mails picked up per round; the rest wait for the next one, which follows at once.
@@ -76,16 +90,16 @@ impl MailWorker {
         transport: Transport,
         from: Mailbox,
         queue: &MailQueue,
-        poll_interval: StdDuration,
-        retry_base: StdDuration,
+        pacing: Pacing,
     ) -> Self {
         Self {
             pool,
             transport,
             from,
             wake: queue.waker(),
-            poll_interval,
-            retry_base: Duration::from_std(retry_base).unwrap_or(Duration::seconds(5)),
+            poll_interval: pacing.poll_interval,
+            retry_base: Duration::from_std(pacing.retry_base).unwrap_or(Duration::seconds(5)),
+            lease: Duration::from_std(pacing.lease).unwrap_or(Duration::seconds(60)),
         }
     }
 
@@ -135,7 +149,11 @@ impl MailWorker {
             return 0;
         };
         for &id in &ids {
-            let Some(Some(mail)) = self.blocking(move |conn| outbox::claim(conn, id)).await else {
+            let lease = self.lease;
+            let Some(Some(mail)) = self
+                .blocking(move |conn| outbox::claim(conn, id, lease))
+                .await
+            else {
                 continue;
             };
             match self.deliver(&mail).await {

@@ -307,6 +307,15 @@ impl TestApp {
         self.start_instance_with(|_| {}).await
     }
 
+    /// Stops the instances started so far (as a crash or a deploy would), leaving the database.
+    pub fn stop_instances(&self) {
+        if let Ok(stoppers) = self.stoppers.lock() {
+            for stopper in stoppers.iter() {
+                stopper.stop_now();
+            }
+        }
+    }
+
     /// Another instance on the same database, with some settings changed.
     pub async fn start_instance_with(&self, adjust: impl FnOnce(&mut Settings)) -> String {
         let mut settings = self.settings.clone();
