@@ -19,6 +19,17 @@ pub struct OutgoingMail {
     pub html: String,
 }
 
+impl OutgoingMail {
+    pub fn new(to: &str, subject: String, text: String, html: String) -> Self {
+        Self {
+            to: to.to_string(),
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 /// What request handlers need of the mail system: a way to wake the worker after their
 /// transaction (which wrote the outbox row) has committed.
 #[derive(Clone)]

@@ -11,8 +11,8 @@ use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
+use super::MailQueue;
 use super::outbox::{self, QueuedMail};
-use super::{MailQueue, OutgoingMail};
 use crate::db::DbPool;
 
 /// One SMTP conversation may take this long; leases must be longer.
@@ -204,16 +204,5 @@ impl MailWorker {
                     ),
             )
             .map_err(|e| e.to_string())
-    }
-}
-
-impl OutgoingMail {
-    pub fn new(to: &str, subject: String, text: String, html: String) -> Self {
-        Self {
-            to: to.to_string(),
-            subject,
-            text,
-            html,
-        }
     }
 }

@@ -132,7 +132,8 @@ pub async fn load_session(
     Ok(response.map_into_boxed_body())
 }
 
-fn here(req: &HttpRequest) -> String {
+/// The path and query of this request, to come back to after signing in.
+pub fn here(req: &HttpRequest) -> String {
     match req.query_string() {
         "" => req.path().to_string(),
         query => format!("{}?{query}", req.path()),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::CurrentUser;
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
-use super::multipart::{self, MultipartForm};
+use super::multipart::{self, MultipartForm, UploadedFile};
 use super::{AppError, Lang, Views, with_conn};
 use crate::categories::{self, Category};
 use crate::db::{AnyConnection, DbPool};
@@ -706,20 +706,21 @@ pub async fn edit_form(
 }
 
 /// Decodes, checks and stores every uploaded photo; on any failure nothing is kept.
+/// Takes the uploads by value: they can be 150 MB together and need no copy.
 async fn store_uploads(
-    form: &MultipartForm,
+    uploads: Vec<UploadedFile>,
+    oversized: usize,
     rules: &PhotoRules,
     store: &PhotoStore,
 ) -> Result<Vec<ProcessedPhoto>, PhotoError> {
-    if form.oversized > 0 {
+    if oversized > 0 {
         return Err(PhotoError::TooLarge);
     }
-    let uploads: Vec<Vec<u8>> = form.files.iter().map(|f| f.bytes.clone()).collect();
     let limits = rules.limits;
     let processed = web::block(move || {
         uploads
             .iter()
-            .map(|bytes| photos::process(bytes, &limits))
+            .map(|upload| photos::process(&upload.bytes, &limits))
             .collect::<Result<Vec<_>, _>>()
     })
     .await
@@ -728,8 +729,7 @@ async fn store_uploads(
     for photo in processed {
         if let Err(error) = store.save(&photo).await {
             tracing::error!(%error, "photo could not be stored");
-            let keys: Vec<String> = saved.iter().map(|p| p.key.clone()).collect();
-            discard(store, &keys).await;
+            discard(store, &keys_of(&saved)).await;
             return Err(PhotoError::Damaged);
         }
         saved.push(photo);
@@ -856,7 +856,7 @@ where
         rules,
         viewer,
     } = ctx;
-    let form = multipart::read(
+    let mut form = multipart::read(
         &req,
         payload,
         "photos",
@@ -889,7 +889,8 @@ where
         let errors = vec![FieldError::new("photos", "photo-error-too-many")];
         return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
     }
-    let stored = match store_uploads(&form, &rules, &store).await {
+    let uploads = std::mem::take(&mut form.files);
+    let stored = match store_uploads(uploads, form.oversized, &rules, &store).await {
         Ok(stored) => stored,
         Err(error) => {
             let errors = vec![FieldError::new("photos", error.message_key())];

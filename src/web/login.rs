@@ -94,11 +94,12 @@ pub async fn request_link(
         );
     };
     if !limits.allow(&req, email.as_str()) {
-        let mut context = views.page_context(&req, lang);
-        context.insert("title_key", "error-too-many-title");
-        context.insert("text_key", "error-too-many-text");
-        context.insert("request_id", &None::<String>);
-        return Ok(views.page(StatusCode::TOO_MANY_REQUESTS, "error.html", &context)?);
+        return Ok(super::error::error_page(
+            &req,
+            lang,
+            &views,
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
     }
 
     let jti = random_id();

@@ -63,11 +63,7 @@ impl Views {
 
     /// What the layout needs on every page: language, switcher links, asset addresses.
     pub fn page_context(&self, req: &HttpRequest, Lang(language): Lang) -> Context {
-        let here = match req.query_string() {
-            "" => req.path().to_string(),
-            query => format!("{}?{query}", req.path()),
-        };
-        let back = utf8_percent_encode(&here, NON_ALPHANUMERIC).to_string();
+        let back = utf8_percent_encode(&super::auth::here(req), NON_ALPHANUMERIC).to_string();
         let languages: Vec<LanguageLink> = Language::ALL
             .into_iter()
             .map(|l| LanguageLink {
