@@ -15,7 +15,8 @@ use crate::db::{self, DatabaseUrl, DbPool};
 use crate::mail::{MailQueue, MailWorker, Pacing, Transport};
 use crate::photos::{PhotoLimits, PhotoStore};
 use crate::web::auth::AuthConfig;
-use crate::web::items::{PhotoRules, SiteChoices};
+use crate::web::catalog::Catalog;
+use crate::web::items::PhotoRules;
 use crate::web::rate_limit::LoginLimits;
 use crate::web::{self as routes, SiteUrl, Views};
 use crate::{bootstrap, secret};
@@ -110,7 +111,7 @@ impl Application {
             settings.trust_forwarded_for,
         ));
         let mail_queue = web::Data::new(mail_queue);
-        let site_choices = web::Data::new(SiteChoices::default());
+        let catalog = web::Data::new(Catalog::default());
         let photo_store = web::Data::new(PhotoStore::local(&settings.photos_dir())?);
         let photo_rules = web::Data::new(PhotoRules {
             limits: PhotoLimits {
@@ -130,7 +131,7 @@ impl Application {
                 .app_data(site.clone())
                 .app_data(photo_store.clone())
                 .app_data(photo_rules.clone())
-                .app_data(site_choices.clone())
+                .app_data(catalog.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())

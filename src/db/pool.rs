@@ -4,17 +4,48 @@
 //! and reports only the last failure; opening by scheme keeps the real error (wrong password,
 //! missing directory) in front of the operator.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{AnyConnection, Backend, DatabaseUrl};
 
-pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The connection pool plus a first-come-first-served queue in front of it.
+///
+/// r2d2 lets a thread that just arrived take a connection ahead of threads already waiting,
+/// so under load some requests wait far longer than others. Request handlers therefore take
+/// a [`turn`](DbPool::turn) (tokio's semaphore is fair) before they occupy a blocking thread
+/// and ask r2d2; there are as many turns as connections.
+#[derive(Clone)]
+pub struct DbPool {
+    connections: r2d2::Pool<ConnectionManager>,
+    turns: Arc<Semaphore>,
+}
+
+impl DbPool {
+    /// A connection, waiting for one if all are in use. Background jobs call this directly.
+    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
+        self.connections.get()
+    }
+
+    /// Like [`get`](DbPool::get), giving up after `timeout`.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn, r2d2::Error> {
+        self.connections.get_timeout(timeout)
+    }
+
+    /// Waits, in arrival order, until a connection is likely free.
+    pub async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+        // The semaphore is never closed; if it were, going ahead without a turn is safe.
+        self.turns.clone().acquire_owned().await.ok()
+    }
+}
 
 /// Applied to every SQLite connection. WAL lets readers proceed during a write; the busy
 /// timeout makes concurrent writers wait instead of failing at once.
@@ -115,5 +146,8 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> 
         // and the check would cost a query per checkout.
         .test_on_check_out(url.backend() == Backend::Postgres)
         .build_unchecked(manager);
-    Ok(pool)
+    Ok(DbPool {
+        connections: pool,
+        turns: Arc::new(Semaphore::new(size as usize)),
+    })
 }

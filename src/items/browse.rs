@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use super::search::SearchQuery;
 use super::{Condition, Item, Status, Viewer, Visibility};
-use crate::db::schema::{categories, item_photos, items, organisations, units};
-use crate::db::{AnyConnection, Backend, MultiBackend};
+use crate::categories::Category;
+use crate::db::schema::{item_photos, items, organisations, units};
+use crate::db::{AnyConnection, Backend, CountRows, MultiBackend};
 
 pub const PAGE_SIZE: i64 = 24;
 /// Matches are counted up to this many (and paged through up to it).
@@ -58,12 +59,25 @@ pub struct Filter {
     pub page: i64,
 }
 
-/// One card in the grid.
+/// The columns a card shows; the description and pickup details only the item page needs.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = items)]
+pub struct CardItem {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub owner_unit_id: Option<i64>,
+    pub category_id: i64,
+    pub title: String,
+    pub condition: String,
+    pub quantity_available: i32,
+    pub site: String,
+    pub status: String,
+}
+
+/// One card in the grid. The category's name comes from the category list every page has.
 #[derive(Debug, Clone, Serialize)]
 pub struct Card {
-    pub item: Item,
-    pub category_slug: String,
-    pub category_name: String,
+    pub item: CardItem,
     pub organisation_name: String,
     pub unit_name: Option<String>,
     pub photo_key: Option<String>,
@@ -93,24 +107,25 @@ pub fn partner_ids(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec
     }
 }
 
-/// A category and all below it.
-fn category_and_children(conn: &mut AnyConnection, slug: &str) -> QueryResult<Vec<i64>> {
-    let Some(id) = categories::table
-        .filter(categories::slug.eq(slug))
-        .select(categories::id)
-        .first::<i64>(conn)
-        .optional()?
-    else {
-        return Ok(Vec::new());
+/// A category and all below it; none for an unknown slug (so nothing matches).
+fn category_and_children(all: &[Category], slug: &str) -> Vec<i64> {
+    let Some(id) = all.iter().find(|c| c.slug == slug).map(|c| c.id) else {
+        return Vec::new();
     };
     let mut ids = vec![id];
     ids.extend(
-        categories::table
-            .filter(categories::parent_id.eq(id))
-            .select(categories::id)
-            .load::<i64>(conn)?,
+        all.iter()
+            .filter(|c| c.parent_id == Some(id))
+            .map(|c| c.id),
     );
-    Ok(ids)
+    ids
+}
+
+/// Names a page has already loaded (its filter lists), so its cards need not query them.
+#[derive(Debug, Default)]
+pub struct KnownNames {
+    pub organisations: HashMap<i64, String>,
+    pub units: HashMap<i64, String>,
 }
 
 type BoxedItems = items::BoxedQuery<'static, MultiBackend>;
@@ -169,40 +184,47 @@ fn filtered(
     query
 }
 
-pub fn browse(conn: &mut AnyConnection, viewer: &Viewer, filter: &Filter) -> QueryResult<Results> {
+/// One page of the listings `viewer` may see. `partners` are from [`partner_ids`],
+/// `all_categories` from the category list.
+pub fn browse(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    partners: &[i64],
+    filter: &Filter,
+    all_categories: &[Category],
+    known: &KnownNames,
+) -> QueryResult<Results> {
     let backend = conn.backend();
-    let partners = partner_ids(conn, viewer)?;
-    let category_ids = match &filter.category_slug {
-        Some(slug) => Some(category_and_children(conn, slug)?),
-        None => None,
-    };
+    let category_ids = filter
+        .category_slug
+        .as_deref()
+        .map(|slug| category_and_children(all_categories, slug));
     // Counting every match costs a scan of all of them; counting up to a cap keeps a page
     // fast with 100 000 listings, and nobody pages through more than the cap anyway.
-    let counted: i64 = filtered(backend, viewer, &partners, filter, category_ids.as_deref())
-        .select(items::id)
-        .limit(COUNT_CAP + 1)
-        .load::<i64>(conn)?
-        .len()
-        .try_into()
-        .unwrap_or(COUNT_CAP + 1);
+    let counted: i64 = CountRows(
+        filtered(backend, viewer, partners, filter, category_ids.as_deref())
+            .select(items::id)
+            .limit(COUNT_CAP + 1),
+    )
+    .get_result(conn)?;
     let total_is_capped = counted > COUNT_CAP;
     let total = counted.min(COUNT_CAP);
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
-    let query = filtered(backend, viewer, &partners, filter, category_ids.as_deref());
+    let query = filtered(backend, viewer, partners, filter, category_ids.as_deref());
     let query = match filter.sort {
         Sort::Newest => query.order((items::created_at.desc(), items::id.desc())),
         Sort::Oldest => query.order((items::created_at.asc(), items::id.asc())),
         Sort::Title => query.order((items::title.asc(), items::id.asc())),
         Sort::MostAvailable => query.order((items::quantity_available.desc(), items::id.desc())),
     };
-    let found: Vec<Item> = query
-        .select(Item::as_select())
+    let found: Vec<CardItem> = query
+        .select(CardItem::as_select())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .load(conn)?;
     Ok(Results {
-        cards: cards(conn, found)?,
+        cards: cards(conn, found, known)?,
         total,
         total_is_capped,
         page,
@@ -212,42 +234,62 @@ pub fn browse(conn: &mut AnyConnection, viewer: &Viewer, filter: &Filter) -> Que
 
 /// The viewer's own listings in every state, newest first.
 pub fn listed_by(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<Card>> {
-    let found: Vec<Item> = items::table
+    let found: Vec<CardItem> = items::table
         .filter(items::created_by.eq(viewer.user_id))
         .filter(items::organisation_id.eq(viewer.organisation_id))
         .order((items::updated_at.desc(), items::id.desc()))
         .limit(MY_LISTINGS_LIMIT)
-        .select(Item::as_select())
+        .select(CardItem::as_select())
         .load(conn)?;
-    cards(conn, found)
+    cards(conn, found, &KnownNames::default())
 }
 
-/// Adds the names and first photo each card shows, with one query per kind.
-pub fn cards(conn: &mut AnyConnection, found: Vec<Item>) -> QueryResult<Vec<Card>> {
+/// Adds the names and first photo each card shows: the photos with one query, names from
+/// `known` or, for those it lacks, one query per kind.
+pub fn cards(
+    conn: &mut AnyConnection,
+    found: Vec<CardItem>,
+    known: &KnownNames,
+) -> QueryResult<Vec<Card>> {
     let ids: Vec<i64> = found.iter().map(|item| item.id).collect();
-    let category_ids: Vec<i64> = found.iter().map(|item| item.category_id).collect();
-    let organisation_ids: Vec<i64> = found.iter().map(|item| item.organisation_id).collect();
-    let unit_ids: Vec<i64> = found.iter().filter_map(|item| item.owner_unit_id).collect();
+    let missing_organisations: Vec<i64> = found
+        .iter()
+        .map(|item| item.organisation_id)
+        .filter(|id| !known.organisations.contains_key(id))
+        .collect();
+    let missing_units: Vec<i64> = found
+        .iter()
+        .filter_map(|item| item.owner_unit_id)
+        .filter(|id| !known.units.contains_key(id))
+        .collect();
 
-    let category_names: HashMap<i64, (String, String)> = categories::table
-        .filter(categories::id.eq_any(category_ids))
-        .select((categories::id, categories::slug, categories::name))
-        .load::<(i64, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, slug, name)| (id, (slug, name)))
-        .collect();
-    let organisation_names: HashMap<i64, String> = organisations::table
-        .filter(organisations::id.eq_any(organisation_ids))
-        .select((organisations::id, organisations::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
-    let unit_names: HashMap<i64, String> = units::table
-        .filter(units::id.eq_any(unit_ids))
-        .select((units::id, units::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let mut organisation_names = HashMap::new();
+    if !missing_organisations.is_empty() {
+        organisation_names.extend(
+            organisations::table
+                .filter(organisations::id.eq_any(missing_organisations))
+                .select((organisations::id, organisations::name))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
+    let mut unit_names = HashMap::new();
+    if !missing_units.is_empty() {
+        unit_names.extend(
+            units::table
+                .filter(units::id.eq_any(missing_units))
+                .select((units::id, units::name))
+                .load::<(i64, String)>(conn)?,
+        );
+    }
+    let organisation_name = |id: i64| {
+        known
+            .organisations
+            .get(&id)
+            .or_else(|| organisation_names.get(&id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let unit_name = |id: i64| known.units.get(&id).or_else(|| unit_names.get(&id)).cloned();
     let mut first_photos: HashMap<i64, (String, String)> = HashMap::new();
     for (item_id, key, alt) in item_photos::table
         .filter(item_photos::item_id.eq_any(ids))
@@ -269,21 +311,10 @@ pub fn cards(conn: &mut AnyConnection, found: Vec<Item>) -> QueryResult<Vec<Card
     Ok(found
         .into_iter()
         .map(|item| {
-            let (category_slug, category_name) = category_names
-                .get(&item.category_id)
-                .cloned()
-                .unwrap_or_default();
             let photo = first_photos.get(&item.id).cloned();
             Card {
-                organisation_name: organisation_names
-                    .get(&item.organisation_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                unit_name: item
-                    .owner_unit_id
-                    .and_then(|id| unit_names.get(&id).cloned()),
-                category_slug,
-                category_name,
+                organisation_name: organisation_name(item.organisation_id),
+                unit_name: item.owner_unit_id.and_then(unit_name),
                 photo_key: photo.as_ref().map(|(key, _)| key.clone()),
                 photo_alt: photo.map(|(_, alt)| alt),
                 item,
@@ -292,11 +323,31 @@ pub fn cards(conn: &mut AnyConnection, found: Vec<Item>) -> QueryResult<Vec<Card
         .collect())
 }
 
+/// The names of the organisation and unit that list `item`.
+pub fn owner_names(conn: &mut AnyConnection, item: &Item) -> QueryResult<(String, Option<String>)> {
+    let organisation = organisations::table
+        .find(item.organisation_id)
+        .select(organisations::name)
+        .first(conn)?;
+    let unit = match item.owner_unit_id {
+        Some(id) => units::table
+            .find(id)
+            .select(units::name)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    Ok((organisation, unit))
+}
+
 /// The sites of listings the viewer can see, for the site filter.
-pub fn visible_sites(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<String>> {
-    let partners = partner_ids(conn, viewer)?;
+pub fn visible_sites(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    partners: &[i64],
+) -> QueryResult<Vec<String>> {
     let filter = Filter::default();
-    filtered(conn.backend(), viewer, &partners, &filter, None)
+    filtered(conn.backend(), viewer, partners, &filter, None)
         .select(items::site)
         .distinct()
         .order(items::site)

@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::AppError;
+use super::{AppError, with_conn};
 use crate::accounts::sessions::{self, Session};
 use crate::accounts::tokens::{Purpose, TokenKeys};
 use crate::accounts::{Role, User};
@@ -83,20 +83,17 @@ pub async fn load_session(
         match auth.keys.verify(&token, Purpose::Session) {
             Ok(claims) => {
                 let idle = auth.idle;
-                let check = web::block(move || -> Result<Option<LiveSession>, AppError> {
-                    let mut conn = pool.get()?;
-                    Ok(match sessions::find_live(&mut conn, &claims.sub)? {
+                let check = with_conn(&pool, move |conn| -> Result<Option<LiveSession>, AppError> {
+                    Ok(match sessions::find_live(conn, &claims.sub)? {
                         Some((session, user)) => {
-                            let touched = sessions::touch(&mut conn, &session, idle)?;
-                            let viewer = Viewer::load(&mut conn, &user)?;
+                            let touched = sessions::touch(conn, &session, idle)?;
+                            let viewer = Viewer::load(conn, &user)?;
                             Some((session, user, viewer, touched))
                         }
                         None => None,
                     })
                 })
-                .await
-                .map_err(AppError::from)
-                .and_then(|check| check);
+                .await;
                 // Without the database nobody can be told apart; answer with the error page
                 // rather than show a signed-in person as signed out.
                 let check = match check {

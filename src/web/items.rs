@@ -1,6 +1,7 @@
 //! Listing pages: browse and search, an item, my listings, and the listing form.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
@@ -8,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
+use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
 use super::multipart::{self, MultipartForm, UploadedFile};
@@ -97,13 +99,15 @@ impl BrowseQuery {
     }
 }
 
+/// A card as the template shows it. Its texts are translated here rather than in the
+/// template: a grid of cards is the busiest page, and template function calls cost more.
 #[derive(Serialize)]
 struct CardView {
     id: i64,
     title: String,
     category: String,
-    condition_key: String,
-    quantity_available: i32,
+    condition: String,
+    available: String,
     site: String,
     organisation: String,
     unit: Option<String>,
@@ -112,17 +116,20 @@ struct CardView {
     status_key: String,
 }
 
-fn card_view(language: Language, card: &Card, categories: &HashMap<i64, Category>) -> CardView {
+fn card_view(language: Language, card: &Card, categories: &HashMap<i64, &Category>) -> CardView {
     let category = categories
         .get(&card.item.category_id)
         .map(|c| category_name(language, c))
-        .unwrap_or_else(|| card.category_name.clone());
+        .unwrap_or_default();
     CardView {
         id: card.item.id,
         title: card.item.title.clone(),
         category,
-        condition_key: format!("condition-{}", card.item.condition),
-        quantity_available: card.item.quantity_available,
+        condition: language.text(&format!("condition-{}", card.item.condition)),
+        available: language.text_with(
+            "item-available-count",
+            &[("count", card.item.quantity_available.into())],
+        ),
         site: card.item.site.clone(),
         organisation: card.organisation_name.clone(),
         unit: card.unit_name.clone(),
@@ -155,71 +162,32 @@ fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
         .collect()
 }
 
-/// The site filter's choices change slowly but cost a scan of every visible listing, so
-/// each instance keeps them for a minute per set of visible organisations.
-#[derive(Default)]
-pub struct SiteChoices {
-    cached: std::sync::Mutex<HashMap<Vec<i64>, CachedSites>>,
-}
-
-/// When the list was read, and the list.
-type CachedSites = (std::time::Instant, Vec<String>);
-
-const SITE_CHOICES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-impl SiteChoices {
-    fn get(&self, organisations: &[i64]) -> Option<Vec<String>> {
-        let cached = self.cached.lock().ok()?;
-        let (at, sites) = cached.get(organisations)?;
-        (at.elapsed() < SITE_CHOICES_TTL).then(|| sites.clone())
-    }
-
-    fn put(&self, organisations: Vec<i64>, sites: Vec<String>) {
-        if let Ok(mut cached) = self.cached.lock() {
-            if cached.len() > 1000 {
-                cached.clear();
-            }
-            cached.insert(organisations, (std::time::Instant::now(), sites));
-        }
-    }
-}
-
 struct BrowseData {
     results: browse::Results,
-    categories: Vec<Category>,
-    sites: Vec<String>,
+    categories: Arc<Vec<Category>>,
+    choices: Arc<VisibleChoices>,
     units: Vec<organisations::Unit>,
-    organisations: Vec<(i64, String)>,
 }
 
 fn load_browse(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     filter: &Filter,
-    site_choices: &SiteChoices,
+    catalog: &Catalog,
 ) -> Result<BrowseData, AppError> {
-    let mut organisation_ids = browse::partner_ids(conn, viewer)?;
-    organisation_ids.insert(0, viewer.organisation_id);
-    let sites = match site_choices.get(&organisation_ids) {
-        Some(sites) => sites,
-        None => {
-            let sites = browse::visible_sites(conn, viewer)?;
-            site_choices.put(organisation_ids.clone(), sites.clone());
-            sites
-        }
+    let partners = browse::partner_ids(conn, viewer)?;
+    let choices = catalog.visible(conn, viewer, &partners)?;
+    let categories = catalog.categories(conn)?;
+    let units = organisations::units_of(conn, viewer.organisation_id)?;
+    let known = browse::KnownNames {
+        organisations: choices.organisations.iter().cloned().collect(),
+        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
     };
-    let mut organisations = Vec::new();
-    for id in organisation_ids {
-        if let Some(organisation) = organisations::find(conn, id)? {
-            organisations.push((organisation.id, organisation.name));
-        }
-    }
     Ok(BrowseData {
-        results: browse::browse(conn, viewer, filter)?,
-        categories: categories::list_all(conn)?,
-        sites,
-        units: organisations::units_of(conn, viewer.organisation_id)?,
-        organisations,
+        results: browse::browse(conn, viewer, &partners, filter, &categories, &known)?,
+        categories,
+        choices,
+        units,
     })
 }
 
@@ -231,17 +199,16 @@ pub async fn browse_page(
     query: web::Query<BrowseQuery>,
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
-    site_choices: web::Data<SiteChoices>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let filter = query.filter();
     let worker_filter = filter.clone();
-    let site_choices = site_choices.clone();
     let data = with_conn(&pool, move |conn| {
-        load_browse(conn, &viewer, &worker_filter, &site_choices)
+        load_browse(conn, &viewer, &worker_filter, &catalog)
     })
     .await?;
-    let by_id: HashMap<i64, Category> = data.categories.iter().map(|c| (c.id, c.clone())).collect();
+    let by_id: HashMap<i64, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
     let cards: Vec<CardView> = data
         .results
         .cards
@@ -273,9 +240,9 @@ pub async fn browse_page(
     );
     context.insert("conditions", &Condition::ALL.map(Condition::as_str));
     context.insert("sorts", &Sort::ALL.map(Sort::as_str));
-    context.insert("sites", &data.sites);
+    context.insert("sites", &data.choices.sites);
     context.insert("units", &data.units);
-    context.insert("organisations", &data.organisations);
+    context.insert("organisations", &data.choices.organisations);
     context.insert("q", query.q.as_deref().unwrap_or_default());
     context.insert(
         "selected_category",
@@ -306,16 +273,14 @@ pub async fn my_items(
     user: CurrentUser,
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let (cards, all) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        Ok((
-            browse::listed_by(conn, &viewer)?,
-            categories::list_all(conn)?,
-        ))
+        Ok((browse::listed_by(conn, &viewer)?, catalog.categories(conn)?))
     })
     .await?;
-    let by_id: HashMap<i64, Category> = all.into_iter().map(|c| (c.id, c)).collect();
+    let by_id: HashMap<i64, &Category> = all.iter().map(|c| (c.id, c)).collect();
     let cards: Vec<CardView> = cards.iter().map(|c| card_view(lang.0, c, &by_id)).collect();
     let mut context = views.page_context(&req, lang);
     context.insert("cards", &cards);
@@ -409,34 +374,34 @@ pub async fn show(
     path: web::Path<i64>,
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
-    let (card, category, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+    let (item, names, category, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         let item = items::find_visible(conn, &viewer, item_id)?;
-        let category = categories::list_all(conn)?
-            .into_iter()
-            .find(|c| c.id == item.category_id);
+        let category = catalog
+            .categories(conn)?
+            .iter()
+            .find(|c| c.id == item.category_id)
+            .cloned();
         let photos = items::photos_of(conn, item_id)?;
-        let card = browse::cards(conn, vec![item])?
-            .into_iter()
-            .next()
-            .ok_or(AppError::NotFound)?;
-        Ok((card, category, photos))
+        let names = browse::owner_names(conn, &item)?;
+        Ok((item, names, category, photos))
     })
     .await?;
     let language = lang.0;
-    let item = &card.item;
+    let (organisation_name, unit_name) = names;
     let mut context = views.page_context(&req, lang);
-    context.insert("item", item);
+    context.insert("item", &item);
     context.insert("photos", &photos);
     context.insert(
         "details",
         &details(
             language,
-            item,
-            card.unit_name.as_deref(),
-            &card.organisation_name,
+            &item,
+            unit_name.as_deref(),
+            &organisation_name,
         ),
     );
     if let Some(category) = &category {
@@ -446,7 +411,7 @@ pub async fn show(
         context.insert("factor_version", &category.factor_version);
     }
     context.insert("status_key", &format!("status-{}", item.status));
-    context.insert("may_edit", &viewer.may_edit(item));
+    context.insert("may_edit", &viewer.may_edit(&item));
     context.insert("is_draft", &(item.status() == Status::Draft));
     context.insert(
         "can_withdraw",

@@ -3,6 +3,7 @@
 mod admin;
 mod assets;
 pub mod auth;
+pub mod catalog;
 pub mod csrf;
 mod error;
 mod health;
@@ -70,6 +71,7 @@ where
     E: Into<AppError> + Send + 'static,
 {
     let pool = pool.clone();
+    let _turn = pool.turn().await;
     web::block(move || {
         let mut conn = pool.get().map_err(AppError::from)?;
         work(&mut conn).map_err(Into::into)

@@ -1,0 +1,10 @@
+-- The browse indexes carry the category, so a category filter is checked on the index
+-- entries instead of reading each listing; and the site filter's list of distinct sites
+-- is read from an index instead of 100 000 rows.
+DROP INDEX items_browse;
+DROP INDEX items_browse_title;
+DROP INDEX items_browse_quantity;
+CREATE INDEX items_browse ON items (status, organisation_id, created_at, category_id);
+CREATE INDEX items_browse_title ON items (status, organisation_id, title, category_id);
+CREATE INDEX items_browse_quantity ON items (status, organisation_id, quantity_available, category_id);
+CREATE INDEX items_browse_site ON items (status, organisation_id, site);

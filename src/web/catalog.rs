@@ -1,0 +1,137 @@
+//! Reference data that every listing page shows but that changes rarely: the category list,
+//! and per set of visible organisations their names and the sites of their listings. Each
+//! instance keeps them for a minute, so a new site or a renamed organisation shows up in
+//! the filters within that time on every instance.
+//!
+//! When an entry is due, the first request to notice reloads it and the others keep using
+//! the old one meanwhile: under load, dozens of requests would otherwise all run the same
+//! scan at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::QueryResult;
+
+use crate::categories::{self, Category};
+use crate::db::AnyConnection;
+use crate::items::{Viewer, browse};
+use crate::organisations;
+
+const TTL: Duration = Duration::from_secs(60);
+/// Distinct sets of visible organisations kept; far above what a network has.
+const MAX_VISIBLE_SETS: usize = 1000;
+
+/// What the filters offer to people who see the same organisations.
+#[derive(Debug)]
+pub struct VisibleChoices {
+    /// The viewer's organisation first, then its partners.
+    pub organisations: Vec<(i64, String)>,
+    pub sites: Vec<String>,
+}
+
+/// A cached value and when it is due for reloading.
+struct Entry<T> {
+    due: Instant,
+    value: Arc<T>,
+}
+
+enum Lookup<T> {
+    Fresh(Arc<T>),
+    /// The caller is the one to reload; the old value serves if reloading fails.
+    Due(Arc<T>),
+}
+
+/// A due entry is handed to one caller to reload; everyone else gets the old value meanwhile.
+fn lookup<T>(entry: &mut Entry<T>) -> Lookup<T> {
+    let now = Instant::now();
+    if now < entry.due {
+        return Lookup::Fresh(entry.value.clone());
+    }
+    // Whoever reloads has this long before someone else tries too (if it failed).
+    entry.due = now + TTL / 4;
+    Lookup::Due(entry.value.clone())
+}
+
+#[derive(Default)]
+pub struct Catalog {
+    categories: Mutex<Option<Entry<Vec<Category>>>>,
+    visible: Mutex<HashMap<Vec<i64>, Entry<VisibleChoices>>>,
+}
+
+impl Catalog {
+    /// All categories in display order.
+    pub fn categories(&self, conn: &mut AnyConnection) -> QueryResult<Arc<Vec<Category>>> {
+        let stale = match self.categories.lock() {
+            Ok(mut cached) => match cached.as_mut().map(lookup) {
+                Some(Lookup::Fresh(fresh)) => return Ok(fresh),
+                Some(Lookup::Due(stale)) => Some(stale),
+                None => None,
+            },
+            Err(_) => None,
+        };
+        let list = match categories::list_all(conn) {
+            Ok(list) => Arc::new(list),
+            Err(error) => return stale.ok_or(error),
+        };
+        if let Ok(mut cached) = self.categories.lock() {
+            *cached = Some(Entry {
+                due: Instant::now() + TTL,
+                value: list.clone(),
+            });
+        }
+        Ok(list)
+    }
+
+    /// Organisations and sites for a viewer whose partners are `partners`.
+    pub fn visible(
+        &self,
+        conn: &mut AnyConnection,
+        viewer: &Viewer,
+        partners: &[i64],
+    ) -> QueryResult<Arc<VisibleChoices>> {
+        let mut key = vec![viewer.organisation_id];
+        key.extend_from_slice(partners);
+        let stale = match self.visible.lock() {
+            Ok(mut cached) => match cached.get_mut(&key).map(lookup) {
+                Some(Lookup::Fresh(fresh)) => return Ok(fresh),
+                Some(Lookup::Due(stale)) => Some(stale),
+                None => None,
+            },
+            Err(_) => None,
+        };
+        let choices = match load_visible(conn, viewer, partners, &key) {
+            Ok(choices) => Arc::new(choices),
+            Err(error) => return stale.ok_or(error),
+        };
+        if let Ok(mut cached) = self.visible.lock() {
+            if cached.len() >= MAX_VISIBLE_SETS {
+                cached.clear();
+            }
+            let entry = Entry {
+                due: Instant::now() + TTL,
+                value: choices.clone(),
+            };
+            cached.insert(key, entry);
+        }
+        Ok(choices)
+    }
+}
+
+fn load_visible(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    partners: &[i64],
+    organisation_ids: &[i64],
+) -> QueryResult<VisibleChoices> {
+    let mut organisations = Vec::with_capacity(organisation_ids.len());
+    for &id in organisation_ids {
+        if let Some(organisation) = organisations::find(conn, id)? {
+            organisations.push((organisation.id, organisation.name));
+        }
+    }
+    Ok(VisibleChoices {
+        organisations,
+        sites: browse::visible_sites(conn, viewer, partners)?,
+    })
+}
