@@ -67,6 +67,12 @@ pub struct Settings {
     /// On a database without organisations, create an example organisation with an admin so
     /// a first `cargo run` can be signed in to at once.
     pub demo_bootstrap: bool,
+    /// Days a requester has to pick up what they reserved.
+    pub reservation_pickup_days: u32,
+    /// Hours before the pickup deadline that the requester is reminded.
+    pub reservation_reminder_hours: u32,
+    /// How often reminders and expiry are checked, in milliseconds.
+    pub reservation_check_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +107,9 @@ impl Default for Settings {
             photos_per_item: 10,
             trust_forwarded_for: false,
             demo_bootstrap: true,
+            reservation_pickup_days: 7,
+            reservation_reminder_hours: 24,
+            reservation_check_interval_ms: 60_000,
         }
     }
 }
@@ -191,6 +200,12 @@ impl Settings {
         if self.mail_lease_secs == 0 {
             return Err(ConfigError::Rule(
                 "mail_lease_secs must be at least 1".into(),
+            ));
+        }
+        if self.reservation_pickup_days == 0 || self.reservation_check_interval_ms == 0 {
+            return Err(ConfigError::Rule(
+                "reservation_pickup_days and reservation_check_interval_ms must be at least 1"
+                    .into(),
             ));
         }
         if self.session_idle_days == 0 {

@@ -1,6 +1,7 @@
 //! Bruka: an internal reuse marketplace for municipalities and other public bodies.
 
 pub mod accounts;
+pub mod audit;
 pub mod bootstrap;
 pub mod categories;
 pub mod config;
@@ -8,9 +9,11 @@ pub mod db;
 pub mod demo;
 pub mod i18n;
 pub mod items;
+pub mod ledger;
 pub mod mail;
 pub mod organisations;
 pub mod photos;
+pub mod reservations;
 pub mod secret;
 pub mod startup;
 pub mod telemetry;

@@ -14,10 +14,13 @@ use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
 use crate::mail::{MailQueue, MailWorker, Pacing, Transport};
 use crate::photos::{PhotoLimits, PhotoStore};
+use crate::reservations::{self, Rules, jobs::Round};
 use crate::web::auth::AuthConfig;
 use crate::web::catalog::Catalog;
 use crate::web::items::PhotoRules;
+use crate::web::notices::MailNotifier;
 use crate::web::rate_limit::LoginLimits;
+use crate::web::reservations::ReservationRules;
 use crate::web::{self as routes, SiteUrl, Views};
 use crate::{bootstrap, secret};
 
@@ -90,7 +93,7 @@ impl Application {
                 lease: Duration::from_secs(settings.mail_lease_secs),
             },
         );
-        let background = vec![
+        let mut background = vec![
             tokio::spawn(worker.run()),
             tokio::spawn(housekeeping(pool.clone())),
         ];
@@ -99,6 +102,19 @@ impl Application {
         let address = listener.local_addr()?;
         let public_url = settings.public_url(address);
         let views = web::Data::new(Views::new(settings.behind_tls())?);
+        let rules = Rules {
+            pickup_within: chrono::Duration::days(i64::from(settings.reservation_pickup_days)),
+            remind_before: chrono::Duration::hours(i64::from(settings.reservation_reminder_hours)),
+        };
+        background.push(tokio::spawn(reservation_jobs(
+            pool.clone(),
+            views.clone(),
+            public_url.clone(),
+            rules,
+            Duration::from_millis(settings.reservation_check_interval_ms),
+            mail_queue.clone(),
+        )));
+        let reservation_rules = web::Data::new(ReservationRules(rules));
         let pool = web::Data::new(pool);
         let auth = web::Data::new(AuthConfig {
             keys: TokenKeys::new(&secret),
@@ -132,6 +148,7 @@ impl Application {
                 .app_data(photo_store.clone())
                 .app_data(photo_rules.clone())
                 .app_data(catalog.clone())
+                .app_data(reservation_rules.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())
@@ -213,6 +230,43 @@ impl Stopper {
         }
         // The stop command is sent when `stop` is called; awaiting only waits for completion.
         drop(self.server.stop(false));
+    }
+}
+
+/// Reminds requesters before their pickup deadline and expires reservations after it.
+async fn reservation_jobs(
+    pool: DbPool,
+    views: web::Data<Views>,
+    site: String,
+    rules: Rules,
+    interval: Duration,
+    mail: MailQueue,
+) {
+    loop {
+        let (pool, views, site) = (pool.clone(), views.clone(), site.clone());
+        let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Round> {
+            let mut conn = pool.get()?;
+            let notifier = MailNotifier {
+                views: &views,
+                site: &site,
+            };
+            Ok(reservations::jobs::run_once(&mut conn, &rules, &notifier)?)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(round)) if round != Round::default() => {
+                tracing::info!(
+                    expired = round.expired,
+                    reminded = round.reminded,
+                    "reservations expired or reminded"
+                );
+                mail.wake_worker();
+            }
+            Ok(Err(error)) => tracing::warn!(%error, "reservation check failed"),
+            Err(error) => tracing::warn!(%error, "reservation check stopped"),
+            _ => {}
+        }
+        tokio::time::sleep(interval).await;
     }
 }
 

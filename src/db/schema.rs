@@ -16,6 +16,11 @@ diesel::table! {
         country -> Text,
         network_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        displacement_yes -> Double,
+        displacement_unsure -> Double,
+        displacement_no -> Double,
+        refurbishment_kg_co2e -> Double,
+        transport_kg_co2e -> Double,
     }
 }
 
@@ -166,6 +171,105 @@ diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    reservations (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        organisation_id -> BigInt,
+        requester_id -> BigInt,
+        receiving_unit_id -> Nullable<BigInt>,
+        quantity -> Integer,
+        message -> Text,
+        would_buy_new -> Text,
+        status -> Text,
+        pickup_deadline -> Timestamp,
+        reminder_sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    reuse_records (id) {
+        id -> BigInt,
+        reservation_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        item_id -> BigInt,
+        item_title -> Text,
+        giving_organisation_id -> BigInt,
+        receiving_organisation_id -> BigInt,
+        from_unit_id -> Nullable<BigInt>,
+        from_unit_name -> Text,
+        to_unit_id -> Nullable<BigInt>,
+        to_unit_name -> Text,
+        category_id -> BigInt,
+        category_name -> Text,
+        quantity -> Integer,
+        factor_kind -> Text,
+        factor_kg_co2e -> Nullable<Double>,
+        factor_source -> Text,
+        factor_version -> Text,
+        factor_is_estimate -> Bool,
+        weight_kg -> Nullable<Double>,
+        weight_is_typical -> Bool,
+        new_price_sek -> Nullable<Double>,
+        new_price_is_estimate -> Bool,
+        would_buy_new -> Text,
+        displacement -> Double,
+        deduction_kg_co2e -> Double,
+        co2e_grams -> BigInt,
+        money_saved_ore -> BigInt,
+        material_grams -> BigInt,
+        recorded_at -> Timestamp,
+        recorded_by -> Nullable<BigInt>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        subject -> Text,
+        subject_id -> BigInt,
+        action -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    saved_searches (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        organisation_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        query -> Text,
+        category_id -> Nullable<BigInt>,
+        unsubscribe_token -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        last_alert_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    search_alerts (saved_search_id, item_id) {
+        saved_search_id -> BigInt,
+        item_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reservations -> items (item_id));
+diesel::joinable!(reservations -> users (requester_id));
+diesel::joinable!(saved_searches -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
@@ -178,4 +282,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     items,
     item_photos,
+    reservations,
+    reuse_records,
+    audit_log,
+    saved_searches,
+    search_alerts,
 );

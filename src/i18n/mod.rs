@@ -3,6 +3,7 @@
 //! Texts live in Fluent files under `src/i18n/locales/<code>/`, compiled into the binary.
 
 mod numbers;
+mod times;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use fluent_templates::{LanguageIdentifier, Loader, langid};
 use serde::Serialize;
 
 pub use numbers::format_decimal;
+pub use times::local_time;
 
 fluent_templates::static_loader! {
     pub static LOCALES = {

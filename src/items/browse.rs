@@ -113,11 +113,7 @@ fn category_and_children(all: &[Category], slug: &str) -> Vec<i64> {
         return Vec::new();
     };
     let mut ids = vec![id];
-    ids.extend(
-        all.iter()
-            .filter(|c| c.parent_id == Some(id))
-            .map(|c| c.id),
-    );
+    ids.extend(all.iter().filter(|c| c.parent_id == Some(id)).map(|c| c.id));
     ids
 }
 
@@ -289,7 +285,13 @@ pub fn cards(
             .cloned()
             .unwrap_or_default()
     };
-    let unit_name = |id: i64| known.units.get(&id).or_else(|| unit_names.get(&id)).cloned();
+    let unit_name = |id: i64| {
+        known
+            .units
+            .get(&id)
+            .or_else(|| unit_names.get(&id))
+            .cloned()
+    };
     let mut first_photos: HashMap<i64, (String, String)> = HashMap::new();
     for (item_id, key, alt) in item_photos::table
         .filter(item_photos::item_id.eq_any(ids))

@@ -83,16 +83,19 @@ pub async fn load_session(
         match auth.keys.verify(&token, Purpose::Session) {
             Ok(claims) => {
                 let idle = auth.idle;
-                let check = with_conn(&pool, move |conn| -> Result<Option<LiveSession>, AppError> {
-                    Ok(match sessions::find_live(conn, &claims.sub)? {
-                        Some((session, user)) => {
-                            let touched = sessions::touch(conn, &session, idle)?;
-                            let viewer = Viewer::load(conn, &user)?;
-                            Some((session, user, viewer, touched))
-                        }
-                        None => None,
-                    })
-                })
+                let check = with_conn(
+                    &pool,
+                    move |conn| -> Result<Option<LiveSession>, AppError> {
+                        Ok(match sessions::find_live(conn, &claims.sub)? {
+                            Some((session, user)) => {
+                                let touched = sessions::touch(conn, &session, idle)?;
+                                let viewer = Viewer::load(conn, &user)?;
+                                Some((session, user, viewer, touched))
+                            }
+                            None => None,
+                        })
+                    },
+                )
                 .await;
                 // Without the database nobody can be told apart; answer with the error page
                 // rather than show a signed-in person as signed out.

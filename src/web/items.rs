@@ -13,6 +13,7 @@ use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
 use super::multipart::{self, MultipartForm, UploadedFile};
+use super::reservations::ReservationRules;
 use super::{AppError, Lang, Views, with_conn};
 use crate::categories::{self, Category};
 use crate::db::{AnyConnection, DbPool};
@@ -23,6 +24,7 @@ use crate::items::{
     self, Condition, FieldError, Item, ItemError, ItemInput, NewPhoto, PhotoChanges, RawItemForm,
     Status, Viewer,
 };
+use crate::ledger::savings::WouldBuyNew;
 use crate::organisations;
 use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
 
@@ -366,6 +368,7 @@ fn details(language: Language, item: &Item, unit: Option<&str>, organisation: &s
     rows
 }
 
+#[allow(clippy::too_many_arguments)]
 #[get("/items/{id}")]
 pub async fn show(
     req: HttpRequest,
@@ -375,21 +378,24 @@ pub async fn show(
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
     catalog: web::Data<Catalog>,
+    rules: web::Data<ReservationRules>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
-    let (item, names, category, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let item = items::find_visible(conn, &viewer, item_id)?;
-        let category = catalog
-            .categories(conn)?
-            .iter()
-            .find(|c| c.id == item.category_id)
-            .cloned();
-        let photos = items::photos_of(conn, item_id)?;
-        let names = browse::owner_names(conn, &item)?;
-        Ok((item, names, category, photos))
-    })
-    .await?;
+    let (item, names, category, photos, units) =
+        with_conn(&pool, move |conn| -> Result<_, AppError> {
+            let item = items::find_visible(conn, &viewer, item_id)?;
+            let category = catalog
+                .categories(conn)?
+                .iter()
+                .find(|c| c.id == item.category_id)
+                .cloned();
+            let photos = items::photos_of(conn, item_id)?;
+            let names = browse::owner_names(conn, &item)?;
+            let units = organisations::units_of(conn, viewer.organisation_id)?;
+            Ok((item, names, category, photos, units))
+        })
+        .await?;
     let language = lang.0;
     let (organisation_name, unit_name) = names;
     let mut context = views.page_context(&req, lang);
@@ -397,12 +403,7 @@ pub async fn show(
     context.insert("photos", &photos);
     context.insert(
         "details",
-        &details(
-            language,
-            &item,
-            unit_name.as_deref(),
-            &organisation_name,
-        ),
+        &details(language, &item, unit_name.as_deref(), &organisation_name),
     );
     if let Some(category) = &category {
         context.insert("category_name", &category_name(language, category));
@@ -422,6 +423,14 @@ pub async fn show(
         &matches!(item.status(), Status::Withdrawn | Status::Expired),
     );
     context.insert("saved", &req.query_string().contains("saved=1"));
+    let can_reserve = item.status() == Status::Available
+        && item.quantity_available > 0
+        && item.created_by != viewer.user_id;
+    context.insert("can_reserve", &can_reserve);
+    context.insert("units", &units);
+    context.insert("own_unit", &viewer.unit_id);
+    context.insert("answers", &WouldBuyNew::ALL.map(WouldBuyNew::as_str));
+    context.insert("pickup_days", &rules.0.pickup_within.num_days());
     Ok(views.page(StatusCode::OK, "items/show.html", &context)?)
 }
 

@@ -12,7 +12,9 @@ pub mod items;
 mod locale;
 mod login;
 mod multipart;
+pub mod notices;
 pub mod rate_limit;
+pub mod reservations;
 mod security;
 mod views;
 
@@ -52,6 +54,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(items::change_status)
         .service(items::my_items)
         .service(items::serve_photo)
+        .service(reservations::reserve)
+        .service(reservations::show)
+        .service(reservations::act)
+        .service(reservations::my_page)
         .default_service(web::to(error::not_found));
 }
 

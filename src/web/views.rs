@@ -124,8 +124,20 @@ impl Views {
         to: &str,
         context: &mut Context,
     ) -> Result<OutgoingMail, tera::Error> {
-        context.insert("lang", language.code());
         let subject = language.text(&format!("mail-{name}-subject"));
+        self.mail_with_subject(name, language, to, subject, context)
+    }
+
+    /// Renders `mail/{name}.txt` and `.html` with a subject already written.
+    pub fn mail_with_subject(
+        &self,
+        name: &str,
+        language: Language,
+        to: &str,
+        subject: String,
+        context: &mut Context,
+    ) -> Result<OutgoingMail, tera::Error> {
+        context.insert("lang", language.code());
         context.insert("subject", &subject);
         let text = self.tera.render(&format!("mail/{name}.txt"), context)?;
         let html = self.tera.render(&format!("mail/{name}.html"), context)?;

@@ -13,5 +13,6 @@ mod health;
 mod items;
 mod language;
 mod mail_outbox;
+mod reservations;
 mod sign_in;
 mod start_page;

@@ -1,0 +1,12 @@
+DROP TABLE search_alerts;
+DROP TABLE saved_searches;
+DROP TABLE audit_log;
+DROP TRIGGER reuse_records_no_change ON reuse_records;
+DROP TABLE reuse_records;
+DROP FUNCTION reuse_records_immutable();
+DROP TABLE reservations;
+ALTER TABLE organisations DROP COLUMN displacement_yes;
+ALTER TABLE organisations DROP COLUMN displacement_unsure;
+ALTER TABLE organisations DROP COLUMN displacement_no;
+ALTER TABLE organisations DROP COLUMN refurbishment_kg_co2e;
+ALTER TABLE organisations DROP COLUMN transport_kg_co2e;

@@ -1,0 +1,94 @@
+//! The audit log: every state change of a listing, reservation or ledger row, who made it
+//! and when. Written in the same transaction as the change; admins read it.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{audit_log, users};
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Item(i64),
+    Reservation(i64),
+    ReuseRecord(i64),
+}
+
+impl Subject {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            Subject::Item(id) => ("item", id),
+            Subject::Reservation(id) => ("reservation", id),
+            Subject::ReuseRecord(id) => ("reuse_record", id),
+        }
+    }
+}
+
+/// One change, for the organisations it concerns (an owner's and a partner requester's).
+pub struct Change<'a> {
+    pub organisations: &'a [i64],
+    /// None for the background jobs.
+    pub actor: Option<i64>,
+    pub subject: Subject,
+    /// A short, stable verb such as `reserved` or `picked_up`.
+    pub action: &'a str,
+    pub detail: String,
+}
+
+pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> QueryResult<()> {
+    let (subject, subject_id) = change.subject.parts();
+    let now = Utc::now().naive_utc();
+    let mut organisations = change.organisations.to_vec();
+    organisations.sort_unstable();
+    organisations.dedup();
+    for organisation_id in organisations {
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::organisation_id.eq(organisation_id),
+                audit_log::actor_id.eq(change.actor),
+                audit_log::subject.eq(subject),
+                audit_log::subject_id.eq(subject_id),
+                audit_log::action.eq(change.action),
+                audit_log::detail.eq(&change.detail),
+                audit_log::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Entry {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub actor_email: Option<String>,
+    pub subject: String,
+    pub subject_id: i64,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The newest entries of an organisation, newest first.
+pub fn recent(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Entry>> {
+    audit_log::table
+        .left_join(users::table.on(users::id.nullable().eq(audit_log::actor_id)))
+        .filter(audit_log::organisation_id.eq(organisation_id))
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .limit(limit)
+        .select((
+            audit_log::id,
+            audit_log::created_at,
+            users::email.nullable(),
+            audit_log::subject,
+            audit_log::subject_id,
+            audit_log::action,
+            audit_log::detail,
+        ))
+        .load(conn)
+}

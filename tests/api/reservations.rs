@@ -1,0 +1,647 @@
+//! Reserving, picking up, cancelling, declining and expiry, and the ledger records they
+//! leave, over HTTP with real mail.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bruka::db::schema::{audit_log, categories, items, reservations, reuse_records};
+use bruka::reservations::Accounting;
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_with};
+use crate::on_both_backends;
+
+async fn category_id(app: &TestApp, slug: &'static str) -> String {
+    app.with_conn(move |conn| {
+        categories::table
+            .filter(categories::slug.eq(slug))
+            .select(categories::id)
+            .first::<i64>(conn)
+            .expect("seeded category")
+    })
+    .await
+    .to_string()
+}
+
+/// "Borås stad" with two units; Anna (Stadsledningskansliet) lists, Bo (Grundskolan) reserves.
+async fn lister_and_requester(app: &TestApp) -> Browser {
+    app.create_organisation(
+        "Borås stad",
+        "boras.se",
+        &["Stadsledningskansliet", "Grundskolan"],
+    )
+    .await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    app.with_conn(|conn| {
+        use bruka::db::schema::{units, users};
+        let unit: i64 = units::table
+            .filter(units::name.eq("Stadsledningskansliet"))
+            .select(units::id)
+            .first(conn)
+            .expect("unit");
+        diesel::update(users::table.filter(users::email.eq("anna@boras.se")))
+            .set(users::unit_id.eq(Some(unit)))
+            .execute(conn)
+            .expect("unit set")
+    })
+    .await;
+    let requester = app.new_browser();
+    requester.sign_in("bo@boras.se", "Bo Berg").await;
+    requester
+}
+
+/// Office chairs: 64 kg CO2e per item in the seeded table, 4 200 kr new.
+async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
+    let category = category_id(app, "mobler/kontorsstol").await;
+    let quantity = quantity.to_string();
+    app.browser
+        .post_item(
+            &[
+                ("title", "Kontorsstol med armstöd"),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", &quantity),
+                ("weight_kg", "12,5"),
+                ("new_price_sek", "4200"),
+                ("site", "Stadshuset, Kungsgatan 55"),
+                ("room", "Plan 3"),
+                ("pickup_instructions", "Fråga i receptionen."),
+                ("action", "publish"),
+            ],
+            vec![],
+        )
+        .await
+}
+
+async fn reserve(browser: &Browser, item_id: i64, quantity: &str) -> reqwest::Response {
+    reserve_on(browser, "", item_id, quantity).await
+}
+
+/// Reserves through the instance at `base` (empty: the browser's own).
+async fn reserve_on(
+    browser: &Browser,
+    base: &str,
+    item_id: i64,
+    quantity: &str,
+) -> reqwest::Response {
+    browser
+        .post_form(
+            &format!("{base}/items/{item_id}/reserve"),
+            &[
+                ("quantity", quantity),
+                ("would_buy_new", "yes"),
+                ("message", "Vi hämtar på torsdag."),
+            ],
+        )
+        .await
+}
+
+fn reservation_id(response: &reqwest::Response) -> i64 {
+    response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .trim_start_matches("/reservations/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("reservation id in location")
+}
+
+async fn accounting(app: &TestApp, item_id: i64) -> Accounting {
+    app.with_conn(move |conn| bruka::reservations::accounting(conn, item_id).expect("accounting"))
+        .await
+}
+
+fn assert_balanced(accounting: &Accounting) {
+    assert_eq!(
+        i64::from(accounting.total),
+        i64::from(accounting.available) + accounting.held + accounting.picked_up,
+        "held + picked up + available = total: {accounting:?}"
+    );
+}
+
+async fn item_status(app: &TestApp, item_id: i64) -> String {
+    app.with_conn(move |conn| {
+        items::table
+            .find(item_id)
+            .select(items::status)
+            .first(conn)
+            .expect("item")
+    })
+    .await
+}
+
+async fn ledger_rows(app: &TestApp) -> Vec<(i32, i64, i64, i64, String, String)> {
+    app.with_conn(|conn| {
+        reuse_records::table
+            .order(reuse_records::id)
+            .select((
+                reuse_records::quantity,
+                reuse_records::co2e_grams,
+                reuse_records::money_saved_ore,
+                reuse_records::material_grams,
+                reuse_records::from_unit_name,
+                reuse_records::to_unit_name,
+            ))
+            .load(conn)
+            .expect("ledger")
+    })
+    .await
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    app.with_conn(|conn| {
+        audit_log::table
+            .filter(audit_log::subject.eq("reservation"))
+            .order(audit_log::id)
+            .select(audit_log::action)
+            .load(conn)
+            .expect("audit")
+    })
+    .await
+}
+
+async fn a_reservation_is_mailed_picked_up_and_recorded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 4).await;
+
+    let page = requester.get_page(&format!("/items/{item_id}")).await;
+    assert_eq!(
+        page.attr("form[action$='/reserve'] input[name=quantity]", "max"),
+        "4"
+    );
+    assert!(
+        page.text_of("#reserve-unit option[selected]")
+            .contains("Grundskolan"),
+        "the requester's own unit is preselected"
+    );
+    let response = reserve(&requester, item_id, "3").await;
+    assert_eq!(response.status(), 303, "reserved");
+    let id = reservation_id(&response);
+    assert_balanced(&accounting(&app, item_id).await);
+    assert_eq!(accounting(&app, item_id).await.available, 1);
+
+    let mail = &app.smtp.mailbox.wait_for("anna@boras.se", 2).await[1];
+    assert_eq!(mail.subject(), "Reserverat: Kontorsstol med armstöd");
+    let text = mail.body("text/plain");
+    assert!(text.contains("Bo Berg har reserverat 3 st"), "{text}");
+    assert!(text.contains("Grundskolan"), "{text}");
+    assert!(text.contains("Vi hämtar på torsdag."), "{text}");
+    let link = mail.link_containing("/reservations/");
+    assert!(link.ends_with(&format!("/reservations/{id}")), "{link}");
+
+    let lister_view = app.get_page(&link).await;
+    assert!(
+        lister_view
+            .visible_text()
+            .contains("Stadshuset, Kungsgatan 55, Plan 3"),
+        "pickup details shown"
+    );
+    assert!(
+        !lister_view
+            .select_all(&format!("form[action='/reservations/{id}/decline']"))
+            .is_empty(),
+        "the lister may decline"
+    );
+    let mine = requester.get_page("/my").await;
+    assert!(mine.visible_text().contains("Kontorsstol med armstöd"));
+
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303, "picked up");
+    let rows = ledger_rows(&app).await;
+    assert_eq!(
+        rows,
+        vec![(
+            3,
+            3 * 64_000,
+            3 * 4200 * 100,
+            3 * 12_500,
+            "Stadsledningskansliet".to_string(),
+            "Grundskolan".to_string()
+        )]
+    );
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held, after.picked_up), (1, 0, 3));
+    let mail = &app.smtp.mailbox.wait_for("anna@boras.se", 3).await[2];
+    assert_eq!(mail.subject(), "Hämtat: Kontorsstol med armstöd");
+
+    // A second "picked up", and a decline after the pickup, are refused and change nothing.
+    let again = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(again.status(), 409);
+    let decline = app
+        .browser
+        .post_form(&format!("/reservations/{id}/decline"), &[])
+        .await;
+    assert_eq!(decline.status(), 409);
+    assert!(
+        crate::helpers::Page::from_response(decline)
+            .await
+            .visible_text()
+            .contains("redan hämtad")
+    );
+    assert_eq!(ledger_rows(&app).await.len(), 1);
+    assert_eq!(accounting(&app, item_id).await, after);
+    assert_eq!(audit_actions(&app).await, vec!["reserved", "picked_up"]);
+
+    // The ledger refuses edits at the database level too.
+    let edited = app
+        .with_conn(|conn| {
+            diesel::update(reuse_records::table)
+                .set(reuse_records::co2e_grams.eq(1))
+                .execute(conn)
+        })
+        .await;
+    assert!(edited.is_err(), "reuse records are immutable");
+}
+
+async fn the_last_ones_go_and_the_listing_is_gone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let id = reservation_id(&reserve(&requester, item_id, "2").await);
+    assert_eq!(item_status(&app, item_id).await, "reserved");
+    let page = app.new_browser();
+    page.sign_in("cecilia@boras.se", "Cecilia").await;
+    assert!(
+        page.get_page(&format!("/items/{item_id}"))
+            .await
+            .select_all("form[action$='/reserve']")
+            .is_empty(),
+        "nothing left to reserve"
+    );
+    let response = app
+        .browser
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303, "the lister confirms the pickup");
+    assert_eq!(item_status(&app, item_id).await, "gone");
+    assert_eq!(
+        app.smtp.mailbox.wait_for("bo@boras.se", 2).await[1].subject(),
+        "Hämtat: Kontorsstol med armstöd"
+    );
+}
+
+async fn bad_reservations_are_refused_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    app.create_organisation("Marks kommun", "mark.se", &["Tekniska"])
+        .await;
+    let item_id = list_chairs(&app, 3).await;
+    let foreign_unit: i64 = app
+        .with_conn(|conn| {
+            bruka::db::schema::units::table
+                .filter(bruka::db::schema::units::name.eq("Tekniska"))
+                .select(bruka::db::schema::units::id)
+                .first(conn)
+                .expect("unit")
+        })
+        .await;
+    let path = format!("/items/{item_id}/reserve");
+    for (quantity, expected, message) in [
+        ("-2", 422, "Ange ett antal, minst 1."),
+        ("0", 422, "Ange ett antal, minst 1."),
+        ("tre", 422, "Ange ett antal, minst 1."),
+        ("4", 409, "Tyvärr, det finns bara 3 kvar."),
+    ] {
+        let response = requester
+            .post_form(&path, &[("quantity", quantity), ("would_buy_new", "yes")])
+            .await;
+        assert_eq!(response.status(), expected, "quantity {quantity}");
+        let page = crate::helpers::Page::from_response(response).await;
+        assert!(page.visible_text().contains(message), "quantity {quantity}");
+    }
+    let unit = foreign_unit.to_string();
+    let response = requester
+        .post_form(
+            &path,
+            &[
+                ("quantity", "1"),
+                ("would_buy_new", "yes"),
+                ("receiving_unit_id", &unit),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422, "another organisation's unit");
+    let response = requester
+        .post_form(&path, &[("quantity", "1"), ("would_buy_new", "maybe")])
+        .await;
+    assert_eq!(response.status(), 422, "unknown answer");
+    let response = app
+        .browser
+        .post_form(&path, &[("quantity", "1"), ("would_buy_new", "yes")])
+        .await;
+    assert_eq!(response.status(), 422, "one's own listing");
+    let response = requester
+        .post_raw(&path, &[("quantity", "1"), ("would_buy_new", "yes")])
+        .await;
+    assert_eq!(response.status(), 403, "no CSRF token");
+    let outsider = app.new_browser();
+    outsider.sign_in("per@mark.se", "Per").await;
+    let response = reserve(&outsider, item_id, "1").await;
+    assert_eq!(response.status(), 404, "another organisation's listing");
+    let response = reserve(&requester, item_id + 1000, "1").await;
+    assert_eq!(response.status(), 404, "no such listing");
+
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held), (3, 0));
+    let count: i64 = app
+        .with_conn(|conn| reservations::table.count().get_result(conn).expect("count"))
+        .await;
+    assert_eq!(count, 0);
+    assert_eq!(
+        app.smtp.mailbox.to("anna@boras.se").len(),
+        1,
+        "only sign-in mail"
+    );
+}
+
+async fn cancel_and_decline_give_the_quantity_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 3).await;
+    let first = reservation_id(&reserve(&requester, item_id, "2").await);
+    let second = reservation_id(&reserve(&requester, item_id, "1").await);
+    assert_eq!(accounting(&app, item_id).await.available, 0);
+
+    // Each side may only do its own step.
+    let response = app
+        .browser
+        .post_form(&format!("/reservations/{first}/cancel"), &[])
+        .await;
+    assert_eq!(
+        response.status(),
+        403,
+        "the lister cannot cancel for the requester"
+    );
+    let response = requester
+        .post_form(&format!("/reservations/{first}/decline"), &[])
+        .await;
+    assert_eq!(response.status(), 403, "the requester cannot decline");
+
+    let response = requester
+        .post_form(&format!("/reservations/{first}/cancel"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.smtp.mailbox.wait_for("anna@boras.se", 4).await[3].subject(),
+        "Avbokat: Kontorsstol med armstöd"
+    );
+    let response = app
+        .browser
+        .post_form(&format!("/reservations/{second}/decline"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.smtp.mailbox.wait_for("bo@boras.se", 2).await[1].subject(),
+        "Avböjt: Kontorsstol med armstöd"
+    );
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held, after.picked_up), (3, 0, 0));
+    assert_eq!(item_status(&app, item_id).await, "available");
+    let response = requester
+        .post_form(&format!("/reservations/{first}/picked-up"), &[])
+        .await;
+    assert_eq!(
+        response.status(),
+        409,
+        "a cancelled reservation cannot be picked up"
+    );
+    assert!(ledger_rows(&app).await.is_empty());
+}
+
+async fn due_reservations_are_reminded_then_expire(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.reservation_check_interval_ms = 100;
+    })
+    .await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 3).await;
+    let id = reservation_id(&reserve(&requester, item_id, "2").await);
+
+    // Within a day of the deadline: one reminder, however often the job runs.
+    let set_deadline = |hours: i64| {
+        app.with_conn(move |conn| {
+            diesel::update(reservations::table.find(id))
+                .set(
+                    reservations::pickup_deadline
+                        .eq(chrono::Utc::now().naive_utc() + chrono::Duration::hours(hours)),
+                )
+                .execute(conn)
+                .expect("deadline moved")
+        })
+    };
+    set_deadline(2).await;
+    let reminder = &app.smtp.mailbox.wait_for("bo@boras.se", 2).await[1];
+    assert_eq!(
+        reminder.subject(),
+        "Påminnelse: hämta Kontorsstol med armstöd"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.smtp.mailbox.to("bo@boras.se").len(), 2, "reminded once");
+
+    set_deadline(-1).await;
+    let expired = &app.smtp.mailbox.wait_for("bo@boras.se", 3).await[2];
+    assert_eq!(
+        expired.subject(),
+        "Reservationen gick ut: Kontorsstol med armstöd"
+    );
+    app.smtp.mailbox.wait_for("anna@boras.se", 3).await;
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held, after.picked_up), (3, 0, 0));
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 409, "no pickup after expiry");
+    assert!(ledger_rows(&app).await.is_empty());
+    let expired_by: Vec<Option<i64>> = app
+        .with_conn(|conn| {
+            audit_log::table
+                .filter(audit_log::action.eq("expired"))
+                .select(audit_log::actor_id)
+                .load(conn)
+                .expect("audit")
+        })
+        .await;
+    assert_eq!(expired_by, vec![None], "expired by the background job");
+}
+
+async fn a_deadline_that_passed_unnoticed_blocks_the_pickup(backend: Backend) {
+    // The job runs rarely here: the deadline check itself must refuse.
+    let app = spawn_app_with(backend, |settings| {
+        settings.reservation_check_interval_ms = 3_600_000;
+    })
+    .await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 1).await;
+    let id = reservation_id(&reserve(&requester, item_id, "1").await);
+    app.with_conn(move |conn| {
+        diesel::update(reservations::table.find(id))
+            .set(
+                reservations::pickup_deadline
+                    .eq(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1)),
+            )
+            .execute(conn)
+            .expect("deadline moved")
+    })
+    .await;
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 409);
+    assert!(
+        crate::helpers::Page::from_response(response)
+            .await
+            .visible_text()
+            .contains("Sista dagen för upphämtning har passerat")
+    );
+    assert!(ledger_rows(&app).await.is_empty());
+}
+
+/// 200 reservations of one unit each, at once, through two instances, for 5 chairs.
+async fn exactly_the_quantity_is_held_under_concurrent_reservations(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _ = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 5).await;
+    let second = app.start_another_instance().await;
+    let mut requesters = Vec::new();
+    for n in 0..10 {
+        let browser = app.new_browser();
+        browser
+            .sign_in(&format!("kollega{n}@boras.se"), &format!("Kollega {n}"))
+            .await;
+        requesters.push(Arc::new(browser));
+    }
+    let mut tasks = Vec::new();
+    for attempt in 0..200 {
+        let browser = requesters[attempt % requesters.len()].clone();
+        let base = if attempt % 2 == 0 {
+            app.address.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            reserve_on(&browser, &base, item_id, "1")
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut held = 0;
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.expect("request task") {
+            303 => held += 1,
+            409 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!((held, refused), (5, 195));
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held), (0, 5));
+    assert_balanced(&after);
+}
+
+async fn stopping_mid_load_leaves_quantities_and_ledger_consistent(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _ = lister_and_requester(&app).await;
+    let mut item_ids = Vec::new();
+    for _ in 0..3 {
+        item_ids.push(list_chairs(&app, 20).await);
+    }
+    let instance = app.start_another_instance().await;
+    let mut workers = Vec::new();
+    for n in 0..6 {
+        let browser = app.new_browser();
+        browser
+            .sign_in(&format!("hamtare{n}@boras.se"), &format!("Hämtare {n}"))
+            .await;
+        let browser = Arc::new(browser);
+        let instance = instance.clone();
+        let item_ids = item_ids.clone();
+        workers.push(tokio::spawn(async move {
+            for round in 0..40 {
+                let item_id = item_ids[round % item_ids.len()];
+                let response = browser
+                    .client
+                    .post(format!("{instance}/items/{item_id}/reserve"))
+                    .form(&[
+                        ("csrf_token", browser.csrf_token().await.as_str()),
+                        ("quantity", "1"),
+                        ("would_buy_new", "unsure"),
+                    ])
+                    .send()
+                    .await;
+                let Ok(response) = response else { return };
+                if response.status() != 303 {
+                    continue;
+                }
+                let id = reservation_id(&response);
+                let step = if round % 3 == 0 {
+                    "cancel"
+                } else {
+                    "picked-up"
+                };
+                let _ = browser
+                    .client
+                    .post(format!("{instance}/reservations/{id}/{step}"))
+                    .form(&[("csrf_token", browser.csrf_token().await.as_str())])
+                    .send()
+                    .await;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.stop_instances();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    // After a restart everything still adds up, and every pickup has exactly one record.
+    let _restarted = app.start_another_instance().await;
+    for item_id in item_ids {
+        let accounting = accounting(&app, item_id).await;
+        assert_balanced(&accounting);
+        let (records, quantity): (i64, Option<i64>) = app
+            .with_conn(move |conn| {
+                let count = reuse_records::table
+                    .filter(reuse_records::item_id.eq(item_id))
+                    .count()
+                    .get_result(conn)
+                    .expect("count");
+                let quantities: Vec<i32> = reuse_records::table
+                    .filter(reuse_records::item_id.eq(item_id))
+                    .select(reuse_records::quantity)
+                    .load(conn)
+                    .expect("quantities");
+                (count, Some(quantities.into_iter().map(i64::from).sum()))
+            })
+            .await;
+        let picked_up: i64 = app
+            .with_conn(move |conn| {
+                reservations::table
+                    .filter(reservations::item_id.eq(item_id))
+                    .filter(reservations::status.eq("picked_up"))
+                    .count()
+                    .get_result(conn)
+                    .expect("count")
+            })
+            .await;
+        assert_eq!(records, picked_up, "one record per pickup");
+        assert_eq!(quantity.unwrap_or(0), accounting.picked_up);
+    }
+}
+
+on_both_backends!(
+    a_reservation_is_mailed_picked_up_and_recorded,
+    the_last_ones_go_and_the_listing_is_gone,
+    bad_reservations_are_refused_and_change_nothing,
+    cancel_and_decline_give_the_quantity_back,
+    due_reservations_are_reminded_then_expire,
+    a_deadline_that_passed_unnoticed_blocks_the_pickup,
+    exactly_the_quantity_is_held_under_concurrent_reservations,
+    stopping_mid_load_leaves_quantities_and_ledger_consistent,
+);
