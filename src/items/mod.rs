@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::audit::{self, Change, Subject};
 use crate::db::schema::{categories, item_photos, items, organisations};
 use crate::db::{AnyConnection, write_transaction};
 
@@ -317,6 +318,20 @@ pub fn create(
             .returning(items::id)
             .get_result(conn)?;
         insert_photos(conn, id, 0, photos)?;
+        audit::record(
+            conn,
+            Change {
+                organisations: &[viewer.organisation_id],
+                actor: Some(viewer.user_id),
+                subject: Subject::Item(id),
+                action: if input.publish {
+                    "published"
+                } else {
+                    "drafted"
+                },
+                detail: input.title.clone(),
+            },
+        )?;
         Ok(id)
     })
 }
@@ -390,6 +405,24 @@ pub fn update(
             next_position.map_or(0, |p| p + 1),
             &photos.add,
         )?;
+        let action = if status != item.status() {
+            "published"
+        } else {
+            "edited"
+        };
+        audit::record(
+            conn,
+            Change {
+                organisations: &[item.organisation_id],
+                actor: Some(viewer.user_id),
+                subject: Subject::Item(item_id),
+                action,
+                detail: format!(
+                    "{}; {} → {}",
+                    input.title, item.quantity_total, input.quantity
+                ),
+            },
+        )?;
         Ok(())
     })
 }
@@ -426,6 +459,19 @@ pub fn change_status(
             ))
             .execute(conn)?;
         if changed == 1 {
+            audit::record(
+                conn,
+                Change {
+                    organisations: &[item.organisation_id],
+                    actor: Some(viewer.user_id),
+                    subject: Subject::Item(item_id),
+                    action: match to {
+                        Status::Withdrawn => "withdrawn",
+                        _ => "published",
+                    },
+                    detail: format!("{} → {}", from.as_str(), to.as_str()),
+                },
+            )?;
             Ok(())
         } else {
             Err(ItemError::InvalidTransition {

@@ -199,6 +199,25 @@ impl FromRequest for AdminUser {
     }
 }
 
+/// A signed-in admin or member of the sustainability unit: they see and correct the ledger.
+pub struct LedgerKeeper(pub User);
+
+impl FromRequest for LedgerKeeper {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(
+            CurrentUser::from_request(req, payload)
+                .into_inner()
+                .and_then(|CurrentUser(signed)| match signed.user.role() {
+                    Role::Admin | Role::Sustainability => Ok(LedgerKeeper(signed.user)),
+                    Role::Member => Err(AppError::Forbidden),
+                }),
+        )
+    }
+}
+
 /// The signed-in person if there is one.
 pub struct MaybeUser(pub Option<Signed>);
 

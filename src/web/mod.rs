@@ -9,6 +9,7 @@ mod error;
 mod health;
 mod home;
 pub mod items;
+mod ledger;
 mod locale;
 mod login;
 mod multipart;
@@ -58,6 +59,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reservations::show)
         .service(reservations::act)
         .service(reservations::my_page)
+        .service(ledger::ledger_page)
+        .service(ledger::reverse)
+        .service(ledger::audit_page)
         .default_service(web::to(error::not_found));
 }
 

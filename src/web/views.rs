@@ -29,6 +29,7 @@ struct SignedInView<'a> {
     name: &'a str,
     email: &'a str,
     is_admin: bool,
+    keeps_ledger: bool,
 }
 
 #[derive(Serialize)]
@@ -91,6 +92,7 @@ impl Views {
                     name: user.name.as_deref().unwrap_or(&user.email),
                     email: &user.email,
                     is_admin: user.is_admin(),
+                    keeps_ledger: user.role() != crate::accounts::Role::Member,
                 },
             );
         }

@@ -635,6 +635,81 @@ async fn stopping_mid_load_leaves_quantities_and_ledger_consistent(backend: Back
     }
 }
 
+async fn the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let id = reservation_id(&reserve(&requester, item_id, "2").await);
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let record_id: i64 = app
+        .with_conn(|conn| {
+            reuse_records::table
+                .select(reuse_records::id)
+                .first(conn)
+                .expect("record")
+        })
+        .await;
+
+    assert_eq!(
+        requester.get("/ledger").await.status(),
+        403,
+        "members do not"
+    );
+    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
+        .await;
+    let keeper = app.new_browser();
+    keeper
+        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+        .await;
+    let page = keeper.get_page("/ledger").await;
+    assert!(page.visible_text().contains("Kontorsstol med armstöd"));
+    assert!(page.visible_text().contains("128"), "2 × 64 kg CO2e");
+
+    let path = format!("/ledger/{record_id}/reverse");
+    let response = keeper.post_form(&path, &[("note", "  ")]).await;
+    assert_eq!(response.status(), 422, "a reason is required");
+    app.create_organisation("Marks kommun", "mark.se", &[])
+        .await;
+    app.create_user("miljo@mark.se", bruka::accounts::Role::Sustainability)
+        .await;
+    let stranger = app.new_browser();
+    stranger.sign_in("miljo@mark.se", "Miljö").await;
+    let response = stranger.post_form(&path, &[("note", "fel")]).await;
+    assert_eq!(response.status(), 404, "another organisation's record");
+    assert_eq!(ledger_rows(&app).await.len(), 1);
+
+    let response = keeper
+        .post_form(&path, &[("note", "Stolarna kom tillbaka")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let rows = ledger_rows(&app).await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows.iter().map(|r| r.0).sum::<i32>(),
+        0,
+        "quantities cancel"
+    );
+    assert_eq!(rows.iter().map(|r| r.1).sum::<i64>(), 0, "CO2e cancels");
+    assert_eq!(rows.iter().map(|r| r.2).sum::<i64>(), 0, "money cancels");
+    let response = keeper.post_form(&path, &[("note", "en gång till")]).await;
+    assert_eq!(response.status(), 409, "reversed once only");
+    assert_eq!(ledger_rows(&app).await.len(), 2);
+
+    assert_eq!(requester.get("/admin/audit").await.status(), 403);
+    app.create_user("admin@boras.se", bruka::accounts::Role::Admin)
+        .await;
+    let admin = app.new_browser();
+    admin.sign_in("admin@boras.se", "Admin").await;
+    let audit = admin.get_page("/admin/audit").await.visible_text();
+    for action in ["publicerad", "reserverad", "hämtad", "rättad"] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+    assert!(audit.contains("hallbarhet@boras.se"));
+}
+
 on_both_backends!(
     a_reservation_is_mailed_picked_up_and_recorded,
     the_last_ones_go_and_the_listing_is_gone,
@@ -644,4 +719,5 @@ on_both_backends!(
     a_deadline_that_passed_unnoticed_blocks_the_pickup,
     exactly_the_quantity_is_held_under_concurrent_reservations,
     stopping_mid_load_leaves_quantities_and_ledger_consistent,
+    the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log,
 );
