@@ -325,7 +325,7 @@ pub async fn seed(
                         width: i32::try_from(photo.width).unwrap_or(i32::MAX),
                         height: i32::try_from(photo.height).unwrap_or(i32::MAX),
                     };
-                    let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo])
+                    let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo], None)
                         .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
                     // Spread the listings over the last three months so sorting means something.
                     let age = Duration::minutes(rng.random_range(0..60 * 24 * 90));

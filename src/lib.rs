@@ -1,6 +1,7 @@
 //! Bruka: an internal reuse marketplace for municipalities and other public bodies.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod bootstrap;
 pub mod categories;

@@ -10,9 +10,11 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::alerts;
 use crate::audit::{self, Change, Subject};
 use crate::db::schema::{categories, item_photos, items, organisations};
 use crate::db::{AnyConnection, write_transaction};
+use crate::mail::notices::{NoticeError, Notifier, SendError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -201,7 +203,35 @@ pub enum ItemError {
     #[error("the form has errors")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
+    Mail(#[from] NoticeError),
+    #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl From<SendError> for ItemError {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::Notice(error) => ItemError::Mail(error),
+            SendError::Db(error) => ItemError::Db(error),
+        }
+    }
+}
+
+/// Tells saved searches and wanted ads about a listing that has just become available.
+fn announce(
+    conn: &mut AnyConnection,
+    item_id: i64,
+    notifier: Option<&dyn Notifier>,
+) -> Result<(), ItemError> {
+    let Some(notifier) = notifier else {
+        return Ok(());
+    };
+    let (item, stems): (Item, String) = items::table
+        .find(item_id)
+        .select((Item::as_select(), items::search_stems))
+        .first(conn)?;
+    alerts::announce(conn, &item, &stems, notifier)?;
+    Ok(())
 }
 
 /// A photo already processed and stored, to be attached to an item.
@@ -287,12 +317,14 @@ fn insert_photos(
     Ok(())
 }
 
-/// Lists an item (or saves a draft) for the viewer's organisation and unit.
+/// Lists an item (or saves a draft) for the viewer's organisation and unit. With a
+/// notifier, matching alerts are mailed in the same transaction.
 pub fn create(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     input: &ItemInput,
     photos: &[NewPhoto],
+    notifier: Option<&dyn Notifier>,
 ) -> Result<i64, ItemError> {
     write_transaction(conn, |conn| {
         check_category(conn, input.category_id)?;
@@ -332,6 +364,9 @@ pub fn create(
                 detail: input.title.clone(),
             },
         )?;
+        if input.publish {
+            announce(conn, id, notifier)?;
+        }
         Ok(id)
     })
 }
@@ -344,6 +379,7 @@ pub fn update(
     item_id: i64,
     input: &ItemInput,
     photos: &PhotoChanges,
+    notifier: Option<&dyn Notifier>,
 ) -> Result<(), ItemError> {
     write_transaction(conn, |conn| {
         let item = find_for_edit(conn, viewer, item_id)?;
@@ -423,6 +459,9 @@ pub fn update(
                 ),
             },
         )?;
+        if status != item.status() {
+            announce(conn, item_id, notifier)?;
+        }
         Ok(())
     })
 }
@@ -433,6 +472,7 @@ pub fn change_status(
     viewer: &Viewer,
     item_id: i64,
     to: Status,
+    notifier: Option<&dyn Notifier>,
 ) -> Result<(), ItemError> {
     write_transaction(conn, |conn| {
         let item = find_for_edit(conn, viewer, item_id)?;
@@ -472,6 +512,9 @@ pub fn change_status(
                     detail: format!("{} → {}", from.as_str(), to.as_str()),
                 },
             )?;
+            if to == Status::Available {
+                announce(conn, item_id, notifier)?;
+            }
             Ok(())
         } else {
             Err(ItemError::InvalidTransition {

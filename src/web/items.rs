@@ -13,8 +13,9 @@ use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
 use super::multipart::{self, MultipartForm, UploadedFile};
+use super::notices::MailNotifier;
 use super::reservations::ReservationRules;
-use super::{AppError, Lang, Views, with_conn};
+use super::{AppError, Lang, SiteUrl, Views, with_conn};
 use crate::categories::{self, Category};
 use crate::db::{AnyConnection, DbPool};
 use crate::i18n::{Language, format_decimal};
@@ -25,6 +26,8 @@ use crate::items::{
     Status, Viewer,
 };
 use crate::ledger::savings::WouldBuyNew;
+use crate::mail::MailQueue;
+use crate::mail::notices::Notifier;
 use crate::organisations;
 use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
 
@@ -40,6 +43,7 @@ impl From<ItemError> for AppError {
             ItemError::NotFound => AppError::NotFound,
             ItemError::Forbidden => AppError::Forbidden,
             ItemError::InvalidTransition { .. } | ItemError::Invalid(_) => AppError::BadRequest,
+            ItemError::Mail(error) => AppError::Template(tera::Error::msg(error.to_string())),
             ItemError::Db(error) => error.into(),
         }
     }
@@ -445,6 +449,9 @@ pub async fn change_status(
     path: web::Path<i64>,
     form: CsrfForm<StatusForm>,
     pool: web::Data<DbPool>,
+    views: web::Data<Views>,
+    site: web::Data<SiteUrl>,
+    mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
@@ -453,10 +460,16 @@ pub async fn change_status(
         "withdrawn" => Status::Withdrawn,
         _ => return Err(AppError::BadRequest),
     };
+    let worker_views = views.clone();
     with_conn(&pool, move |conn| {
-        items::change_status(conn, &viewer, item_id, to)
+        let notifier = MailNotifier {
+            views: &worker_views,
+            site: &site.0,
+        };
+        items::change_status(conn, &viewer, item_id, to, Some(&notifier))
     })
     .await?;
+    mail.wake_worker();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
         .finish())
@@ -804,6 +817,8 @@ struct SaveContext {
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
+    site: web::Data<SiteUrl>,
+    mail: web::Data<MailQueue>,
     viewer: Viewer,
 }
 
@@ -817,7 +832,13 @@ async fn save_listing<W>(
     write: W,
 ) -> Result<HttpResponse, AppError>
 where
-    W: FnOnce(&mut AnyConnection, &Viewer, &ItemInput, PhotoChanges) -> Result<i64, ItemError>
+    W: FnOnce(
+            &mut AnyConnection,
+            &Viewer,
+            &ItemInput,
+            PhotoChanges,
+            &dyn Notifier,
+        ) -> Result<i64, ItemError>
         + Send
         + 'static,
 {
@@ -828,6 +849,8 @@ where
         pool,
         store,
         rules,
+        site,
+        mail,
         viewer,
     } = ctx;
     let mut form = multipart::read(
@@ -887,8 +910,13 @@ where
         .filter(|p| submission.remove.contains(&p.id))
         .map(|p| p.photo_key.clone())
         .collect();
+    let worker_views = views.clone();
     let outcome = with_conn(&pool, move |conn| {
-        match write(conn, &viewer, &input, changes) {
+        let notifier = MailNotifier {
+            views: &worker_views,
+            site: &site.0,
+        };
+        match write(conn, &viewer, &input, changes, &notifier) {
             Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
             other => other.map(Ok),
         }
@@ -896,6 +924,7 @@ where
     .await;
     match outcome {
         Ok(Ok(id)) => {
+            mail.wake_worker();
             discard_unused(&store, &pool, removed_keys).await;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
@@ -923,6 +952,8 @@ pub async fn create(
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
+    site: web::Data<SiteUrl>,
+    mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = SaveContext {
         req,
@@ -931,6 +962,8 @@ pub async fn create(
         pool,
         store,
         rules,
+        site,
+        mail,
         viewer: user.0.viewer,
     };
     let target = Target {
@@ -938,9 +971,14 @@ pub async fn create(
         current_photos: Vec::new(),
         is_new: true,
     };
-    save_listing(ctx, payload, target, |conn, viewer, input, photos| {
-        items::create(conn, viewer, input, &photos.add)
-    })
+    save_listing(
+        ctx,
+        payload,
+        target,
+        |conn, viewer, input, photos, notifier| {
+            items::create(conn, viewer, input, &photos.add, Some(notifier))
+        },
+    )
     .await
 }
 
@@ -956,6 +994,8 @@ pub async fn update(
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
+    site: web::Data<SiteUrl>,
+    mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let item_id = path.into_inner();
     let viewer = user.0.viewer;
@@ -972,6 +1012,8 @@ pub async fn update(
         pool,
         store,
         rules,
+        site,
+        mail,
         viewer,
     };
     let target = Target {
@@ -979,8 +1021,13 @@ pub async fn update(
         current_photos,
         is_new: false,
     };
-    save_listing(ctx, payload, target, move |conn, viewer, input, photos| {
-        items::update(conn, viewer, item_id, input, &photos).map(|()| item_id)
-    })
+    save_listing(
+        ctx,
+        payload,
+        target,
+        move |conn, viewer, input, photos, notifier| {
+            items::update(conn, viewer, item_id, input, &photos, Some(notifier)).map(|()| item_id)
+        },
+    )
     .await
 }

@@ -1,6 +1,7 @@
 //! HTTP: routes, extractors, pages and the mapping of errors to responses.
 
 mod admin;
+mod alerts;
 mod assets;
 pub mod auth;
 pub mod catalog;
@@ -62,6 +63,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(ledger::ledger_page)
         .service(ledger::reverse)
         .service(ledger::audit_page)
+        .service(alerts::save_search)
+        .service(alerts::wanted_page)
+        .service(alerts::post_wanted)
+        .service(alerts::stop_own)
+        .service(alerts::stop_page)
+        .service(alerts::stop_by_token)
         .default_service(web::to(error::not_found));
 }
 

@@ -407,6 +407,11 @@ fn lines(language: Language, summaries: Vec<Summary>) -> (Vec<Line>, Vec<Line>) 
         .partition(|line| line.open)
 }
 
+#[derive(Deserialize)]
+struct AlertQuery {
+    alert: Option<String>,
+}
+
 #[get("/my")]
 pub async fn my_page(
     req: HttpRequest,
@@ -416,10 +421,11 @@ pub async fn my_page(
     views: web::Data<Views>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
-    let (mine, waiting) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+    let (mine, waiting, alerts) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         Ok((
             reservations::list(conn, &viewer, Party::Requester)?,
             reservations::list(conn, &viewer, Party::Lister)?,
+            crate::alerts::of_user(conn, viewer.user_id)?,
         ))
     })
     .await?;
@@ -430,5 +436,13 @@ pub async fn my_page(
     context.insert("waiting", &waiting_open);
     context.insert("history_mine", &mine_closed);
     context.insert("history_waiting", &waiting_closed);
+    context.insert("alerts", &alerts);
+    context.insert(
+        "alert_notice",
+        &web::Query::<AlertQuery>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.into_inner().alert)
+            .filter(|notice| notice == "saved" || notice == "stopped"),
+    );
     Ok(views.page(StatusCode::OK, "reservations/my.html", &context)?)
 }

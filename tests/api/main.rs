@@ -5,6 +5,7 @@ mod helpers;
 mod smtp;
 
 mod admin;
+mod alerts;
 mod assets;
 mod cli;
 mod database;

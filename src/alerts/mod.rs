@@ -1,0 +1,328 @@
+//! Saved searches and wanted ads (efterlysningar): both mail their owner when a matching
+//! listing is published. A wanted ad is also shown to colleagues, so someone who has the
+//! thing in a storeroom can list it.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::accounts::tokens::random_id;
+use crate::db::AnyConnection;
+use crate::db::schema::{categories, organisations, saved_searches, search_alerts, users};
+use crate::items::search::SearchQuery;
+use crate::items::{FieldError, Item, Visibility};
+use crate::mail::notices::{self, Notice, Notifier, Recipient, SendError};
+
+pub const MAX_TITLE_CHARS: usize = 120;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// Alerts one person may have at once; beyond this they are noise.
+pub const MAX_PER_PERSON: i64 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Private: a search on the browse page to be told about.
+    Search,
+    /// Shown to colleagues: "we are looking for …".
+    Wanted,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Search => "search",
+            Kind::Wanted => "wanted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = saved_searches)]
+pub struct Alert {
+    pub id: i64,
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub query: String,
+    pub category_id: Option<i64>,
+    #[serde(skip)]
+    pub unsubscribe_token: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub last_alert_at: Option<NaiveDateTime>,
+}
+
+/// A new alert as typed.
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    pub kind: Kind,
+    pub title: String,
+    pub description: String,
+    pub query: String,
+    pub category_id: Option<i64>,
+}
+
+impl NewAlert {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let title = self.title.trim();
+        match self.kind {
+            Kind::Wanted if title.is_empty() => {
+                errors.push(FieldError::new("title", "alert-error-title"));
+            }
+            Kind::Search
+                if SearchQuery::parse(&self.query).is_none() && self.category_id.is_none() =>
+            {
+                errors.push(FieldError::new("query", "alert-error-empty"));
+            }
+            _ => {}
+        }
+        if title.chars().count() > MAX_TITLE_CHARS || self.query.chars().count() > MAX_TITLE_CHARS {
+            errors.push(FieldError::new("title", "alert-error-title-long"));
+        }
+        if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new("description", "alert-error-description"));
+        }
+        errors
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("the form has errors")]
+    Invalid(Vec<FieldError>),
+    #[error("too many alerts")]
+    TooMany,
+    #[error("no such alert for this person")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Saves an alert for `user_id` in `organisation_id`.
+pub fn create(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    organisation_id: i64,
+    new: &NewAlert,
+) -> Result<i64, AlertError> {
+    let mut errors = new.validate();
+    if let Some(category_id) = new.category_id {
+        let known: i64 = categories::table
+            .find(category_id)
+            .count()
+            .get_result(conn)?;
+        if known == 0 {
+            errors.push(FieldError::new("category_id", "item-error-category"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AlertError::Invalid(errors));
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let existing: i64 = saved_searches::table
+            .filter(saved_searches::user_id.eq(user_id))
+            .filter(saved_searches::active.eq(true))
+            .count()
+            .get_result(conn)?;
+        if existing >= MAX_PER_PERSON {
+            return Err(AlertError::TooMany);
+        }
+        let query = match new.kind {
+            Kind::Wanted if new.query.trim().is_empty() => new.title.trim(),
+            _ => new.query.trim(),
+        };
+        let id = diesel::insert_into(saved_searches::table)
+            .values((
+                saved_searches::user_id.eq(user_id),
+                saved_searches::organisation_id.eq(organisation_id),
+                saved_searches::kind.eq(new.kind.as_str()),
+                saved_searches::title.eq(new.title.trim()),
+                saved_searches::description.eq(new.description.trim()),
+                saved_searches::query.eq(query),
+                saved_searches::category_id.eq(new.category_id),
+                saved_searches::unsubscribe_token.eq(random_id()),
+                saved_searches::active.eq(true),
+                saved_searches::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .returning(saved_searches::id)
+            .get_result(conn)?;
+        Ok(id)
+    })
+}
+
+/// A person's active alerts, newest first.
+pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<Alert>> {
+    saved_searches::table
+        .filter(saved_searches::user_id.eq(user_id))
+        .filter(saved_searches::active.eq(true))
+        .order(saved_searches::id.desc())
+        .select(Alert::as_select())
+        .load(conn)
+}
+
+/// A wanted ad with who posted it.
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Wanted {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub poster_name: Option<String>,
+    pub poster_email: String,
+}
+
+/// The organisation's active wanted ads, newest first.
+pub fn wanted_in(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Vec<Wanted>> {
+    saved_searches::table
+        .inner_join(users::table)
+        .filter(saved_searches::organisation_id.eq(organisation_id))
+        .filter(saved_searches::kind.eq(Kind::Wanted.as_str()))
+        .filter(saved_searches::active.eq(true))
+        .order(saved_searches::id.desc())
+        .limit(200)
+        .select((
+            saved_searches::id,
+            saved_searches::title,
+            saved_searches::description,
+            saved_searches::created_at,
+            users::name,
+            users::email,
+        ))
+        .load(conn)
+}
+
+/// Ends the owner's own alert.
+pub fn stop_own(conn: &mut AnyConnection, user_id: i64, alert_id: i64) -> Result<(), AlertError> {
+    let changed = diesel::update(saved_searches::table.find(alert_id))
+        .filter(saved_searches::user_id.eq(user_id))
+        .set(saved_searches::active.eq(false))
+        .execute(conn)?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(AlertError::NotFound)
+    }
+}
+
+/// The alert an unsubscribe link names, if the token is real.
+pub fn by_token(conn: &mut AnyConnection, token: &str) -> QueryResult<Option<Alert>> {
+    saved_searches::table
+        .filter(saved_searches::unsubscribe_token.eq(token))
+        .select(Alert::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Ends an alert from the link in its mail (no sign-in needed: the token is the key).
+pub fn stop_by_token(conn: &mut AnyConnection, token: &str) -> QueryResult<bool> {
+    let changed =
+        diesel::update(saved_searches::table.filter(saved_searches::unsubscribe_token.eq(token)))
+            .set(saved_searches::active.eq(false))
+            .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// Whether an alert matches a listing: the category (or its parent) if it names one, and
+/// every word of its query as a prefix of one of the listing's stems.
+pub fn matches(alert: &Alert, item: &Item, item_parent_category: Option<i64>, stems: &str) -> bool {
+    if let Some(category) = alert.category_id
+        && category != item.category_id
+        && Some(category) != item_parent_category
+    {
+        return false;
+    }
+    match SearchQuery::parse(&alert.query) {
+        Some(query) => query.words.iter().all(|alternatives| {
+            stems.split(' ').any(|stem| {
+                alternatives
+                    .iter()
+                    .any(|wanted| stem.starts_with(wanted.as_str()))
+            })
+        }),
+        None => alert.category_id.is_some(),
+    }
+}
+
+/// Mails everyone whose alert matches a listing that just became available. Call inside
+/// the transaction that publishes it; each alert hears of each listing once.
+pub fn announce(
+    conn: &mut AnyConnection,
+    item: &Item,
+    stems: &str,
+    notifier: &dyn Notifier,
+) -> Result<usize, SendError> {
+    let mut audience = vec![item.organisation_id];
+    if item.visibility == Visibility::Network.as_str() {
+        let network: Option<i64> = organisations::table
+            .find(item.organisation_id)
+            .select(organisations::network_id)
+            .first(conn)?;
+        if let Some(network) = network {
+            audience.extend(
+                organisations::table
+                    .filter(organisations::network_id.eq(network))
+                    .filter(organisations::id.ne(item.organisation_id))
+                    .select(organisations::id)
+                    .load::<i64>(conn)?,
+            );
+        }
+    }
+    let parent: Option<i64> = categories::table
+        .find(item.category_id)
+        .select(categories::parent_id)
+        .first(conn)?;
+    let candidates: Vec<(Alert, String, String)> = saved_searches::table
+        .inner_join(users::table)
+        .filter(saved_searches::organisation_id.eq_any(&audience))
+        .filter(saved_searches::active.eq(true))
+        .filter(saved_searches::user_id.ne(item.created_by))
+        .filter(users::disabled.eq(false))
+        .select((Alert::as_select(), users::email, users::language))
+        .load(conn)?;
+    let now = Utc::now().naive_utc();
+    let mut sent = 0;
+    for (alert, email, language) in candidates {
+        if !matches(&alert, item, parent, stems) {
+            continue;
+        }
+        let already: i64 = search_alerts::table
+            .filter(search_alerts::saved_search_id.eq(alert.id))
+            .filter(search_alerts::item_id.eq(item.id))
+            .count()
+            .get_result(conn)?;
+        if already > 0 {
+            continue;
+        }
+        diesel::insert_into(search_alerts::table)
+            .values((
+                search_alerts::saved_search_id.eq(alert.id),
+                search_alerts::item_id.eq(item.id),
+                search_alerts::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        diesel::update(saved_searches::table.find(alert.id))
+            .set(saved_searches::last_alert_at.eq(now))
+            .execute(conn)?;
+        let search_title = if alert.title.is_empty() {
+            alert.query.clone()
+        } else {
+            alert.title.clone()
+        };
+        notices::queue(
+            conn,
+            notifier,
+            &Recipient::new(&email, &language),
+            &Notice::Match {
+                item_id: item.id,
+                item_title: item.title.clone(),
+                search_title,
+                unsubscribe_token: alert.unsubscribe_token.clone(),
+            },
+        )?;
+        sent += 1;
+    }
+    Ok(sent)
+}
