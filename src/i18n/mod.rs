@@ -12,7 +12,7 @@ pub use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
 use serde::Serialize;
 
-pub use numbers::format_decimal;
+pub use numbers::{format_decimal, parse_decimal};
 pub use times::local_time;
 
 fluent_templates::static_loader! {

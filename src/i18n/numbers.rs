@@ -30,6 +30,16 @@ pub fn format_decimal(language: Language, value: f64, max_fraction_digits: usize
     out
 }
 
+/// A decimal number as people type it, with comma or point ("12,5"); None when empty.
+pub fn parse_decimal(raw: &str) -> Option<Result<f64, std::num::ParseFloatError>> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    (!cleaned.is_empty()).then(|| cleaned.parse::<f64>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,20 +133,25 @@ fn filtered(
     filter: &Filter,
     category_ids: Option<&[i64]>,
 ) -> BoxedItems {
-    // The IN list lets the (status, organisation_id, created_at) index find and order the
-    // rows; the OR then only drops partners' listings that are not shared.
-    let mut visible_organisations = vec![viewer.organisation_id];
-    visible_organisations.extend_from_slice(partners);
     let mut query = items::table
         .filter(items::status.eq(Status::Available.as_str()))
-        .filter(items::organisation_id.eq_any(visible_organisations))
         .into_boxed();
-    if !partners.is_empty() {
-        query = query.filter(
-            items::organisation_id
-                .eq(viewer.organisation_id)
-                .or(items::visibility.eq(Visibility::Network.as_str())),
-        );
+    if partners.is_empty() {
+        // An equality (not a one-element IN, which PostgreSQL turns into `= ANY` and then
+        // sorts every match) lets both databases read the rows in index order.
+        query = query.filter(items::organisation_id.eq(viewer.organisation_id));
+    } else {
+        // The IN list lets the (status, organisation_id, …) indexes find the rows; the OR
+        // then only drops partners' listings that are not shared.
+        let mut visible_organisations = vec![viewer.organisation_id];
+        visible_organisations.extend_from_slice(partners);
+        query = query
+            .filter(items::organisation_id.eq_any(visible_organisations))
+            .filter(
+                items::organisation_id
+                    .eq(viewer.organisation_id)
+                    .or(items::visibility.eq(Visibility::Network.as_str())),
+            );
     }
     if let Some(ids) = category_ids {
         query = query.filter(items::category_id.eq_any(ids.to_vec()));

@@ -134,15 +134,7 @@ impl Checker {
 
     /// Decimal numbers with comma or point (Swedish and Norwegian write 12,5).
     fn decimal(&mut self, field: &'static str, raw: &str, min: f64, max: f64) -> Option<f64> {
-        let cleaned: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| if c == ',' { '.' } else { c })
-            .collect();
-        if cleaned.is_empty() {
-            return None;
-        }
-        match cleaned.parse::<f64>() {
+        match crate::i18n::parse_decimal(raw)? {
             Ok(n) if n.is_finite() && n >= min && n <= max => Some(n),
             Ok(_) => {
                 self.fail(field, "item-error-out-of-range");

@@ -89,6 +89,24 @@ pub fn method_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<
     })
 }
 
+/// Changes an organisation's method settings (checked with [`Method::validate`]).
+pub fn set_method(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    method: &Method,
+) -> QueryResult<()> {
+    diesel::update(organisations::table.find(organisation_id))
+        .set((
+            organisations::displacement_yes.eq(method.displacement_yes),
+            organisations::displacement_unsure.eq(method.displacement_unsure),
+            organisations::displacement_no.eq(method.displacement_no),
+            organisations::refurbishment_kg_co2e.eq(method.refurbishment_kg_co2e),
+            organisations::transport_kg_co2e.eq(method.transport_kg_co2e),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Writes the record of a handover. A second record for the same reservation is refused by
 /// the database (unique index), so a repeated "picked up" can never count twice.
 pub fn record_handover(conn: &mut AnyConnection, facts: &HandoverFacts<'_>) -> QueryResult<i64> {

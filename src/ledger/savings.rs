@@ -54,7 +54,21 @@ impl Default for Method {
     }
 }
 
+/// Deductions above this (kg CO2e per item) are surely a typing mistake.
+pub const MAX_DEDUCTION_KG: f64 = 10_000.0;
+
 impl Method {
+    /// Displacements are shares (0 to 1); deductions are not negative.
+    pub fn is_valid(&self) -> bool {
+        let share = |d: f64| (0.0..=1.0).contains(&d);
+        let deduction = |d: f64| (0.0..=MAX_DEDUCTION_KG).contains(&d);
+        share(self.displacement_yes)
+            && share(self.displacement_unsure)
+            && share(self.displacement_no)
+            && deduction(self.refurbishment_kg_co2e)
+            && deduction(self.transport_kg_co2e)
+    }
+
     pub fn displacement(&self, answer: WouldBuyNew) -> f64 {
         match answer {
             WouldBuyNew::Yes => self.displacement_yes,
@@ -266,6 +280,31 @@ mod tests {
         };
         // 0.5 × 0.005 kg = 2.5 g → 3 g
         assert_eq!(compute(&unsure, &Method::default()).co2e_grams, 3);
+    }
+
+    #[test]
+    fn method_settings_are_shares_and_non_negative_deductions() {
+        assert!(Method::default().is_valid());
+        for bad in [
+            Method {
+                displacement_yes: 1.2,
+                ..Method::default()
+            },
+            Method {
+                displacement_no: -0.1,
+                ..Method::default()
+            },
+            Method {
+                transport_kg_co2e: -1.0,
+                ..Method::default()
+            },
+            Method {
+                refurbishment_kg_co2e: f64::NAN,
+                ..Method::default()
+            },
+        ] {
+            assert!(!bad.is_valid(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@ use super::csrf::CsrfForm;
 use super::{AppError, Lang, Views, with_conn};
 use crate::accounts::{self, AccountError, Member, Role};
 use crate::db::{AnyConnection, DbPool};
+use crate::i18n::parse_decimal;
+use crate::ledger::{self, savings::Method};
 use crate::organisations::{self, Domain, EmailDomain, Organisation, OrganisationError, Unit};
 
 #[derive(Serialize)]
@@ -17,6 +19,7 @@ struct AdminData {
     domains: Vec<Domain>,
     units: Vec<Unit>,
     members: Vec<Member>,
+    method: Method,
 }
 
 fn load(conn: &mut AnyConnection, organisation_id: i64) -> Result<AdminData, AppError> {
@@ -25,6 +28,7 @@ fn load(conn: &mut AnyConnection, organisation_id: i64) -> Result<AdminData, App
         domains: organisations::domains_of(conn, organisation_id)?,
         units: organisations::units_of(conn, organisation_id)?,
         members: accounts::list_in_organisation(conn, organisation_id)?,
+        method: ledger::method_of(conn, organisation_id)?,
     })
 }
 
@@ -76,6 +80,12 @@ impl From<OrganisationError> for Result<Refusal, AppError> {
             OrganisationError::NotFound => Err(AppError::NotFound),
             OrganisationError::Db(error) => Err(error.into()),
         }
+    }
+}
+
+impl From<AppError> for Result<Refusal, AppError> {
+    fn from(error: AppError) -> Self {
+        Err(error)
     }
 }
 
@@ -231,6 +241,59 @@ pub async fn set_role(
     let role = Role::parse(&form.0.role).ok_or(AppError::BadRequest)?;
     apply(req, lang, admin, views, pool, move |conn, org| {
         accounts::set_role(conn, org, user_id, role)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct MethodForm {
+    displacement_yes: String,
+    displacement_unsure: String,
+    displacement_no: String,
+    refurbishment_kg_co2e: String,
+    transport_kg_co2e: String,
+}
+
+impl MethodForm {
+    fn method(&self) -> Option<Method> {
+        let number = |raw: &str| parse_decimal(raw).and_then(Result::ok);
+        let method = Method {
+            displacement_yes: number(&self.displacement_yes)?,
+            displacement_unsure: number(&self.displacement_unsure)?,
+            displacement_no: number(&self.displacement_no)?,
+            refurbishment_kg_co2e: number(&self.refurbishment_kg_co2e)?,
+            transport_kg_co2e: number(&self.transport_kg_co2e)?,
+        };
+        method.is_valid().then_some(method)
+    }
+}
+
+/// The savings method: how much each answer counts, and deductions per item. Applies to
+/// handovers recorded from now on; recorded ones keep their snapshot.
+#[post("/admin/method")]
+pub async fn set_method(
+    req: HttpRequest,
+    lang: Lang,
+    admin: AdminUser,
+    form: CsrfForm<MethodForm>,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let Some(method) = form.0.method() else {
+        let status = StatusCode::BAD_REQUEST;
+        return render(
+            &req,
+            lang,
+            &views,
+            &pool,
+            &admin,
+            status,
+            Some("admin-error-method"),
+        )
+        .await;
+    };
+    apply(req, lang, admin, views, pool, move |conn, org| {
+        ledger::set_method(conn, org, &method).map_err(AppError::from)
     })
     .await
 }

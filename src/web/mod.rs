@@ -47,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::add_domain)
         .service(admin::remove_domain)
         .service(admin::set_role)
+        .service(admin::set_method)
         .service(items::browse_page)
         .service(items::new_form)
         .service(items::create)

@@ -710,6 +710,53 @@ async fn the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log(
     assert!(audit.contains("hallbarhet@boras.se"));
 }
 
+async fn the_receiving_organisations_method_settings_apply(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    app.create_user("admin@boras.se", bruka::accounts::Role::Admin)
+        .await;
+    let admin = app.new_browser();
+    admin.sign_in("admin@boras.se", "Admin").await;
+    let method = |unsure: &'static str| {
+        vec![
+            ("displacement_yes", "1"),
+            ("displacement_unsure", unsure),
+            ("displacement_no", "0"),
+            ("refurbishment_kg_co2e", "4"),
+            ("transport_kg_co2e", "0,0"),
+        ]
+    };
+    let response = admin.post_form("/admin/method", &method("1,5")).await;
+    assert_eq!(response.status(), 400, "a share above 1");
+    assert_eq!(
+        requester
+            .post_form("/admin/method", &method("0,3"))
+            .await
+            .status(),
+        403
+    );
+    let response = admin.post_form("/admin/method", &method("0,3")).await;
+    assert_eq!(response.status(), 303);
+    let page = admin.get_page("/admin").await;
+    assert_eq!(page.attr("#method-unsure", "value"), "0.3");
+
+    let item_id = list_chairs(&app, 1).await;
+    let response = requester
+        .post_form(
+            &format!("/items/{item_id}/reserve"),
+            &[("quantity", "1"), ("would_buy_new", "unsure")],
+        )
+        .await;
+    let id = reservation_id(&response);
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let rows = ledger_rows(&app).await;
+    // 0.3 × (64 − 4) kg and 0.3 × 4 200 kr; the material counts in full.
+    assert_eq!((rows[0].1, rows[0].2, rows[0].3), (18_000, 126_000, 12_500));
+}
+
 on_both_backends!(
     a_reservation_is_mailed_picked_up_and_recorded,
     the_last_ones_go_and_the_listing_is_gone,
@@ -720,4 +767,5 @@ on_both_backends!(
     exactly_the_quantity_is_held_under_concurrent_reservations,
     stopping_mid_load_leaves_quantities_and_ledger_consistent,
     the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log,
+    the_receiving_organisations_method_settings_apply,
 );
