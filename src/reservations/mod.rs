@@ -571,8 +571,19 @@ pub struct Summary {
 
 const LIST_LIMIT: i64 = 200;
 
-/// Reservations the viewer made (`as_requester`) or that wait on the viewer's listings.
-pub fn list(conn: &mut AnyConnection, viewer: &Viewer, party: Party) -> QueryResult<Vec<Summary>> {
+/// Whose reservations a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum ListOf {
+    /// The viewer's own reservations.
+    MadeBy(i64),
+    /// Reservations of listings the viewer created.
+    ListedBy(i64),
+    /// Reservations of one listing.
+    Item(i64),
+}
+
+/// Reservations, newest first.
+pub fn list(conn: &mut AnyConnection, of: ListOf) -> QueryResult<Vec<Summary>> {
     let query = reservations::table
         .inner_join(items::table)
         .inner_join(users::table)
@@ -590,9 +601,10 @@ pub fn list(conn: &mut AnyConnection, viewer: &Viewer, party: Party) -> QueryRes
             users::name,
         ))
         .into_boxed();
-    let query = match party {
-        Party::Requester => query.filter(reservations::requester_id.eq(viewer.user_id)),
-        Party::Lister => query.filter(items::created_by.eq(viewer.user_id)),
+    let query = match of {
+        ListOf::MadeBy(user_id) => query.filter(reservations::requester_id.eq(user_id)),
+        ListOf::ListedBy(user_id) => query.filter(items::created_by.eq(user_id)),
+        ListOf::Item(item_id) => query.filter(reservations::item_id.eq(item_id)),
     };
     query.load(conn)
 }

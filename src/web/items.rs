@@ -30,6 +30,7 @@ use crate::mail::MailQueue;
 use crate::mail::notices::Notifier;
 use crate::organisations;
 use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
+use crate::reservations::{self, ListOf};
 
 /// Photo rules for uploads, from the settings.
 pub struct PhotoRules {
@@ -386,7 +387,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
-    let (item, names, category, photos, units) =
+    let (item, names, category, photos, (units, reserved)) =
         with_conn(&pool, move |conn| -> Result<_, AppError> {
             let item = items::find_visible(conn, &viewer, item_id)?;
             let category = catalog
@@ -397,7 +398,12 @@ pub async fn show(
             let photos = items::photos_of(conn, item_id)?;
             let names = browse::owner_names(conn, &item)?;
             let units = organisations::units_of(conn, viewer.organisation_id)?;
-            Ok((item, names, category, photos, units))
+            let reserved = if viewer.may_edit(&item) {
+                reservations::list(conn, ListOf::Item(item_id))?
+            } else {
+                Vec::new()
+            };
+            Ok((item, names, category, photos, (units, reserved)))
         })
         .await?;
     let language = lang.0;
@@ -432,6 +438,8 @@ pub async fn show(
         && item.created_by != viewer.user_id;
     context.insert("can_reserve", &can_reserve);
     context.insert("units", &units);
+    let (open_reservations, _) = super::reservations::lines(language, reserved);
+    context.insert("open_reservations", &open_reservations);
     context.insert("own_unit", &viewer.unit_id);
     context.insert("answers", &WouldBuyNew::ALL.map(WouldBuyNew::as_str));
     context.insert("pickup_days", &rules.0.pickup_within.num_days());

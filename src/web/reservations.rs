@@ -14,7 +14,7 @@ use crate::items::Viewer;
 use crate::ledger::savings::WouldBuyNew;
 use crate::mail::MailQueue;
 use crate::reservations::{
-    self, Party, ReservationError, ReservationStatus, ReserveRequest, Rules, Summary,
+    self, ListOf, Party, ReservationError, ReservationStatus, ReserveRequest, Rules, Summary,
 };
 
 /// What went wrong, for a page that says so in the visitor's language.
@@ -378,7 +378,7 @@ pub async fn act(
 }
 
 #[derive(Serialize)]
-struct Line {
+pub struct Line {
     id: i64,
     item_id: i64,
     item_title: String,
@@ -390,7 +390,8 @@ struct Line {
     who: String,
 }
 
-fn lines(language: Language, summaries: Vec<Summary>) -> (Vec<Line>, Vec<Line>) {
+/// Open reservations first, then closed ones.
+pub fn lines(language: Language, summaries: Vec<Summary>) -> (Vec<Line>, Vec<Line>) {
     summaries
         .into_iter()
         .map(|summary| Line {
@@ -423,8 +424,8 @@ pub async fn my_page(
     let viewer = user.0.viewer;
     let (mine, waiting, alerts) = with_conn(&pool, move |conn| -> Result<_, AppError> {
         Ok((
-            reservations::list(conn, &viewer, Party::Requester)?,
-            reservations::list(conn, &viewer, Party::Lister)?,
+            reservations::list(conn, ListOf::MadeBy(viewer.user_id))?,
+            reservations::list(conn, ListOf::ListedBy(viewer.user_id))?,
             crate::alerts::of_user(conn, viewer.user_id)?,
         ))
     })

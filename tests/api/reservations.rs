@@ -204,6 +204,14 @@ async fn a_reservation_is_mailed_picked_up_and_recorded(backend: Backend) {
             .is_empty(),
         "the lister may decline"
     );
+    let item_page = app.get_page(&format!("/items/{item_id}")).await;
+    assert_eq!(
+        item_page
+            .select_all(&format!("a[href='/reservations/{id}']"))
+            .len(),
+        1,
+        "the lister sees the reservation on the listing"
+    );
     let mine = requester.get_page("/my").await;
     assert!(mine.visible_text().contains("Kontorsstol med armstöd"));
 
