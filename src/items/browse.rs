@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::search::SearchQuery;
@@ -154,7 +154,16 @@ fn filtered(
             );
     }
     if let Some(ids) = category_ids {
-        query = query.filter(items::category_id.eq_any(ids.to_vec()));
+        query = match backend {
+            // SQLite plans without seeing the bound LIMIT (QPSG, see .cargo/config.toml), so
+            // it would pick the category index and sort every match. The unary plus keeps
+            // it on the browse index, which is already in the page's order and carries the
+            // category: a page reads a few dozen index entries.
+            Backend::Sqlite => {
+                query.filter(sql::<BigInt>("+items.category_id").eq_any(ids.to_vec()))
+            }
+            Backend::Postgres => query.filter(items::category_id.eq_any(ids.to_vec())),
+        };
     }
     if let Some(condition) = filter.condition {
         query = query.filter(items::condition.eq(condition.as_str()));
@@ -216,8 +225,18 @@ pub fn browse(
     let query = match filter.sort {
         Sort::Newest => query.order((items::created_at.desc(), items::id.desc())),
         Sort::Oldest => query.order((items::created_at.asc(), items::id.asc())),
-        Sort::Title => query.order((items::title.asc(), items::id.asc())),
-        Sort::MostAvailable => query.order((items::quantity_available.desc(), items::id.desc())),
+        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page of
+        // a popular title reads only its own rows instead of sorting every listing so named.
+        Sort::Title => query.order((
+            items::title.asc(),
+            items::category_id.asc(),
+            items::id.asc(),
+        )),
+        Sort::MostAvailable => query.order((
+            items::quantity_available.desc(),
+            items::category_id.desc(),
+            items::id.desc(),
+        )),
     };
     let found: Vec<CardItem> = query
         .select(CardItem::as_select())
