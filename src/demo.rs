@@ -8,6 +8,10 @@ use image::{Rgb, RgbImage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::ledger::savings::WouldBuyNew;
+use crate::mail::notices::Silent;
+use crate::reservations;
+
 use crate::accounts::{self, Email, Role};
 use crate::bootstrap::{self, DEMO_DOMAIN};
 use crate::categories::{self, Category};
@@ -196,6 +200,9 @@ fn drawn_photo(slug: &str, variant: u32) -> Vec<u8> {
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub items_created: usize,
+    /// Reservations made for the example, and how many of them were picked up.
+    pub reservations: usize,
+    pub handovers: usize,
     pub photos_stored: usize,
     pub admin: String,
 }
@@ -279,10 +286,11 @@ pub async fn seed(
     let photos_stored = photos.iter().map(Vec::len).sum();
 
     let worker_pool = pool.clone();
-    let items_created = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+    let report = tokio::task::spawn_blocking(move || -> anyhow::Result<DemoReport> {
         let mut conn = worker_pool.get()?;
         let mut rng = StdRng::seed_from_u64(seed);
         let mut created = 0;
+        let mut created_ids = Vec::with_capacity(count);
         let now = Utc::now().naive_utc();
         while created < count {
             let batch = (count - created).min(500);
@@ -327,6 +335,7 @@ pub async fn seed(
                     };
                     let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo], None)
                         .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
+                    created_ids.push(id);
                     // Spread the listings over the last three months so sorting means something.
                     let age = Duration::minutes(rng.random_range(0..60 * 24 * 90));
                     diesel::update(items::table.find(id))
@@ -337,12 +346,72 @@ pub async fn seed(
             })?;
             created += batch;
         }
-        Ok(created)
+        let (reservations, handovers) =
+            seed_handovers(&mut conn, &mut rng, &listers, &created_ids)?;
+        Ok(DemoReport {
+            items_created: created,
+            reservations,
+            handovers,
+            photos_stored,
+            admin: bootstrap::DEMO_ADMIN.to_string(),
+        })
     })
     .await??;
-    Ok(DemoReport {
-        items_created,
-        photos_stored,
-        admin: bootstrap::DEMO_ADMIN.to_string(),
-    })
+    Ok(report)
+}
+
+/// Most handovers are picked up (so the savings ledger has rows), some wait for pickup.
+const HANDOVERS_PER_LISTINGS: usize = 4;
+const MAX_HANDOVERS: usize = 80;
+
+/// Colleagues reserve some of the new listings for their units and pick most of them up,
+/// through the same code as the web pages, without mail.
+fn seed_handovers(
+    conn: &mut AnyConnection,
+    rng: &mut StdRng,
+    listers: &[Lister],
+    item_ids: &[i64],
+) -> anyhow::Result<(usize, usize)> {
+    let wanted = (item_ids.len() / HANDOVERS_PER_LISTINGS).min(MAX_HANDOVERS);
+    let rules = reservations::Rules {
+        pickup_within: Duration::days(7),
+        remind_before: Duration::hours(24),
+    };
+    let (mut reserved, mut picked_up) = (0, 0);
+    for &item_id in item_ids.iter().take(wanted) {
+        let (created_by, available): (i64, i32) = items::table
+            .find(item_id)
+            .select((items::created_by, items::quantity_available))
+            .first(conn)?;
+        let Some(requester) = listers
+            .iter()
+            .cycle()
+            .skip(rng.random_range(0..listers.len()))
+            .take(listers.len())
+            .find(|l| l.viewer.user_id != created_by)
+        else {
+            continue;
+        };
+        let answer = match rng.random_range(0..10) {
+            0..5 => WouldBuyNew::Yes,
+            5..8 => WouldBuyNew::Unsure,
+            _ => WouldBuyNew::No,
+        };
+        let request = reservations::ReserveRequest {
+            quantity: rng.random_range(1..=available.clamp(1, 3)),
+            receiving_unit_id: None,
+            message: String::new(),
+            answer,
+        };
+        let reservation =
+            reservations::reserve(conn, &requester.viewer, item_id, &request, &rules, &Silent)
+                .map_err(|e| anyhow::anyhow!("demo reservation: {e}"))?;
+        reserved += 1;
+        if rng.random_bool(0.75) {
+            reservations::pick_up(conn, &requester.viewer, reservation.id, &Silent)
+                .map_err(|e| anyhow::anyhow!("demo pickup: {e}"))?;
+            picked_up += 1;
+        }
+    }
+    Ok((reserved, picked_up))
 }

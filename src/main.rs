@@ -154,8 +154,8 @@ fn demo(settings: &Settings, items: usize, seed: u64) -> anyhow::Result<()> {
         .build()?;
     let report = runtime.block_on(bruka::demo::seed(&pool, &store, items, seed))?;
     say(&format!(
-        "added {} listings ({} generated photos) to the example organisation",
-        report.items_created, report.photos_stored
+        "added {} listings ({} generated photos) to the example organisation, with {} reservations of which {} were picked up",
+        report.items_created, report.photos_stored, report.reservations, report.handovers
     ));
     say(&format!(
         "sign in as {} (admin) or anna.lindqvist@{} (member)",

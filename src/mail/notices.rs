@@ -63,7 +63,17 @@ pub enum Notice {
 pub struct NoticeError(pub String);
 
 pub trait Notifier {
-    fn render(&self, to: &Recipient, notice: &Notice) -> Result<OutgoingMail, NoticeError>;
+    /// The mail for `to`, or none when this notifier sends nothing.
+    fn render(&self, to: &Recipient, notice: &Notice) -> Result<Option<OutgoingMail>, NoticeError>;
+}
+
+/// Sends nothing: for seeding example data, where the events are made up.
+pub struct Silent;
+
+impl Notifier for Silent {
+    fn render(&self, _: &Recipient, _: &Notice) -> Result<Option<OutgoingMail>, NoticeError> {
+        Ok(None)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +91,8 @@ pub fn queue(
     to: &Recipient,
     notice: &Notice,
 ) -> Result<(), SendError> {
-    let mail = notifier.render(to, notice)?;
-    outbox::enqueue(conn, &mail)?;
+    if let Some(mail) = notifier.render(to, notice)? {
+        outbox::enqueue(conn, &mail)?;
+    }
     Ok(())
 }

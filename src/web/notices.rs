@@ -121,7 +121,7 @@ impl MailNotifier<'_> {
 }
 
 impl Notifier for MailNotifier<'_> {
-    fn render(&self, to: &Recipient, notice: &Notice) -> Result<OutgoingMail, NoticeError> {
+    fn render(&self, to: &Recipient, notice: &Notice) -> Result<Option<OutgoingMail>, NoticeError> {
         let language = to.language;
         let parts = self.parts(language, notice);
         let subject = match notice {
@@ -145,6 +145,7 @@ impl Notifier for MailNotifier<'_> {
         context.insert("site_url", self.site);
         self.views
             .mail_with_subject("notice", language, &to.email, subject, &mut context)
+            .map(Some)
             .map_err(|error| NoticeError(error.to_string()))
     }
 }

@@ -265,3 +265,63 @@ async fn wait_for_mail_file(dir: &std::path::Path) -> Vec<u8> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[test]
+fn demo_fills_the_example_organisation_with_listings_and_handovers() {
+    use bruka::db::schema::{item_photos, items, reservations, reuse_records, users};
+    use diesel::prelude::*;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let output = bruka(dir.path())
+        .args(["demo", "--items", "40", "--seed", "7"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("added 40 listings") && stdout.contains("10 reservations"),
+        "{stdout}"
+    );
+    assert!(
+        !dir.path().join("data/mail").exists() || {
+            std::fs::read_dir(dir.path().join("data/mail"))
+                .map(|entries| entries.count() == 0)
+                .unwrap_or(true)
+        },
+        "the made-up handovers send no mail"
+    );
+
+    let url = bruka::db::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("data/bruka.db").display()
+    ))
+    .expect("url");
+    let pool = bruka::db::build_pool(&url, 1).expect("pool");
+    let mut conn = pool.get().expect("connection");
+    let listings: i64 = items::table.count().get_result(&mut conn).expect("count");
+    let photos: i64 = item_photos::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let people: i64 = users::table.count().get_result(&mut conn).expect("count");
+    let reserved: i64 = reservations::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let picked_up: i64 = reservations::table
+        .filter(reservations::status.eq("picked_up"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    let records: i64 = reuse_records::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!((listings, photos), (40, 40));
+    assert!(people > 5, "colleagues to list and reserve");
+    assert_eq!(reserved, 10);
+    assert!(
+        picked_up > 0 && records == picked_up,
+        "{picked_up} pickups, {records} records"
+    );
+}
