@@ -50,6 +50,83 @@ pub struct ReuseRecord {
     pub note: String,
 }
 
+/// A ledger row as written.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = reuse_records)]
+struct NewRecord {
+    reservation_id: Option<i64>,
+    reverses_id: Option<i64>,
+    item_id: i64,
+    item_title: String,
+    giving_organisation_id: i64,
+    receiving_organisation_id: i64,
+    from_unit_id: Option<i64>,
+    from_unit_name: String,
+    to_unit_id: Option<i64>,
+    to_unit_name: String,
+    category_id: i64,
+    category_name: String,
+    quantity: i32,
+    factor_kind: String,
+    factor_kg_co2e: Option<f64>,
+    factor_source: String,
+    factor_version: String,
+    factor_is_estimate: bool,
+    weight_kg: Option<f64>,
+    weight_is_typical: bool,
+    new_price_sek: Option<f64>,
+    new_price_is_estimate: bool,
+    would_buy_new: String,
+    displacement: f64,
+    deduction_kg_co2e: f64,
+    co2e_grams: i64,
+    money_saved_ore: i64,
+    material_grams: i64,
+    recorded_at: NaiveDateTime,
+    recorded_by: Option<i64>,
+    note: String,
+}
+
+impl NewRecord {
+    /// The same snapshot with opposite quantity and figures, so sums cancel.
+    fn reversal_of(original: &ReuseRecord, by: i64, note: &str) -> Self {
+        let original = original.clone();
+        Self {
+            reservation_id: None,
+            reverses_id: Some(original.id),
+            item_id: original.item_id,
+            item_title: original.item_title,
+            giving_organisation_id: original.giving_organisation_id,
+            receiving_organisation_id: original.receiving_organisation_id,
+            from_unit_id: original.from_unit_id,
+            from_unit_name: original.from_unit_name,
+            to_unit_id: original.to_unit_id,
+            to_unit_name: original.to_unit_name,
+            category_id: original.category_id,
+            category_name: original.category_name,
+            quantity: -original.quantity,
+            factor_kind: original.factor_kind,
+            factor_kg_co2e: original.factor_kg_co2e,
+            factor_source: original.factor_source,
+            factor_version: original.factor_version,
+            factor_is_estimate: original.factor_is_estimate,
+            weight_kg: original.weight_kg,
+            weight_is_typical: original.weight_is_typical,
+            new_price_sek: original.new_price_sek,
+            new_price_is_estimate: original.new_price_is_estimate,
+            would_buy_new: original.would_buy_new,
+            displacement: original.displacement,
+            deduction_kg_co2e: original.deduction_kg_co2e,
+            co2e_grams: -original.co2e_grams,
+            money_saved_ore: -original.money_saved_ore,
+            material_grams: -original.material_grams,
+            recorded_at: Utc::now().naive_utc(),
+            recorded_by: Some(by),
+            note: note.to_string(),
+        }
+    }
+}
+
 /// Everything a handover record is computed from.
 pub struct HandoverFacts<'a> {
     pub reservation_id: i64,
@@ -135,39 +212,41 @@ pub fn record_handover(conn: &mut AnyConnection, facts: &HandoverFacts<'_>) -> Q
     };
     let (from_unit_id, from_unit_name) = split_unit(&facts.from_unit);
     let (to_unit_id, to_unit_name) = split_unit(&facts.to_unit);
+    let row = NewRecord {
+        reservation_id: Some(facts.reservation_id),
+        reverses_id: None,
+        item_id: facts.item_id,
+        item_title: facts.item_title.to_string(),
+        giving_organisation_id: facts.giving_organisation_id,
+        receiving_organisation_id: facts.receiving_organisation_id,
+        from_unit_id,
+        from_unit_name: from_unit_name.to_string(),
+        to_unit_id,
+        to_unit_name: to_unit_name.to_string(),
+        category_id: facts.category.id,
+        category_name: facts.category.name.clone(),
+        quantity: facts.quantity,
+        factor_kind: factor_kind.to_string(),
+        factor_kg_co2e,
+        factor_source: facts.category.factor_source.clone(),
+        factor_version: facts.category.factor_version.clone(),
+        factor_is_estimate: facts.category.factor_is_estimate,
+        weight_kg: applied.weight_kg,
+        weight_is_typical: applied.weight_is_typical,
+        new_price_sek,
+        new_price_is_estimate,
+        would_buy_new: facts.answer.as_str().to_string(),
+        displacement: applied.displacement,
+        deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
+        co2e_grams: figures.co2e_grams,
+        money_saved_ore: figures.money_saved_ore,
+        material_grams: figures.material_grams,
+        recorded_at: Utc::now().naive_utc(),
+        recorded_by: facts.recorded_by,
+        note: String::new(),
+    };
     let id: i64 = diesel::insert_into(reuse_records::table)
-        .values((
-            reuse_records::reservation_id.eq(facts.reservation_id),
-            reuse_records::item_id.eq(facts.item_id),
-            reuse_records::item_title.eq(facts.item_title),
-            reuse_records::giving_organisation_id.eq(facts.giving_organisation_id),
-            reuse_records::receiving_organisation_id.eq(facts.receiving_organisation_id),
-            reuse_records::from_unit_id.eq(from_unit_id),
-            reuse_records::from_unit_name.eq(from_unit_name),
-            reuse_records::to_unit_id.eq(to_unit_id),
-            reuse_records::to_unit_name.eq(to_unit_name),
-            reuse_records::category_id.eq(facts.category.id),
-            reuse_records::category_name.eq(&facts.category.name),
-            reuse_records::quantity.eq(facts.quantity),
-            reuse_records::factor_kind.eq(factor_kind),
-            reuse_records::factor_kg_co2e.eq(factor_kg_co2e),
-            reuse_records::factor_source.eq(&facts.category.factor_source),
-            reuse_records::factor_version.eq(&facts.category.factor_version),
-            reuse_records::factor_is_estimate.eq(facts.category.factor_is_estimate),
-            reuse_records::weight_kg.eq(applied.weight_kg),
-            reuse_records::weight_is_typical.eq(applied.weight_is_typical),
-            reuse_records::new_price_sek.eq(new_price_sek),
-            reuse_records::new_price_is_estimate.eq(new_price_is_estimate),
-            reuse_records::would_buy_new.eq(facts.answer.as_str()),
-            reuse_records::displacement.eq(applied.displacement),
-            reuse_records::deduction_kg_co2e
-                .eq(method.refurbishment_kg_co2e + method.transport_kg_co2e),
-            reuse_records::co2e_grams.eq(figures.co2e_grams),
-            reuse_records::money_saved_ore.eq(figures.money_saved_ore),
-            reuse_records::material_grams.eq(figures.material_grams),
-            reuse_records::recorded_at.eq(Utc::now().naive_utc()),
-            reuse_records::recorded_by.eq(facts.recorded_by),
-        ))
+        .values(&row)
         .returning(reuse_records::id)
         .get_result(conn)?;
     Ok(id)
@@ -223,38 +302,7 @@ pub fn reverse(
             return Err(LedgerError::AlreadyReversed);
         }
         let id: i64 = diesel::insert_into(reuse_records::table)
-            .values((
-                reuse_records::reverses_id.eq(original.id),
-                reuse_records::item_id.eq(original.item_id),
-                reuse_records::item_title.eq(&original.item_title),
-                reuse_records::giving_organisation_id.eq(original.giving_organisation_id),
-                reuse_records::receiving_organisation_id.eq(original.receiving_organisation_id),
-                reuse_records::from_unit_id.eq(original.from_unit_id),
-                reuse_records::from_unit_name.eq(&original.from_unit_name),
-                reuse_records::to_unit_id.eq(original.to_unit_id),
-                reuse_records::to_unit_name.eq(&original.to_unit_name),
-                reuse_records::category_id.eq(original.category_id),
-                reuse_records::category_name.eq(&original.category_name),
-                reuse_records::quantity.eq(-original.quantity),
-                reuse_records::factor_kind.eq(&original.factor_kind),
-                reuse_records::factor_kg_co2e.eq(original.factor_kg_co2e),
-                reuse_records::factor_source.eq(&original.factor_source),
-                reuse_records::factor_version.eq(&original.factor_version),
-                reuse_records::factor_is_estimate.eq(original.factor_is_estimate),
-                reuse_records::weight_kg.eq(original.weight_kg),
-                reuse_records::weight_is_typical.eq(original.weight_is_typical),
-                reuse_records::new_price_sek.eq(original.new_price_sek),
-                reuse_records::new_price_is_estimate.eq(original.new_price_is_estimate),
-                reuse_records::would_buy_new.eq(&original.would_buy_new),
-                reuse_records::displacement.eq(original.displacement),
-                reuse_records::deduction_kg_co2e.eq(original.deduction_kg_co2e),
-                reuse_records::co2e_grams.eq(-original.co2e_grams),
-                reuse_records::money_saved_ore.eq(-original.money_saved_ore),
-                reuse_records::material_grams.eq(-original.material_grams),
-                reuse_records::recorded_at.eq(Utc::now().naive_utc()),
-                reuse_records::recorded_by.eq(by.user_id),
-                reuse_records::note.eq(note),
-            ))
+            .values(&NewRecord::reversal_of(&original, by.user_id, note))
             .returning(reuse_records::id)
             .get_result(conn)?;
         audit::record(

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::AdminUser;
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Lang, Views, with_conn};
 use crate::accounts::{self, AccountError, Member, Role};
 use crate::db::{AnyConnection, DbPool};
@@ -201,9 +201,6 @@ pub async fn add_domain(
     })
     .await
 }
-
-#[derive(Deserialize)]
-pub struct NoFields {}
 
 #[post("/admin/domains/{id}/delete")]
 pub async fn remove_domain(

@@ -5,8 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, NoFields};
 use super::home::category_name;
+use super::reservations::{Problem, problem_page};
 use super::{AppError, Lang, Views, with_conn};
 use crate::alerts::{self, AlertError, Kind, NewAlert};
 use crate::categories::{self, Category};
@@ -98,10 +99,8 @@ fn problem(
     status: StatusCode,
     messages: Vec<String>,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang);
-    context.insert("message", &messages.join(" "));
-    context.insert("back", "/items");
-    Ok(views.page(status, "reservations/problem.html", &context)?)
+    let message = messages.join(" ");
+    problem_page(req, lang, views, Problem { status, message }, "/items")
 }
 
 #[derive(Serialize)]
@@ -237,14 +236,11 @@ pub async fn post_wanted(
     render_wanted(&req, lang, &views, &pool, organisation_id, answer).await
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 #[post("/alerts/{id}/stop")]
 pub async fn stop_own(
     user: CurrentUser,
     path: web::Path<i64>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.user.id;
@@ -287,7 +283,7 @@ pub async fn stop_by_token(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
     views: web::Data<Views>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, AppError> {

@@ -86,6 +86,10 @@ pub async fn csrf_cookie(
 /// field.
 pub struct CsrfForm<T>(pub T);
 
+/// The body of a form that is only a button: nothing but its CSRF token.
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

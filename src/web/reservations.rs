@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, NoFields};
 use super::notices::MailNotifier;
 use super::{AppError, Lang, SiteUrl, Views, with_conn};
 use crate::db::DbPool;
@@ -18,9 +18,9 @@ use crate::reservations::{
 };
 
 /// What went wrong, for a page that says so in the visitor's language.
-struct Problem {
-    status: StatusCode,
-    message: String,
+pub struct Problem {
+    pub status: StatusCode,
+    pub message: String,
 }
 
 fn problem(language: Language, error: ReservationError) -> Result<Problem, AppError> {
@@ -69,7 +69,8 @@ fn problem(language: Language, error: ReservationError) -> Result<Problem, AppEr
     Ok(Problem { status, message })
 }
 
-fn problem_page(
+/// A page with the problem and a way back.
+pub fn problem_page(
     req: &HttpRequest,
     lang: Lang,
     views: &Views,
@@ -289,9 +290,6 @@ struct DoneQuery {
     done: Option<String>,
 }
 
-#[derive(Deserialize)]
-pub struct EmptyForm {}
-
 /// The three things one can do with an open reservation.
 #[derive(Debug, Clone, Copy)]
 enum Step {
@@ -344,7 +342,7 @@ pub async fn act(
     lang: Lang,
     user: CurrentUser,
     path: web::Path<(i64, String)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<NoFields>,
     pool: web::Data<DbPool>,
     views: web::Data<Views>,
     site: web::Data<SiteUrl>,
