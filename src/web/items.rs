@@ -13,7 +13,7 @@ use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
 use super::multipart::{self, MultipartForm, UploadedFile};
-use super::notices::MailNotifier;
+use super::notices::with_conn_and_mail;
 use super::reservations::ReservationRules;
 use super::{AppError, Lang, SiteUrl, Views, with_conn};
 use crate::categories::{self, Category};
@@ -468,13 +468,8 @@ pub async fn change_status(
         "withdrawn" => Status::Withdrawn,
         _ => return Err(AppError::BadRequest),
     };
-    let worker_views = views.clone();
-    with_conn(&pool, move |conn| {
-        let notifier = MailNotifier {
-            views: &worker_views,
-            site: &site.0,
-        };
-        items::change_status(conn, &viewer, item_id, to, Some(&notifier))
+    with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        items::change_status(conn, &viewer, item_id, to, Some(notifier))
     })
     .await?;
     mail.wake_worker();
@@ -918,13 +913,8 @@ where
         .filter(|p| submission.remove.contains(&p.id))
         .map(|p| p.photo_key.clone())
         .collect();
-    let worker_views = views.clone();
-    let outcome = with_conn(&pool, move |conn| {
-        let notifier = MailNotifier {
-            views: &worker_views,
-            site: &site.0,
-        };
-        match write(conn, &viewer, &input, changes, &notifier) {
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        match write(conn, &viewer, &input, changes, notifier) {
             Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
             other => other.map(Ok),
         }

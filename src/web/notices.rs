@@ -1,9 +1,11 @@
 //! Renders notices (reservations, reminders, search matches) as mail in the recipient's
 //! language. Every notice uses the same layout: paragraphs, one button, an optional footer.
 
+use actix_web::web;
 use tera::Context;
 
-use super::Views;
+use super::{AppError, SiteUrl, Views, with_conn};
+use crate::db::{AnyConnection, DbPool};
 use crate::i18n::{FluentValue, Language, local_time};
 use crate::mail::OutgoingMail;
 use crate::mail::notices::{Notice, NoticeError, Notifier, Recipient, ReservationFacts};
@@ -12,6 +14,30 @@ pub struct MailNotifier<'a> {
     pub views: &'a Views,
     /// The public address, without a trailing slash.
     pub site: &'a str,
+}
+
+/// Database work that may cause mail: `work` gets a notifier writing in the recipients'
+/// languages with links to this site; the mail is queued in the same transaction.
+pub async fn with_conn_and_mail<T, E, F>(
+    pool: &web::Data<DbPool>,
+    views: &web::Data<Views>,
+    site: &web::Data<SiteUrl>,
+    work: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(&mut AnyConnection, &dyn Notifier) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    let (views, site) = (views.clone(), site.clone());
+    with_conn(pool, move |conn| {
+        let notifier = MailNotifier {
+            views: &views,
+            site: &site.0,
+        };
+        work(conn, &notifier)
+    })
+    .await
 }
 
 struct Parts {

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::notices::MailNotifier;
+use super::notices::with_conn_and_mail;
 use super::{AppError, Lang, SiteUrl, Views, with_conn};
 use crate::db::DbPool;
 use crate::i18n::{FluentValue, Language, local_time};
 use crate::items::Viewer;
 use crate::ledger::savings::WouldBuyNew;
 use crate::mail::MailQueue;
+use crate::mail::notices::Notifier;
 use crate::reservations::{
     self, ListOf, Party, ReservationError, ReservationStatus, ReserveRequest, Rules, Summary,
 };
@@ -159,14 +160,9 @@ pub async fn reserve(
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let request = form.0.request();
-    let worker_views = views.clone();
-    let outcome = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let notifier = MailNotifier {
-            views: &worker_views,
-            site: &site.0,
-        };
-        Ok(request.and_then(|request| {
-            reservations::reserve(conn, &viewer, item_id, &request, &rules.0, &notifier)
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        Ok::<_, AppError>(request.and_then(|request| {
+            reservations::reserve(conn, &viewer, item_id, &request, &rules.0, notifier)
         }))
     })
     .await?;
@@ -322,7 +318,7 @@ fn take_step(
     viewer: &Viewer,
     reservation_id: i64,
     step: Step,
-    notifier: &MailNotifier<'_>,
+    notifier: &dyn Notifier,
 ) -> Result<(), ReservationError> {
     match step {
         Step::PickedUp => reservations::pick_up(conn, viewer, reservation_id, notifier).map(|_| ()),
@@ -351,13 +347,8 @@ pub async fn act(
     let viewer = user.0.viewer;
     let (reservation_id, step) = path.into_inner();
     let step = Step::parse(&step).ok_or(AppError::NotFound)?;
-    let worker_views = views.clone();
-    let outcome = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let notifier = MailNotifier {
-            views: &worker_views,
-            site: &site.0,
-        };
-        Ok(take_step(conn, &viewer, reservation_id, step, &notifier))
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        Ok::<_, AppError>(take_step(conn, &viewer, reservation_id, step, notifier))
     })
     .await?;
     let back = format!("/reservations/{reservation_id}");

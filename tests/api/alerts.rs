@@ -1,23 +1,11 @@
 //! Saved searches and wanted ads mail their owner about matching listings, once each, and
 //! stop from the mailed link.
 
-use bruka::db::schema::{categories, saved_searches};
+use bruka::db::schema::saved_searches;
 use diesel::prelude::*;
 
 use crate::helpers::{Backend, Browser, TestApp, spawn_app};
 use crate::on_both_backends;
-
-async fn category_id(app: &TestApp, slug: &'static str) -> String {
-    app.with_conn(move |conn| {
-        categories::table
-            .filter(categories::slug.eq(slug))
-            .select(categories::id)
-            .first::<i64>(conn)
-            .expect("seeded category")
-    })
-    .await
-    .to_string()
-}
 
 async fn colleagues(app: &TestApp) -> Browser {
     app.create_organisation("Borås stad", "boras.se", &["Grundskolan"])
@@ -29,7 +17,7 @@ async fn colleagues(app: &TestApp) -> Browser {
 }
 
 async fn list(app: &TestApp, title: &str, category: &'static str, action: &str) -> i64 {
-    let category = category_id(app, category).await;
+    let category = app.category_id(category).await;
     app.browser
         .post_item(
             &[

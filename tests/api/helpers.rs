@@ -14,7 +14,7 @@ use bruka::config::Settings;
 use bruka::db::{AnyConnection, DatabaseUrl, DbPool, build_pool};
 use bruka::startup::{Application, Stopper};
 use diesel::pg::PgConnection;
-use diesel::{Connection, RunQueryDsl};
+use diesel::{Connection, ExpressionMethods, QueryDsl, RunQueryDsl};
 use tempfile::TempDir;
 
 use crate::smtp::{Mailbox, SmtpSink};
@@ -278,6 +278,19 @@ impl TestApp {
                 .id
         })
         .await
+    }
+
+    /// The id of a seeded category, as the listing form sends it.
+    pub async fn category_id(&self, slug: &'static str) -> String {
+        self.with_conn(move |conn| {
+            bruka::db::schema::categories::table
+                .filter(bruka::db::schema::categories::slug.eq(slug))
+                .select(bruka::db::schema::categories::id)
+                .first::<i64>(conn)
+                .expect("seeded category")
+        })
+        .await
+        .to_string()
     }
 
     /// The key the server signs tokens with (kept in its data directory).

@@ -1,7 +1,7 @@
 use std::io::Cursor;
 
 use bruka::accounts::Role;
-use bruka::db::schema::{categories, item_photos, items, organisations};
+use bruka::db::schema::{item_photos, items, organisations};
 use diesel::prelude::*;
 
 use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app, spawn_app_with};
@@ -49,18 +49,6 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     png
 }
 
-async fn category_id(app: &TestApp, slug: &'static str) -> String {
-    app.with_conn(move |conn| {
-        categories::table
-            .filter(categories::slug.eq(slug))
-            .select(categories::id)
-            .first::<i64>(conn)
-            .expect("seeded category")
-    })
-    .await
-    .to_string()
-}
-
 async fn count_items(app: &TestApp) -> i64 {
     app.with_conn(|conn| items::table.count().get_result(conn).expect("count"))
         .await
@@ -96,7 +84,7 @@ async fn chair_fields(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![
         ("title", "Kontorsstol med armstöd".into()),
         ("description", "Fyra stolar, höj- och sänkbara.".into()),
-        ("category_id", category_id(app, "mobler/kontorsstol").await),
+        ("category_id", app.category_id("mobler/kontorsstol").await),
         ("condition", "good".into()),
         ("quantity", "4".into()),
         ("weight_kg", "12,5".into()),
@@ -182,7 +170,7 @@ async fn search_finds_inflected_swedish_words(backend: Backend) {
     let app = with_member(backend).await;
     let fields = chair_fields(&app).await;
     app.browser.post_item(&as_refs(&fields), vec![]).await;
-    let desk = category_id(&app, "mobler/skrivbord").await;
+    let desk = app.category_id("mobler/skrivbord").await;
     app.browser
         .post_item(
             &[
@@ -222,8 +210,8 @@ async fn search_finds_inflected_swedish_words(backend: Backend) {
 
 async fn filters_sort_and_pages(backend: Backend) {
     let app = with_member(backend).await;
-    let chair = category_id(&app, "mobler/kontorsstol").await;
-    let laptop = category_id(&app, "it/barbar-dator").await;
+    let chair = app.category_id("mobler/kontorsstol").await;
+    let laptop = app.category_id("it/barbar-dator").await;
     for n in 0..26 {
         let title = format!("Sak {n:02}");
         let (category, condition, site) = if n % 2 == 0 {
@@ -361,7 +349,7 @@ async fn invalid_fields_are_explained_and_nothing_is_saved(backend: Backend) {
 
 async fn titles_and_descriptions_are_escaped(backend: Backend) {
     let app = with_member(backend).await;
-    let category = category_id(&app, "ovrigt/ovrigt").await;
+    let category = app.category_id("ovrigt/ovrigt").await;
     let id = app
         .browser
         .post_item(

@@ -4,24 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bruka::db::schema::{audit_log, categories, items, reservations, reuse_records};
+use bruka::db::schema::{audit_log, items, reservations, reuse_records};
 use bruka::reservations::Accounting;
 use diesel::prelude::*;
 
 use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
-
-async fn category_id(app: &TestApp, slug: &'static str) -> String {
-    app.with_conn(move |conn| {
-        categories::table
-            .filter(categories::slug.eq(slug))
-            .select(categories::id)
-            .first::<i64>(conn)
-            .expect("seeded category")
-    })
-    .await
-    .to_string()
-}
 
 /// "Borås stad" with two units; Anna (Stadsledningskansliet) lists, Bo (Grundskolan) reserves.
 async fn lister_and_requester(app: &TestApp) -> Browser {
@@ -52,7 +40,7 @@ async fn lister_and_requester(app: &TestApp) -> Browser {
 
 /// Office chairs: 64 kg CO2e per item in the seeded table, 4 200 kr new.
 async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
-    let category = category_id(app, "mobler/kontorsstol").await;
+    let category = app.category_id("mobler/kontorsstol").await;
     let quantity = quantity.to_string();
     app.browser
         .post_item(
