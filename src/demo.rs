@@ -203,6 +203,8 @@ pub struct DemoReport {
     /// Reservations made for the example, and how many of them were picked up.
     pub reservations: usize,
     pub handovers: usize,
+    /// Handovers written to the ledger as history (spread over two years).
+    pub past_handovers: usize,
     pub photos_stored: usize,
     pub admin: String,
 }
@@ -261,12 +263,19 @@ async fn store_photos(
 
 /// Creates `count` listings (in batches, one transaction each) spread over the categories,
 /// colleagues and sites. Runs again add more.
+/// What `bruka demo` adds: `count` listings and `history` past handovers in the ledger.
+pub struct DemoSize {
+    pub count: usize,
+    pub history: usize,
+}
+
 pub async fn seed(
     pool: &crate::db::DbPool,
     store: &PhotoStore,
-    count: usize,
+    size: DemoSize,
     seed: u64,
 ) -> anyhow::Result<DemoReport> {
+    let DemoSize { count, history } = size;
     let worker_pool = pool.clone();
     let (listers, leaves) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let mut conn = worker_pool.get()?;
@@ -291,6 +300,7 @@ pub async fn seed(
         let mut rng = StdRng::seed_from_u64(seed);
         let mut created = 0;
         let mut created_ids = Vec::with_capacity(count);
+        let mut created_listings = Vec::with_capacity(count);
         let now = Utc::now().naive_utc();
         while created < count {
             let batch = (count - created).min(500);
@@ -336,6 +346,12 @@ pub async fn seed(
                     let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo], None)
                         .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
                     created_ids.push(id);
+                    created_listings.push(PastListing {
+                        id,
+                        title,
+                        leaf,
+                        created_by: lister.viewer.user_id,
+                    });
                     // Spread the listings over the last three months so sorting means something.
                     let age = Duration::minutes(rng.random_range(0..60 * 24 * 90));
                     diesel::update(items::table.find(id))
@@ -348,10 +364,13 @@ pub async fn seed(
         }
         let (reservations, handovers) =
             seed_handovers(&mut conn, &mut rng, &listers, &created_ids)?;
+        let past_handovers =
+            seed_history(&mut conn, &mut rng, &listers, &leaves, &created_listings, history)?;
         Ok(DemoReport {
             items_created: created,
             reservations,
             handovers,
+            past_handovers,
             photos_stored,
             admin: bootstrap::DEMO_ADMIN.to_string(),
         })
@@ -414,4 +433,88 @@ fn seed_handovers(
         }
     }
     Ok((reserved, picked_up))
+}
+
+/// A listing made by this run, remembered for the example history.
+struct PastListing {
+    id: i64,
+    title: &'static str,
+    leaf: usize,
+    created_by: i64,
+}
+
+/// Example history is spread over this many days back from today.
+const HISTORY_DAYS: i64 = 730;
+
+/// Past handovers between colleagues' units over the last two years, computed with the
+/// same method as real ones, so the statistics page has months and trends to show.
+fn seed_history(
+    conn: &mut AnyConnection,
+    rng: &mut StdRng,
+    listers: &[Lister],
+    leaves: &[Category],
+    listings: &[PastListing],
+    count: usize,
+) -> anyhow::Result<usize> {
+    if listings.is_empty() || count == 0 {
+        return Ok(0);
+    }
+    let Some(first) = listers.first() else {
+        return Ok(0);
+    };
+    let organisation_id = first.viewer.organisation_id;
+    let units: Vec<(i64, String)> = organisations::units_of(conn, organisation_id)?
+        .into_iter()
+        .map(|unit| (unit.id, unit.name))
+        .collect();
+    let unit_of = |user_id: i64, units: &[(i64, String)]| {
+        let viewer = listers.iter().find(|l| l.viewer.user_id == user_id)?;
+        units
+            .iter()
+            .find(|(id, _)| Some(*id) == viewer.viewer.unit_id)
+            .cloned()
+    };
+    let method = crate::ledger::method_of(conn, organisation_id)?;
+    let now = Utc::now().naive_utc();
+    let mut written = 0;
+    while written < count {
+        let batch = (count - written).min(2_000);
+        write_transaction(conn, |conn| -> anyhow::Result<()> {
+            for _ in 0..batch {
+                let listing = &listings[rng.random_range(0..listings.len())];
+                let category = &leaves[listing.leaf];
+                let requester = &listers[rng.random_range(0..listers.len())];
+                let to_unit = if units.is_empty() {
+                    None
+                } else {
+                    Some(units[rng.random_range(0..units.len())].clone())
+                };
+                let answer = match rng.random_range(0..10) {
+                    0..5 => WouldBuyNew::Yes,
+                    5..8 => WouldBuyNew::Unsure,
+                    _ => WouldBuyNew::No,
+                };
+                let facts = crate::ledger::HandoverFacts {
+                    reservation_id: 0,
+                    item_id: listing.id,
+                    item_title: listing.title,
+                    giving_organisation_id: organisation_id,
+                    receiving_organisation_id: organisation_id,
+                    from_unit: unit_of(listing.created_by, &units),
+                    to_unit,
+                    category,
+                    quantity: rng.random_range(1..=3),
+                    weight_kg: category.typical_weight_kg,
+                    new_price_sek: None,
+                    answer,
+                    recorded_by: Some(requester.viewer.user_id),
+                };
+                let at = now - Duration::minutes(rng.random_range(0..60 * 24 * HISTORY_DAYS));
+                crate::ledger::record_past_handover(conn, &facts, &method, at, "Exempeldata")?;
+            }
+            Ok(())
+        })?;
+        written += batch;
+    }
+    Ok(written)
 }

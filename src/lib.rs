@@ -17,5 +17,6 @@ pub mod photos;
 pub mod reservations;
 pub mod secret;
 pub mod startup;
+pub mod stats;
 pub mod telemetry;
 pub mod web;

@@ -36,6 +36,9 @@ enum Command {
         /// How many listings to add.
         #[arg(long, default_value_t = 240)]
         items: usize,
+        /// How many past handovers to add to the savings ledger (spread over two years).
+        #[arg(long, default_value_t = 400)]
+        history: usize,
         /// Random seed, for repeatable data.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
@@ -90,7 +93,11 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
-        Command::Demo { items, seed } => demo(&settings, items, seed),
+        Command::Demo {
+            items,
+            history,
+            seed,
+        } => demo(&settings, items, history, seed),
         Command::Org(OrgCommand::Add {
             name,
             domains,
@@ -146,16 +153,24 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn demo(settings: &Settings, items: usize, seed: u64) -> anyhow::Result<()> {
+fn demo(settings: &Settings, items: usize, history: usize, seed: u64) -> anyhow::Result<()> {
     let (pool, _) = prepare_database(settings)?;
     let store = PhotoStore::local(&settings.photos_dir())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let report = runtime.block_on(bruka::demo::seed(&pool, &store, items, seed))?;
+    let size = bruka::demo::DemoSize {
+        count: items,
+        history,
+    };
+    let report = runtime.block_on(bruka::demo::seed(&pool, &store, size, seed))?;
     say(&format!(
-        "added {} listings ({} generated photos) to the example organisation, with {} reservations of which {} were picked up",
-        report.items_created, report.photos_stored, report.reservations, report.handovers
+        "added {} listings ({} generated photos) to the example organisation, with {} reservations of which {} were picked up, and {} past handovers in the savings ledger",
+        report.items_created,
+        report.photos_stored,
+        report.reservations,
+        report.handovers,
+        report.past_handovers
     ));
     say(&format!(
         "sign in as {} (admin) or anna.lindqvist@{} (member)",

@@ -21,6 +21,7 @@ use crate::web::items::PhotoRules;
 use crate::web::notices::MailNotifier;
 use crate::web::rate_limit::LoginLimits;
 use crate::web::reservations::ReservationRules;
+use crate::web::stats::PublicSummaries;
 use crate::web::{self as routes, SiteUrl, Views};
 use crate::{bootstrap, secret};
 
@@ -128,6 +129,7 @@ impl Application {
         ));
         let mail_queue = web::Data::new(mail_queue);
         let catalog = web::Data::new(Catalog::default());
+        let public_summaries = web::Data::new(PublicSummaries::default());
         let photo_store = web::Data::new(PhotoStore::local(&settings.photos_dir())?);
         let photo_rules = web::Data::new(PhotoRules {
             limits: PhotoLimits {
@@ -148,6 +150,7 @@ impl Application {
                 .app_data(photo_store.clone())
                 .app_data(photo_rules.clone())
                 .app_data(catalog.clone())
+                .app_data(public_summaries.clone())
                 .app_data(reservation_rules.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))

@@ -21,6 +21,7 @@ diesel::table! {
         displacement_no -> Double,
         refurbishment_kg_co2e -> Double,
         transport_kg_co2e -> Double,
+        public_summary -> Bool,
     }
 }
 
@@ -270,6 +271,21 @@ diesel::joinable!(reservations -> items (item_id));
 diesel::joinable!(reservations -> users (requester_id));
 diesel::joinable!(saved_searches -> users (user_id));
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_sha256 -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
@@ -287,4 +303,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     saved_searches,
     search_alerts,
+    api_tokens,
 );

@@ -1,7 +1,8 @@
 //! Times are stored in UTC and shown in Swedish/Norwegian local time (the same rules in
 //! both countries), as `2026-11-30 14:00`.
 
-use chrono::NaiveDateTime;
+use chrono::offset::LocalResult;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Europe::Stockholm;
 
 pub fn local_time(utc: NaiveDateTime) -> String {
@@ -11,10 +12,28 @@ pub fn local_time(utc: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// The calendar month (`2026-11`) a UTC time falls in, in local time.
+pub fn local_month(utc: NaiveDateTime) -> String {
+    utc.and_utc()
+        .with_timezone(&Stockholm)
+        .format("%Y-%m")
+        .to_string()
+}
+
+/// The UTC time at which a local calendar day starts (midnight local time; the first valid
+/// instant on a day whose midnight does not exist).
+pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {
+    let midnight = day.and_time(NaiveTime::MIN);
+    match Stockholm.from_local_datetime(&midnight) {
+        LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => at.naive_utc(),
+        // Sweden and Norway change clocks at 02:00/03:00, never at midnight; kept total anyway.
+        LocalResult::None => midnight,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     #[test]
     fn winter_and_summer_offsets() {
@@ -26,5 +45,20 @@ mod tests {
             .and_then(|d| d.and_hms_opt(13, 0, 0))
             .expect("a date");
         assert_eq!(local_time(summer), "2026-07-01 15:00");
+    }
+
+    #[test]
+    fn local_months_and_days() {
+        let new_year_utc = NaiveDate::from_ymd_opt(2026, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 30, 0))
+            .expect("a date");
+        assert_eq!(local_month(new_year_utc), "2027-01");
+        let day = NaiveDate::from_ymd_opt(2026, 7, 1).expect("a date");
+        assert_eq!(
+            local_day_start(day),
+            NaiveDate::from_ymd_opt(2026, 6, 30)
+                .and_then(|d| d.and_hms_opt(22, 0, 0))
+                .expect("a date")
+        );
     }
 }

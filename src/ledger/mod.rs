@@ -188,68 +188,92 @@ pub fn set_method(
 /// the database (unique index), so a repeated "picked up" can never count twice.
 pub fn record_handover(conn: &mut AnyConnection, facts: &HandoverFacts<'_>) -> QueryResult<i64> {
     let method = method_of(conn, facts.receiving_organisation_id)?;
-    let factor = facts.category.factor();
-    let (new_price_sek, new_price_is_estimate) = match facts.new_price_sek {
-        Some(price) => (Some(price), false),
-        None => (
-            facts.category.default_new_price_sek,
-            facts.category.new_price_is_estimate,
-        ),
-    };
-    let handover = Handover {
-        quantity: facts.quantity,
-        factor,
-        weight_kg: facts.weight_kg,
-        new_price_sek,
-        answer: facts.answer,
-    };
-    let applied = savings::applied(&handover, &method);
-    let figures = savings::compute(&handover, &method);
-    let (factor_kind, factor_kg_co2e) = match factor {
-        Some(Factor::PerItem { kg_co2e }) => ("per_item", Some(kg_co2e)),
-        Some(Factor::PerKg { kg_co2e_per_kg, .. }) => ("per_kg", Some(kg_co2e_per_kg)),
-        None => ("none", None),
-    };
-    let (from_unit_id, from_unit_name) = split_unit(&facts.from_unit);
-    let (to_unit_id, to_unit_name) = split_unit(&facts.to_unit);
-    let row = NewRecord {
-        reservation_id: Some(facts.reservation_id),
-        reverses_id: None,
-        item_id: facts.item_id,
-        item_title: facts.item_title.to_string(),
-        giving_organisation_id: facts.giving_organisation_id,
-        receiving_organisation_id: facts.receiving_organisation_id,
-        from_unit_id,
-        from_unit_name: from_unit_name.to_string(),
-        to_unit_id,
-        to_unit_name: to_unit_name.to_string(),
-        category_id: facts.category.id,
-        category_name: facts.category.name.clone(),
-        quantity: facts.quantity,
-        factor_kind: factor_kind.to_string(),
-        factor_kg_co2e,
-        factor_source: facts.category.factor_source.clone(),
-        factor_version: facts.category.factor_version.clone(),
-        factor_is_estimate: facts.category.factor_is_estimate,
-        weight_kg: applied.weight_kg,
-        weight_is_typical: applied.weight_is_typical,
-        new_price_sek,
-        new_price_is_estimate,
-        would_buy_new: facts.answer.as_str().to_string(),
-        displacement: applied.displacement,
-        deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
-        co2e_grams: figures.co2e_grams,
-        money_saved_ore: figures.money_saved_ore,
-        material_grams: figures.material_grams,
-        recorded_at: Utc::now().naive_utc(),
-        recorded_by: facts.recorded_by,
-        note: String::new(),
-    };
+    let row = NewRecord::of_handover(facts, &method, Utc::now().naive_utc());
     let id: i64 = diesel::insert_into(reuse_records::table)
         .values(&row)
         .returning(reuse_records::id)
         .get_result(conn)?;
     Ok(id)
+}
+
+/// Writes a handover that happened before Bruka kept the ledger (example data and imports):
+/// no reservation, the given time, and `note` saying where it came from.
+pub fn record_past_handover(
+    conn: &mut AnyConnection,
+    facts: &HandoverFacts<'_>,
+    method: &Method,
+    recorded_at: NaiveDateTime,
+    note: &str,
+) -> QueryResult<()> {
+    let mut row = NewRecord::of_handover(facts, method, recorded_at);
+    row.reservation_id = None;
+    row.note = note.to_string();
+    diesel::insert_into(reuse_records::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+impl NewRecord {
+    fn of_handover(facts: &HandoverFacts<'_>, method: &Method, recorded_at: NaiveDateTime) -> Self {
+        let factor = facts.category.factor();
+        let (new_price_sek, new_price_is_estimate) = match facts.new_price_sek {
+            Some(price) => (Some(price), false),
+            None => (
+                facts.category.default_new_price_sek,
+                facts.category.new_price_is_estimate,
+            ),
+        };
+        let handover = Handover {
+            quantity: facts.quantity,
+            factor,
+            weight_kg: facts.weight_kg,
+            new_price_sek,
+            answer: facts.answer,
+        };
+        let applied = savings::applied(&handover, method);
+        let figures = savings::compute(&handover, method);
+        let (factor_kind, factor_kg_co2e) = match factor {
+            Some(Factor::PerItem { kg_co2e }) => ("per_item", Some(kg_co2e)),
+            Some(Factor::PerKg { kg_co2e_per_kg, .. }) => ("per_kg", Some(kg_co2e_per_kg)),
+            None => ("none", None),
+        };
+        let (from_unit_id, from_unit_name) = split_unit(&facts.from_unit);
+        let (to_unit_id, to_unit_name) = split_unit(&facts.to_unit);
+        NewRecord {
+            reservation_id: Some(facts.reservation_id),
+            reverses_id: None,
+            item_id: facts.item_id,
+            item_title: facts.item_title.to_string(),
+            giving_organisation_id: facts.giving_organisation_id,
+            receiving_organisation_id: facts.receiving_organisation_id,
+            from_unit_id,
+            from_unit_name: from_unit_name.to_string(),
+            to_unit_id,
+            to_unit_name: to_unit_name.to_string(),
+            category_id: facts.category.id,
+            category_name: facts.category.name.clone(),
+            quantity: facts.quantity,
+            factor_kind: factor_kind.to_string(),
+            factor_kg_co2e,
+            factor_source: facts.category.factor_source.clone(),
+            factor_version: facts.category.factor_version.clone(),
+            factor_is_estimate: facts.category.factor_is_estimate,
+            weight_kg: applied.weight_kg,
+            weight_is_typical: applied.weight_is_typical,
+            new_price_sek,
+            new_price_is_estimate,
+            would_buy_new: facts.answer.as_str().to_string(),
+            displacement: applied.displacement,
+            deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
+            co2e_grams: figures.co2e_grams,
+            money_saved_ore: figures.money_saved_ore,
+            material_grams: figures.material_grams,
+            recorded_at,
+            recorded_by: facts.recorded_by,
+            note: String::new(),
+        }
+    }
 }
 
 fn split_unit(unit: &Option<(i64, String)>) -> (Option<i64>, &str) {

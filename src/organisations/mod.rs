@@ -35,6 +35,8 @@ pub struct Organisation {
     pub slug: String,
     pub country: String,
     pub network_id: Option<i64>,
+    /// The organisation publishes its savings totals at `/public/<slug>`.
+    pub public_summary: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -271,4 +273,15 @@ pub fn units_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<V
         .select(Unit::as_select())
         .order(units::name)
         .load(conn)
+}
+
+pub fn set_public_summary(
+    conn: &mut AnyConnection,
+    organisation_id: i64,
+    publish: bool,
+) -> QueryResult<()> {
+    diesel::update(organisations::table.find(organisation_id))
+        .set(organisations::public_summary.eq(publish))
+        .execute(conn)?;
+    Ok(())
 }

@@ -294,3 +294,26 @@ pub async fn set_method(
     })
     .await
 }
+
+#[derive(Deserialize)]
+pub struct PublishForm {
+    /// A checkbox: present when ticked.
+    publish: Option<String>,
+}
+
+/// Opting in (or out) of the public summary page and JSON at `/public/<slug>`.
+#[post("/admin/public-summary")]
+pub async fn set_public_summary(
+    req: HttpRequest,
+    lang: Lang,
+    admin: AdminUser,
+    form: CsrfForm<PublishForm>,
+    views: web::Data<Views>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, AppError> {
+    let publish = form.0.publish.is_some();
+    apply(req, lang, admin, views, pool, move |conn, org| {
+        organisations::set_public_summary(conn, org, publish).map_err(AppError::from)
+    })
+    .await
+}

@@ -18,6 +18,7 @@ pub mod notices;
 pub mod rate_limit;
 pub mod reservations;
 mod security;
+pub mod stats;
 mod views;
 
 pub use error::AppError;
@@ -61,6 +62,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reservations::show)
         .service(reservations::act)
         .service(reservations::my_page)
+        .service(stats::dashboard)
+        .service(stats::export_file)
+        .service(stats::public_summary)
+        .service(admin::set_public_summary)
         .service(ledger::ledger_page)
         .service(ledger::reverse)
         .service(ledger::audit_page)

@@ -17,3 +17,4 @@ mod mail_outbox;
 mod reservations;
 mod sign_in;
 mod start_page;
+mod stats;

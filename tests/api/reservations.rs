@@ -12,7 +12,7 @@ use crate::helpers::{Backend, Browser, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 
 /// "Borås stad" with two units; Anna (Stadsledningskansliet) lists, Bo (Grundskolan) reserves.
-async fn lister_and_requester(app: &TestApp) -> Browser {
+pub(crate) async fn lister_and_requester(app: &TestApp) -> Browser {
     app.create_organisation(
         "Borås stad",
         "boras.se",
@@ -39,7 +39,7 @@ async fn lister_and_requester(app: &TestApp) -> Browser {
 }
 
 /// Office chairs: 64 kg CO2e per item in the seeded table, 4 200 kr new.
-async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
+pub(crate) async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
     let category = app.category_id("mobler/kontorsstol").await;
     let quantity = quantity.to_string();
     app.browser
@@ -61,7 +61,7 @@ async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
         .await
 }
 
-async fn reserve(browser: &Browser, item_id: i64, quantity: &str) -> reqwest::Response {
+pub(crate) async fn reserve(browser: &Browser, item_id: i64, quantity: &str) -> reqwest::Response {
     reserve_on(browser, "", item_id, quantity).await
 }
 
@@ -84,7 +84,7 @@ async fn reserve_on(
         .await
 }
 
-fn reservation_id(response: &reqwest::Response) -> i64 {
+pub(crate) fn reservation_id(response: &reqwest::Response) -> i64 {
     response.headers()["location"]
         .to_str()
         .expect("ascii")

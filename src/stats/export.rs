@@ -1,0 +1,659 @@
+//! Ledger exports (CSV, XLSX, JSON) of the same records the dashboard sums, written row by
+//! row to any `Write` so a million records stream out without being held in memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{Scope, Totals, for_each_record};
+use crate::db::AnyConnection;
+use crate::i18n::{Language, local_time};
+use crate::ledger::ReuseRecord;
+use crate::ledger::savings::Method;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Json,
+}
+
+impl Format {
+    pub fn parse(extension: &str) -> Option<Self> {
+        match extension {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Json => "json",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// The columns of every export, in order. Each is also the JSON key, and its header text is
+/// the message `export-column-<key>`.
+pub const COLUMNS: [&str; 28] = [
+    "id",
+    "recorded_at",
+    "reservation_id",
+    "reverses_id",
+    "item_id",
+    "item_title",
+    "category",
+    "quantity",
+    "giving_organisation",
+    "giving_unit",
+    "receiving_organisation",
+    "receiving_unit",
+    "would_buy_new",
+    "displacement",
+    "factor_kind",
+    "factor_kg_co2e",
+    "factor_source",
+    "factor_version",
+    "factor_is_estimate",
+    "weight_kg",
+    "weight_is_typical",
+    "new_price_sek",
+    "new_price_is_estimate",
+    "deduction_kg_co2e",
+    "kg_co2e",
+    "money_sek",
+    "kg_material",
+    "note",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// A number and the fraction digits it is written with.
+    Decimal(f64, usize),
+    Bool(bool),
+    Empty,
+}
+
+fn optional_int(value: Option<i64>) -> Cell {
+    value.map_or(Cell::Empty, Cell::Int)
+}
+
+fn optional_decimal(value: Option<f64>, digits: usize) -> Cell {
+    value.map_or(Cell::Empty, |v| Cell::Decimal(v, digits))
+}
+
+/// Exact integer figures (grams, öre) as decimals of kg and kronor.
+fn scaled(value: i64, per_unit: i64, digits: usize) -> Cell {
+    Cell::Decimal(value as f64 / per_unit as f64, digits)
+}
+
+/// One record as cells in [`COLUMNS`] order.
+pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -> Vec<Cell> {
+    let organisation = |id: i64| {
+        Cell::Text(
+            organisation_names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("#{id}")),
+        )
+    };
+    vec![
+        Cell::Int(record.id),
+        Cell::Text(local_time(record.recorded_at)),
+        optional_int(record.reservation_id),
+        optional_int(record.reverses_id),
+        Cell::Int(record.item_id),
+        Cell::Text(record.item_title.clone()),
+        Cell::Text(record.category_name.clone()),
+        Cell::Int(i64::from(record.quantity)),
+        organisation(record.giving_organisation_id),
+        Cell::Text(record.from_unit_name.clone()),
+        organisation(record.receiving_organisation_id),
+        Cell::Text(record.to_unit_name.clone()),
+        Cell::Text(record.would_buy_new.clone()),
+        Cell::Decimal(record.displacement, 2),
+        Cell::Text(record.factor_kind.clone()),
+        optional_decimal(record.factor_kg_co2e, 3),
+        Cell::Text(record.factor_source.clone()),
+        Cell::Text(record.factor_version.clone()),
+        Cell::Bool(record.factor_is_estimate),
+        optional_decimal(record.weight_kg, 3),
+        Cell::Bool(record.weight_is_typical),
+        optional_decimal(record.new_price_sek, 2),
+        Cell::Bool(record.new_price_is_estimate),
+        Cell::Decimal(record.deduction_kg_co2e, 3),
+        scaled(record.co2e_grams, 1000, 3),
+        scaled(record.money_saved_ore, 100, 2),
+        scaled(record.material_grams, 1000, 3),
+        Cell::Text(record.note.clone()),
+    ]
+}
+
+/// A factor as it was used by exported records: the method sheet lists each once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FactorUse {
+    pub category: String,
+    pub kind: String,
+    /// Written as text so the set can order and compare it exactly.
+    pub kg_co2e: String,
+    pub source: String,
+    pub version: String,
+    pub is_estimate: bool,
+}
+
+impl FactorUse {
+    fn of(record: &ReuseRecord) -> Self {
+        Self {
+            category: record.category_name.clone(),
+            kind: record.factor_kind.clone(),
+            kg_co2e: record
+                .factor_kg_co2e
+                .map(|kg| kg.to_string())
+                .unwrap_or_default(),
+            source: record.factor_source.clone(),
+            version: record.factor_version.clone(),
+            is_estimate: record.factor_is_estimate,
+        }
+    }
+}
+
+/// What an export says about itself besides the rows.
+pub struct About {
+    pub organisation: String,
+    pub generated_at: NaiveDateTime,
+    /// The filter in words, e.g. "2026-01-01 – 2026-06-30, Förskolan Solen".
+    pub filter_text: String,
+    /// The organisation's current method settings (each row carries the D it was counted with).
+    pub method: Method,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Where rows go; one implementation per format.
+trait Sink {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError>;
+    fn finish(
+        self: Box<Self>,
+        totals: &Totals,
+        factors: &BTreeSet<FactorUse>,
+    ) -> Result<(), ExportError>;
+}
+
+/// Writes every record in scope to `out` in `format`, with headers and method notes in
+/// `language`. `conn_for_batch` is called once per batch of rows.
+pub fn write<C, W>(
+    format: Format,
+    language: Language,
+    scope: &Scope,
+    about: &About,
+    organisation_names: &BTreeMap<i64, String>,
+    conn_for_batch: impl FnMut() -> Result<C, ExportError>,
+    out: W,
+) -> Result<(), ExportError>
+where
+    C: std::ops::DerefMut<Target = AnyConnection>,
+    W: Write + Send + 'static,
+{
+    let mut sink: Box<dyn Sink> = match format {
+        Format::Csv => Box::new(CsvSink::new(language, out)?),
+        Format::Json => Box::new(JsonSink::new(language, about, out)?),
+        Format::Xlsx => Box::new(XlsxSink::new(language, about, out)?),
+    };
+    let mut totals = Totals::default();
+    let mut factors = BTreeSet::new();
+    for_each_record(conn_for_batch, scope, |record| {
+        totals.add(record);
+        if !factors.contains(&FactorUse::of(record)) {
+            factors.insert(FactorUse::of(record));
+        }
+        sink.row(&cells(record, organisation_names))
+    })?;
+    sink.finish(&totals, &factors)
+}
+
+fn header_texts(language: Language) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|key| language.text(&format!("export-column-{key}")))
+        .collect()
+}
+
+/// The method in words, one line per statement, for the method sheet and the JSON.
+pub fn method_lines(language: Language, about: &About) -> Vec<String> {
+    let number = |value: f64| value.to_string();
+    vec![
+        language.text("stats-method-formula"),
+        language.text_with(
+            "stats-method-displacement",
+            &[
+                ("yes", number(about.method.displacement_yes).into()),
+                ("unsure", number(about.method.displacement_unsure).into()),
+                ("no", number(about.method.displacement_no).into()),
+            ],
+        ),
+        language.text_with(
+            "stats-method-deductions",
+            &[
+                (
+                    "refurbishment",
+                    number(about.method.refurbishment_kg_co2e).into(),
+                ),
+                ("transport", number(about.method.transport_kg_co2e).into()),
+            ],
+        ),
+        language.text("stats-method-once"),
+        language.text("stats-method-not-offset"),
+    ]
+}
+
+/// Plain digits without grouping; the decimal sign as the language writes it, since
+/// spreadsheet programs read a CSV file with the reader's own number format.
+fn csv_number(language: Language, value: f64, digits: usize) -> String {
+    let plain = format!("{value:.digits$}");
+    let plain = if plain.contains('.') {
+        plain
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    } else {
+        plain
+    };
+    match language {
+        Language::English => plain,
+        Language::Swedish | Language::NorwegianBokmal => plain.replace('.', ","),
+    }
+}
+
+struct CsvSink<W: Write> {
+    writer: csv::Writer<W>,
+    language: Language,
+}
+
+impl<W: Write> CsvSink<W> {
+    fn new(language: Language, mut out: W) -> Result<Self, ExportError> {
+        // The byte order mark makes Excel read the file as UTF-8 (å, ä, ö).
+        out.write_all("\u{feff}".as_bytes())?;
+        // Swedish and Norwegian Excel expect ';' between fields, as the decimal sign is ','.
+        let delimiter = match language {
+            Language::English => b',',
+            Language::Swedish | Language::NorwegianBokmal => b';',
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(out);
+        writer.write_record(header_texts(language))?;
+        Ok(Self { writer, language })
+    }
+}
+
+impl<W: Write> Sink for CsvSink<W> {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        let language = self.language;
+        let fields = cells.iter().map(|cell| match cell {
+            Cell::Text(text) => text.clone(),
+            Cell::Int(value) => value.to_string(),
+            Cell::Decimal(value, digits) => csv_number(language, *value, *digits),
+            Cell::Bool(value) => language.text(if *value { "export-yes" } else { "export-no" }),
+            Cell::Empty => String::new(),
+        });
+        self.writer.write_record(fields)?;
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>, _: &Totals, _: &BTreeSet<FactorUse>) -> Result<(), ExportError> {
+        let mut writer = self.writer;
+        writer.flush()?;
+        Ok(())
+    }
+}
+
+/// `{"organisation": …, "method": …, "records": [ … ], "totals": …, "factors": [ … ]}`;
+/// totals and factors come last because they are known only after the rows.
+struct JsonSink<W: Write> {
+    out: W,
+    first: bool,
+}
+
+impl<W: Write> JsonSink<W> {
+    fn new(language: Language, about: &About, mut out: W) -> Result<Self, ExportError> {
+        let head = serde_json::json!({
+            "organisation": about.organisation,
+            "generated_at": about.generated_at.and_utc().to_rfc3339(),
+            "filter": about.filter_text,
+            "method": {
+                "text": method_lines(language, about),
+                "displacement_yes": about.method.displacement_yes,
+                "displacement_unsure": about.method.displacement_unsure,
+                "displacement_no": about.method.displacement_no,
+                "refurbishment_kg_co2e": about.method.refurbishment_kg_co2e,
+                "transport_kg_co2e": about.method.transport_kg_co2e,
+            },
+        });
+        let head = serde_json::to_string(&head)?;
+        // Reopen the object to append the streamed array.
+        let open = head.strip_suffix('}').unwrap_or(&head);
+        out.write_all(open.as_bytes())?;
+        out.write_all(b",\"records\":[")?;
+        Ok(Self { out, first: true })
+    }
+}
+
+fn json_value(cell: &Cell) -> Value {
+    match cell {
+        Cell::Text(text) => Value::String(text.clone()),
+        Cell::Int(value) => Value::from(*value),
+        Cell::Decimal(value, _) => Value::from(*value),
+        Cell::Bool(value) => Value::Bool(*value),
+        Cell::Empty => Value::Null,
+    }
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        let object: Map<String, Value> = COLUMNS
+            .iter()
+            .zip(cells)
+            .map(|(key, cell)| (key.to_string(), json_value(cell)))
+            .collect();
+        if !self.first {
+            self.out.write_all(b",")?;
+        }
+        self.first = false;
+        serde_json::to_writer(&mut self.out, &object)?;
+        Ok(())
+    }
+
+    fn finish(
+        self: Box<Self>,
+        totals: &Totals,
+        factors: &BTreeSet<FactorUse>,
+    ) -> Result<(), ExportError> {
+        let mut out = self.out;
+        out.write_all(b"],\"totals\":")?;
+        serde_json::to_writer(&mut out, &TotalsJson::from(totals))?;
+        out.write_all(b",\"factors\":")?;
+        serde_json::to_writer(&mut out, factors)?;
+        out.write_all(b"}")?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// Totals as the API and exports publish them: whole units plus the exact integers.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TotalsJson {
+    /// Handovers counted (a reversal takes one away).
+    pub handovers: i64,
+    pub items: i64,
+    pub kg_co2e: f64,
+    pub money_sek: f64,
+    pub kg_material: f64,
+    /// The same figures exactly, as stored.
+    pub co2e_grams: i64,
+    pub money_ore: i64,
+    pub material_grams: i64,
+}
+
+impl From<&Totals> for TotalsJson {
+    fn from(totals: &Totals) -> Self {
+        Self {
+            handovers: totals.handovers,
+            items: totals.items,
+            kg_co2e: totals.co2e_grams as f64 / 1000.0,
+            money_sek: totals.money_ore as f64 / 100.0,
+            kg_material: totals.material_grams as f64 / 1000.0,
+            co2e_grams: totals.co2e_grams,
+            money_ore: totals.money_ore,
+            material_grams: totals.material_grams,
+        }
+    }
+}
+
+/// Rows per worksheet: Excel's limit minus the header row; more rows go on further sheets.
+const XLSX_ROWS_PER_SHEET: u32 = 1_048_575;
+
+struct XlsxSink<W: Write + Send> {
+    workbook: rust_xlsxwriter::Workbook,
+    out: W,
+    language: Language,
+    method_lines: Vec<String>,
+    about_lines: Vec<String>,
+    sheet: usize,
+    row: u32,
+    header: rust_xlsxwriter::Format,
+}
+
+impl<W: Write + Send> XlsxSink<W> {
+    fn new(language: Language, about: &About, out: W) -> Result<Self, ExportError> {
+        let mut sink = Self {
+            workbook: rust_xlsxwriter::Workbook::new(),
+            out,
+            language,
+            method_lines: method_lines(language, about),
+            about_lines: vec![
+                about.organisation.clone(),
+                about.filter_text.clone(),
+                language.text_with(
+                    "stats-exported-at",
+                    &[("when", local_time(about.generated_at).into())],
+                ),
+            ],
+            sheet: 0,
+            row: 0,
+            header: rust_xlsxwriter::Format::new().set_bold(),
+        };
+        sink.start_sheet()?;
+        Ok(sink)
+    }
+
+    /// A data sheet kept on disk as it is written (constant memory mode).
+    fn start_sheet(&mut self) -> Result<(), ExportError> {
+        self.sheet += 1;
+        let name = if self.sheet == 1 {
+            self.language.text("export-sheet-data")
+        } else {
+            format!("{} {}", self.language.text("export-sheet-data"), self.sheet)
+        };
+        let header = self.header.clone();
+        let sheet = self.workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(name)?;
+        for (column, text) in header_texts(self.language).iter().enumerate() {
+            sheet.write_string_with_format(0, column as u16, text, &header)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        self.row = 0;
+        Ok(())
+    }
+}
+
+impl<W: Write + Send> Sink for XlsxSink<W> {
+    fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
+        if self.row == XLSX_ROWS_PER_SHEET {
+            self.start_sheet()?;
+        }
+        self.row += 1;
+        let row = self.row;
+        let language = self.language;
+        let sheet = self.workbook.worksheets_mut().last_mut().ok_or(
+            rust_xlsxwriter::XlsxError::UnknownWorksheetNameOrIndex(String::new()),
+        )?;
+        for (column, cell) in cells.iter().enumerate() {
+            let column = column as u16;
+            match cell {
+                Cell::Text(text) => {
+                    sheet.write_string(row, column, text)?;
+                }
+                Cell::Int(value) => {
+                    sheet.write_number(row, column, *value as f64)?;
+                }
+                Cell::Decimal(value, _) => {
+                    sheet.write_number(row, column, *value)?;
+                }
+                Cell::Bool(value) => {
+                    let text = language.text(if *value { "export-yes" } else { "export-no" });
+                    sheet.write_string(row, column, text)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self: Box<Self>,
+        totals: &Totals,
+        factors: &BTreeSet<FactorUse>,
+    ) -> Result<(), ExportError> {
+        let XlsxSink {
+            mut workbook,
+            mut out,
+            language,
+            method_lines,
+            about_lines,
+            header,
+            ..
+        } = *self;
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(language.text("export-sheet-method"))?;
+        let mut row = 0;
+        for line in about_lines.iter().chain(&method_lines) {
+            sheet.write_string(row, 0, line)?;
+            row += 1;
+        }
+        row += 1;
+        let total_lines = [
+            ("stats-total-handovers", totals.handovers as f64),
+            ("stats-total-items", totals.items as f64),
+            ("stats-total-co2e", totals.co2e_grams as f64 / 1000.0),
+            ("stats-total-money", totals.money_ore as f64 / 100.0),
+            (
+                "stats-total-material",
+                totals.material_grams as f64 / 1000.0,
+            ),
+        ];
+        for (key, value) in total_lines {
+            sheet.write_string(row, 0, language.text(key))?;
+            sheet.write_number(row, 1, value)?;
+            row += 1;
+        }
+        row += 1;
+        let factor_headers = [
+            "export-column-category",
+            "export-column-factor_kind",
+            "export-column-factor_kg_co2e",
+            "export-column-factor_source",
+            "export-column-factor_version",
+            "export-column-factor_is_estimate",
+        ];
+        for (column, key) in factor_headers.iter().enumerate() {
+            sheet.write_string_with_format(row, column as u16, language.text(key), &header)?;
+        }
+        for factor in factors {
+            row += 1;
+            sheet.write_string(row, 0, &factor.category)?;
+            sheet.write_string(row, 1, &factor.kind)?;
+            if let Ok(kg) = factor.kg_co2e.parse::<f64>() {
+                sheet.write_number(row, 2, kg)?;
+            }
+            sheet.write_string(row, 3, &factor.source)?;
+            sheet.write_string(row, 4, &factor.version)?;
+            let estimate = if factor.is_estimate {
+                "export-yes"
+            } else {
+                "export-no"
+            };
+            sheet.write_string(row, 5, language.text(estimate))?;
+        }
+        workbook.save_to_writer(&mut out)?;
+        out.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_numbers_follow_the_reader_language_without_grouping() {
+        assert_eq!(csv_number(Language::Swedish, 1234.5, 3), "1234,5");
+        assert_eq!(csv_number(Language::English, 1234.5, 3), "1234.5");
+        assert_eq!(csv_number(Language::NorwegianBokmal, 64.0, 3), "64");
+        assert_eq!(csv_number(Language::Swedish, -0.25, 2), "-0,25");
+    }
+
+    #[test]
+    fn every_column_has_a_cell() {
+        let record = ReuseRecord {
+            id: 1,
+            reservation_id: Some(2),
+            reverses_id: None,
+            item_id: 3,
+            item_title: "Stol".into(),
+            giving_organisation_id: 4,
+            receiving_organisation_id: 4,
+            from_unit_id: None,
+            from_unit_name: String::new(),
+            to_unit_id: None,
+            to_unit_name: String::new(),
+            category_id: 5,
+            category_name: "Kontorsstol".into(),
+            quantity: 3,
+            factor_kind: "per_item".into(),
+            factor_kg_co2e: Some(64.0),
+            factor_source: "källa".into(),
+            factor_version: "v1".into(),
+            factor_is_estimate: false,
+            weight_kg: None,
+            weight_is_typical: false,
+            new_price_sek: Some(4200.0),
+            new_price_is_estimate: false,
+            would_buy_new: "yes".into(),
+            displacement: 1.0,
+            deduction_kg_co2e: 0.0,
+            co2e_grams: 192_000,
+            money_saved_ore: 1_260_000,
+            material_grams: 37_500,
+            recorded_at: NaiveDateTime::default(),
+            recorded_by: None,
+            note: String::new(),
+        };
+        let names = BTreeMap::from([(4, "Exempelkommunen".to_string())]);
+        let row = cells(&record, &names);
+        assert_eq!(row.len(), COLUMNS.len());
+        assert_eq!(row[8], Cell::Text("Exempelkommunen".into()));
+        assert_eq!(row[24], Cell::Decimal(192.0, 3));
+        assert_eq!(row[25], Cell::Decimal(12_600.0, 2));
+    }
+}

@@ -1,0 +1,482 @@
+//! Savings statistics: what an organisation's ledger adds up to, over a period, per month,
+//! category, unit and partner organisation. Everything is summed from the immutable ledger
+//! rows (reversals included, so corrections cancel), read in id order batch by batch so
+//! neither the dashboard nor an export ever holds more than one batch in memory.
+
+pub mod chart;
+pub mod export;
+
+use std::collections::BTreeMap;
+use std::ops::DerefMut;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::categories::Category;
+use crate::db::AnyConnection;
+use crate::db::schema::{organisations, reuse_records};
+use crate::i18n::{local_day_start, local_month};
+use crate::ledger::ReuseRecord;
+
+/// Rows read per query; small enough to bound memory, large enough that a million rows take
+/// a few hundred queries.
+pub const BATCH: i64 = 2_000;
+
+/// Which records a figure is about. A handover counts once, for the organisation that
+/// received it (it avoided the purchase); what an organisation gave to others is shown
+/// separately and never added to its own totals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Received,
+    GivenToOthers,
+}
+
+/// A period, a unit (giving or receiving) and categories, as chosen on the dashboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// First day included (local time).
+    pub from: Option<NaiveDate>,
+    /// Last day included (local time).
+    pub to: Option<NaiveDate>,
+    pub unit_id: Option<i64>,
+    /// A category and its subcategories.
+    pub category_ids: Option<Vec<i64>>,
+}
+
+/// The dashboard's filter as typed, before it is checked.
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
+pub struct RawFilter {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+/// A filter field that could not be used, with the message key saying why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterError {
+    pub field: &'static str,
+    pub message_key: &'static str,
+}
+
+impl RawFilter {
+    /// Checks dates, and that the unit and category exist for this organisation.
+    pub fn parse(
+        &self,
+        unit_ids: &[i64],
+        categories: &[Category],
+    ) -> Result<Filter, Vec<FilterError>> {
+        let mut errors = Vec::new();
+        let mut date = |field: &'static str, raw: &str| {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return None;
+            }
+            match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+                Ok(day) if (2000..=2200).contains(&day.year()) => Some(day),
+                _ => {
+                    errors.push(FilterError {
+                        field,
+                        message_key: "stats-error-date",
+                    });
+                    None
+                }
+            }
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            errors.push(FilterError {
+                field: "to",
+                message_key: "stats-error-period",
+            });
+        }
+        let unit_id = match self.unit.trim() {
+            "" => None,
+            raw => match raw.parse::<i64>() {
+                Ok(id) if unit_ids.contains(&id) => Some(id),
+                _ => {
+                    errors.push(FilterError {
+                        field: "unit",
+                        message_key: "stats-error-unit",
+                    });
+                    None
+                }
+            },
+        };
+        let category_ids = match self.category.trim() {
+            "" => None,
+            slug => match categories.iter().find(|c| c.slug == slug) {
+                Some(chosen) => Some(
+                    categories
+                        .iter()
+                        .filter(|c| c.id == chosen.id || c.parent_id == Some(chosen.id))
+                        .map(|c| c.id)
+                        .collect(),
+                ),
+                None => {
+                    errors.push(FilterError {
+                        field: "category",
+                        message_key: "stats-error-category",
+                    });
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(Filter {
+                from,
+                to,
+                unit_id,
+                category_ids,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The records of one organisation a figure or export is made from.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub organisation_id: i64,
+    pub side: Side,
+    pub filter: Filter,
+}
+
+/// The next batch of records after `after_id`, in id order.
+pub fn batch(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<ReuseRecord>> {
+    let mut query = reuse_records::table
+        .filter(reuse_records::id.gt(after_id))
+        .into_boxed();
+    query = match scope.side {
+        Side::Received => {
+            query.filter(reuse_records::receiving_organisation_id.eq(scope.organisation_id))
+        }
+        Side::GivenToOthers => query
+            .filter(reuse_records::giving_organisation_id.eq(scope.organisation_id))
+            .filter(reuse_records::receiving_organisation_id.ne(scope.organisation_id)),
+    };
+    let filter = &scope.filter;
+    if let Some(from) = filter.from {
+        query = query.filter(reuse_records::recorded_at.ge(local_day_start(from)));
+    }
+    if let Some(to) = filter.to.and_then(|to| to.succ_opt()) {
+        query = query.filter(reuse_records::recorded_at.lt(local_day_start(to)));
+    }
+    if let Some(unit_id) = filter.unit_id {
+        query = query.filter(
+            reuse_records::from_unit_id
+                .eq(unit_id)
+                .or(reuse_records::to_unit_id.eq(unit_id)),
+        );
+    }
+    if let Some(ids) = &filter.category_ids {
+        query = query.filter(reuse_records::category_id.eq_any(ids.clone()));
+    }
+    query
+        .order(reuse_records::id.asc())
+        .limit(limit)
+        .select(ReuseRecord::as_select())
+        .load(conn)
+}
+
+/// Calls `each` for every record in scope, one batch in memory at a time. `conn_for_batch`
+/// gives a connection per batch, so a slow reader (a download) never holds one for long.
+pub fn for_each_record<C, E>(
+    mut conn_for_batch: impl FnMut() -> Result<C, E>,
+    scope: &Scope,
+    mut each: impl FnMut(&ReuseRecord) -> Result<(), E>,
+) -> Result<(), E>
+where
+    C: DerefMut<Target = AnyConnection>,
+    E: From<diesel::result::Error>,
+{
+    let mut after = 0;
+    loop {
+        let rows = {
+            let mut conn = conn_for_batch()?;
+            batch(&mut conn, scope, after, BATCH)?
+        };
+        for record in &rows {
+            each(record)?;
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == BATCH => after = last.id,
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// Sums of a set of records. Reversals carry opposite figures, so they subtract.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Handovers (a reversal takes one away).
+    pub handovers: i64,
+    /// Items reused.
+    pub items: i64,
+    pub co2e_grams: i64,
+    pub money_ore: i64,
+    pub material_grams: i64,
+}
+
+impl Totals {
+    pub fn add(&mut self, record: &ReuseRecord) {
+        self.handovers += if record.reverses_id.is_some() { -1 } else { 1 };
+        self.items += i64::from(record.quantity);
+        self.co2e_grams += record.co2e_grams;
+        self.money_ore += record.money_saved_ore;
+        self.material_grams += record.material_grams;
+    }
+}
+
+/// A group in a breakdown: its label and sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    pub label: String,
+    pub totals: Totals,
+}
+
+/// Everything the dashboard shows for one scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub totals: Totals,
+    /// Every month from the first to the last with records (or the filter's period), oldest
+    /// first; months without handovers are there with zeros so a chart has no gaps.
+    pub by_month: Vec<Group>,
+    pub by_category: Vec<Group>,
+    pub by_giving_unit: Vec<Group>,
+    pub by_receiving_unit: Vec<Group>,
+    /// Per giving organisation (own and network partners).
+    pub by_giving_organisation: Vec<Group>,
+}
+
+/// Builds a [`Summary`] record by record.
+#[derive(Default)]
+pub struct Summing {
+    totals: Totals,
+    months: BTreeMap<String, Totals>,
+    categories: BTreeMap<String, Totals>,
+    giving_units: BTreeMap<String, Totals>,
+    receiving_units: BTreeMap<String, Totals>,
+    giving_organisations: BTreeMap<i64, Totals>,
+}
+
+impl Summing {
+    pub fn add(&mut self, record: &ReuseRecord) {
+        self.totals.add(record);
+        self.months
+            .entry(local_month(record.recorded_at))
+            .or_default()
+            .add(record);
+        self.categories
+            .entry(record.category_name.clone())
+            .or_default()
+            .add(record);
+        self.giving_units
+            .entry(record.from_unit_name.clone())
+            .or_default()
+            .add(record);
+        self.receiving_units
+            .entry(record.to_unit_name.clone())
+            .or_default()
+            .add(record);
+        self.giving_organisations
+            .entry(record.giving_organisation_id)
+            .or_default()
+            .add(record);
+    }
+
+    /// `organisation_names` names the giving organisations; `period` widens the months shown.
+    pub fn finish(self, organisation_names: &BTreeMap<i64, String>, filter: &Filter) -> Summary {
+        let largest_first = |map: BTreeMap<String, Totals>| {
+            let mut groups: Vec<Group> = map
+                .into_iter()
+                .map(|(label, totals)| Group { label, totals })
+                .collect();
+            groups.sort_by(|a, b| {
+                b.totals
+                    .co2e_grams
+                    .cmp(&a.totals.co2e_grams)
+                    .then_with(|| a.label.cmp(&b.label))
+            });
+            groups
+        };
+        let months = month_range(&self.months, filter)
+            .into_iter()
+            .map(|label| {
+                let totals = self.months.get(&label).copied().unwrap_or_default();
+                Group { label, totals }
+            })
+            .collect();
+        let organisations = self
+            .giving_organisations
+            .into_iter()
+            .map(|(id, totals)| {
+                let label = organisation_names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{id}"));
+                (label, totals)
+            })
+            .collect();
+        Summary {
+            totals: self.totals,
+            by_month: months,
+            by_category: largest_first(self.categories),
+            by_giving_unit: largest_first(self.giving_units),
+            by_receiving_unit: largest_first(self.receiving_units),
+            by_giving_organisation: largest_first(organisations),
+        }
+    }
+}
+
+/// At most this many months in a chart; a longer period shows its last ten years.
+const MAX_MONTHS: usize = 120;
+
+/// Every month from the earliest to the latest of those seen and the filter's bounds.
+fn month_range(seen: &BTreeMap<String, Totals>, filter: &Filter) -> Vec<String> {
+    let parse = |label: &str| {
+        let (year, month) = label.split_once('-')?;
+        Some((year.parse::<i32>().ok()?, month.parse::<u32>().ok()?))
+    };
+    let mut bounds: Vec<(i32, u32)> = seen.keys().filter_map(|label| parse(label)).collect();
+    bounds.extend(filter.from.map(|d| (d.year(), d.month())));
+    bounds.extend(filter.to.map(|d| (d.year(), d.month())));
+    let (Some(first), Some(last)) = (bounds.iter().min(), bounds.iter().max()) else {
+        return Vec::new();
+    };
+    let mut months = Vec::new();
+    let (mut year, mut month) = *first;
+    while (year, month) <= *last {
+        months.push(format!("{year:04}-{month:02}"));
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
+    let skip = months.len().saturating_sub(MAX_MONTHS);
+    months.split_off(skip)
+}
+
+/// Organisation names by id, for labels and exports (a handful of rows).
+pub fn organisation_names(conn: &mut AnyConnection) -> QueryResult<BTreeMap<i64, String>> {
+    Ok(organisations::table
+        .select((organisations::id, organisations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Sums the records in scope.
+pub fn summarise<C, E>(
+    conn_for_batch: impl FnMut() -> Result<C, E>,
+    scope: &Scope,
+    organisation_names: &BTreeMap<i64, String>,
+) -> Result<Summary, E>
+where
+    C: DerefMut<Target = AnyConnection>,
+    E: From<diesel::result::Error>,
+{
+    let mut summing = Summing::default();
+    for_each_record(conn_for_batch, scope, |record| {
+        summing.add(record);
+        Ok(())
+    })?;
+    Ok(summing.finish(organisation_names, &scope.filter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, parent_id: Option<i64>, slug: &str) -> Category {
+        Category {
+            id,
+            parent_id,
+            slug: slug.to_string(),
+            name: slug.to_string(),
+            kg_co2e_per_item: None,
+            kg_co2e_per_kg: None,
+            typical_weight_kg: None,
+            default_new_price_sek: None,
+            new_price_is_estimate: false,
+            factor_source: String::new(),
+            factor_notes: String::new(),
+            factor_version: String::new(),
+            factor_is_estimate: false,
+            sort_order: 0,
+        }
+    }
+
+    #[test]
+    fn filter_accepts_known_values_and_includes_subcategories() {
+        let categories = vec![
+            category(1, None, "mobler"),
+            category(2, Some(1), "kontorsstol"),
+            category(3, None, "it"),
+        ];
+        let raw = RawFilter {
+            from: "2026-01-01".into(),
+            to: " 2026-06-30 ".into(),
+            unit: "7".into(),
+            category: "mobler".into(),
+        };
+        let filter = raw.parse(&[7], &categories).expect("valid");
+        assert_eq!(filter.from, NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(filter.to, NaiveDate::from_ymd_opt(2026, 6, 30));
+        assert_eq!(filter.unit_id, Some(7));
+        assert_eq!(filter.category_ids, Some(vec![1, 2]));
+        assert_eq!(RawFilter::default().parse(&[], &[]), Ok(Filter::default()));
+    }
+
+    #[test]
+    fn filter_refuses_bad_dates_foreign_units_and_unknown_categories() {
+        let raw = RawFilter {
+            from: "2026-13-01".into(),
+            to: "igår".into(),
+            unit: "8".into(),
+            category: "nope".into(),
+        };
+        let errors = raw.parse(&[7], &[]).expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["from", "to", "unit", "category"]);
+        let backwards = RawFilter {
+            from: "2026-06-01".into(),
+            to: "2026-05-01".into(),
+            ..RawFilter::default()
+        };
+        let errors = backwards.parse(&[], &[]).expect_err("invalid");
+        assert_eq!(errors[0].message_key, "stats-error-period");
+    }
+
+    #[test]
+    fn months_without_handovers_are_filled_in() {
+        let mut seen = BTreeMap::new();
+        seen.insert("2026-11".to_string(), Totals::default());
+        seen.insert("2027-02".to_string(), Totals::default());
+        assert_eq!(
+            month_range(&seen, &Filter::default()),
+            ["2026-11", "2026-12", "2027-01", "2027-02"]
+        );
+        let period = Filter {
+            from: NaiveDate::from_ymd_opt(2026, 10, 5),
+            ..Filter::default()
+        };
+        assert_eq!(month_range(&seen, &period).len(), 5);
+        assert!(month_range(&BTreeMap::new(), &Filter::default()).is_empty());
+    }
+}

@@ -1,0 +1,506 @@
+//! The sustainability dashboard, its exports and the public summary: every figure shown or
+//! exported must be the sum of the organisation's ledger rows.
+
+use std::io::Cursor;
+
+use bruka::db::schema::{organisations, reuse_records, units};
+use bruka::i18n::{Language, format_decimal, local_time};
+use bruka::ledger::{HandoverFacts, ReuseRecord, savings::Method, savings::WouldBuyNew};
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, Browser, TestApp, spawn_app};
+use crate::on_both_backends;
+use crate::reservations::{list_chairs, lister_and_requester, reservation_id, reserve};
+
+const HISTORY: usize = 48;
+
+/// A ledger with history: 48 past handovers between Borås's two units over two years in
+/// three categories, one real pickup today, one handover Borås gave to Marks kommun, and
+/// one Marks kommun received from itself (neither of the last two is Borås's saving).
+async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
+    let requester = lister_and_requester(app).await;
+    let item_id = list_chairs(app, 3).await;
+    let id = reservation_id(&reserve(&requester, item_id, "2").await);
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let mark = app
+        .create_organisation("Marks kommun", "mark.se", &["Kinna skola"])
+        .await;
+    app.with_conn(move |conn| {
+        let boras: i64 = organisations::table
+            .filter(organisations::name.eq("Borås stad"))
+            .select(organisations::id)
+            .first(conn)
+            .expect("Borås");
+        let unit_rows: Vec<(i64, String)> = units::table
+            .filter(units::organisation_id.eq(boras))
+            .order(units::name)
+            .select((units::id, units::name))
+            .load(conn)
+            .expect("units");
+        let all = bruka::categories::list_all(conn).expect("categories");
+        let pick = |slug: &str| {
+            all.iter()
+                .find(|c| c.slug == slug)
+                .cloned()
+                .expect("seeded category")
+        };
+        let categories = [
+            pick("mobler/kontorsstol"),
+            pick("mobler/skrivbord"),
+            pick("it/skarm"),
+        ];
+        let start = NaiveDate::from_ymd_opt(2025, 1, 10)
+            .and_then(|d| d.and_hms_opt(11, 0, 0))
+            .expect("date");
+        let method = Method::default();
+        for i in 0..HISTORY {
+            let category = &categories[i % 3];
+            let (from, to) = if i % 2 == 0 {
+                (&unit_rows[0], &unit_rows[1])
+            } else {
+                (&unit_rows[1], &unit_rows[0])
+            };
+            let facts = HandoverFacts {
+                reservation_id: 0,
+                item_id,
+                item_title: "Historisk sak",
+                giving_organisation_id: boras,
+                receiving_organisation_id: boras,
+                from_unit: Some(from.clone()),
+                to_unit: Some(to.clone()),
+                category,
+                quantity: 1 + (i % 3) as i32,
+                weight_kg: None,
+                new_price_sek: None,
+                answer: WouldBuyNew::ALL[i % 3],
+                recorded_by: None,
+            };
+            let at = start + chrono::Duration::days(13 * i as i64);
+            bruka::ledger::record_past_handover(conn, &facts, &method, at, "test")
+                .expect("history");
+        }
+        for (giving, receiving) in [(boras, mark), (mark, mark)] {
+            let facts = HandoverFacts {
+                reservation_id: 0,
+                item_id,
+                item_title: "Till grannen",
+                giving_organisation_id: giving,
+                receiving_organisation_id: receiving,
+                from_unit: None,
+                to_unit: None,
+                category: &categories[0],
+                quantity: 5,
+                weight_kg: None,
+                new_price_sek: None,
+                answer: WouldBuyNew::Yes,
+                recorded_by: None,
+            };
+            bruka::ledger::record_past_handover(conn, &facts, &method, start, "test")
+                .expect("other organisation");
+        }
+    })
+    .await;
+    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
+        .await;
+    let keeper = app.new_browser();
+    keeper
+        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+        .await;
+    // A correction: one past handover reversed through the ledger page.
+    let first_past: i64 = app
+        .with_conn(|conn| {
+            reuse_records::table
+                .filter(reuse_records::note.eq("test"))
+                .order(reuse_records::id)
+                .select(reuse_records::id)
+                .first(conn)
+                .expect("a past record")
+        })
+        .await;
+    let response = keeper
+        .post_form(
+            &format!("/ledger/{first_past}/reverse"),
+            &[("note", "Dubbelregistrerad")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let (boras, grundskolan) = app
+        .with_conn(|conn| {
+            let boras: i64 = organisations::table
+                .filter(organisations::name.eq("Borås stad"))
+                .select(organisations::id)
+                .first(conn)
+                .expect("Borås");
+            let unit: i64 = units::table
+                .filter(units::name.eq("Grundskolan"))
+                .select(units::id)
+                .first(conn)
+                .expect("unit");
+            (boras, unit)
+        })
+        .await;
+    (keeper, boras, grundskolan)
+}
+
+async fn received_by(app: &TestApp, organisation_id: i64) -> Vec<ReuseRecord> {
+    app.with_conn(move |conn| {
+        reuse_records::table
+            .filter(reuse_records::receiving_organisation_id.eq(organisation_id))
+            .select(ReuseRecord::as_select())
+            .load(conn)
+            .expect("records")
+    })
+    .await
+}
+
+/// Items, kg CO2e, kronor and kg material as the Swedish page writes them.
+fn written_totals(records: &[&ReuseRecord]) -> [String; 4] {
+    let sv = |value: f64, digits| {
+        format_decimal(Language::Swedish, value, digits).replace('\u{202f}', " ")
+    };
+    [
+        sv(records.iter().map(|r| f64::from(r.quantity)).sum(), 0),
+        sv(
+            records.iter().map(|r| r.co2e_grams).sum::<i64>() as f64 / 1000.0,
+            1,
+        ),
+        sv(
+            records.iter().map(|r| r.money_saved_ore).sum::<i64>() as f64 / 100.0,
+            0,
+        ),
+        sv(
+            records.iter().map(|r| r.material_grams).sum::<i64>() as f64 / 1000.0,
+            1,
+        ),
+    ]
+}
+
+fn shown_totals(page: &crate::helpers::Page) -> Vec<String> {
+    page.select_all("dl.totals dd")
+        .iter()
+        .map(|dd| {
+            dd.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+async fn the_dashboard_shows_the_sum_of_the_ledger(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (keeper, boras, grundskolan) = ledger_with_history(&app).await;
+    let records = received_by(&app, boras).await;
+    assert_eq!(
+        records.len(),
+        HISTORY + 2,
+        "history, today's pickup, reversal"
+    );
+
+    let page = keeper.get_page("/stats").await;
+    let all: Vec<&ReuseRecord> = records.iter().collect();
+    assert_eq!(shown_totals(&page), written_totals(&all));
+    let text = page.visible_text();
+    assert!(
+        text.contains("Antal hämtningar: 48."),
+        "49 handovers, one reversed: {text}"
+    );
+    assert!(
+        text.contains("Dessutom gav ni 5 saker till andra organisationer"),
+        "what Borås gave to Marks kommun is shown apart: {text}"
+    );
+    // Months from January 2025 to today, each a table row, summing to the total.
+    let month_rows = page.select_all("section[aria-labelledby=months-title] tbody tr");
+    assert!(month_rows.len() >= 23, "{} months", month_rows.len());
+    let chart = page.one("section[aria-labelledby=months-title] svg");
+    assert_eq!(chart.value().attr("role"), Some("img"));
+    assert_eq!(
+        page.select_all("section[aria-labelledby=months-title] svg rect")
+            .len(),
+        month_rows.len()
+    );
+    assert!(page.text_of("#chart-months-desc").starts_with("Störst:"));
+    let category_rows = page.select_all("section[aria-labelledby=categories-title] tbody tr");
+    assert_eq!(category_rows.len(), 3);
+
+    // A period and a unit: the figures are those of the matching rows only.
+    let query = format!("/stats?from=2025-03-01&to=2025-08-31&unit={grundskolan}");
+    let page = keeper.get_page(&query).await;
+    let chosen: Vec<&ReuseRecord> = records
+        .iter()
+        .filter(|r| {
+            let day = &local_time(r.recorded_at)[..10];
+            ("2025-03-01"..="2025-08-31").contains(&day)
+                && (r.from_unit_id == Some(grundskolan) || r.to_unit_id == Some(grundskolan))
+        })
+        .collect();
+    assert!(chosen.len() > 5 && chosen.len() < HISTORY / 2);
+    assert_eq!(shown_totals(&page), written_totals(&chosen));
+    assert_eq!(
+        page.select_all("section[aria-labelledby=months-title] tbody tr")
+            .len(),
+        6,
+        "March to August"
+    );
+
+    // Bad filters are explained and nothing is summed.
+    for (query, message) in [
+        ("/stats?from=2025-13-01", "Skriv datumet som ÅÅÅÅ-MM-DD."),
+        (
+            "/stats?from=2025-06-01&to=2025-05-01",
+            "Slutdatumet ligger före startdatumet.",
+        ),
+        (
+            "/stats?unit=999999",
+            "Enheten finns inte i din organisation.",
+        ),
+        ("/stats?category=finns-inte", "Kategorin finns inte."),
+    ] {
+        let response = keeper.get(query).await;
+        assert_eq!(response.status(), 400, "{query}");
+        let page = crate::helpers::Page::from_response(response).await;
+        assert!(page.visible_text().contains(message), "{query}");
+        assert!(page.select_all("dl.totals").is_empty());
+    }
+    // Another organisation's unit is not a choice either.
+    let kinna: i64 = app
+        .with_conn(|conn| {
+            units::table
+                .filter(units::name.eq("Kinna skola"))
+                .select(units::id)
+                .first(conn)
+                .expect("unit")
+        })
+        .await;
+    assert_eq!(
+        keeper.get(&format!("/stats?unit={kinna}")).await.status(),
+        400
+    );
+
+    let member = app.new_browser();
+    member.sign_in("bo@boras.se", "Bo Berg").await;
+    assert_eq!(member.get("/stats").await.status(), 403);
+    assert_eq!(member.get("/stats/export.csv").await.status(), 403);
+}
+
+fn decimal(raw: &str) -> f64 {
+    raw.replace(',', ".").parse().expect("a number")
+}
+
+async fn exports_hold_the_same_rows_and_open(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (keeper, boras, _) = ledger_with_history(&app).await;
+    let records = received_by(&app, boras).await;
+    let grams: i64 = records.iter().map(|r| r.co2e_grams).sum();
+    let ore: i64 = records.iter().map(|r| r.money_saved_ore).sum();
+
+    // CSV as Swedish Excel reads it: BOM, ';' between fields, decimal comma.
+    let response = keeper.get("/stats/export.csv").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("attachment; filename=\"bruka-boras-stad-")
+    );
+    let body = response.bytes().await.expect("csv");
+    assert!(body.starts_with("\u{feff}".as_bytes()));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&body[3..]);
+    let headers = reader.headers().expect("headers").clone();
+    let co2e_column = headers
+        .iter()
+        .position(|h| h == "kg CO₂e undvikna")
+        .expect("kg CO2e column");
+    let source_column = headers.iter().position(|h| h == "Källa").expect("source");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), records.len());
+    let csv_kg: f64 = rows.iter().map(|r| decimal(&r[co2e_column])).sum();
+    assert!((csv_kg - grams as f64 / 1000.0).abs() < 0.01, "{csv_kg}");
+    assert!(rows.iter().all(|r| !r[source_column].is_empty()));
+
+    // XLSX: a data sheet with every row and a method sheet with each factor's source.
+    let response = keeper.get("/stats/export.xlsx?category=mobler").await;
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.expect("xlsx").to_vec();
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
+    assert_eq!(workbook.sheet_names(), ["Data", "Metod"]);
+    let data = workbook.worksheet_range("Data").expect("data sheet");
+    let header: Vec<String> = data
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let category_column = header
+        .iter()
+        .position(|h| h == "Kategori")
+        .expect("category");
+    let co2e_column = header
+        .iter()
+        .position(|h| h == "kg CO₂e undvikna")
+        .expect("kg");
+    let furniture: Vec<&ReuseRecord> = records
+        .iter()
+        .filter(|r| r.category_name != "Skärm")
+        .collect();
+    assert_eq!(data.rows().count() - 1, furniture.len());
+    let xlsx_kg: f64 = data
+        .rows()
+        .skip(1)
+        .map(|row| match &row[co2e_column] {
+            Data::Float(kg) => *kg,
+            other => panic!("a number, not {other:?}"),
+        })
+        .sum();
+    let furniture_kg = furniture.iter().map(|r| r.co2e_grams).sum::<i64>() as f64 / 1000.0;
+    assert!((xlsx_kg - furniture_kg).abs() < 0.01);
+    assert!(
+        data.rows()
+            .skip(1)
+            .all(|row| row[category_column] != "Skärm")
+    );
+    let method = workbook.worksheet_range("Metod").expect("method sheet");
+    let method_text: Vec<String> = method
+        .rows()
+        .flat_map(|row| row.iter().map(|c| c.to_string()))
+        .collect();
+    assert!(
+        method_text
+            .iter()
+            .any(|t| t.starts_with("Undvikna utsläpp = D ×"))
+    );
+    let chair_source = records
+        .iter()
+        .find(|r| r.category_name == "Kontorsstol")
+        .map(|r| r.factor_source.clone())
+        .expect("a chair");
+    assert!(
+        method_text.contains(&chair_source),
+        "the factor's source is listed"
+    );
+
+    // JSON: the rows, the exact totals and the method.
+    let json: serde_json::Value = keeper
+        .get("/stats/export.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        json["records"].as_array().expect("records").len(),
+        records.len()
+    );
+    assert_eq!(json["totals"]["co2e_grams"], grams);
+    assert_eq!(json["totals"]["money_ore"], ore);
+    assert_eq!(json["organisation"], "Borås stad");
+    assert!(!json["factors"].as_array().expect("factors").is_empty());
+
+    // English: comma-separated with decimal points.
+    keeper.set_cookie("bruka_lang", "en");
+    let body = keeper
+        .get("/stats/export.csv")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let mut reader = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    assert!(
+        reader
+            .headers()
+            .expect("headers")
+            .iter()
+            .any(|h| h == "kg CO₂e avoided")
+    );
+
+    assert_eq!(keeper.get("/stats/export.pdf").await.status(), 404);
+    let response = keeper.get("/stats/export.csv?from=igår").await;
+    assert_eq!(
+        response.status(),
+        303,
+        "back to the dashboard, which explains"
+    );
+}
+
+async fn the_public_summary_is_opt_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_keeper, boras, _) = ledger_with_history(&app).await;
+    let records = received_by(&app, boras).await;
+    let slug: String = app
+        .with_conn(move |conn| {
+            organisations::table
+                .find(boras)
+                .select(organisations::slug)
+                .first(conn)
+                .expect("slug")
+        })
+        .await;
+    let anonymous = app.new_browser();
+    let path = format!("/public/{slug}");
+    assert_eq!(
+        anonymous.get(&path).await.status(),
+        404,
+        "not published yet"
+    );
+    assert_eq!(anonymous.get(&format!("{path}.json")).await.status(), 404);
+
+    app.create_user("admin@boras.se", bruka::accounts::Role::Admin)
+        .await;
+    let admin = app.new_browser();
+    admin.sign_in("admin@boras.se", "Admin").await;
+    let response = admin
+        .post_raw("/admin/public-summary", &[("publish", "1")])
+        .await;
+    assert_eq!(response.status(), 403, "no CSRF token");
+    assert_eq!(anonymous.get(&path).await.status(), 404);
+    let response = admin
+        .post_form("/admin/public-summary", &[("publish", "1")])
+        .await;
+    assert_eq!(response.status(), 303);
+
+    let json: serde_json::Value = anonymous
+        .get(&format!("{path}.json"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let grams: i64 = records.iter().map(|r| r.co2e_grams).sum();
+    assert_eq!(json["totals"]["co2e_grams"], grams);
+    assert_eq!(json["organisation"], "Borås stad");
+    let years: i64 = json["by_year"]
+        .as_array()
+        .expect("years")
+        .iter()
+        .map(|y| y["totals"]["co2e_grams"].as_i64().expect("grams"))
+        .sum();
+    assert_eq!(years, grams, "the years add up to the total");
+    let page = anonymous.get_page(&path).await;
+    let all: Vec<&ReuseRecord> = records.iter().collect();
+    assert_eq!(shown_totals(&page), written_totals(&all));
+    assert!(
+        !page.visible_text().contains("Grundskolan"),
+        "no unit names in public"
+    );
+
+    let response = admin.post_form("/admin/public-summary", &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        anonymous.get(&path).await.status(),
+        404,
+        "withdrawn at once"
+    );
+}
+
+on_both_backends!(
+    the_dashboard_shows_the_sum_of_the_ledger,
+    exports_hold_the_same_rows_and_open,
+    the_public_summary_is_opt_in,
+);
