@@ -49,6 +49,20 @@ enum Command {
     /// People: `bruka user add --admin anna@trollhattan.se` bootstraps the first admin.
     #[command(subcommand)]
     User(UserCommand),
+    /// API tokens: `bruka token add --name "E-handel" anna@trollhattan.se` prints a new one.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a personal API token for an existing user and print its secret (once).
+    Add {
+        email: String,
+        /// What the token is for, as shown on the user's profile page.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,6 +120,7 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Add { email, admin, role }) => {
             add_user(&settings, &email, admin, role.as_deref())
         }
+        Command::Token(TokenCommand::Add { email, name }) => add_token(&settings, &email, &name),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -207,6 +222,19 @@ fn add_organisation(
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    Ok(())
+}
+
+fn add_token(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let user = accounts::find_by_email(&mut conn, &email)?
+        .ok_or_else(|| anyhow::anyhow!("no user {email}; add them first with `bruka user add`"))?;
+    let (_, secret) = accounts::api_tokens::create(&mut conn, user.id, name)
+        .map_err(|error| anyhow::anyhow!("token not created: {error}"))?;
+    // The secret alone on stdout, so scripts can capture it.
+    println!("{secret}");
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! People who sign in: their organisation, unit and role, and how they sign in.
 
+pub mod api_tokens;
 mod email;
 pub mod login;
 pub mod sessions;

@@ -169,14 +169,14 @@ fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
         .collect()
 }
 
-struct BrowseData {
-    results: browse::Results,
-    categories: Arc<Vec<Category>>,
-    choices: Arc<VisibleChoices>,
-    units: Vec<organisations::Unit>,
+pub(crate) struct BrowseData {
+    pub(crate) results: browse::Results,
+    pub(crate) categories: Arc<Vec<Category>>,
+    pub(crate) choices: Arc<VisibleChoices>,
+    pub(crate) units: Vec<organisations::Unit>,
 }
 
-fn load_browse(
+pub(crate) fn load_browse(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     filter: &Filter,

@@ -2,19 +2,21 @@
 
 mod admin;
 mod alerts;
+pub mod api;
 mod assets;
 pub mod auth;
 pub mod catalog;
 pub mod csrf;
 mod error;
 mod health;
-mod home;
+pub(crate) mod home;
 pub mod items;
 mod ledger;
 mod locale;
 mod login;
 mod multipart;
 pub mod notices;
+mod profile;
 pub mod rate_limit;
 pub mod reservations;
 mod security;
@@ -30,7 +32,9 @@ use actix_web::web;
 use crate::db::{AnyConnection, DbPool};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(api::openapi_json)
+        .service(api::scope())
+        .service(health::healthz)
         .service(health::readyz)
         .service(assets::serve)
         .service(locale::switch_language)
@@ -66,6 +70,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stats::export_file)
         .service(stats::public_summary)
         .service(admin::set_public_summary)
+        .service(profile::profile_page)
+        .service(profile::create_token)
+        .service(profile::revoke_token)
         .service(ledger::ledger_page)
         .service(ledger::reverse)
         .service(ledger::audit_page)

@@ -24,7 +24,7 @@ pub struct Problem {
     pub message: String,
 }
 
-fn problem(language: Language, error: ReservationError) -> Result<Problem, AppError> {
+pub(crate) fn problem(language: Language, error: ReservationError) -> Result<Problem, AppError> {
     let (status, message) = match error {
         ReservationError::NotFound => return Err(AppError::NotFound),
         ReservationError::NotAvailable { available } => (

@@ -64,7 +64,7 @@ fn parse_filter(raw: &RawFilter, setting: &Setting) -> Result<Filter, Vec<Filter
 }
 
 /// Sums the scope's records on a blocking thread, one batch and connection at a time.
-async fn summarise(
+pub(crate) async fn summarise(
     pool: &web::Data<DbPool>,
     scope: Scope,
     organisation_names: BTreeMap<i64, String>,

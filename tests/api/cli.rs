@@ -273,13 +273,15 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
 
     let dir = tempfile::tempdir().expect("dir");
     let output = bruka(dir.path())
-        .args(["demo", "--items", "40", "--seed", "7"])
+        .args(["demo", "--items", "40", "--history", "120", "--seed", "7"])
         .output()
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("added 40 listings") && stdout.contains("10 reservations"),
+        stdout.contains("added 40 listings")
+            && stdout.contains("10 reservations")
+            && stdout.contains("120 past handovers"),
         "{stdout}"
     );
     assert!(
@@ -314,9 +316,15 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
         .get_result(&mut conn)
         .expect("count");
     let records: i64 = reuse_records::table
+        .filter(reuse_records::reservation_id.is_not_null())
         .count()
         .get_result(&mut conn)
         .expect("count");
+    let history: Vec<chrono::NaiveDateTime> = reuse_records::table
+        .filter(reuse_records::reservation_id.is_null())
+        .select(reuse_records::recorded_at)
+        .load(&mut conn)
+        .expect("history");
     assert_eq!((listings, photos), (40, 40));
     assert!(people > 5, "colleagues to list and reserve");
     assert_eq!(reserved, 10);
@@ -324,4 +332,10 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
         picked_up > 0 && records == picked_up,
         "{picked_up} pickups, {records} records"
     );
+    assert_eq!(history.len(), 120, "past handovers for the statistics");
+    let months: std::collections::BTreeSet<String> = history
+        .iter()
+        .map(|at| at.format("%Y-%m").to_string())
+        .collect();
+    assert!(months.len() > 12, "spread over two years: {months:?}");
 }

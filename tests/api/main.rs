@@ -12,6 +12,7 @@ mod database;
 mod errors;
 mod health;
 mod items;
+mod json_api;
 mod language;
 mod mail_outbox;
 mod reservations;

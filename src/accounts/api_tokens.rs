@@ -1,0 +1,157 @@
+//! Personal API tokens for integrations (procurement and e-commerce systems). The secret is
+//! shown once; only its SHA-256 is stored, so a leaked database does not leak tokens. A
+//! token acts as the person who made it, with that person's organisation and role.
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::User;
+use super::tokens::random_id;
+use crate::db::AnyConnection;
+use crate::db::schema::{api_tokens, users};
+
+/// Every secret starts with this, so secret scanners and people recognise it.
+pub const SECRET_PREFIX: &str = "bruka_";
+/// Characters of the secret kept in clear to tell tokens apart in lists.
+const SHOWN_CHARS: usize = 14;
+/// Names are for people; this long at most.
+pub const MAX_NAME_CHARS: usize = 80;
+/// A person may hold this many live tokens.
+pub const MAX_LIVE_TOKENS: i64 = 20;
+/// Last use is written at most this often per token, sparing a write per request.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("a token needs a name of at most {MAX_NAME_CHARS} characters")]
+    InvalidName,
+    #[error("too many live tokens")]
+    TooMany,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+fn digest(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Creates a token for `user_id`; returns it with its secret (shown once, never stored).
+pub fn create(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    name: &str,
+) -> Result<(ApiToken, String), TokenError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(TokenError::InvalidName);
+    }
+    crate::db::write_transaction(conn, |conn| {
+        let live: i64 = api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null())
+            .count()
+            .get_result(conn)?;
+        if live >= MAX_LIVE_TOKENS {
+            return Err(TokenError::TooMany);
+        }
+        let secret = format!("{SECRET_PREFIX}{}", random_id());
+        let prefix: String = secret.chars().take(SHOWN_CHARS).collect();
+        let token: ApiToken = diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::user_id.eq(user_id),
+                api_tokens::name.eq(name),
+                api_tokens::prefix.eq(&prefix),
+                api_tokens::secret_sha256.eq(digest(&secret)),
+                api_tokens::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .returning(api_tokens::id)
+            .get_result::<i64>(conn)
+            .and_then(|id| {
+                api_tokens::table
+                    .find(id)
+                    .select(ApiToken::as_select())
+                    .first(conn)
+            })?;
+        Ok((token, secret))
+    })
+}
+
+/// A person's tokens, live ones first, newest first.
+pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<ApiToken>> {
+    let mut tokens: Vec<ApiToken> = api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::id.desc())
+        .select(ApiToken::as_select())
+        .load(conn)?;
+    tokens.sort_by_key(|token| token.revoked_at.is_some());
+    Ok(tokens)
+}
+
+/// Revokes one of the person's own tokens; false if there is no such live token.
+pub fn revoke(conn: &mut AnyConnection, user_id: i64, token_id: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        api_tokens::table
+            .filter(api_tokens::id.eq(token_id))
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(Utc::now().naive_utc())))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// The person a presented secret belongs to, if the token is live and the person is not
+/// disabled. Records the use (at most once a minute).
+pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Option<User>> {
+    if !secret.starts_with(SECRET_PREFIX) {
+        return Ok(None);
+    }
+    let found: Option<(i64, Option<NaiveDateTime>, User)> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::secret_sha256.eq(digest(secret)))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::disabled.eq(false))
+        .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((token_id, last_used_at, user)) = found else {
+        return Ok(None);
+    };
+    let now = Utc::now().naive_utc();
+    if last_used_at.is_none_or(|at| now - at > TOUCH_INTERVAL) {
+        diesel::update(api_tokens::table.find(token_id))
+            .set(api_tokens::last_used_at.eq(Some(now)))
+            .execute(conn)?;
+    }
+    Ok(Some(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_hex_sha256() {
+        assert_eq!(
+            digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Who is calling the API: a personal token in `Authorization: Bearer …`, checked on every
+//! request. Browser sessions are not accepted here, so the API needs no CSRF protection.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use super::problem::ApiError;
+use crate::accounts::{Role, User, api_tokens};
+use crate::db::DbPool;
+use crate::i18n::Language;
+use crate::items::Viewer;
+use crate::web::{AppError, Lang, with_conn};
+
+/// The person a valid token belongs to, and the language answers are written in.
+pub struct ApiCaller {
+    pub user: User,
+    pub viewer: Viewer,
+    pub language: Language,
+}
+
+impl ApiCaller {
+    /// Statistics are for the sustainability unit and admins, as on the web pages.
+    pub fn may_see_stats(&self) -> bool {
+        self.user.role() != Role::Member
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim().to_string())
+}
+
+impl FromRequest for ApiCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let language = Lang::of(req).0;
+        let secret = bearer(req);
+        let pool = req.app_data::<web::Data<DbPool>>().cloned();
+        Box::pin(async move {
+            let (Some(secret), Some(pool)) = (secret, pool) else {
+                return Err(ApiError::unauthorized(language));
+            };
+            let found = with_conn(&pool, move |conn| -> Result<_, AppError> {
+                let Some(user) = api_tokens::authenticate(conn, &secret)? else {
+                    return Ok(None);
+                };
+                let viewer = Viewer::load(conn, &user)?;
+                Ok(Some((user, viewer)))
+            })
+            .await
+            .map_err(ApiError::from)?;
+            match found {
+                Some((user, viewer)) => Ok(ApiCaller {
+                    user,
+                    viewer,
+                    language,
+                }),
+                None => Err(ApiError::unauthorized(language)),
+            }
+        })
+    }
+}

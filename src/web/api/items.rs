@@ -1,0 +1,543 @@
+//! Listings over the API: search, one listing, posting one (without photos), and "reuse
+//! before you buy" for procurement and e-commerce systems.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::caller::ApiCaller;
+use super::problem::{ApiError, Problem};
+use crate::categories::Category;
+use crate::db::DbPool;
+use crate::i18n::Language;
+use crate::items::browse::{Filter, Sort};
+use crate::items::search::SearchQuery;
+use crate::items::{self, Condition, FieldError, Item, ItemError, ItemInput, RawItemForm};
+use crate::mail::MailQueue;
+use crate::web::catalog::Catalog;
+use crate::web::home::category_name;
+use crate::web::items::load_browse;
+use crate::web::notices::with_conn_and_mail;
+use crate::web::{AppError, SiteUrl, Views, with_conn};
+
+/// A category as the API names it: the slug to filter by, the name to show.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiCategory {
+    /// E.g. `mobler/kontorsstol`.
+    pub slug: String,
+    pub name: String,
+}
+
+fn api_category(language: Language, categories: &[Category], id: i64) -> ApiCategory {
+    categories
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| ApiCategory {
+            slug: c.slug.clone(),
+            name: category_name(language, c),
+        })
+        .unwrap_or(ApiCategory {
+            slug: String::new(),
+            name: String::new(),
+        })
+}
+
+/// A listing in search results.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemSummary {
+    pub id: i64,
+    pub title: String,
+    pub category: ApiCategory,
+    /// `as_new`, `good`, `worn` or `needs_repair`.
+    pub condition: String,
+    pub quantity_available: i32,
+    /// `available`, `reserved`, …
+    pub status: String,
+    pub site: String,
+    pub organisation: String,
+    pub unit: Option<String>,
+    /// The listing's page, for people.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemPage {
+    pub items: Vec<ItemSummary>,
+    /// Matches, counted up to 1 200.
+    pub total: i64,
+    /// There are more matches than `total`.
+    pub total_is_capped: bool,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// A whole listing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemDetail {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub category: ApiCategory,
+    pub condition: String,
+    pub quantity_total: i32,
+    pub quantity_available: i32,
+    pub status: String,
+    /// `organisation` or `network`.
+    pub visibility: String,
+    pub width_cm: Option<i32>,
+    pub depth_cm: Option<i32>,
+    pub height_cm: Option<i32>,
+    pub weight_kg: Option<f64>,
+    pub new_price_sek: Option<f64>,
+    pub site: String,
+    pub room: String,
+    pub pickup_instructions: String,
+    pub available_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    /// kg CO2e avoided per item of typical weight, from the category's sourced factor.
+    pub typical_kg_co2e: Option<f64>,
+    pub factor_source: String,
+    pub created_at: NaiveDateTime,
+    pub url: String,
+}
+
+fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -> ItemDetail {
+    let category = categories.iter().find(|c| c.id == item.category_id);
+    ItemDetail {
+        id: item.id,
+        category: api_category(language, categories, item.category_id),
+        typical_kg_co2e: category
+            .and_then(|c| c.factor())
+            .and_then(|f| f.typical_kg_co2e()),
+        factor_source: category
+            .map(|c| c.factor_source.clone())
+            .unwrap_or_default(),
+        url: format!("{site}/items/{}", item.id),
+        title: item.title,
+        description: item.description,
+        condition: item.condition,
+        quantity_total: item.quantity_total,
+        quantity_available: item.quantity_available,
+        status: item.status,
+        visibility: item.visibility,
+        width_cm: item.width_cm,
+        depth_cm: item.depth_cm,
+        height_cm: item.height_cm,
+        weight_kg: item.weight_kg,
+        new_price_sek: item.new_price_sek,
+        site: item.site,
+        room: item.room,
+        pickup_instructions: item.pickup_instructions,
+        available_from: item.available_from,
+        expires_on: item.expires_on,
+        created_at: item.created_at,
+    }
+}
+
+/// Search and filters, as on the browse page.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// Words to search for (Swedish and Norwegian word forms match).
+    pub q: Option<String>,
+    /// A category slug; its subcategories are included.
+    pub category: Option<String>,
+    /// `as_new`, `good`, `worn` or `needs_repair`.
+    pub condition: Option<String>,
+    pub site: Option<String>,
+    pub unit: Option<i64>,
+    pub organisation: Option<i64>,
+    /// `newest` (default), `oldest`, `title` or `most_available`.
+    pub sort: Option<String>,
+    /// 1-based; 24 listings per page.
+    pub page: Option<i64>,
+}
+
+fn trimmed(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl ItemQuery {
+    fn filter(&self, language: Language) -> Result<Filter, ApiError> {
+        let mut errors = Vec::new();
+        let condition = match trimmed(&self.condition) {
+            None => None,
+            Some(raw) => {
+                let parsed = Condition::parse(raw);
+                if parsed.is_none() {
+                    errors.push(FieldError::new("condition", "item-error-condition"));
+                }
+                parsed
+            }
+        };
+        let sort = match trimmed(&self.sort) {
+            None => Sort::default(),
+            Some(raw) => Sort::parse(raw).unwrap_or_else(|| {
+                errors.push(FieldError::new("sort", "api-error-sort"));
+                Sort::default()
+            }),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(language, &errors));
+        }
+        Ok(Filter {
+            query: trimmed(&self.q).and_then(SearchQuery::parse),
+            category_slug: trimmed(&self.category).map(str::to_string),
+            condition,
+            site: trimmed(&self.site).map(str::to_string),
+            unit_id: self.unit,
+            organisation_id: self.organisation,
+            sort,
+            page: self.page.unwrap_or(1).max(1),
+        })
+    }
+}
+
+async fn search(
+    caller: &ApiCaller,
+    filter: Filter,
+    pool: &web::Data<DbPool>,
+    catalog: &web::Data<Catalog>,
+    site: &str,
+) -> Result<ItemPage, ApiError> {
+    let viewer = caller.viewer;
+    let catalog = catalog.clone();
+    let data = with_conn(pool, move |conn| {
+        load_browse(conn, &viewer, &filter, &catalog)
+    })
+    .await?;
+    let language = caller.language;
+    let by_id: HashMap<i64, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
+    let items = data
+        .results
+        .cards
+        .iter()
+        .map(|card| ItemSummary {
+            id: card.item.id,
+            title: card.item.title.clone(),
+            category: by_id
+                .get(&card.item.category_id)
+                .map(|c| ApiCategory {
+                    slug: c.slug.clone(),
+                    name: category_name(language, c),
+                })
+                .unwrap_or(ApiCategory {
+                    slug: String::new(),
+                    name: String::new(),
+                }),
+            condition: card.item.condition.clone(),
+            quantity_available: card.item.quantity_available,
+            status: card.item.status.clone(),
+            site: card.item.site.clone(),
+            organisation: card.organisation_name.clone(),
+            unit: card.unit_name.clone(),
+            url: format!("{site}/items/{}", card.item.id),
+        })
+        .collect();
+    Ok(ItemPage {
+        items,
+        total: data.results.total,
+        total_is_capped: data.results.total_is_capped,
+        page: data.results.page,
+        pages: data.results.pages,
+    })
+}
+
+/// Search the listings the token's owner may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/items",
+    tag = "items",
+    params(ItemQuery),
+    operation_id = "search_items",
+    responses(
+        (status = 200, description = "One page of matching listings", body = ItemPage),
+        (status = 400, description = "A parameter is malformed", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 422, description = "A parameter has an unknown value", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/items")]
+pub async fn list(
+    caller: ApiCaller,
+    query: web::Query<ItemQuery>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
+    site: web::Data<SiteUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = query.filter(caller.language)?;
+    let page = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Available listings matching a category or words: what to look at before buying new.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlternativesQuery {
+    /// A category slug, e.g. `mobler/kontorsstol` (subcategories included).
+    pub category: Option<String>,
+    /// Words, e.g. a product name from a shopping cart.
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Alternatives {
+    /// Whether anything reusable is available now.
+    pub available: bool,
+    /// How many listings match (up to 1 200).
+    pub count: i64,
+    /// The first matches, newest first.
+    pub items: Vec<ItemSummary>,
+    /// The same search on the marketplace, for people.
+    pub search_url: String,
+}
+
+/// Reuse before you buy: given a category or keywords, the available listings that could
+/// replace a purchase. For procurement and e-commerce systems.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reuse-before-you-buy",
+    operation_id = "reuse_before_you_buy",
+    tag = "items",
+    params(AlternativesQuery),
+    responses(
+        (status = 200, description = "Available alternatives to buying new", body = Alternatives),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 422, description = "Neither a category nor words, or an unknown category", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/reuse-before-you-buy")]
+pub async fn reuse_before_you_buy(
+    caller: ApiCaller,
+    query: web::Query<AlternativesQuery>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
+    site: web::Data<SiteUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let category = trimmed(&query.category).map(str::to_string);
+    let words = trimmed(&query.q).and_then(SearchQuery::parse);
+    if category.is_none() && words.is_none() {
+        return Err(ApiError::invalid(
+            language,
+            &[FieldError::new("q", "api-error-alternatives")],
+        ));
+    }
+    if let Some(slug) = &category {
+        let slug = slug.clone();
+        let cached = catalog.clone();
+        let known = with_conn(&pool, move |conn| -> Result<bool, AppError> {
+            Ok(cached.categories(conn)?.iter().any(|c| c.slug == slug))
+        })
+        .await?;
+        if !known {
+            return Err(ApiError::invalid(
+                language,
+                &[FieldError::new("category", "stats-error-category")],
+            ));
+        }
+    }
+    let filter = Filter {
+        query: words,
+        category_slug: category.clone(),
+        condition: None,
+        site: None,
+        unit_id: None,
+        organisation_id: None,
+        sort: Sort::Newest,
+        page: 1,
+    };
+    let page = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    let items: Vec<ItemSummary> = page
+        .items
+        .into_iter()
+        .filter(|item| item.status == "available")
+        .collect();
+    let search_query = serde_urlencoded::to_string([
+        ("q", query.q.clone().unwrap_or_default()),
+        ("category", category.unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(Alternatives {
+        available: !items.is_empty(),
+        count: page.total,
+        items,
+        search_url: format!("{}/items?{search_query}", site.0),
+    }))
+}
+
+/// One listing the token's owner may see.
+#[utoipa::path(
+    get,
+    path = "/api/v1/items/{id}",
+    operation_id = "get_item",
+    tag = "items",
+    params(("id" = i64, Path, description = "Listing id")),
+    responses(
+        (status = 200, description = "The listing", body = ItemDetail),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such listing for this person", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/items/{id}")]
+pub async fn get_one(
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
+    site: web::Data<SiteUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let viewer = caller.viewer;
+    let item_id = path.into_inner();
+    let catalog = catalog.clone();
+    let found = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        let categories = catalog.categories(conn)?;
+        match items::find_visible(conn, &viewer, item_id) {
+            Ok(item) => Ok(Some((item, categories))),
+            Err(ItemError::Db(error)) => Err(error.into()),
+            Err(_) => Ok(None),
+        }
+    })
+    .await?;
+    let (item, categories) = found.ok_or_else(|| ApiError::not_found(language))?;
+    Ok(HttpResponse::Ok().json(detail(language, &site.0, item, &categories)))
+}
+
+/// A listing to post. Photos are added on the web page.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewItem {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A category slug, e.g. `mobler/kontorsstol`.
+    pub category: String,
+    /// `as_new`, `good`, `worn` or `needs_repair`.
+    pub condition: String,
+    pub quantity: i64,
+    pub width_cm: Option<i64>,
+    pub depth_cm: Option<i64>,
+    pub height_cm: Option<i64>,
+    pub weight_kg: Option<f64>,
+    pub new_price_sek: Option<f64>,
+    pub site: String,
+    #[serde(default)]
+    pub room: String,
+    #[serde(default)]
+    pub pickup_instructions: String,
+    pub available_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    /// `organisation` (default) or `network`.
+    pub visibility: Option<String>,
+    /// Publish at once (default) or keep as a draft.
+    #[serde(default = "publish_by_default")]
+    pub publish: bool,
+}
+
+fn publish_by_default() -> bool {
+    true
+}
+
+impl NewItem {
+    /// The same checks as the web form: the fields become the form's text and go through
+    /// [`ItemInput::from_form`].
+    fn input(&self, categories: &[Category]) -> Result<ItemInput, Vec<FieldError>> {
+        let text = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let decimal = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+        let date = |value: Option<NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
+        let category_id = categories
+            .iter()
+            .find(|c| c.slug == self.category.trim())
+            .map(|c| c.id.to_string())
+            .unwrap_or_default();
+        let form = RawItemForm {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category_id,
+            condition: self.condition.clone(),
+            quantity: self.quantity.to_string(),
+            width_cm: text(self.width_cm),
+            depth_cm: text(self.depth_cm),
+            height_cm: text(self.height_cm),
+            weight_kg: decimal(self.weight_kg),
+            new_price_sek: decimal(self.new_price_sek),
+            site: self.site.clone(),
+            room: self.room.clone(),
+            pickup_instructions: self.pickup_instructions.clone(),
+            available_from: date(self.available_from),
+            expires_on: date(self.expires_on),
+            visibility: self
+                .visibility
+                .clone()
+                .unwrap_or_else(|| "organisation".to_string()),
+            action: if self.publish { "publish" } else { "draft" }.to_string(),
+        };
+        ItemInput::from_form(&form)
+    }
+}
+
+/// Post a listing for the token owner's organisation and unit.
+#[utoipa::path(
+    post,
+    path = "/api/v1/items",
+    operation_id = "create_item",
+    tag = "items",
+    request_body = NewItem,
+    responses(
+        (status = 201, description = "Listed (or saved as a draft)", body = ItemDetail,
+            headers(("Location" = String, description = "The new listing"))),
+        (status = 400, description = "The body is not JSON of this shape", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 422, description = "A field is missing or wrong", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[post("/items")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create(
+    caller: ApiCaller,
+    body: web::Json<NewItem>,
+    pool: web::Data<DbPool>,
+    views: web::Data<Views>,
+    site: web::Data<SiteUrl>,
+    catalog: web::Data<Catalog>,
+    mail: web::Data<MailQueue>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let viewer = caller.viewer;
+    let new_item = body.into_inner();
+    let cached = catalog.clone();
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        let categories = cached.categories(conn)?;
+        let input = match new_item.input(&categories) {
+            Ok(input) => input,
+            Err(errors) => return Ok::<_, AppError>(Err(errors)),
+        };
+        match items::create(conn, &viewer, &input, &[], Some(notifier)) {
+            Ok(id) => {
+                let item = items::find_visible(conn, &viewer, id)?;
+                Ok(Ok((item, categories)))
+            }
+            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
+            Err(error) => Err(error.into()),
+        }
+    })
+    .await?;
+    match outcome {
+        Ok((item, categories)) => {
+            mail.wake_worker();
+            let location = format!("/api/v1/items/{}", item.id);
+            Ok(HttpResponse::build(StatusCode::CREATED)
+                .insert_header((header::LOCATION, location))
+                .json(detail(language, &site.0, item, &categories)))
+        }
+        Err(errors) => Err(ApiError::invalid(language, &errors)),
+    }
+}

@@ -1,0 +1,104 @@
+//! The JSON API under `/api/v1`, for integrations: listings, reservations, statistics and
+//! "reuse before you buy". Callers present a personal token; errors are problem documents.
+//! The OpenAPI document at `/api/openapi.json` is generated from these handlers.
+
+mod caller;
+mod items;
+mod problem;
+mod reservations;
+mod stats;
+
+pub use caller::ApiCaller;
+pub use problem::{ApiError, Problem};
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::Lang;
+
+/// JSON bodies larger than this are refused (a listing is a few kilobytes).
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bruka API",
+        description = "Internal reuse marketplace: listings, reservations, savings statistics and \"reuse before you buy\". Authenticate with a personal token (created on the profile page) as `Authorization: Bearer bruka_…`. Errors are RFC 9457 problem documents in the language of Accept-Language (sv, nb, en).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(
+        items::list,
+        items::get_one,
+        items::create,
+        items::reuse_before_you_buy,
+        reservations::list,
+        reservations::create,
+        reservations::get_one,
+        reservations::picked_up,
+        stats::get_stats,
+    ),
+    modifiers(&TokenAuth),
+    tags(
+        (name = "items", description = "Listings"),
+        (name = "reservations", description = "Reserving and picking up"),
+        (name = "stats", description = "Savings statistics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct TokenAuth;
+
+impl Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[get("/api/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+fn malformed(req: &HttpRequest, detail: String) -> actix_web::Error {
+    let language = Lang::of(req).0;
+    let text = format!("{} {detail}", language.text("api-error-bad-request"));
+    ApiError::bad_request(text).into()
+}
+
+async fn no_such_endpoint(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(Lang::of(&req).0))
+}
+
+/// The `/api/v1` scope: its handlers, and problem documents for bodies, queries and paths
+/// that cannot be read, and for unknown endpoints.
+pub fn scope() -> actix_web::Scope {
+    web::scope("/api/v1")
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_JSON_BYTES)
+                .error_handler(|error, req| malformed(req, error.to_string())),
+        )
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|error, req| malformed(req, error.to_string())),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, req| ApiError::not_found(Lang::of(req).0).into()),
+        )
+        .service(items::list)
+        .service(items::reuse_before_you_buy)
+        .service(items::get_one)
+        .service(items::create)
+        .service(reservations::list)
+        .service(reservations::create)
+        .service(reservations::get_one)
+        .service(reservations::picked_up)
+        .service(stats::get_stats)
+        .default_service(web::to(no_such_endpoint))
+}

@@ -1,0 +1,294 @@
+//! Reservations over the API: reserve, see one's own, and confirm a pickup, with the same
+//! rules (and mail) as the web pages.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::caller::ApiCaller;
+use super::problem::{ApiError, Problem};
+use crate::db::DbPool;
+use crate::i18n::Language;
+use crate::items::FieldError;
+use crate::ledger::savings::WouldBuyNew;
+use crate::mail::MailQueue;
+use crate::reservations::{self, ListOf, ReservationError, ReserveRequest};
+use crate::web::notices::with_conn_and_mail;
+use crate::web::reservations::ReservationRules;
+use crate::web::{AppError, SiteUrl, Views, with_conn};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiReservation {
+    pub id: i64,
+    pub item_id: i64,
+    pub item_title: String,
+    pub quantity: i32,
+    /// `reserved`, `picked_up`, `cancelled`, `declined` or `expired`.
+    pub status: String,
+    /// Pick up before this time (UTC).
+    pub pickup_deadline: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    /// The reservation's page, with pickup details, for people.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReservationList {
+    pub reservations: Vec<ApiReservation>,
+}
+
+/// What a reservation answers with: the reservation and where to pick it up.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReservationDetail {
+    #[serde(flatten)]
+    pub reservation: ApiReservation,
+    pub receiving_unit: Option<String>,
+    pub site: String,
+    pub room: String,
+    pub pickup_instructions: String,
+    pub lister_name: Option<String>,
+    pub lister_email: String,
+}
+
+fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
+    ReservationDetail {
+        reservation: ApiReservation {
+            id: details.reservation.id,
+            item_id: details.item.id,
+            item_title: details.item.title.clone(),
+            quantity: details.reservation.quantity,
+            status: details.reservation.status.clone(),
+            pickup_deadline: details.reservation.pickup_deadline,
+            created_at: details.reservation.created_at,
+            url: format!("{site}/reservations/{}", details.reservation.id),
+        },
+        receiving_unit: details.receiving_unit,
+        site: details.item.site,
+        room: details.item.room,
+        pickup_instructions: details.item.pickup_instructions,
+        lister_name: details.lister.name,
+        lister_email: details.lister.email,
+    }
+}
+
+/// A reservation failure as a problem document.
+fn refusal(language: Language, error: ReservationError) -> ApiError {
+    match error {
+        ReservationError::NotFound => ApiError::not_found(language),
+        ReservationError::Invalid(errors) => ApiError::invalid(language, &errors),
+        ReservationError::Db(error) => error.into(),
+        ReservationError::Mail(error) => {
+            AppError::Template(tera::Error::msg(error.to_string())).into()
+        }
+        other => {
+            let code = match &other {
+                ReservationError::NotAvailable { .. } => "none_left",
+                ReservationError::Closed(_) => "closed",
+                ReservationError::PastDeadline => "past_deadline",
+                _ => "not_allowed",
+            };
+            match crate::web::reservations::problem(language, other) {
+                Ok(problem) => ApiError::with_detail(problem.status, code, problem.message),
+                Err(error) => error.into(),
+            }
+        }
+    }
+}
+
+/// The token owner's own reservations, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reservations",
+    operation_id = "list_reservations",
+    tag = "reservations",
+    responses(
+        (status = 200, description = "Reservations made by the token's owner", body = ReservationList),
+        (status = 401, description = "No valid token", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/reservations")]
+pub async fn list(
+    caller: ApiCaller,
+    pool: web::Data<DbPool>,
+    site: web::Data<SiteUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user.id;
+    let found = with_conn(&pool, move |conn| {
+        reservations::list(conn, ListOf::MadeBy(user_id))
+    })
+    .await?;
+    let reservations = found
+        .into_iter()
+        .map(|summary| ApiReservation {
+            url: format!("{}/reservations/{}", site.0, summary.id),
+            id: summary.id,
+            item_id: summary.item_id,
+            item_title: summary.item_title,
+            quantity: summary.quantity,
+            status: summary.status,
+            pickup_deadline: summary.pickup_deadline,
+            created_at: summary.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ReservationList { reservations }))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewReservation {
+    pub quantity: i64,
+    /// A unit of the caller's organisation; the caller's own unit when left out.
+    pub receiving_unit_id: Option<i64>,
+    #[serde(default)]
+    pub message: String,
+    /// Would the unit otherwise buy this new: `yes`, `unsure` or `no`.
+    pub would_buy_new: String,
+}
+
+impl NewReservation {
+    fn request(&self) -> Result<ReserveRequest, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let quantity = i32::try_from(self.quantity).unwrap_or(0);
+        let answer = WouldBuyNew::parse(self.would_buy_new.trim()).unwrap_or_else(|| {
+            errors.push(FieldError::new("would_buy_new", "reserve-error-answer"));
+            WouldBuyNew::Unsure
+        });
+        let request = ReserveRequest {
+            quantity,
+            receiving_unit_id: self.receiving_unit_id,
+            message: self.message.clone(),
+            answer,
+        };
+        errors.extend(request.validate());
+        if errors.is_empty() {
+            Ok(request)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Reserve some of a listing. The quantity is held at once; the lister is mailed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/items/{id}/reservations",
+    operation_id = "create_reservation",
+    tag = "reservations",
+    params(("id" = i64, Path, description = "Listing id")),
+    request_body = NewReservation,
+    responses(
+        (status = 201, description = "Reserved", body = ReservationDetail,
+            headers(("Location" = String, description = "The new reservation"))),
+        (status = 400, description = "The body is not JSON of this shape", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such listing for this person", body = Problem),
+        (status = 409, description = "Not that many left, or not available", body = Problem),
+        (status = 422, description = "A field is wrong", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[post("/items/{id}/reservations")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create(
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    body: web::Json<NewReservation>,
+    pool: web::Data<DbPool>,
+    views: web::Data<Views>,
+    site: web::Data<SiteUrl>,
+    rules: web::Data<ReservationRules>,
+    mail: web::Data<MailQueue>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let request = body
+        .request()
+        .map_err(|errors| ApiError::invalid(language, &errors))?;
+    let viewer = caller.viewer;
+    let item_id = path.into_inner();
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        Ok::<_, AppError>(
+            reservations::reserve(conn, &viewer, item_id, &request, &rules.0, notifier)
+                .and_then(|reservation| reservations::details(conn, &viewer, reservation.id)),
+        )
+    })
+    .await?;
+    let details = outcome.map_err(|error| refusal(language, error))?;
+    mail.wake_worker();
+    let location = format!("/api/v1/reservations/{}", details.reservation.id);
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((header::LOCATION, location))
+        .json(detail_of(details, &site.0)))
+}
+
+/// One reservation the caller made, or of a listing the caller may manage.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reservations/{id}",
+    operation_id = "get_reservation",
+    tag = "reservations",
+    params(("id" = i64, Path, description = "Reservation id")),
+    responses(
+        (status = 200, description = "The reservation with pickup details", body = ReservationDetail),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such reservation for this person", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/reservations/{id}")]
+pub async fn get_one(
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    pool: web::Data<DbPool>,
+    site: web::Data<SiteUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let viewer = caller.viewer;
+    let id = path.into_inner();
+    let outcome = with_conn(&pool, move |conn| {
+        Ok::<_, AppError>(reservations::details(conn, &viewer, id))
+    })
+    .await?;
+    let details = outcome.map_err(|error| refusal(language, error))?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &site.0)))
+}
+
+/// Confirm that a reservation was picked up (either side may). Records the saving.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations/{id}/picked-up",
+    operation_id = "confirm_pickup",
+    tag = "reservations",
+    params(("id" = i64, Path, description = "Reservation id")),
+    responses(
+        (status = 200, description = "Picked up; the saving is in the ledger", body = ReservationDetail),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such reservation for this person", body = Problem),
+        (status = 409, description = "Already closed, or past its deadline", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[post("/reservations/{id}/picked-up")]
+pub async fn picked_up(
+    caller: ApiCaller,
+    path: web::Path<i64>,
+    pool: web::Data<DbPool>,
+    views: web::Data<Views>,
+    site: web::Data<SiteUrl>,
+    mail: web::Data<MailQueue>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    let viewer = caller.viewer;
+    let id = path.into_inner();
+    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
+        Ok::<_, AppError>(
+            reservations::pick_up(conn, &viewer, id, notifier)
+                .and_then(|_| reservations::details(conn, &viewer, id)),
+        )
+    })
+    .await?;
+    let details = outcome.map_err(|error| refusal(language, error))?;
+    mail.wake_worker();
+    Ok(HttpResponse::Ok().json(detail_of(details, &site.0)))
+}

@@ -1,0 +1,130 @@
+//! Savings statistics over the API: the same sums as the dashboard, for the sustainability
+//! unit's own reporting tools.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::caller::ApiCaller;
+use super::problem::{ApiError, Problem};
+use crate::db::DbPool;
+use crate::items::FieldError;
+use crate::stats::export::TotalsJson;
+use crate::stats::{self, RawFilter, Scope, Side};
+use crate::web::catalog::Catalog;
+use crate::web::stats::summarise;
+use crate::web::{AppError, with_conn};
+
+/// Period, unit and category, as on the dashboard.
+#[derive(Debug, Clone, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// First day included, `YYYY-MM-DD` (local time).
+    pub from: Option<String>,
+    /// Last day included, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// A unit of the caller's organisation (giving or receiving).
+    pub unit: Option<String>,
+    /// A category slug (subcategories included).
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatsGroup {
+    pub label: String,
+    pub totals: TotalsJson,
+}
+
+/// Sums of the ledger rows of handovers the caller's organisation received.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub totals: TotalsJson,
+    /// What the organisation gave to other organisations (counted there, not here).
+    pub given_to_others: TotalsJson,
+    pub by_month: Vec<StatsGroup>,
+    pub by_category: Vec<StatsGroup>,
+    pub by_giving_unit: Vec<StatsGroup>,
+    pub by_receiving_unit: Vec<StatsGroup>,
+    pub by_giving_organisation: Vec<StatsGroup>,
+}
+
+fn groups(groups: &[stats::Group]) -> Vec<StatsGroup> {
+    groups
+        .iter()
+        .map(|group| StatsGroup {
+            label: group.label.clone(),
+            totals: (&group.totals).into(),
+        })
+        .collect()
+}
+
+/// Savings statistics (sustainability and admin tokens only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    operation_id = "get_stats",
+    tag = "stats",
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Totals and breakdowns", body = Stats),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "The token's owner does not see statistics", body = Problem),
+        (status = 422, description = "A filter is wrong", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[get("/stats")]
+pub async fn get_stats(
+    caller: ApiCaller,
+    query: web::Query<StatsQuery>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<Catalog>,
+) -> Result<HttpResponse, ApiError> {
+    let language = caller.language;
+    if !caller.may_see_stats() {
+        return Err(ApiError::forbidden(language));
+    }
+    let organisation_id = caller.user.organisation_id;
+    let raw = RawFilter {
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+        unit: query.unit.clone().unwrap_or_default(),
+        category: query.category.clone().unwrap_or_default(),
+    };
+    let catalog = catalog.clone();
+    let (filter, names) = with_conn(&pool, move |conn| -> Result<_, AppError> {
+        let units: Vec<i64> = crate::organisations::units_of(conn, organisation_id)?
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let categories = catalog.categories(conn)?;
+        Ok((
+            raw.parse(&units, &categories),
+            stats::organisation_names(conn)?,
+        ))
+    })
+    .await?;
+    let filter = filter.map_err(|errors| {
+        let errors: Vec<FieldError> = errors
+            .iter()
+            .map(|e| FieldError::new(e.field, e.message_key))
+            .collect();
+        ApiError::invalid(language, &errors)
+    })?;
+    let scope = |side: Side| Scope {
+        organisation_id,
+        side,
+        filter: filter.clone(),
+    };
+    let received = summarise(&pool, scope(Side::Received), names.clone()).await?;
+    let given = summarise(&pool, scope(Side::GivenToOthers), names).await?;
+    Ok(HttpResponse::Ok().json(Stats {
+        totals: (&received.totals).into(),
+        given_to_others: (&given.totals).into(),
+        by_month: groups(&received.by_month),
+        by_category: groups(&received.by_category),
+        by_giving_unit: groups(&received.by_giving_unit),
+        by_receiving_unit: groups(&received.by_receiving_unit),
+        by_giving_organisation: groups(&received.by_giving_organisation),
+    }))
+}

@@ -1,0 +1,415 @@
+//! The JSON API under /api/v1 with personal tokens: what a procurement or e-commerce
+//! system sees, and that a token never reaches another organisation.
+
+use bruka::db::schema::reuse_records;
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::on_both_backends;
+use crate::reservations::{list_chairs, lister_and_requester};
+
+/// An API client holding one token.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Client {
+    fn new(app: &TestApp, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            base: app.url(""),
+            token: token.to_string(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("accept-language", "sv")
+            .send()
+            .await
+            .expect("request")
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("accept-language", "en")
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+async fn token_for(app: &TestApp, email: &'static str) -> String {
+    app.with_conn(move |conn| {
+        let email = bruka::accounts::Email::parse(email).expect("email");
+        let user = bruka::accounts::find_by_email(conn, &email)
+            .expect("query")
+            .expect("user");
+        bruka::accounts::api_tokens::create(conn, user.id, "test")
+            .expect("token")
+            .1
+    })
+    .await
+}
+
+async fn problem(response: reqwest::Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    response.json().await.expect("problem json")
+}
+
+async fn tokens_are_made_on_the_profile_page_and_see_only_their_organisation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 3).await;
+
+    // Bo makes a token on his profile page; the secret is shown once.
+    let response = requester
+        .post_form("/profile/tokens", &[("name", "E-handeln")])
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = crate::helpers::Page::from_response(response).await;
+    let secret = page.attr("#new-secret", "value");
+    assert!(secret.starts_with("bruka_"));
+    let profile = requester.get_page("/profile").await;
+    assert!(
+        !profile.visible_text().contains(&secret[20..]),
+        "shown once only"
+    );
+    assert!(profile.visible_text().contains("E-handeln"));
+    let response = requester
+        .post_form("/profile/tokens", &[("name", " ")])
+        .await;
+    assert_eq!(response.status(), 422, "a token needs a name");
+
+    let bo = Client::new(&app, &secret);
+    let page: Value = bo.get("/api/v1/items").await.json().await.expect("json");
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, [item_id]);
+    let item: Value = bo
+        .get(&format!("/api/v1/items/{item_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(item["title"], "Kontorsstol med armstöd");
+    assert_eq!(item["category"]["slug"], "mobler/kontorsstol");
+    assert_eq!(item["typical_kg_co2e"], 64.0);
+
+    // Marks kommun's token sees nothing of Borås, and cannot reserve there.
+    app.create_organisation("Marks kommun", "mark.se", &["Kinna skola"])
+        .await;
+    app.create_user("inkop@mark.se", bruka::accounts::Role::Admin)
+        .await;
+    let mark = Client::new(&app, &token_for(&app, "inkop@mark.se").await);
+    let page: Value = mark.get("/api/v1/items").await.json().await.expect("json");
+    assert_eq!(page["items"], json!([]));
+    let body = problem(
+        mark.get(&format!("/api/v1/items/{item_id}")).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(body["code"], "not_found");
+    let response = mark
+        .post(
+            &format!("/api/v1/items/{item_id}/reservations"),
+            &json!({"quantity": 1, "would_buy_new": "yes"}),
+        )
+        .await;
+    problem(response, StatusCode::NOT_FOUND).await;
+    let alternatives: Value = mark
+        .get("/api/v1/reuse-before-you-buy?category=mobler")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(alternatives["available"], false);
+
+    // Bo reserves through the API; Marks kommun cannot look at the reservation.
+    let response = bo
+        .post(
+            &format!("/api/v1/items/{item_id}/reservations"),
+            &json!({"quantity": 2, "would_buy_new": "yes", "message": "Hämtas fredag"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let reservation: Value = response.json().await.expect("json");
+    let reservation_id = reservation["id"].as_i64().expect("id");
+    problem(
+        mark.get(&format!("/api/v1/reservations/{reservation_id}"))
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let response = mark
+        .post(
+            &format!("/api/v1/reservations/{reservation_id}/picked-up"),
+            &json!({}),
+        )
+        .await;
+    problem(response, StatusCode::NOT_FOUND).await;
+    let stats: Value = mark.get("/api/v1/stats").await.json().await.expect("json");
+    assert_eq!(stats["totals"]["handovers"], 0);
+
+    // Without a token, with a forged one, and after revoking: 401, nothing changes.
+    let anonymous = reqwest::Client::new()
+        .get(app.url("/api/v1/items"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        anonymous.headers()["www-authenticate"],
+        "Bearer realm=\"bruka\""
+    );
+    let body = problem(anonymous, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        body["detail"],
+        "En giltig API-nyckel behövs (Authorization: Bearer …)."
+    );
+    let forged = Client::new(&app, &format!("bruka_{}", "0".repeat(64)));
+    problem(forged.get("/api/v1/items").await, StatusCode::UNAUTHORIZED).await;
+    let token_id = profile.attr("form[action$='/revoke']", "action");
+    let response = requester.post_raw(&token_id, &[]).await;
+    assert_eq!(response.status(), 403, "revoking needs the CSRF token");
+    assert_eq!(bo.get("/api/v1/items").await.status(), 200);
+    let stranger = app.new_browser();
+    stranger.sign_in("miljo@mark.se", "Miljö").await;
+    assert_eq!(
+        stranger.post_form(&token_id, &[]).await.status(),
+        404,
+        "another person's token"
+    );
+    assert_eq!(requester.post_form(&token_id, &[]).await.status(), 303);
+    problem(bo.get("/api/v1/items").await, StatusCode::UNAUTHORIZED).await;
+    let response = bo
+        .post(
+            &format!("/api/v1/items/{item_id}/reservations"),
+            &json!({"quantity": 1, "would_buy_new": "yes"}),
+        )
+        .await;
+    problem(response, StatusCode::UNAUTHORIZED).await;
+}
+
+async fn the_api_posts_reserves_and_confirms_with_the_web_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _requester = lister_and_requester(&app).await;
+    let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+
+    let listing = json!({
+        "title": "Höj- och sänkbart skrivbord",
+        "description": "Elektriskt, 160 × 80 cm.",
+        "category": "mobler/skrivbord",
+        "condition": "good",
+        "quantity": 2,
+        "site": "Stadshuset",
+        "room": "Plan 2",
+        "pickup_instructions": "Ring 033-35 70 00."
+    });
+    let response = anna.post("/api/v1/items", &listing).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    let item: Value = response.json().await.expect("json");
+    let item_id = item["id"].as_i64().expect("id");
+    assert_eq!(location, format!("/api/v1/items/{item_id}"));
+    assert_eq!(item["status"], "available");
+    // The listing is on the web as well.
+    let page = app.browser.get_page(&format!("/items/{item_id}")).await;
+    assert!(page.visible_text().contains("Höj- och sänkbart skrivbord"));
+
+    // Bad listings: each field named, in the caller's language; nothing stored.
+    let mut bad = listing.clone();
+    bad["quantity"] = json!(-2);
+    bad["category"] = json!("finns/inte");
+    bad["title"] = json!("");
+    let body = problem(
+        anna.post("/api/v1/items", &bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect();
+    for field in ["title", "category_id", "quantity"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/items"))
+        .bearer_auth(&anna.token)
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .expect("request");
+    problem(response, StatusCode::BAD_REQUEST).await;
+    let page: Value = anna.get("/api/v1/items").await.json().await.expect("json");
+    assert_eq!(page["total"], 1, "nothing else was stored");
+
+    // Reserving: too many is a conflict, a bad answer is invalid, then a real one.
+    let path = format!("/api/v1/items/{item_id}/reservations");
+    let body = problem(
+        bo.post(&path, &json!({"quantity": 3, "would_buy_new": "yes"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(body["code"], "none_left");
+    problem(
+        bo.post(&path, &json!({"quantity": 1, "would_buy_new": "maybe"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(
+        bo.post(&path, &json!({"quantity": 0, "would_buy_new": "yes"}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let response = bo
+        .post(&path, &json!({"quantity": 2, "would_buy_new": "yes"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let reservation: Value = response.json().await.expect("json");
+    assert_eq!(reservation["site"], "Stadshuset");
+    assert_eq!(reservation["lister_email"], "anna@boras.se");
+    let id = reservation["id"].as_i64().expect("id");
+    let mine: Value = bo
+        .get("/api/v1/reservations")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mine["reservations"][0]["id"], id);
+    let confirm = format!("/api/v1/reservations/{id}/picked-up");
+    let response = bo.post(&confirm, &json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = problem(bo.post(&confirm, &json!({})).await, StatusCode::CONFLICT).await;
+    assert_eq!(body["code"], "closed");
+    let grams: Vec<i64> = app
+        .with_conn(|conn| {
+            reuse_records::table
+                .select(reuse_records::co2e_grams)
+                .load(conn)
+                .expect("ledger")
+        })
+        .await;
+    assert_eq!(grams, [192_000], "2 × 96 kg CO2e for desks, recorded once");
+
+    // Statistics are for the sustainability unit; members get 403.
+    problem(bo.get("/api/v1/stats").await, StatusCode::FORBIDDEN).await;
+    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
+        .await;
+    let keeper = Client::new(&app, &token_for(&app, "hallbarhet@boras.se").await);
+    let stats: Value = keeper
+        .get("/api/v1/stats")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["totals"]["co2e_grams"], 192_000);
+    assert_eq!(stats["totals"]["items"], 2);
+    let body = problem(
+        keeper.get("/api/v1/stats?from=igår").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "from");
+
+    // Reuse before you buy: nothing left of the desks now; chairs are there.
+    let none: Value = bo
+        .get("/api/v1/reuse-before-you-buy?category=mobler/skrivbord")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(none["available"], false);
+    let chairs = list_chairs(&app, 4).await;
+    let found: Value = bo
+        .get("/api/v1/reuse-before-you-buy?q=kontorsstolar")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["available"], true);
+    assert_eq!(found["items"][0]["id"], chairs);
+    problem(
+        bo.get("/api/v1/reuse-before-you-buy").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    problem(bo.get("/api/v1/no-such-thing").await, StatusCode::NOT_FOUND).await;
+    problem(
+        bo.get("/api/v1/items/not-a-number").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        bo.get("/api/v1/items?page=many").await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
+
+async fn the_openapi_document_describes_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let document: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.")
+    );
+    for path in [
+        "/api/v1/items",
+        "/api/v1/items/{id}",
+        "/api/v1/items/{id}/reservations",
+        "/api/v1/reservations",
+        "/api/v1/reservations/{id}",
+        "/api/v1/reservations/{id}/picked-up",
+        "/api/v1/stats",
+        "/api/v1/reuse-before-you-buy",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} documented");
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["token"]["scheme"],
+        "bearer"
+    );
+    assert!(document["components"]["schemas"]["Problem"].is_object());
+}
+
+on_both_backends!(
+    tokens_are_made_on_the_profile_page_and_see_only_their_organisation,
+    the_api_posts_reserves_and_confirms_with_the_web_rules,
+    the_openapi_document_describes_the_api,
+);
