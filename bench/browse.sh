@@ -18,7 +18,7 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exi
 cargo build --release --quiet
 BRUKA=$PWD/target/release/bruka
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 
 # wrk_stats URL COOKIE -> "requests/s p99_ms"
 wrk_stats() {
@@ -34,7 +34,7 @@ print(f"{rps:.0f} {ms:.2f} {errors.group(1) if errors else 0}")'
 }
 
 run_backend() {
-  local name=$1 url=$2 dir port base cookie jar csrf link token
+  local name=$1 url=$2 dir port base cookie jar csrf
   dir=$(mktemp -d /tmp/bruka-bench.XXXXXX)
   port=$(free_port)
   base="http://127.0.0.1:$port"
@@ -43,7 +43,7 @@ run_backend() {
   if [ -n "$url" ]; then export BRUKA_DATABASE_URL=$url; else unset BRUKA_DATABASE_URL; fi
   echo "== $name: seeding $ITEMS listings"
   local started=$SECONDS
-  "$BRUKA" demo --items "$ITEMS" >/dev/null
+  "$BRUKA" demo --items "$ITEMS" --history 0 >/dev/null
   echo "   seeded in $((SECONDS - started)) s"
   "$BRUKA" serve >/dev/null 2>"$dir/serve.log" &
   local pid=$!
@@ -51,18 +51,8 @@ run_backend() {
   for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
 
   jar=$dir/cookies
-  curl -s -c "$jar" -b "$jar" "$base/login" >/dev/null
+  sign_in "$base" "$dir" anna.lindqvist@exempelkommun.example "$jar"
   csrf=$(awk '$6 == "bruka_csrf" {print $7}' "$jar")
-  curl -s -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" \
-    --data-urlencode "email=anna.lindqvist@exempelkommun.example" "$base/login" >/dev/null
-  for _ in $(seq 50); do ls "$dir"/mail/*.eml >/dev/null 2>&1 && break; sleep 0.2; done
-  link=$(python3 -c 'import email, glob, re, sys
-msg = email.message_from_binary_file(open(sorted(glob.glob(sys.argv[1] + "/mail/*.eml"))[-1], "rb"))
-text = next(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/plain")
-print(re.search(r"http\S+/login/confirm\S+", text).group(0))' "$dir")
-  token=${link#*token=}
-  curl -s -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "token=$token" \
-    "$base/login/confirm" >/dev/null
   cookie="bruka_csrf=$csrf; bruka_session=$(awk '$6 == "bruka_session" {print $7}' "$jar")"
   local item_id
   item_id=$(curl -s -b "$jar" "$base/items" | grep -o 'href="/items/[0-9]*"' | head -1 | grep -o '[0-9]*')

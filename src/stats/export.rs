@@ -233,7 +233,13 @@ where
     let mut totals = Totals::default();
     let mut factors = BTreeSet::new();
     for_each_record(conn_for_batch, scope, |record| {
-        totals.add(record);
+        totals.add_figures(
+            record.reverses_id.is_some(),
+            record.quantity,
+            record.co2e_grams,
+            record.money_saved_ore,
+            record.material_grams,
+        );
         if !factors.contains(&FactorUse::of(record)) {
             factors.insert(FactorUse::of(record));
         }

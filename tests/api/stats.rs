@@ -229,6 +229,27 @@ async fn the_dashboard_shows_the_sum_of_the_ledger(backend: Backend) {
     let category_rows = page.select_all("section[aria-labelledby=categories-title] tbody tr");
     assert_eq!(category_rows.len(), 3);
 
+    // The database's own sums (used where no breakdown is needed) agree, reversal included.
+    let summed = app
+        .with_conn(move |conn| {
+            let scope = bruka::stats::Scope {
+                organisation_id: boras,
+                side: bruka::stats::Side::Received,
+                filter: bruka::stats::Filter::default(),
+            };
+            bruka::stats::totals(conn, &scope).expect("totals")
+        })
+        .await;
+    assert_eq!(summed.handovers, 48);
+    assert_eq!(
+        summed.co2e_grams,
+        records.iter().map(|r| r.co2e_grams).sum::<i64>()
+    );
+    assert_eq!(
+        summed.items,
+        records.iter().map(|r| i64::from(r.quantity)).sum::<i64>()
+    );
+
     // A period and a unit: the figures are those of the matching rows only.
     let query = format!("/stats?from=2025-03-01&to=2025-08-31&unit={grundskolan}");
     let page = keeper.get_page(&query).await;

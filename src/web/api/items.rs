@@ -414,19 +414,23 @@ pub async fn get_one(
 /// A listing to post. Photos are added on the web page.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewItem {
+    #[schema(example = "Kontorsstol med armstöd", min_length = 1)]
     pub title: String,
     #[serde(default)]
     pub description: String,
     /// A category slug, e.g. `mobler/kontorsstol`.
+    #[schema(example = "mobler/kontorsstol")]
     pub category: String,
-    /// `as_new`, `good`, `worn` or `needs_repair`.
+    #[schema(pattern = "^(as_new|good|worn|needs_repair)$", example = "good")]
     pub condition: String,
+    #[schema(minimum = 1, maximum = 10000, example = 4)]
     pub quantity: i64,
     pub width_cm: Option<i64>,
     pub depth_cm: Option<i64>,
     pub height_cm: Option<i64>,
     pub weight_kg: Option<f64>,
     pub new_price_sek: Option<f64>,
+    #[schema(example = "Stadshuset, Kungsgatan 55", min_length = 1)]
     pub site: String,
     #[serde(default)]
     pub room: String,
@@ -435,6 +439,7 @@ pub struct NewItem {
     pub available_from: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
     /// `organisation` (default) or `network`.
+    #[schema(pattern = "^(organisation|network)$")]
     pub visibility: Option<String>,
     /// Publish at once (default) or keep as a draft.
     #[serde(default = "publish_by_default")]

@@ -138,12 +138,14 @@ pub async fn list(
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewReservation {
+    #[schema(minimum = 1, example = 1)]
     pub quantity: i64,
     /// A unit of the caller's organisation; the caller's own unit when left out.
     pub receiving_unit_id: Option<i64>,
     #[serde(default)]
     pub message: String,
     /// Would the unit otherwise buy this new: `yes`, `unsure` or `no`.
+    #[schema(pattern = "^(yes|unsure|no)$", example = "yes")]
     pub would_buy_new: String,
 }
 

@@ -116,11 +116,12 @@ pub async fn get_stats(
         side,
         filter: filter.clone(),
     };
-    let received = summarise(&pool, scope(Side::Received), names.clone()).await?;
-    let given = summarise(&pool, scope(Side::GivenToOthers), names).await?;
+    let received = summarise(&pool, scope(Side::Received), names).await?;
+    let given_scope = scope(Side::GivenToOthers);
+    let given = with_conn(&pool, move |conn| stats::totals(conn, &given_scope)).await?;
     Ok(HttpResponse::Ok().json(Stats {
         totals: (&received.totals).into(),
-        given_to_others: (&given.totals).into(),
+        given_to_others: (&given).into(),
         by_month: groups(&received.by_month),
         by_category: groups(&received.by_category),
         by_giving_unit: groups(&received.by_giving_unit),
