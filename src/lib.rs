@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod bootstrap;
 pub mod categories;
 pub mod config;

@@ -49,6 +49,21 @@ enum Command {
     /// People: `bruka user add --admin anna@trollhattan.se` bootstraps the first admin.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy a running SQLite installation (database, photos, signing key) into a new folder.
+    Backup {
+        /// The folder to create (must be new or empty).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup made by `bruka backup` in place, on a machine where Bruka is stopped.
+    Restore {
+        /// The backup folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// API tokens: `bruka token add --name "E-handel" anna@trollhattan.se` prints a new one.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -121,6 +136,8 @@ fn main() -> ExitCode {
             add_user(&settings, &email, admin, role.as_deref())
         }
         Command::Token(TokenCommand::Add { email, name }) => add_token(&settings, &email, &name),
+        Command::Backup { out } => backup(&settings, &out),
+        Command::Restore { from, force } => restore(&settings, &from, force),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -221,6 +238,32 @@ fn add_organisation(
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", ")
+    ));
+    Ok(())
+}
+
+fn backup(settings: &Settings, out: &std::path::Path) -> anyhow::Result<()> {
+    // No migrations or seeding: a backup reads, and the server may be running.
+    let pool = bruka::db::build_pool(&settings.database_url(), 1)?;
+    let mut conn = pool.get()?;
+    let contents = bruka::backup::backup(settings, &mut conn, out)?;
+    say(&format!(
+        "backed up {} listings, {} ledger rows ({:.1} kg CO2e) and {} photos into {}",
+        contents.listings,
+        contents.ledger_rows,
+        contents.co2e_grams as f64 / 1000.0,
+        contents.photos,
+        out.display()
+    ));
+    Ok(())
+}
+
+fn restore(settings: &Settings, from: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    bruka::backup::restore(settings, from, force)?;
+    say(&format!(
+        "restored {} into {}; start Bruka as usual (pending migrations run on start)",
+        from.display(),
+        settings.data_dir.display()
     ));
     Ok(())
 }

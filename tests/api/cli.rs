@@ -339,3 +339,166 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
         .collect();
     assert!(months.len() > 12, "spread over two years: {months:?}");
 }
+
+/// `bruka backup` while the server runs, `bruka restore` on a fresh machine: the same
+/// listings, ledger and photos.
+#[test]
+fn a_backup_taken_while_serving_restores_the_same_ledger_elsewhere() {
+    use bruka::db::schema::{items, reuse_records};
+    use diesel::prelude::*;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let output = bruka(dir.path())
+        .args(["demo", "--items", "20", "--history", "150"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let (mut server, _) = start_default_server(dir.path());
+
+    let out = dir.path().join("backup-2026-11-23");
+    let output = bruka(dir.path())
+        .args(["backup", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("backed up 20 listings"), "{stdout}");
+    let again = bruka(dir.path())
+        .args(["backup", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        !again.status.success(),
+        "an existing backup is never overwritten"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
+    server.kill().expect("stopped");
+    server.wait().expect("exited");
+
+    let fresh = tempfile::tempdir().expect("fresh machine");
+    let output = bruka(fresh.path())
+        .args(["restore", "--from"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let twice = bruka(fresh.path())
+        .args(["restore", "--from"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(!twice.status.success(), "an existing database is kept");
+
+    let figures = |root: &std::path::Path| {
+        let url = bruka::db::DatabaseUrl::sqlite_file(root.join("data/bruka.db"));
+        let pool = bruka::db::build_pool(&url, 1).expect("pool");
+        let mut conn = pool.get().expect("connection");
+        let listings: i64 = items::table.count().get_result(&mut conn).expect("count");
+        let rows: Vec<(i64, i64, i64)> = reuse_records::table
+            .order(reuse_records::id)
+            .select((
+                reuse_records::id,
+                reuse_records::co2e_grams,
+                reuse_records::money_saved_ore,
+            ))
+            .load(&mut conn)
+            .expect("ledger");
+        let photos = walk(&root.join("data/photos"));
+        (listings, rows, photos)
+    };
+    fn walk(dir: &std::path::Path) -> Vec<String> {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into(),
+                );
+            }
+        }
+        found.sort();
+        found
+    }
+    let (listings, ledger, photos) = figures(dir.path());
+    assert!(ledger.len() > 150 && !photos.is_empty());
+    assert_eq!(figures(fresh.path()), (listings, ledger, photos));
+    assert_eq!(
+        std::fs::read(dir.path().join("data/secret.key")).expect("key"),
+        std::fs::read(fresh.path().join("data/secret.key")).expect("restored key"),
+        "sessions and links stay valid after a move"
+    );
+
+    // The restored installation starts and answers.
+    let (mut restored, printed) = start_default_server(fresh.path());
+    assert!(printed.contains("Bruka is running at"), "{printed}");
+    restored.kill().expect("stopped");
+    restored.wait().expect("exited");
+}
+
+/// The PostgreSQL instructions `bruka backup` prints, followed to the letter: pg_dump of a
+/// database with history, pg_restore into an empty one, the same ledger.
+#[test]
+fn the_postgres_backup_instructions_restore_the_same_ledger() {
+    use bruka::db::schema::reuse_records;
+    use diesel::prelude::*;
+
+    if postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let original = TestDatabase::create(Backend::Postgres, &dir.path().join("data"));
+    let output = bruka(dir.path())
+        .env("BRUKA_DATABASE_URL", original.url.as_str())
+        .args(["demo", "--items", "10", "--history", "80"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    let refused = bruka(dir.path())
+        .env("BRUKA_DATABASE_URL", original.url.as_str())
+        .args(["backup", "--out", "backup"])
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    let instructions = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        instructions.contains("pg_dump --format=custom"),
+        "{instructions}"
+    );
+
+    let dump = dir.path().join("bruka.dump");
+    let status = Command::new("pg_dump")
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(original.url.as_str())
+        .status()
+        .expect("pg_dump runs");
+    assert!(status.success());
+    let fresh = TestDatabase::create(Backend::Postgres, &dir.path().join("fresh"));
+    let status = Command::new("pg_restore")
+        .arg("--no-owner")
+        .arg(format!("--dbname={}", fresh.url.as_str()))
+        .arg(&dump)
+        .status()
+        .expect("pg_restore runs");
+    assert!(status.success());
+
+    let ledger = |url: &bruka::db::DatabaseUrl| {
+        let pool = bruka::db::build_pool(url, 1).expect("pool");
+        let mut conn = pool.get().expect("connection");
+        reuse_records::table
+            .order(reuse_records::id)
+            .select((reuse_records::id, reuse_records::co2e_grams))
+            .load::<(i64, i64)>(&mut conn)
+            .expect("ledger")
+    };
+    let before = ledger(&original.url);
+    assert!(before.len() >= 80);
+    assert_eq!(ledger(&fresh.url), before);
+}

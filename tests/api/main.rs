@@ -7,6 +7,7 @@ mod smtp;
 mod admin;
 mod alerts;
 mod assets;
+mod browser;
 mod cli;
 mod database;
 mod errors;

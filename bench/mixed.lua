@@ -1,0 +1,44 @@
+-- Mixed traffic for bench/load.sh: browse, search, item pages and reservations, counting
+-- 5xx answers per thread (4xx such as "none left" are expected under load).
+local threads = {}
+local paths = {"/items", "/items?page=2", "/items?q=stol", "/items?q=skrivbord",
+               "/items?category=mobler&sort=title", "/my"}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  max_id = tonumber(os.getenv("MAX_ITEM_ID") or "1000")
+  csrf = os.getenv("CSRF") or ""
+  server_errors = 0
+  reservations = 0
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 1000)
+end
+
+function request()
+  local roll = math.random(100)
+  if roll <= 15 then
+    reservations = reservations + 1
+    local body = "csrf_token=" .. csrf .. "&quantity=1&would_buy_new=yes&message="
+    local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    return wrk.format("POST", "/items/" .. math.random(max_id) .. "/reserve", headers, body)
+  elseif roll <= 35 then
+    return wrk.format("GET", "/items/" .. math.random(max_id))
+  else
+    return wrk.format("GET", paths[math.random(#paths)])
+  end
+end
+
+function response(status, headers, body)
+  if status >= 500 then server_errors = server_errors + 1 end
+end
+
+function done(summary, latency, requests)
+  local errors, reserved = 0, 0
+  for _, thread in ipairs(threads) do
+    errors = errors + thread:get("server_errors")
+    reserved = reserved + thread:get("reservations")
+  end
+  io.write(string.format("5xx=%d reservation_posts=%d\n", errors, reserved))
+end

@@ -1,0 +1,184 @@
+//! `bruka backup` and `bruka restore` for SQLite installations: a consistent copy of the
+//! database taken while Bruka runs (`VACUUM INTO`), the photos and the signing key, and the
+//! way back onto a fresh machine. PostgreSQL is backed up with its own tools (pg_dump).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use diesel::prelude::*;
+
+use crate::config::Settings;
+use crate::db::schema::{items, reuse_records};
+use crate::db::{AnyConnection, Backend};
+
+const DATABASE_FILE: &str = "bruka.db";
+const PHOTOS_DIR: &str = "photos";
+const SECRET_FILE: &str = "secret.key";
+const MANIFEST_FILE: &str = "BACKUP.txt";
+
+/// What PostgreSQL users do instead; printed by `bruka backup` on a PostgreSQL database.
+pub const POSTGRES_INSTRUCTIONS: &str = "\
+Bruka is on PostgreSQL: back up the database with PostgreSQL's own tools, e.g.
+  pg_dump --format=custom --file=bruka.dump \"$BRUKA_DATABASE_URL\"
+and restore it into an empty database with
+  pg_restore --no-owner --dbname=\"$BRUKA_DATABASE_URL\" bruka.dump
+Copy the photo store (photos_dir, or your object store) and keep secret_key with it.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("{0} exists and is not empty; choose a new folder for the backup")]
+    TargetNotEmpty(PathBuf),
+    #[error("{0} already has a database; restore onto a fresh data folder or pass --force")]
+    DatabaseExists(PathBuf),
+    #[error("{0} is not a Bruka backup (no {DATABASE_FILE})")]
+    NotABackup(PathBuf),
+    #[error("{POSTGRES_INSTRUCTIONS}")]
+    Postgres,
+    #[error("the database is not a local SQLite file")]
+    NotAFile,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
+    move |source| BackupError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What a backup holds, as written into its manifest and checked after a restore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contents {
+    pub listings: i64,
+    pub ledger_rows: i64,
+    pub co2e_grams: i64,
+    pub photos: usize,
+}
+
+fn database_contents(conn: &mut AnyConnection) -> QueryResult<(i64, i64, i64)> {
+    let listings: i64 = items::table.count().get_result(conn)?;
+    let ledger_rows: i64 = reuse_records::table.count().get_result(conn)?;
+    let co2e_grams: i64 = reuse_records::table
+        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "CAST(COALESCE(SUM(co2e_grams), 0) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok((listings, ledger_rows, co2e_grams))
+}
+
+/// Copies every file under `from` into `to` that is not there yet (photos are
+/// content-addressed, so a file of the same name is the same photo); returns how many files
+/// `from` holds.
+fn copy_tree(from: &Path, to: &Path) -> Result<usize, BackupError> {
+    if !from.exists() {
+        return Ok(0);
+    }
+    fs::create_dir_all(to).map_err(io(to))?;
+    let mut files = 0;
+    for entry in fs::read_dir(from).map_err(io(from))? {
+        let entry = entry.map_err(io(from))?;
+        let source = entry.path();
+        let target = to.join(entry.file_name());
+        if entry.file_type().map_err(io(&source))?.is_dir() {
+            files += copy_tree(&source, &target)?;
+        } else {
+            if !target.exists() {
+                // Written beside the target and renamed, so a copy is whole or absent.
+                let partial = target.with_extension("partial");
+                fs::copy(&source, &partial).map_err(io(&partial))?;
+                fs::rename(&partial, &target).map_err(io(&target))?;
+            }
+            files += 1;
+        }
+    }
+    Ok(files)
+}
+
+/// Writes a backup of a (possibly running) SQLite installation into the new folder `out`.
+pub fn backup(
+    settings: &Settings,
+    conn: &mut AnyConnection,
+    out: &Path,
+) -> Result<Contents, BackupError> {
+    if conn.backend() == Backend::Postgres {
+        return Err(BackupError::Postgres);
+    }
+    let is_empty = fs::read_dir(out)
+        .map(|mut entries| entries.next().is_none())
+        .unwrap_or(true);
+    if !is_empty {
+        return Err(BackupError::TargetNotEmpty(out.to_path_buf()));
+    }
+    fs::create_dir_all(out).map_err(io(out))?;
+    let database = out.join(DATABASE_FILE);
+    // VACUUM INTO reads one consistent snapshot while others keep writing (WAL mode).
+    let quoted = database.to_string_lossy().replace('\'', "''");
+    diesel::sql_query(format!("VACUUM INTO '{quoted}'")).execute(conn)?;
+    let (listings, ledger_rows, co2e_grams) = database_contents(conn)?;
+    // Photos after the database: every photo the snapshot refers to was stored before it.
+    let photos = copy_tree(&settings.photos_dir(), &out.join(PHOTOS_DIR))?;
+    let secret = settings.data_dir.join(SECRET_FILE);
+    if secret.exists() {
+        fs::copy(&secret, out.join(SECRET_FILE)).map_err(io(&secret))?;
+    }
+    let contents = Contents {
+        listings,
+        ledger_rows,
+        co2e_grams,
+        photos,
+    };
+    let manifest = format!(
+        "Bruka backup, {}\nlistings: {}\nledger rows: {}\nkg CO2e in the ledger: {:.3}\nphotos: {}\n\
+         Restore onto a fresh data folder with: bruka restore --from <this folder>\n",
+        chrono::Utc::now().to_rfc3339(),
+        contents.listings,
+        contents.ledger_rows,
+        contents.co2e_grams as f64 / 1000.0,
+        contents.photos,
+    );
+    let manifest_path = out.join(MANIFEST_FILE);
+    fs::write(&manifest_path, manifest).map_err(io(&manifest_path))?;
+    Ok(contents)
+}
+
+/// Puts a backup in place of this installation's SQLite database, photos and signing key.
+/// Bruka must not be running; `force` replaces an existing database.
+pub fn restore(settings: &Settings, from: &Path, force: bool) -> Result<(), BackupError> {
+    let source = from.join(DATABASE_FILE);
+    if !source.is_file() {
+        return Err(BackupError::NotABackup(from.to_path_buf()));
+    }
+    let url = settings.database_url();
+    if url.backend() == Backend::Postgres {
+        return Err(BackupError::Postgres);
+    }
+    let target = url.sqlite_path().ok_or(BackupError::NotAFile)?;
+    if target.exists() && !force {
+        return Err(BackupError::DatabaseExists(target));
+    }
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let stale = PathBuf::from(format!("{}{suffix}", target.display()));
+        if stale.exists() {
+            fs::remove_file(&stale).map_err(io(&stale))?;
+        }
+    }
+    let partial = target.with_extension("restoring");
+    fs::copy(&source, &partial).map_err(io(&partial))?;
+    fs::rename(&partial, &target).map_err(io(&target))?;
+    copy_tree(&from.join(PHOTOS_DIR), &settings.photos_dir())?;
+    let secret = from.join(SECRET_FILE);
+    let secret_target = settings.data_dir.join(SECRET_FILE);
+    if secret.exists() && (force || !secret_target.exists()) {
+        fs::copy(&secret, &secret_target).map_err(io(&secret_target))?;
+    }
+    Ok(())
+}

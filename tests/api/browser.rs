@@ -1,0 +1,573 @@
+//! The whole journey in real headless Chromium (WebDriver via chromedriver): sign in through
+//! the mailed link, post an item with a photo, find it, reserve it, confirm the pickup, see
+//! the dashboard change and download the XLSX. axe-core checks every page on the way, in
+//! Swedish and English, for WCAG 2.1 A/AA violations; part of it is done by keyboard only.
+//! A failing step leaves a screenshot in target/e2e-screenshots.
+//!
+//! Needs `chromedriver` (Debian: chromium + chromium-driver) and axe-core (`npm install
+//! axe-core` into .ci/node, or BRUKA_AXE_JS). Without them the test says SKIPPED; with
+//! CI=true or BRUKA_REQUIRE_BROWSER=1 it fails instead.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+
+type Step<T> = Result<T, String>;
+
+fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("BRUKA_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+fn axe_path() -> PathBuf {
+    std::env::var_os("BRUKA_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/axe-core/axe.min.js")
+        })
+}
+
+/// chromedriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_driver(program: &Path) -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(program)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver { child, url }
+}
+
+async fn open_browser(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_string(),
+        json!({
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "prefs": {
+                "download.default_directory": downloads.display().to_string(),
+                "download.prompt_for_download": false,
+            },
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+/// One person's Chromium, with the server's address and axe-core at hand.
+struct Person<'a> {
+    client: Client,
+    app: &'a TestApp,
+    axe: &'a str,
+    /// Pages checked so far, for the failure message.
+    checked: Vec<String>,
+}
+
+impl Person<'_> {
+    async fn go(&mut self, path: &str) -> Step<()> {
+        self.client
+            .goto(&self.app.url(path))
+            .await
+            .map_err(|e| format!("open {path}: {e}"))
+    }
+
+    async fn path(&self) -> Step<String> {
+        let url = self.client.current_url().await.map_err(|e| e.to_string())?;
+        Ok(url.path().to_string())
+    }
+
+    async fn fill(&self, css: &str, text: &str) -> Step<()> {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?;
+        field.clear().await.map_err(|e| format!("{css}: {e}"))?;
+        field
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("{css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) -> Step<()> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("{css}: {e}"))?
+            .click()
+            .await
+            .map_err(|e| format!("click {css}: {e}"))
+    }
+
+    /// Marks the current page, so [`Person::wait_new_page`] can tell when it is replaced.
+    async fn mark(&self) -> Step<()> {
+        self.client
+            .execute("window.__brukaOldPage = true;", vec![])
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    async fn wait_new_page(&self, after: &str) -> Step<()> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__brukaOldPage === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if loaded == Value::Bool(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no new page after {after}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks something that loads a new page (a form's button, a link) and waits for it.
+    async fn submit(&self, css: &str) -> Step<()> {
+        self.mark().await?;
+        self.click(css).await?;
+        self.wait_new_page(css).await
+    }
+
+    /// Types into the focused field and presses Enter, as a keyboard user submits a form.
+    async fn type_and_enter(&self, text: &str) -> Step<()> {
+        self.mark().await?;
+        self.client
+            .active_element()
+            .await
+            .map_err(|e| e.to_string())?
+            .send_keys(&format!("{text}{}", Key::Enter))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.wait_new_page("Enter").await
+    }
+
+    async fn text(&self) -> Step<String> {
+        let body = self
+            .client
+            .find(Locator::Css("body"))
+            .await
+            .map_err(|e| e.to_string())?;
+        body.text().await.map_err(|e| e.to_string())
+    }
+
+    /// Runs axe-core on the page: no WCAG 2.1 A or AA violation may be found.
+    async fn check_accessibility(&mut self) -> Step<()> {
+        let path = self.path().await?;
+        self.client
+            .execute(self.axe, vec![])
+            .await
+            .map_err(|e| format!("inject axe: {e}"))?;
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(result => done(result.violations.map(v => ({
+                       id: v.id, impact: v.impact, help: v.help,
+                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))
+                   .catch(error => done([{id: 'axe-error', help: String(error)}]));",
+                vec![],
+            )
+            .await
+            .map_err(|e| format!("run axe: {e}"))?;
+        let violations = found.as_array().cloned().unwrap_or_default();
+        self.checked.push(path.clone());
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "accessibility violations on {path}: {}",
+                serde_json::to_string_pretty(&Value::Array(violations)).unwrap_or_default()
+            ))
+        }
+    }
+
+    async fn set_language(&mut self, code: &str) -> Step<()> {
+        let here = self.path().await?;
+        self.go(&format!("/language/{code}?next={here}")).await
+    }
+
+    /// Signs in through the mailed link, as a person does; first sign-in fills the profile.
+    async fn sign_in(&mut self, email: &str, name: &str) -> Step<()> {
+        let mailbox = &self.app.browser.mailbox;
+        let already = mailbox.to(email).len();
+        self.go("/login").await?;
+        self.check_accessibility().await?;
+        self.fill("#email", email).await?;
+        self.submit("form[action='/login'] button[type=submit]")
+            .await?;
+        self.check_accessibility().await?;
+        let mails = mailbox.wait_for(email, already + 1).await;
+        let link = mails[already].link_containing("/login/confirm");
+        self.client
+            .goto(&link)
+            .await
+            .map_err(|e| format!("open the link: {e}"))?;
+        self.check_accessibility().await?;
+        self.submit("form[action='/login/confirm'] button[type=submit]")
+            .await?;
+        if self.path().await? == "/welcome" {
+            self.check_accessibility().await?;
+            self.fill("#name", name).await?;
+            let options = self
+                .client
+                .find_all(Locator::Css("#unit_id option"))
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(unit) = options.get(1) {
+                unit.click().await.map_err(|e| e.to_string())?;
+            }
+            self.submit("form[action='/welcome'] button[type=submit]")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn sign_out(&mut self) -> Step<()> {
+        self.submit("form[action='/logout'] button").await
+    }
+}
+
+fn chair_photo(dir: &Path) -> PathBuf {
+    let mut image = image::RgbImage::new(800, 600);
+    for (x, y, pixel) in image.enumerate_pixels_mut() {
+        *pixel = image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]);
+    }
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let path = dir.join("kontorsstol.jpg");
+    std::fs::write(&path, bytes).expect("photo written");
+    path
+}
+
+async fn wait_for_file(dir: &Path, extension: &str) -> Step<PathBuf> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|e| e == extension));
+        if let Some(path) = found {
+            return Ok(path);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no .{extension} downloaded into {}", dir.display()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The journey itself; returns the first thing that went wrong.
+async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: &Path) -> Step<()> {
+    // Swedish first (the browser itself asks for English).
+    anna.go("/language/sv?next=/login").await?;
+    // Keyboard only: from the address bar to a requested link without a pointer.
+    anna.go("/login").await?;
+    let mut reached = false;
+    for _ in 0..25 {
+        let focused = anna
+            .client
+            .active_element()
+            .await
+            .map_err(|e| e.to_string())?;
+        if focused
+            .attr("id")
+            .await
+            .map_err(|e| e.to_string())?
+            .as_deref()
+            == Some("email")
+        {
+            anna.type_and_enter("tangentbord@boras.se").await?;
+            reached = true;
+            break;
+        }
+        focused
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    if !reached {
+        return Err("the e-mail field cannot be reached with Tab".into());
+    }
+    app.browser
+        .mailbox
+        .wait_for("tangentbord@boras.se", 1)
+        .await;
+
+    // Anna lists a chair with a photo.
+    anna.sign_in("anna@boras.se", "Anna Andersson").await?;
+    anna.go("/items/new").await?;
+    anna.check_accessibility().await?;
+    anna.fill("#title", "Kontorsstol med armstöd").await?;
+    let chair = app.category_id("mobler/kontorsstol").await;
+    anna.click(&format!("#category_id option[value='{chair}']"))
+        .await?;
+    anna.click("input[name=condition][value=good]").await?;
+    anna.fill("#quantity", "2").await?;
+    anna.client
+        .find(Locator::Css("#photos"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&photo.display().to_string())
+        .await
+        .map_err(|e| format!("attach photo: {e}"))?;
+    anna.fill("#photo_alt", "Svart kontorsstol med armstöd")
+        .await?;
+    anna.fill("#site", "Stadshuset").await?;
+    anna.submit("button[name=action][value=publish]").await?;
+    let item_path = anna.path().await?;
+    let published = item_path
+        .strip_prefix("/items/")
+        .is_some_and(|id| id.chars().all(|c| c.is_ascii_digit()));
+    if !published {
+        return Err(format!(
+            "not published ({item_path}): {}",
+            anna.text().await?
+        ));
+    }
+    anna.check_accessibility().await?;
+    let image = anna
+        .client
+        .find(Locator::Css(".gallery img, main img"))
+        .await
+        .map_err(|e| format!("the photo is shown: {e}"))?;
+    if image
+        .attr("alt")
+        .await
+        .map_err(|e| e.to_string())?
+        .as_deref()
+        != Some("Svart kontorsstol med armstöd")
+    {
+        return Err("the photo's alt text".into());
+    }
+    anna.sign_out().await?;
+
+    // Bo finds it by search, reserves one and confirms the pickup.
+    anna.sign_in("bo@boras.se", "Bo Berg").await?;
+    anna.go("/items").await?;
+    anna.check_accessibility().await?;
+    anna.fill("#q", "").await?;
+    anna.type_and_enter("kontorsstolar").await?;
+    anna.check_accessibility().await?;
+    anna.submit(&format!("a[href='{item_path}']")).await?;
+    anna.check_accessibility().await?;
+    anna.fill("#reserve-quantity", "1").await?;
+    anna.click("input[name=would_buy_new][value=yes]").await?;
+    anna.submit(&format!(
+        "form[action='{item_path}/reserve'] button[type=submit]"
+    ))
+    .await?;
+    if !anna.path().await?.starts_with("/reservations/") {
+        return Err("no reservation page after reserving".into());
+    }
+    anna.check_accessibility().await?;
+    anna.submit("form[action$='/picked-up'] button").await?;
+    anna.check_accessibility().await?;
+    anna.go("/my").await?;
+    anna.check_accessibility().await?;
+    anna.set_language("en").await?;
+    anna.check_accessibility().await?;
+    anna.go(&item_path).await?;
+    anna.check_accessibility().await?;
+    anna.go("/items").await?;
+    anna.check_accessibility().await?;
+    anna.set_language("sv").await?;
+    anna.sign_out().await?;
+
+    // The sustainability unit sees the saving and downloads it.
+    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
+        .await;
+    anna.sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+        .await?;
+    anna.go("/stats").await?;
+    anna.check_accessibility().await?;
+    let text = anna.text().await?;
+    if !text.contains("64") {
+        return Err(format!("the dashboard shows 64 kg CO2e: {text}"));
+    }
+    anna.go("/ledger").await?;
+    anna.check_accessibility().await?;
+    anna.go("/stats").await?;
+    anna.set_language("en").await?;
+    anna.check_accessibility().await?;
+    anna.set_language("sv").await?;
+    anna.click("a[href^='/stats/export.xlsx']").await?;
+    let file = wait_for_file(downloads, "xlsx").await?;
+    let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let data = workbook
+        .worksheet_range("Data")
+        .map_err(|e| e.to_string())?;
+    if data.rows().count() != 2 {
+        return Err(format!(
+            "one ledger row in the XLSX, got {}",
+            data.rows().count() - 1
+        ));
+    }
+    anna.go("/profile").await?;
+    anna.check_accessibility().await?;
+
+    // Every page seen so far once more in English (sign-in pages after signing out).
+    anna.set_language("en").await?;
+    let mut seen: Vec<String> = anna.checked.clone();
+    seen.sort();
+    seen.dedup();
+    let signed_out_pages = ["/login", "/login/confirm", "/welcome"];
+    for path in seen
+        .iter()
+        .filter(|p| !signed_out_pages.contains(&p.as_str()))
+    {
+        anna.go(path).await?;
+        anna.check_accessibility().await?;
+    }
+    anna.sign_out().await?;
+    anna.go("/login").await?;
+    anna.check_accessibility().await?;
+    anna.go("/").await?;
+    anna.check_accessibility().await?;
+    anna.sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+        .await?;
+    anna.go("/profile").await?;
+
+    // The checker itself: an image without a text alternative must be caught.
+    anna.client
+        .execute(
+            "const img = document.createElement('img'); img.src = '/assets/icon.svg'; document.querySelector('main').appendChild(img);",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    match anna.check_accessibility().await {
+        Err(found) if found.contains("image-alt") => Ok(()),
+        other => Err(format!("axe missed an image without alt text: {other:?}")),
+    }
+}
+
+async fn a_person_lists_reserves_and_reports_in_a_real_browser(backend: Backend) {
+    let (Some(chromedriver), true) = (
+        std::env::var_os("CHROMEDRIVER")
+            .map(PathBuf::from)
+            .or_else(|| find_program("chromedriver")),
+        axe_path().is_file(),
+    ) else {
+        assert!(
+            !required(),
+            "chromedriver and axe-core are required here (see .ci/run)"
+        );
+        eprintln!(
+            "SKIPPED browser journey: install chromium + chromium-driver and `npm install --prefix .ci/node axe-core`"
+        );
+        return;
+    };
+    let axe = std::fs::read_to_string(axe_path()).expect("axe-core");
+    let app = spawn_app(backend).await;
+    app.create_organisation(
+        "Borås stad",
+        "boras.se",
+        &["Stadsledningskansliet", "Grundskolan"],
+    )
+    .await;
+    let scratch = tempfile::tempdir().expect("scratch");
+    let downloads = scratch.path().join("downloads");
+    std::fs::create_dir_all(&downloads).expect("downloads");
+    let photo = chair_photo(scratch.path());
+    let driver = start_driver(&chromedriver);
+    let client = open_browser(&driver, &scratch.path().join("profile"), &downloads).await;
+    let mut person = Person {
+        client,
+        app: &app,
+        axe: &axe,
+        checked: Vec::new(),
+    };
+    let outcome = std::panic::AssertUnwindSafe(journey(&app, &mut person, &photo, &downloads))
+        .catch_unwind()
+        .await;
+    let failure = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(message)) => Some(message),
+        Err(_) => Some("a step panicked".to_string()),
+    };
+    if let Some(message) = &failure {
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        let _ = std::fs::create_dir_all(&shots);
+        let shot = shots.join(format!("journey-{backend:?}.png"));
+        if let Ok(png) = person.client.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        let _ = person.client.close().await;
+        panic!("{message}\nscreenshot: {}", shot.display());
+    }
+    assert!(
+        person.checked.len() >= 20,
+        "axe ran on every page: {:?}",
+        person.checked
+    );
+    let _ = person.client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_lists_reserves_and_reports_in_a_real_browser_on_sqlite() {
+    a_person_lists_reserves_and_reports_in_a_real_browser(Backend::Sqlite).await
+}
