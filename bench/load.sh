@@ -107,8 +107,9 @@ for side in pg lite; do
     "$($sql "$RESERVED")" "$($sql "$UNBALANCED")" "$($sql "$UNSENT")"
   [ "$($sql "$UNBALANCED")" = 0 ] || failed=1
 done
-duplicates=$(cat "$WORK"/pg1/mail/*.eml "$WORK"/pg2/mail/*.eml 2>/dev/null | grep -i '^Message-ID:' | sort | uniq -d | wc -l)
-sent=$(ls "$WORK"/pg1/mail/*.eml "$WORK"/pg2/mail/*.eml 2>/dev/null | wc -l || true)
+duplicates=$( (cat "$WORK"/pg1/mail/*.eml "$WORK"/pg2/mail/*.eml 2>/dev/null || true) |
+  (grep -i '^Message-ID:' || true) | sort | uniq -d | wc -l)
+sent=$( (ls "$WORK"/pg1/mail/*.eml "$WORK"/pg2/mail/*.eml 2>/dev/null || true) | wc -l)
 echo "   PostgreSQL mail files $sent, duplicated Message-IDs $duplicates"
 [ "$duplicates" = 0 ] || failed=1
 psql "$BRUKA_BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)" 2>/dev/null || true

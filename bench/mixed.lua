@@ -13,6 +13,7 @@ function init(args)
   csrf = os.getenv("CSRF") or ""
   server_errors = 0
   reservations = 0
+  reserved_ok = 0
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 1000)
 end
 
@@ -21,7 +22,9 @@ function request()
   if roll <= 15 then
     reservations = reservations + 1
     local body = "csrf_token=" .. csrf .. "&quantity=1&would_buy_new=yes&message="
+    -- wrk.format uses the given headers instead of wrk.headers, so keep the cookie.
     local headers = {["Content-Type"] = "application/x-www-form-urlencoded"}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
     return wrk.format("POST", "/items/" .. math.random(max_id) .. "/reserve", headers, body)
   elseif roll <= 35 then
     return wrk.format("GET", "/items/" .. math.random(max_id))
@@ -32,13 +35,18 @@ end
 
 function response(status, headers, body)
   if status >= 500 then server_errors = server_errors + 1 end
+  local location = headers["location"] or headers["Location"]
+  if status == 303 and location and location:find("^/reservations/") then
+    reserved_ok = reserved_ok + 1
+  end
 end
 
 function done(summary, latency, requests)
-  local errors, reserved = 0, 0
+  local errors, posted, reserved = 0, 0, 0
   for _, thread in ipairs(threads) do
     errors = errors + thread:get("server_errors")
-    reserved = reserved + thread:get("reservations")
+    posted = posted + thread:get("reservations")
+    reserved = reserved + thread:get("reserved_ok")
   end
-  io.write(string.format("5xx=%d reservation_posts=%d\n", errors, reserved))
+  io.write(string.format("5xx=%d reservation_posts=%d reserved=%d\n", errors, posted, reserved))
 end
