@@ -69,10 +69,4 @@ run_backend() {
   rm -rf "$dir"
 }
 
-run_backend "SQLite" ""
-if [ -n "${BRUKA_BENCH_POSTGRES_URL:-}" ]; then
-  db="bruka_bench_$$"
-  psql "$BRUKA_BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db"
-  run_backend "PostgreSQL" "${BRUKA_BENCH_POSTGRES_URL%/*}/$db"
-  psql "$BRUKA_BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)"
-fi
+on_each_backend run_backend bruka_bench

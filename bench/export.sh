@@ -75,10 +75,4 @@ PY
   rm -rf "$dir"
 }
 
-run_backend "SQLite" ""
-if [ -n "${BRUKA_BENCH_POSTGRES_URL:-}" ]; then
-  db="bruka_export_$$"
-  psql "$BRUKA_BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db"
-  run_backend "PostgreSQL" "${BRUKA_BENCH_POSTGRES_URL%/*}/$db"
-  psql "$BRUKA_BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)"
-fi
+on_each_backend run_backend bruka_export

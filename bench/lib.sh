@@ -26,3 +26,15 @@ print(re.search(r"http\S+/login/confirm\S+", text).group(0))' "$dir")
   curl -s -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "token=$token" \
     "$base/login/confirm" >/dev/null
 }
+
+# on_each_backend RUN NAME: calls `RUN "SQLite" ""`, and with BRUKA_BENCH_POSTGRES_URL set also
+# `RUN "PostgreSQL" URL` on a fresh database (dropped afterwards).
+on_each_backend() {
+  local run=$1 db="$2_$$"
+  "$run" "SQLite" ""
+  if [ -n "${BRUKA_BENCH_POSTGRES_URL:-}" ]; then
+    psql "$BRUKA_BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db"
+    "$run" "PostgreSQL" "${BRUKA_BENCH_POSTGRES_URL%/*}/$db"
+    psql "$BRUKA_BENCH_POSTGRES_URL" -qc "DROP DATABASE $db WITH (FORCE)"
+  fi
+}

@@ -248,6 +248,10 @@ where
     sink.finish(&totals, &factors)
 }
 
+fn yes_no(language: Language, value: bool) -> String {
+    language.text(if value { "export-yes" } else { "export-no" })
+}
+
 fn header_texts(language: Language) -> Vec<String> {
     COLUMNS
         .iter()
@@ -330,7 +334,7 @@ impl<W: Write> Sink for CsvSink<W> {
             Cell::Text(text) => text.clone(),
             Cell::Int(value) => value.to_string(),
             Cell::Decimal(value, digits) => csv_number(language, *value, *digits),
-            Cell::Bool(value) => language.text(if *value { "export-yes" } else { "export-no" }),
+            Cell::Bool(value) => yes_no(language, *value),
             Cell::Empty => String::new(),
         });
         self.writer.write_record(fields)?;
@@ -446,6 +450,19 @@ impl From<&Totals> for TotalsJson {
     }
 }
 
+impl From<&TotalsJson> for Totals {
+    /// Exact: the JSON carries the stored integers beside the rounded units.
+    fn from(json: &TotalsJson) -> Self {
+        Totals {
+            handovers: json.handovers,
+            items: json.items,
+            co2e_grams: json.co2e_grams,
+            money_ore: json.money_ore,
+            material_grams: json.material_grams,
+        }
+    }
+}
+
 /// Rows per worksheet: Excel's limit minus the header row; more rows go on further sheets.
 const XLSX_ROWS_PER_SHEET: u32 = 1_048_575;
 
@@ -527,8 +544,7 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
                     sheet.write_number(row, column, *value)?;
                 }
                 Cell::Bool(value) => {
-                    let text = language.text(if *value { "export-yes" } else { "export-no" });
-                    sheet.write_string(row, column, text)?;
+                    sheet.write_string(row, column, yes_no(language, *value))?;
                 }
                 Cell::Empty => {}
             }
@@ -594,12 +610,7 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             }
             sheet.write_string(row, 3, &factor.source)?;
             sheet.write_string(row, 4, &factor.version)?;
-            let estimate = if factor.is_estimate {
-                "export-yes"
-            } else {
-                "export-no"
-            };
-            sheet.write_string(row, 5, language.text(estimate))?;
+            sheet.write_string(row, 5, yes_no(language, factor.is_estimate))?;
         }
         workbook.save_to_writer(&mut out)?;
         out.flush()?;

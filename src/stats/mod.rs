@@ -341,6 +341,16 @@ impl Totals {
     }
 }
 
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, other: Totals) {
+        self.handovers += other.handovers;
+        self.items += other.items;
+        self.co2e_grams += other.co2e_grams;
+        self.money_ore += other.money_ore;
+        self.material_grams += other.material_grams;
+    }
+}
+
 /// A group in a breakdown: its label and sums.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Group {

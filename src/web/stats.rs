@@ -58,6 +58,18 @@ async fn load_setting(
     .await
 }
 
+impl Setting {
+    /// What an export or the method section says about itself, now.
+    fn about(&self, language: Language, filter: &Filter) -> About {
+        About {
+            organisation: self.organisation_name.clone(),
+            generated_at: Utc::now().naive_utc(),
+            filter_text: filter_text(language, filter, self),
+            method: self.method,
+        }
+    }
+}
+
 fn parse_filter(raw: &RawFilter, setting: &Setting) -> Result<Filter, Vec<FilterError>> {
     let unit_ids: Vec<i64> = setting.units.iter().map(|u| u.id).collect();
     raw.parse(&unit_ids, &setting.categories)
@@ -323,12 +335,7 @@ pub async fn dashboard(
     );
     let query_string = serde_urlencoded::to_string(&raw).unwrap_or_default();
     context.insert("query_string", &query_string);
-    let about = About {
-        organisation: setting.organisation_name.clone(),
-        generated_at: Utc::now().naive_utc(),
-        filter_text: filter_text(language, &filter, &setting),
-        method: setting.method,
-    };
+    let about = setting.about(language, &filter);
     context.insert("method_lines", &export::method_lines(language, &about));
     Ok(views.page(StatusCode::OK, "stats.html", &context)?)
 }
@@ -443,12 +450,7 @@ pub async fn export_file(
                 .finish());
         }
     };
-    let about = About {
-        organisation: setting.organisation_name.clone(),
-        generated_at: Utc::now().naive_utc(),
-        filter_text: filter_text(language, &filter, &setting),
-        method: setting.method,
-    };
+    let about = setting.about(language, &filter);
     let slug = organisation_slug(&pool, organisation_id).await?;
     let stem = format!(
         "bruka-{}-{}",
@@ -528,12 +530,7 @@ fn by_year(months: &[Group]) -> Vec<PublicYear> {
     let mut years: BTreeMap<String, Totals> = BTreeMap::new();
     for month in months {
         let year = month.label.get(..4).unwrap_or_default().to_string();
-        let totals = years.entry(year).or_default();
-        totals.handovers += month.totals.handovers;
-        totals.items += month.totals.items;
-        totals.co2e_grams += month.totals.co2e_grams;
-        totals.money_ore += month.totals.money_ore;
-        totals.material_grams += month.totals.material_grams;
+        *years.entry(year).or_default() += month.totals;
     }
     years
         .into_iter()
@@ -641,13 +638,8 @@ pub async fn public_summary(
     }
     let language = lang.0;
     let mut context = views.page_context(&req, lang);
-    let row = |label: String, totals: &export::TotalsJson| FigureRow {
-        label,
-        handovers: format_decimal(language, totals.handovers as f64, 0),
-        items: format_decimal(language, totals.items as f64, 0),
-        kg_co2e: format_decimal(language, totals.kg_co2e, 1),
-        money_sek: format_decimal(language, totals.money_sek, 0),
-        kg_material: format_decimal(language, totals.kg_material, 1),
+    let row = |label: String, totals: &export::TotalsJson| {
+        figures(language, label, &Totals::from(totals))
     };
     context.insert("organisation", &summary.organisation);
     context.insert("totals", &row(String::new(), &summary.totals));

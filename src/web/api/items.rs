@@ -32,18 +32,14 @@ pub struct ApiCategory {
     pub name: String,
 }
 
-fn api_category(language: Language, categories: &[Category], id: i64) -> ApiCategory {
-    categories
-        .iter()
-        .find(|c| c.id == id)
-        .map(|c| ApiCategory {
-            slug: c.slug.clone(),
-            name: category_name(language, c),
-        })
-        .unwrap_or(ApiCategory {
-            slug: String::new(),
-            name: String::new(),
-        })
+/// The category as the API shows it (empty if the category is unknown).
+fn api_category(language: Language, category: Option<&Category>) -> ApiCategory {
+    ApiCategory {
+        slug: category.map(|c| c.slug.clone()).unwrap_or_default(),
+        name: category
+            .map(|c| category_name(language, c))
+            .unwrap_or_default(),
+    }
 }
 
 /// A listing in search results.
@@ -109,7 +105,7 @@ fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -
     let category = categories.iter().find(|c| c.id == item.category_id);
     ItemDetail {
         id: item.id,
-        category: api_category(language, categories, item.category_id),
+        category: api_category(language, category),
         typical_kg_co2e: category
             .and_then(|c| c.factor())
             .and_then(|f| f.typical_kg_co2e()),
@@ -219,16 +215,7 @@ async fn search(
         .map(|card| ItemSummary {
             id: card.item.id,
             title: card.item.title.clone(),
-            category: by_id
-                .get(&card.item.category_id)
-                .map(|c| ApiCategory {
-                    slug: c.slug.clone(),
-                    name: category_name(language, c),
-                })
-                .unwrap_or(ApiCategory {
-                    slug: String::new(),
-                    name: String::new(),
-                }),
+            category: api_category(language, by_id.get(&card.item.category_id).copied()),
             condition: card.item.condition.clone(),
             quantity_available: card.item.quantity_available,
             status: card.item.status.clone(),
