@@ -55,6 +55,8 @@ pub struct Settings {
     pub login_limit_per_address: u32,
     /// Sign-in requests per client IP address per hour.
     pub login_limit_per_ip: u32,
+    /// API requests per person (all their tokens together) per minute.
+    pub api_limit_per_minute: u32,
     /// Where photos are stored; defaults to `DATA_DIR/photos`.
     pub photos_dir: Option<PathBuf>,
     /// Largest accepted photo upload, in megabytes.
@@ -102,6 +104,7 @@ impl Default for Settings {
             session_idle_days: 14,
             login_limit_per_address: 5,
             login_limit_per_ip: 30,
+            api_limit_per_minute: 600,
             photos_dir: None,
             photo_max_mb: 15,
             photos_per_item: 10,
@@ -189,8 +192,13 @@ impl Settings {
                 self.mail_from
             )));
         }
-        if self.login_limit_per_address == 0 || self.login_limit_per_ip == 0 {
-            return Err(ConfigError::Rule("login limits must be at least 1".into()));
+        if self.login_limit_per_address == 0
+            || self.login_limit_per_ip == 0
+            || self.api_limit_per_minute == 0
+        {
+            return Err(ConfigError::Rule(
+                "login and API limits must be at least 1".into(),
+            ));
         }
         if self.photo_max_mb == 0 || self.photos_per_item == 0 {
             return Err(ConfigError::Rule(

@@ -19,7 +19,7 @@ use crate::web::auth::AuthConfig;
 use crate::web::catalog::Catalog;
 use crate::web::items::PhotoRules;
 use crate::web::notices::MailNotifier;
-use crate::web::rate_limit::LoginLimits;
+use crate::web::rate_limit::{ApiLimits, LoginLimits};
 use crate::web::reservations::ReservationRules;
 use crate::web::stats::PublicSummaries;
 use crate::web::{self as routes, SiteUrl, Views};
@@ -130,6 +130,7 @@ impl Application {
         let mail_queue = web::Data::new(mail_queue);
         let catalog = web::Data::new(Catalog::default());
         let public_summaries = web::Data::new(PublicSummaries::default());
+        let api_limits = web::Data::new(ApiLimits::new(settings.api_limit_per_minute));
         let photo_store = web::Data::new(PhotoStore::local(&settings.photos_dir())?);
         let photo_rules = web::Data::new(PhotoRules {
             limits: PhotoLimits {
@@ -151,6 +152,7 @@ impl Application {
                 .app_data(photo_rules.clone())
                 .app_data(catalog.clone())
                 .app_data(public_summaries.clone())
+                .app_data(api_limits.clone())
                 .app_data(reservation_rules.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))

@@ -1,12 +1,15 @@
-//! Limits on sign-in requests, so nobody can flood a colleague's inbox or probe at speed.
+//! Limits on sign-in requests, so nobody can flood a colleague's inbox or probe at speed,
+//! and on API requests per person, so one integration cannot crowd out everyone else.
 //!
 //! Counters live in each instance's memory (governor's keyed GCRA limiter); with several
 //! instances the effective limit is that many times higher, which still stops abuse.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use actix_web::HttpRequest;
+use governor::clock::DefaultClock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub struct LoginLimits {
@@ -58,5 +61,30 @@ impl LoginLimits {
             self.per_ip.retain_recent();
         }
         ip_ok && address_ok
+    }
+}
+
+/// API requests per person per minute, whichever of their tokens they use.
+pub struct ApiLimits {
+    per_user: DefaultKeyedRateLimiter<i64>,
+}
+
+impl ApiLimits {
+    pub fn new(per_minute: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
+        Self {
+            per_user: RateLimiter::keyed(quota),
+        }
+    }
+
+    /// Counts one request; when the limit is reached, how long until the next is allowed.
+    pub fn check(&self, user_id: i64) -> Result<(), Duration> {
+        let outcome = self.per_user.check_key(&user_id).map_err(|not_until| {
+            not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()))
+        });
+        if self.per_user.len() > 10_000 {
+            self.per_user.retain_recent();
+        }
+        outcome
     }
 }

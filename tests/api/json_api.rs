@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester};
 
@@ -408,8 +408,40 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
     assert!(document["components"]["schemas"]["Problem"].is_object());
 }
 
+async fn each_person_has_a_request_limit(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| settings.api_limit_per_minute = 3).await;
+    let _requester = lister_and_requester(&app).await;
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let second_token = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
+    for _ in 0..2 {
+        assert_eq!(bo.get("/api/v1/items").await.status(), 200);
+    }
+    assert_eq!(second_token.get("/api/v1/items").await.status(), 200);
+    let response = bo.get("/api/v1/items").await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    let body = problem(response, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(body["code"], "too_many_requests");
+    assert_eq!(
+        second_token.get("/api/v1/items").await.status(),
+        429,
+        "the limit is per person, not per token"
+    );
+    assert_eq!(
+        anna.get("/api/v1/items").await.status(),
+        200,
+        "others go on"
+    );
+}
+
 on_both_backends!(
     tokens_are_made_on_the_profile_page_and_see_only_their_organisation,
     the_api_posts_reserves_and_confirms_with_the_web_rules,
     the_openapi_document_describes_the_api,
+    each_person_has_a_request_limit,
 );

@@ -13,6 +13,7 @@ use crate::accounts::{Role, User, api_tokens};
 use crate::db::DbPool;
 use crate::i18n::Language;
 use crate::items::Viewer;
+use crate::web::rate_limit::ApiLimits;
 use crate::web::{AppError, Lang, with_conn};
 
 /// The person a valid token belongs to, and the language answers are written in.
@@ -45,6 +46,7 @@ impl FromRequest for ApiCaller {
         let language = Lang::of(req).0;
         let secret = bearer(req);
         let pool = req.app_data::<web::Data<DbPool>>().cloned();
+        let limits = req.app_data::<web::Data<ApiLimits>>().cloned();
         Box::pin(async move {
             let (Some(secret), Some(pool)) = (secret, pool) else {
                 return Err(ApiError::unauthorized(language));
@@ -58,14 +60,19 @@ impl FromRequest for ApiCaller {
             })
             .await
             .map_err(ApiError::from)?;
-            match found {
-                Some((user, viewer)) => Ok(ApiCaller {
-                    user,
-                    viewer,
-                    language,
-                }),
-                None => Err(ApiError::unauthorized(language)),
+            let Some((user, viewer)) = found else {
+                return Err(ApiError::unauthorized(language));
+            };
+            if let Some(limits) = limits
+                && let Err(wait) = limits.check(user.id)
+            {
+                return Err(ApiError::too_many(language, wait));
             }
+            Ok(ApiCaller {
+                user,
+                viewer,
+                language,
+            })
         })
     }
 }

@@ -32,7 +32,7 @@ pub struct Problem {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{} {}", .0.status, .0.code)]
-pub struct ApiError(pub Box<Problem>);
+pub struct ApiError(pub Box<Problem>, Option<std::time::Duration>);
 
 impl ApiError {
     pub fn new(language: Language, status: StatusCode, code: &str, message_key: &str) -> Self {
@@ -40,14 +40,29 @@ impl ApiError {
     }
 
     pub fn with_detail(status: StatusCode, code: &str, detail: String) -> Self {
-        Self(Box::new(Problem {
-            kind: "about:blank".to_string(),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            code: code.to_string(),
-            detail,
-            errors: Vec::new(),
-        }))
+        Self(
+            Box::new(Problem {
+                kind: "about:blank".to_string(),
+                title: status.canonical_reason().unwrap_or("Error").to_string(),
+                status: status.as_u16(),
+                code: code.to_string(),
+                detail,
+                errors: Vec::new(),
+            }),
+            None,
+        )
+    }
+
+    /// Over the rate limit; `wait` is how long until the next request is allowed.
+    pub fn too_many(language: Language, wait: std::time::Duration) -> Self {
+        let mut error = Self::new(
+            language,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "api-error-too-many",
+        );
+        error.1 = Some(wait);
+        error
     }
 
     pub fn unauthorized(language: Language) -> Self {
@@ -140,6 +155,10 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if self.0.status == 401 {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"bruka\""));
+        }
+        if let Some(wait) = self.1 {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));
         }
         response.json(self.0.as_ref())
     }

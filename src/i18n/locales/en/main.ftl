@@ -558,3 +558,4 @@ api-error-bad-request = The request could not be read.
 api-error-internal = Something went wrong on our side. Please try again shortly.
 api-error-sort = Unknown sort; use newest, oldest, title or most_available.
 api-error-alternatives = Give a category or words.
+api-error-too-many = Too many requests. Wait a moment and try again.

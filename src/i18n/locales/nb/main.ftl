@@ -558,3 +558,4 @@ api-error-bad-request = Forespørselen kunne ikke leses.
 api-error-internal = Noe gikk galt hos oss. Prøv igjen om litt.
 api-error-sort = Ukjent sortering; bruk newest, oldest, title eller most_available.
 api-error-alternatives = Oppgi en kategori eller søkeord.
+api-error-too-many = For mange forespørsler. Vent litt og prøv igjen.

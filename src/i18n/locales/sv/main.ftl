@@ -558,3 +558,4 @@ api-error-bad-request = Frågan kunde inte läsas.
 api-error-internal = Något gick fel hos oss. Försök igen om en stund.
 api-error-sort = Okänd sortering; använd newest, oldest, title eller most_available.
 api-error-alternatives = Ange en kategori eller sökord.
+api-error-too-many = För många anrop. Vänta en stund och försök igen.
