@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
@@ -124,27 +125,88 @@ impl Person<'_> {
         Ok(url.path().to_string())
     }
 
-    async fn fill(&self, css: &str, text: &str) -> Step<()> {
-        let field = self
-            .client
-            .find(Locator::Css(css))
+    /// Presses one key in whatever has the focus (as keyboard input, not typed into an
+    /// element: typing into a file field would pick a file).
+    async fn press(&self, key: Key) -> Step<()> {
+        let value: char = key.into();
+        let keys = KeyActions::new("keyboard".to_string())
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+        self.client
+            .perform_actions(keys)
             .await
-            .map_err(|e| format!("{css}: {e}"))?;
-        field.clear().await.map_err(|e| format!("{css}: {e}"))?;
-        field
-            .send_keys(text)
-            .await
-            .map_err(|e| format!("{css}: {e}"))
+            .map_err(|e| format!("press {key:?}: {e}"))
     }
 
-    async fn click(&self, css: &str) -> Step<()> {
+    async fn focused_is(&self, css: &str) -> Step<bool> {
+        let matches = self
+            .client
+            .execute(
+                "return !!document.activeElement && document.activeElement.matches(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(matches == Value::Bool(true))
+    }
+
+    /// Moves the focus with Tab, as a keyboard user does, until it is on `css`.
+    async fn tab_to(&self, css: &str) -> Step<()> {
+        for _ in 0..150 {
+            if self.focused_is(css).await? {
+                return Ok(());
+            }
+            self.press(Key::Tab).await?;
+        }
+        Err(format!("{css} cannot be reached with Tab"))
+    }
+
+    /// Tabs to a text field, empties it and types.
+    async fn fill(&self, css: &str, text: &str) -> Step<()> {
+        self.tab_to(css).await?;
+        self.press(Key::End).await?;
+        let length = self
+            .client
+            .execute("return document.activeElement.value.length;", vec![])
+            .await
+            .map_err(|e| e.to_string())?
+            .as_u64()
+            .unwrap_or(0);
+        for _ in 0..length {
+            self.press(Key::Backspace).await?;
+        }
         self.client
-            .find(Locator::Css(css))
+            .active_element()
             .await
-            .map_err(|e| format!("{css}: {e}"))?
-            .click()
+            .map_err(|e| e.to_string())?
+            .send_keys(text)
             .await
-            .map_err(|e| format!("click {css}: {e}"))
+            .map_err(|e| format!("type into {css}: {e}"))
+    }
+
+    /// Tabs into a radio group or a select (`group`) and moves with the arrow keys until
+    /// `wanted` is chosen.
+    async fn choose(&self, group: &str, wanted: &str) -> Step<()> {
+        self.tab_to(group).await?;
+        for _ in 0..80 {
+            let chosen = self
+                .client
+                .execute(
+                    "const el = document.activeElement;
+                     return el.tagName === 'SELECT' ? el.value === arguments[0]
+                          : (el.value === arguments[0] && el.checked);",
+                    vec![json!(wanted)],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if chosen == Value::Bool(true) {
+                return Ok(());
+            }
+            self.press(Key::Down).await?;
+        }
+        Err(format!(
+            "{wanted} cannot be chosen in {group} with the arrow keys"
+        ))
     }
 
     /// Marks the current page, so [`Person::wait_new_page`] can tell when it is replaced.
@@ -177,10 +239,11 @@ impl Person<'_> {
         }
     }
 
-    /// Clicks something that loads a new page (a form's button, a link) and waits for it.
+    /// Tabs to a button or link that loads a new page, presses Enter and waits for it.
     async fn submit(&self, css: &str) -> Step<()> {
+        self.tab_to(css).await?;
         self.mark().await?;
-        self.click(css).await?;
+        self.press(Key::Enter).await?;
         self.wait_new_page(css).await
     }
 
@@ -266,14 +329,16 @@ impl Person<'_> {
         if self.path().await? == "/welcome" {
             self.check_accessibility().await?;
             self.fill("#name", name).await?;
-            let options = self
+            let first_unit = self
                 .client
-                .find_all(Locator::Css("#unit_id option"))
+                .execute(
+                    "return document.querySelector('#unit_id option:nth-child(2)').value;",
+                    vec![],
+                )
                 .await
                 .map_err(|e| e.to_string())?;
-            if let Some(unit) = options.get(1) {
-                unit.click().await.map_err(|e| e.to_string())?;
-            }
+            self.choose("#unit_id", first_unit.as_str().unwrap_or_default())
+                .await?;
             self.submit("form[action='/welcome'] button[type=submit]")
                 .await?;
         }
@@ -322,34 +387,11 @@ async fn wait_for_file(dir: &Path, extension: &str) -> Step<PathBuf> {
 async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: &Path) -> Step<()> {
     // Swedish first (the browser itself asks for English).
     anna.go("/language/sv?next=/login").await?;
-    // Keyboard only: from the address bar to a requested link without a pointer.
+    // Everything below is done with the keyboard (Tab, arrows, Enter), as someone who
+    // cannot use a pointer would; only the photo's path is typed in by WebDriver.
     anna.go("/login").await?;
-    let mut reached = false;
-    for _ in 0..25 {
-        let focused = anna
-            .client
-            .active_element()
-            .await
-            .map_err(|e| e.to_string())?;
-        if focused
-            .attr("id")
-            .await
-            .map_err(|e| e.to_string())?
-            .as_deref()
-            == Some("email")
-        {
-            anna.type_and_enter("tangentbord@boras.se").await?;
-            reached = true;
-            break;
-        }
-        focused
-            .send_keys(&Key::Tab.to_string())
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    if !reached {
-        return Err("the e-mail field cannot be reached with Tab".into());
-    }
+    anna.tab_to("#email").await?;
+    anna.type_and_enter("tangentbord@boras.se").await?;
     app.browser
         .mailbox
         .wait_for("tangentbord@boras.se", 1)
@@ -361,10 +403,11 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     anna.check_accessibility().await?;
     anna.fill("#title", "Kontorsstol med armstöd").await?;
     let chair = app.category_id("mobler/kontorsstol").await;
-    anna.click(&format!("#category_id option[value='{chair}']"))
-        .await?;
-    anna.click("input[name=condition][value=good]").await?;
+    anna.choose("#category_id", &chair).await?;
+    anna.choose("input[name=condition]", "good").await?;
     anna.fill("#quantity", "2").await?;
+    // A file dialog cannot be driven by keys; WebDriver types the path into the field.
+    anna.tab_to("#photos").await?;
     anna.client
         .find(Locator::Css("#photos"))
         .await
@@ -413,7 +456,7 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     anna.submit(&format!("a[href='{item_path}']")).await?;
     anna.check_accessibility().await?;
     anna.fill("#reserve-quantity", "1").await?;
-    anna.click("input[name=would_buy_new][value=yes]").await?;
+    anna.choose("input[name=would_buy_new]", "yes").await?;
     anna.submit(&format!(
         "form[action='{item_path}/reserve'] button[type=submit]"
     ))
@@ -422,6 +465,17 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
         return Err("no reservation page after reserving".into());
     }
     anna.check_accessibility().await?;
+    // Before the pickup the sustainability unit has nothing to report.
+    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
+        .await;
+    let keeper = app.new_browser();
+    keeper
+        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+        .await;
+    let before = keeper.get_page("/stats").await.visible_text();
+    if !before.contains("Inga hämtningar i urvalet.") {
+        return Err(format!("the dashboard before the pickup: {before}"));
+    }
     anna.submit("form[action$='/picked-up'] button").await?;
     anna.check_accessibility().await?;
     anna.go("/my").await?;
@@ -436,8 +490,6 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     anna.sign_out().await?;
 
     // The sustainability unit sees the saving and downloads it.
-    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
-        .await;
     anna.sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
         .await?;
     anna.go("/stats").await?;
@@ -452,7 +504,8 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     anna.set_language("en").await?;
     anna.check_accessibility().await?;
     anna.set_language("sv").await?;
-    anna.click("a[href^='/stats/export.xlsx']").await?;
+    anna.tab_to("a[href^='/stats/export.xlsx']").await?;
+    anna.press(Key::Enter).await?;
     let file = wait_for_file(downloads, "xlsx").await?;
     let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
     use calamine::Reader;
