@@ -17,6 +17,7 @@ use crate::categories::Category;
 use crate::db::schema::{organisations, reuse_records};
 use crate::db::{AnyConnection, MultiBackend};
 use crate::i18n::{local_day_start, local_month};
+use crate::items::FieldError;
 use crate::ledger::ReuseRecord;
 
 /// Rows read per query; small enough to bound memory, large enough that a million rows take
@@ -57,20 +58,13 @@ pub struct RawFilter {
     pub category: String,
 }
 
-/// A filter field that could not be used, with the message key saying why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FilterError {
-    pub field: &'static str,
-    pub message_key: &'static str,
-}
-
 impl RawFilter {
     /// Checks dates, and that the unit and category exist for this organisation.
     pub fn parse(
         &self,
         unit_ids: &[i64],
         categories: &[Category],
-    ) -> Result<Filter, Vec<FilterError>> {
+    ) -> Result<Filter, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut date = |field: &'static str, raw: &str| {
             let raw = raw.trim();
@@ -80,10 +74,7 @@ impl RawFilter {
             match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
                 Ok(day) if (2000..=2200).contains(&day.year()) => Some(day),
                 _ => {
-                    errors.push(FilterError {
-                        field,
-                        message_key: "stats-error-date",
-                    });
+                    errors.push(FieldError::new(field, "stats-error-date"));
                     None
                 }
             }
@@ -93,20 +84,14 @@ impl RawFilter {
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
-            errors.push(FilterError {
-                field: "to",
-                message_key: "stats-error-period",
-            });
+            errors.push(FieldError::new("to", "stats-error-period"));
         }
         let unit_id = match self.unit.trim() {
             "" => None,
             raw => match raw.parse::<i64>() {
                 Ok(id) if unit_ids.contains(&id) => Some(id),
                 _ => {
-                    errors.push(FilterError {
-                        field: "unit",
-                        message_key: "stats-error-unit",
-                    });
+                    errors.push(FieldError::new("unit", "stats-error-unit"));
                     None
                 }
             },
@@ -122,10 +107,7 @@ impl RawFilter {
                         .collect(),
                 ),
                 None => {
-                    errors.push(FilterError {
-                        field: "category",
-                        message_key: "stats-error-category",
-                    });
+                    errors.push(FieldError::new("category", "stats-error-category"));
                     None
                 }
             },

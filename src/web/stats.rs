@@ -18,11 +18,12 @@ use crate::categories::Category;
 use crate::db::DbPool;
 use crate::db::schema::organisations;
 use crate::i18n::{Language, format_decimal};
+use crate::items::FieldError;
 use crate::ledger::{self, savings::Method};
 use crate::organisations::{self as orgs, Unit};
 use crate::stats::chart::{self, Chart, Datum};
 use crate::stats::export::{self, About, ExportError, Format};
-use crate::stats::{self, Filter, FilterError, Group, RawFilter, Scope, Side, Summary, Totals};
+use crate::stats::{self, Filter, Group, RawFilter, Scope, Side, Summary, Totals};
 
 /// Categories shown in the chart; the table beside it lists them all.
 const CHART_CATEGORIES: usize = 10;
@@ -30,6 +31,7 @@ const CHART_CATEGORIES: usize = 10;
 /// What a dashboard or export needs to know about the organisation.
 struct Setting {
     organisation_name: String,
+    organisation_slug: String,
     units: Vec<Unit>,
     categories: Arc<Vec<Category>>,
     organisation_names: BTreeMap<i64, String>,
@@ -43,15 +45,13 @@ async fn load_setting(
 ) -> Result<Setting, AppError> {
     let catalog = catalog.clone();
     with_conn(pool, move |conn| -> Result<_, AppError> {
-        let organisation_names = stats::organisation_names(conn)?;
+        let organisation = orgs::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
         Ok(Setting {
-            organisation_name: organisation_names
-                .get(&organisation_id)
-                .cloned()
-                .unwrap_or_default(),
+            organisation_name: organisation.name,
+            organisation_slug: organisation.slug,
+            organisation_names: stats::organisation_names(conn)?,
             units: orgs::units_of(conn, organisation_id)?,
             categories: catalog.categories(conn)?,
-            organisation_names,
             method: ledger::method_of(conn, organisation_id)?,
         })
     })
@@ -70,7 +70,7 @@ impl Setting {
     }
 }
 
-fn parse_filter(raw: &RawFilter, setting: &Setting) -> Result<Filter, Vec<FilterError>> {
+fn parse_filter(raw: &RawFilter, setting: &Setting) -> Result<Filter, Vec<FieldError>> {
     let unit_ids: Vec<i64> = setting.units.iter().map(|u| u.id).collect();
     raw.parse(&unit_ids, &setting.categories)
 }
@@ -263,7 +263,7 @@ pub async fn dashboard(
             return Ok(views.page(StatusCode::BAD_REQUEST, "stats.html", &context)?);
         }
     };
-    let errors: Vec<FilterError> = Vec::new();
+    let errors: Vec<FieldError> = Vec::new();
     context.insert("errors", &errors);
     let received = Scope {
         organisation_id,
@@ -282,22 +282,17 @@ pub async fn dashboard(
     context.insert("has_records", &(summary.totals != Totals::default()));
     context.insert("given", &figures(language, String::new(), &given));
     context.insert("has_given", &(given != Totals::default()));
-    let months: Vec<Group> = summary
-        .by_month
-        .iter()
-        .map(|g| Group {
-            label: g.label.clone(),
-            totals: g.totals,
-        })
-        .collect();
-    context.insert("months", &figure_rows(language, &months, &unnamed));
+    context.insert(
+        "months",
+        &figure_rows(language, &summary.by_month, &unnamed),
+    );
     context.insert(
         "month_chart",
         &chart_view(
             language,
             "chart-months",
             "stats-chart-months",
-            co2e_data(language, &months),
+            co2e_data(language, &summary.by_month),
             false,
         ),
     );
@@ -451,10 +446,9 @@ pub async fn export_file(
         }
     };
     let about = setting.about(language, &filter);
-    let slug = organisation_slug(&pool, organisation_id).await?;
     let stem = format!(
         "bruka-{}-{}",
-        slug,
+        setting.organisation_slug,
         crate::i18n::local_time(about.generated_at)
             .get(..10)
             .unwrap_or_default()
@@ -473,20 +467,6 @@ pub async fn export_file(
         setting.organisation_names,
         &stem,
     ))
-}
-
-async fn organisation_slug(
-    pool: &web::Data<DbPool>,
-    organisation_id: i64,
-) -> Result<String, AppError> {
-    with_conn(pool, move |conn| {
-        use diesel::prelude::*;
-        organisations::table
-            .find(organisation_id)
-            .select(organisations::slug)
-            .first::<String>(conn)
-    })
-    .await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::caller::ApiCaller;
 use super::problem::{ApiError, Problem};
 use crate::db::DbPool;
-use crate::items::FieldError;
 use crate::stats::export::TotalsJson;
 use crate::stats::{self, RawFilter, Scope, Side};
 use crate::web::catalog::Catalog;
@@ -104,13 +103,7 @@ pub async fn get_stats(
         ))
     })
     .await?;
-    let filter = filter.map_err(|errors| {
-        let errors: Vec<FieldError> = errors
-            .iter()
-            .map(|e| FieldError::new(e.field, e.message_key))
-            .collect();
-        ApiError::invalid(language, &errors)
-    })?;
+    let filter = filter.map_err(|errors| ApiError::invalid(language, &errors))?;
     let scope = |side: Side| Scope {
         organisation_id,
         side,
