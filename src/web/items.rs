@@ -146,13 +146,15 @@ fn card_view(language: Language, card: &Card, categories: &HashMap<i64, &Categor
     }
 }
 
+/// A choice in a select: the value sent and the text shown.
 #[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
 }
 
-fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
+/// Categories for a select, grouped, subcategories indented, names in `language`.
+pub(crate) fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
     categories::group(all.to_vec())
         .into_iter()
         .flat_map(|group| {

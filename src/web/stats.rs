@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::auth::LedgerKeeper;
 use super::catalog::Catalog;
+use super::items::{Choice, category_choices};
 use super::{AppError, Lang, Views, with_conn};
 use crate::categories::Category;
 use crate::db::DbPool;
@@ -213,12 +214,6 @@ fn filter_text(language: Language, filter: &Filter, setting: &Setting) -> String
     parts.join(", ")
 }
 
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-}
-
 #[get("/stats")]
 pub async fn dashboard(
     req: HttpRequest,
@@ -243,17 +238,7 @@ pub async fn dashboard(
             label: u.name.clone(),
         })
         .collect();
-    let categories: Vec<Choice> = setting
-        .categories
-        .iter()
-        .map(|c| Choice {
-            value: c.slug.clone(),
-            label: match c.parent_id {
-                Some(_) => format!("– {}", c.name),
-                None => c.name.clone(),
-            },
-        })
-        .collect();
+    let categories = category_choices(language, &setting.categories);
     context.insert("units", &units);
     context.insert("categories", &categories);
     let filter = match parse_filter(&raw, &setting) {
@@ -296,19 +281,14 @@ pub async fn dashboard(
             false,
         ),
     );
-    let top_categories: Vec<Group> = summary
-        .by_category
-        .iter()
-        .take(CHART_CATEGORIES)
-        .cloned()
-        .collect();
+    let top_categories = &summary.by_category[..summary.by_category.len().min(CHART_CATEGORIES)];
     context.insert(
         "category_chart",
         &chart_view(
             language,
             "chart-categories",
             "stats-chart-categories",
-            co2e_data(language, &top_categories),
+            co2e_data(language, top_categories),
             true,
         ),
     );
