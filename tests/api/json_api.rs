@@ -362,6 +362,13 @@ async fn the_api_posts_reserves_and_confirms_with_the_web_rules(backend: Backend
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
+    let body = problem(
+        bo.get("/api/v1/reuse-before-you-buy?category=finns/inte")
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "category");
     problem(bo.get("/api/v1/no-such-thing").await, StatusCode::NOT_FOUND).await;
     problem(
         bo.get("/api/v1/items/not-a-number").await,

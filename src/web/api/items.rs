@@ -2,6 +2,7 @@
 //! before you buy" for procurement and e-commerce systems.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
@@ -199,7 +200,7 @@ async fn search(
     pool: &web::Data<DbPool>,
     catalog: &web::Data<Catalog>,
     site: &str,
-) -> Result<ItemPage, ApiError> {
+) -> Result<(ItemPage, Arc<Vec<Category>>), ApiError> {
     let viewer = caller.viewer;
     let catalog = catalog.clone();
     let data = with_conn(pool, move |conn| {
@@ -225,13 +226,14 @@ async fn search(
             url: format!("{site}/items/{}", card.item.id),
         })
         .collect();
-    Ok(ItemPage {
+    let page = ItemPage {
         items,
         total: data.results.total,
         total_is_capped: data.results.total_is_capped,
         page: data.results.page,
         pages: data.results.pages,
-    })
+    };
+    Ok((page, data.categories))
 }
 
 /// Search the listings the token's owner may see.
@@ -258,7 +260,7 @@ pub async fn list(
     site: web::Data<SiteUrl>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = query.filter(caller.language)?;
-    let page = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    let (page, _) = search(&caller, filter, &pool, &catalog, &site.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -316,20 +318,6 @@ pub async fn reuse_before_you_buy(
             &[FieldError::new("q", "api-error-alternatives")],
         ));
     }
-    if let Some(slug) = &category {
-        let slug = slug.clone();
-        let cached = catalog.clone();
-        let known = with_conn(&pool, move |conn| -> Result<bool, AppError> {
-            Ok(cached.categories(conn)?.iter().any(|c| c.slug == slug))
-        })
-        .await?;
-        if !known {
-            return Err(ApiError::invalid(
-                language,
-                &[FieldError::new("category", "stats-error-category")],
-            ));
-        }
-    }
     let filter = Filter {
         query: words,
         category_slug: category.clone(),
@@ -340,7 +328,16 @@ pub async fn reuse_before_you_buy(
         sort: Sort::Newest,
         page: 1,
     };
-    let page = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    let (page, categories) = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    // An unknown category matches nothing; say so rather than answer "nothing available".
+    if let Some(slug) = &category
+        && !categories.iter().any(|c| &c.slug == slug)
+    {
+        return Err(ApiError::invalid(
+            language,
+            &[FieldError::new("category", "stats-error-category")],
+        ));
+    }
     let items: Vec<ItemSummary> = page
         .items
         .into_iter()
@@ -492,7 +489,6 @@ impl NewItem {
     security(("token" = []))
 )]
 #[post("/items")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create(
     caller: ApiCaller,
     body: web::Json<NewItem>,
