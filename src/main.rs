@@ -11,6 +11,9 @@ use bruka::photos::PhotoStore;
 use bruka::startup::{Application, prepare_database};
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "bruka",

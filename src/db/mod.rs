@@ -1,12 +1,14 @@
 //! Database access: one connection type over SQLite and PostgreSQL, the pool, migrations.
 
 mod count;
+mod fragment;
 mod migrate;
 mod pool;
 pub mod schema;
 mod url;
 
 pub use count::CountRows;
+pub use fragment::TextCondition;
 pub use migrate::{prepare, run_migrations};
 pub use pool::{ConnectError, DbPool, PooledConn, build_pool};
 pub use url::{Backend, DatabaseUrl, DatabaseUrlError};

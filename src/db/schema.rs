@@ -148,6 +148,8 @@ diesel::table! {
         search_stems -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        cover_photo_key -> Nullable<Text>,
+        cover_photo_alt -> Nullable<Text>,
     }
 }
 
@@ -286,6 +288,15 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 
+diesel::table! {
+    available_counts (organisation_id, category_id, visibility) {
+        organisation_id -> BigInt,
+        category_id -> BigInt,
+        visibility -> Text,
+        listings -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
@@ -304,4 +315,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     saved_searches,
     search_alerts,
     api_tokens,
+    available_counts,
 );

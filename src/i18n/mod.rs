@@ -7,6 +7,7 @@ mod times;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
 
 pub use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid};
@@ -79,7 +80,10 @@ impl Language {
 
     /// The text for `key`. Keys are checked by tests, so a missing one is a bug, not input.
     pub fn text(self, key: &str) -> String {
-        LOCALES.lookup(&self.langid(), key)
+        match self.try_text(key) {
+            Some(text) => text,
+            None => LOCALES.lookup(&self.langid(), key),
+        }
     }
 
     pub fn text_with(self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
@@ -92,13 +96,58 @@ impl Language {
 
     /// The text for `key` if this language (or the fallback) has one.
     pub fn try_text(self, key: &str) -> Option<String> {
-        LOCALES.try_lookup(&self.langid(), key)
+        let texts = &PLAIN_TEXTS[self as usize];
+        let known = texts.read().ok().and_then(|texts| texts.get(key).cloned());
+        if let Some(text) = known {
+            return Some(text.to_string());
+        }
+        let text = LOCALES.try_lookup(&self.langid(), key)?;
+        // Only texts that exist are kept, so the map is bounded by the Fluent files.
+        if let Ok(mut texts) = texts.write() {
+            texts.insert(key.to_string(), text.as_str().into());
+        }
+        Some(text)
     }
 }
 
-/// The tera function `t(key=…, lang=…)` used by every template.
+/// Texts without arguments, once looked up. The Fluent files are compiled in, so a text
+/// never changes while running; going through Fluent each time (language negotiation,
+/// argument maps) cost a browse page more than rendering the words around them.
+/// One map per language, in the order of the enum.
+static PLAIN_TEXTS: LazyLock<[KeptTexts; 3]> = LazyLock::new(Default::default);
+
+type KeptTexts = RwLock<HashMap<String, Arc<str>>>;
+
+/// The tera function `t(key=…, lang=…)` used by every template: a text without arguments
+/// comes from [`PLAIN_TEXTS`], one with arguments from Fluent.
 pub fn tera_function() -> impl tera::Function {
-    fluent_templates::FluentLoader::new(&*LOCALES).with_default_lang(Language::DEFAULT.langid())
+    Translate {
+        fluent: fluent_templates::FluentLoader::new(&*LOCALES)
+            .with_default_lang(Language::DEFAULT.langid()),
+    }
+}
+
+struct Translate<L> {
+    fluent: fluent_templates::FluentLoader<L>,
+}
+
+impl<L> tera::Function for Translate<L>
+where
+    fluent_templates::FluentLoader<L>: tera::Function,
+{
+    fn call(&self, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        if let (2, Some(tera::Value::String(key)), Some(tera::Value::String(lang))) =
+            (args.len(), args.get("key"), args.get("lang"))
+            && let Some(text) = Language::from_tag(lang).and_then(|l| l.try_text(key))
+        {
+            return Ok(tera::Value::String(text));
+        }
+        self.fluent.call(args)
+    }
+
+    fn is_safe(&self) -> bool {
+        self.fluent.is_safe()
+    }
 }
 
 #[cfg(test)]

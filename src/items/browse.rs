@@ -2,19 +2,18 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::search::SearchQuery;
 use super::{Condition, Item, Status, Viewer, Visibility};
 use crate::categories::Category;
-use crate::db::schema::{item_photos, items, organisations, units};
-use crate::db::{AnyConnection, Backend, CountRows, MultiBackend};
+use crate::db::schema::{available_counts, items, organisations, units};
+use crate::db::{AnyConnection, Backend, CountRows, MultiBackend, TextCondition};
 
 pub const PAGE_SIZE: i64 = 24;
-/// Matches are counted up to this many (and paged through up to it).
+/// Matches are paged through up to this many; when they have to be counted one by one (a
+/// search, or a filter the kept counts do not cover), they are counted up to it.
 pub const COUNT_CAP: i64 = 1200;
 /// "My listings" shows this many, newest first.
 pub const MY_LISTINGS_LIMIT: i64 = 500;
@@ -72,6 +71,9 @@ pub struct CardItem {
     pub quantity_available: i32,
     pub site: String,
     pub status: String,
+    /// The first photo, kept on the listing by the database (see the 000007 migration).
+    pub cover_photo_key: Option<String>,
+    pub cover_photo_alt: Option<String>,
 }
 
 /// One card in the grid. The category's name comes from the category list every page has.
@@ -80,17 +82,17 @@ pub struct Card {
     pub item: CardItem,
     pub organisation_name: String,
     pub unit_name: Option<String>,
-    pub photo_key: Option<String>,
-    pub photo_alt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
     pub cards: Vec<Card>,
-    /// Matches, counted up to [`COUNT_CAP`].
+    /// Matches: exact, or counted up to [`COUNT_CAP`].
     pub total: i64,
-    /// There are more than [`COUNT_CAP`] matches.
+    /// Counting stopped at [`COUNT_CAP`]: there are more than `total`.
     pub total_is_capped: bool,
+    /// There are more matches than the pages go through ([`COUNT_CAP`]).
+    pub more_than_pages: bool,
     pub page: i64,
     pub pages: i64,
 }
@@ -159,9 +161,10 @@ fn filtered(
             // it would pick the category index and sort every match. The unary plus keeps
             // it on the browse index, which is already in the page's order and carries the
             // category: a page reads a few dozen index entries.
-            Backend::Sqlite => {
-                query.filter(sql::<BigInt>("+items.category_id").eq_any(ids.to_vec()))
-            }
+            Backend::Sqlite => query.filter(TextCondition::sqlite_in_list(
+                "+items.category_id IN (SELECT value FROM json_each(",
+                ids,
+            )),
             Backend::Postgres => query.filter(items::category_id.eq_any(ids.to_vec())),
         };
     }
@@ -179,16 +182,16 @@ fn filtered(
     }
     if let Some(search) = &filter.query {
         query = match backend {
-            Backend::Sqlite => query.filter(
-                sql::<Bool>("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ")
-                    .bind::<Text, _>(search.to_fts5())
-                    .sql(")"),
-            ),
-            Backend::Postgres => query.filter(
-                sql::<Bool>("items.search_vector @@ to_tsquery('simple', ")
-                    .bind::<Text, _>(search.to_tsquery())
-                    .sql(")"),
-            ),
+            Backend::Sqlite => query.filter(TextCondition::new(
+                "items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ",
+                search.to_fts5(),
+                ")",
+            )),
+            Backend::Postgres => query.filter(TextCondition::new(
+                "items.search_vector @@ to_tsquery('simple', ",
+                search.to_tsquery(),
+                ")",
+            )),
         };
     }
     query
@@ -209,24 +212,38 @@ pub fn browse(
         .category_slug
         .as_deref()
         .map(|slug| category_and_children(all_categories, slug));
-    // Counting every match costs a scan of all of them; counting up to a cap keeps a page
-    // fast with 100 000 listings, and nobody pages through more than the cap anyway.
-    let counted: i64 = CountRows(
-        filtered(backend, viewer, partners, filter, category_ids.as_deref())
-            .select(items::id)
-            .limit(COUNT_CAP + 1),
-    )
-    .get_result(conn)?;
-    let total_is_capped = counted > COUNT_CAP;
-    let total = counted.min(COUNT_CAP);
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let (total, total_is_capped) =
+        match kept_count(conn, viewer, partners, filter, category_ids.as_deref())? {
+            Some(exact) => (exact, false),
+            None => {
+                // Counting every match costs a scan of all of them; counting up to the cap
+                // keeps a search fast with 100 000 listings.
+                let counted: i64 = CountRows(
+                    filtered(backend, viewer, partners, filter, category_ids.as_deref())
+                        .select(items::id)
+                        .limit(COUNT_CAP + 1),
+                )
+                .get_result(conn)?;
+                (counted.min(COUNT_CAP), counted > COUNT_CAP)
+            }
+        };
+    let pages = ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
     let query = filtered(backend, viewer, partners, filter, category_ids.as_deref());
     let query = match filter.sort {
-        Sort::Newest => query.order((items::created_at.desc(), items::id.desc())),
-        Sort::Oldest => query.order((items::created_at.asc(), items::id.asc())),
-        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page of
-        // a popular title reads only its own rows instead of sorting every listing so named.
+        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
+        // is read straight from the index: no sort, not even of listings posted at the same
+        // moment or of every listing with a popular title.
+        Sort::Newest => query.order((
+            items::created_at.desc(),
+            items::category_id.desc(),
+            items::id.desc(),
+        )),
+        Sort::Oldest => query.order((
+            items::created_at.asc(),
+            items::category_id.asc(),
+            items::id.asc(),
+        )),
         Sort::Title => query.order((
             items::title.asc(),
             items::category_id.asc(),
@@ -247,9 +264,63 @@ pub fn browse(
         cards: cards(conn, found, known)?,
         total,
         total_is_capped,
+        more_than_pages: total > COUNT_CAP,
         page,
         pages,
     })
+}
+
+/// The exact number of matches from the kept counts (see the `available_counts` migration),
+/// when the filter is one they cover: any category and organisation, nothing else.
+fn kept_count(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    partners: &[i64],
+    filter: &Filter,
+    category_ids: Option<&[i64]>,
+) -> QueryResult<Option<i64>> {
+    if filter.query.is_some()
+        || filter.condition.is_some()
+        || filter.site.is_some()
+        || filter.unit_id.is_some()
+    {
+        return Ok(None);
+    }
+    let own = viewer.organisation_id;
+    let shown_partners: Vec<i64> = match filter.organisation_id {
+        None => partners.to_vec(),
+        Some(chosen) if partners.contains(&chosen) => vec![chosen],
+        Some(_) => Vec::new(),
+    };
+    let include_own = filter.organisation_id.is_none_or(|chosen| chosen == own);
+    let mut query = available_counts::table
+        .select(available_counts::listings)
+        .into_boxed();
+    query = match (include_own, shown_partners.is_empty()) {
+        (false, true) => return Ok(Some(0)),
+        (true, true) => query.filter(available_counts::organisation_id.eq(own)),
+        (false, false) => query
+            .filter(available_counts::organisation_id.eq_any(shown_partners))
+            .filter(available_counts::visibility.eq(Visibility::Network.as_str())),
+        (true, false) => query.filter(
+            available_counts::organisation_id
+                .eq(own)
+                .or(available_counts::organisation_id
+                    .eq_any(shown_partners)
+                    .and(available_counts::visibility.eq(Visibility::Network.as_str()))),
+        ),
+    };
+    if let Some(ids) = category_ids {
+        query = match conn.backend() {
+            Backend::Sqlite => query.filter(TextCondition::sqlite_in_list(
+                "available_counts.category_id IN (SELECT value FROM json_each(",
+                ids,
+            )),
+            Backend::Postgres => query.filter(available_counts::category_id.eq_any(ids.to_vec())),
+        };
+    }
+    let counts: Vec<i64> = query.load(conn)?;
+    Ok(Some(counts.iter().sum()))
 }
 
 /// The viewer's own listings in every state, newest first.
@@ -264,14 +335,12 @@ pub fn listed_by(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<C
     cards(conn, found, &KnownNames::default())
 }
 
-/// Adds the names and first photo each card shows: the photos with one query, names from
-/// `known` or, for those it lacks, one query per kind.
-pub fn cards(
+/// Adds the names each card shows: from `known` or, for those it lacks, one query per kind.
+fn cards(
     conn: &mut AnyConnection,
     found: Vec<CardItem>,
     known: &KnownNames,
 ) -> QueryResult<Vec<Card>> {
-    let ids: Vec<i64> = found.iter().map(|item| item.id).collect();
     let missing_organisations: Vec<i64> = found
         .iter()
         .map(|item| item.organisation_id)
@@ -316,35 +385,12 @@ pub fn cards(
             .or_else(|| unit_names.get(&id))
             .cloned()
     };
-    let mut first_photos: HashMap<i64, (String, String)> = HashMap::new();
-    for (item_id, key, alt) in item_photos::table
-        .filter(item_photos::item_id.eq_any(ids))
-        .order((
-            item_photos::item_id,
-            item_photos::position.desc(),
-            item_photos::id.desc(),
-        ))
-        .select((
-            item_photos::item_id,
-            item_photos::photo_key,
-            item_photos::alt_text,
-        ))
-        .load::<(i64, String, String)>(conn)?
-    {
-        // Ordered so the lowest position is inserted last and wins.
-        first_photos.insert(item_id, (key, alt));
-    }
     Ok(found
         .into_iter()
-        .map(|item| {
-            let photo = first_photos.get(&item.id).cloned();
-            Card {
-                organisation_name: organisation_name(item.organisation_id),
-                unit_name: item.owner_unit_id.and_then(unit_name),
-                photo_key: photo.as_ref().map(|(key, _)| key.clone()),
-                photo_alt: photo.map(|(_, alt)| alt),
-                item,
-            }
+        .map(|item| Card {
+            organisation_name: organisation_name(item.organisation_id),
+            unit_name: item.owner_unit_id.and_then(unit_name),
+            item,
         })
         .collect())
 }

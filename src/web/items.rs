@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
+use super::cards::CardView;
 use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
@@ -19,7 +20,7 @@ use super::{AppError, Lang, SiteUrl, Views, with_conn};
 use crate::categories::{self, Category};
 use crate::db::{AnyConnection, DbPool};
 use crate::i18n::{Language, format_decimal};
-use crate::items::browse::{self, Card, Filter, Sort};
+use crate::items::browse::{self, Filter, Sort};
 use crate::items::search::SearchQuery;
 use crate::items::{
     self, Condition, FieldError, Item, ItemError, ItemInput, NewPhoto, PhotoChanges, RawItemForm,
@@ -106,46 +107,6 @@ impl BrowseQuery {
     }
 }
 
-/// A card as the template shows it. Its texts are translated here rather than in the
-/// template: a grid of cards is the busiest page, and template function calls cost more.
-#[derive(Serialize)]
-struct CardView {
-    id: i64,
-    title: String,
-    category: String,
-    condition: String,
-    available: String,
-    site: String,
-    organisation: String,
-    unit: Option<String>,
-    photo_key: Option<String>,
-    photo_alt: String,
-    status_key: String,
-}
-
-fn card_view(language: Language, card: &Card, categories: &HashMap<i64, &Category>) -> CardView {
-    let category = categories
-        .get(&card.item.category_id)
-        .map(|c| category_name(language, c))
-        .unwrap_or_default();
-    CardView {
-        id: card.item.id,
-        title: card.item.title.clone(),
-        category,
-        condition: language.text(&format!("condition-{}", card.item.condition)),
-        available: language.text_with(
-            "item-available-count",
-            &[("count", card.item.quantity_available.into())],
-        ),
-        site: card.item.site.clone(),
-        organisation: card.organisation_name.clone(),
-        unit: card.unit_name.clone(),
-        photo_key: card.photo_key.clone(),
-        photo_alt: card.photo_alt.clone().unwrap_or_default(),
-        status_key: format!("status-{}", card.item.status),
-    }
-}
-
 /// A choice in a select: the value sent and the text shown.
 #[derive(Serialize)]
 pub(crate) struct Choice {
@@ -222,13 +183,23 @@ pub async fn browse_page(
         .results
         .cards
         .iter()
-        .map(|card| card_view(lang.0, card, &by_id))
+        .map(|card| CardView::for_browse(lang.0, card, &by_id))
         .collect();
 
     let mut context = views.page_context(&req, lang);
-    context.insert("cards", &cards);
+    context.insert("card_count", &cards.len());
+    context.insert("cards", &views.cards(cards)?);
     context.insert("total", &data.results.total);
     context.insert("total_is_capped", &data.results.total_is_capped);
+    context.insert("more_than_pages", &data.results.more_than_pages);
+    context.insert(
+        "total_text",
+        &format_decimal(lang.0, data.results.total as f64, 0),
+    );
+    context.insert(
+        "paged_text",
+        &format_decimal(lang.0, browse::COUNT_CAP as f64, 0),
+    );
     context.insert("page", &data.results.page);
     context.insert("pages", &data.results.pages);
     if data.results.page > 1 {
@@ -290,9 +261,13 @@ pub async fn my_items(
     })
     .await?;
     let by_id: HashMap<i64, &Category> = all.iter().map(|c| (c.id, c)).collect();
-    let cards: Vec<CardView> = cards.iter().map(|c| card_view(lang.0, c, &by_id)).collect();
+    let cards: Vec<CardView> = cards
+        .iter()
+        .map(|c| CardView::for_owner(lang.0, c, &by_id))
+        .collect();
     let mut context = views.page_context(&req, lang);
-    context.insert("cards", &cards);
+    context.insert("card_count", &cards.len());
+    context.insert("cards", &views.cards(cards)?);
     Ok(views.page(StatusCode::OK, "items/mine.html", &context)?)
 }
 

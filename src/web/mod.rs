@@ -5,6 +5,7 @@ mod alerts;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod cards;
 pub mod catalog;
 pub mod csrf;
 mod error;

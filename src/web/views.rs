@@ -9,6 +9,7 @@ use tera::{Context, Tera};
 use super::Lang;
 use super::assets;
 use super::auth::Signed;
+use super::cards::{CardView, Cards};
 use super::csrf::CsrfToken;
 use crate::i18n::{self, Language};
 use crate::mail::OutgoingMail;
@@ -19,6 +20,7 @@ struct TemplateFiles;
 
 pub struct Views {
     tera: Tera,
+    cards: Cards,
     css_url: String,
     icon_url: String,
     cookies_secure: bool,
@@ -52,6 +54,7 @@ impl Views {
         tera.register_function("t", i18n::tera_function());
         Ok(Self {
             tera,
+            cards: Cards::default(),
             css_url: assets::versioned_url("bruka.css"),
             icon_url: assets::versioned_url("icon.svg"),
             cookies_secure,
@@ -101,6 +104,11 @@ impl Views {
 
     pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
         self.tera.render(template, context)
+    }
+
+    /// The HTML of a grid's cards (see [`Cards`]).
+    pub fn cards(&self, cards: Vec<CardView>) -> Result<String, tera::Error> {
+        self.cards.html(&self.tera, cards)
     }
 
     /// A rendered page with the given status.

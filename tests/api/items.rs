@@ -1,11 +1,12 @@
 use std::io::Cursor;
 
 use bruka::accounts::Role;
-use bruka::db::schema::{item_photos, items, organisations};
+use bruka::db::schema::{available_counts, item_photos, items, organisations};
 use diesel::prelude::*;
 
 use crate::helpers::{Backend, Browser, Page, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
+use crate::reservations::{reservation_id, reserve};
 
 /// A camera-like JPEG with an EXIF block holding a GPS position.
 fn photo_with_gps(width: u32, height: u32) -> Vec<u8> {
@@ -683,10 +684,190 @@ async fn editing_keeps_reserved_quantity_and_manages_photos(backend: Backend) {
         })
         .await;
     assert_eq!(photos, [(50, 40)], "old photo replaced by the new one");
+    let (cover, first): (Option<String>, String) = app
+        .with_conn(move |conn| {
+            let cover = items::table
+                .find(id)
+                .select(items::cover_photo_key)
+                .first(conn)
+                .expect("cover");
+            let first = item_photos::table
+                .filter(item_photos::item_id.eq(id))
+                .select(item_photos::photo_key)
+                .first(conn)
+                .expect("photo");
+            (cover, first)
+        })
+        .await;
+    assert_eq!(cover.as_ref(), Some(&first), "the card shows the new photo");
+    let card = app.get_page("/items").await.attr(".card img", "src");
+    assert!(card.contains(&first), "{card}");
     assert_eq!(
         stored_photo_files(&app),
         2,
         "the removed photo's files are gone"
+    );
+}
+
+/// The kept counts (per organisation, category and visibility) equal the listings.
+async fn assert_kept_counts_match(app: &TestApp) {
+    let (kept, actual) = app
+        .with_conn(|conn| {
+            let kept: Vec<(i64, i64, String, i64)> = available_counts::table
+                .filter(available_counts::listings.ne(0))
+                .select((
+                    available_counts::organisation_id,
+                    available_counts::category_id,
+                    available_counts::visibility,
+                    available_counts::listings,
+                ))
+                .order((
+                    available_counts::organisation_id,
+                    available_counts::category_id,
+                    available_counts::visibility,
+                ))
+                .load(conn)
+                .expect("kept counts");
+            let actual: Vec<(i64, i64, String, i64)> = items::table
+                .filter(items::status.eq("available"))
+                .group_by((
+                    items::organisation_id,
+                    items::category_id,
+                    items::visibility,
+                ))
+                .select((
+                    items::organisation_id,
+                    items::category_id,
+                    items::visibility,
+                    diesel::dsl::count_star(),
+                ))
+                .order((
+                    items::organisation_id,
+                    items::category_id,
+                    items::visibility,
+                ))
+                .load(conn)
+                .expect("counted");
+            (kept, actual)
+        })
+        .await;
+    assert_eq!(kept, actual);
+}
+
+/// A chair listing (or in `category`) with the given visibility, published or a draft.
+async fn post_chair(
+    app: &TestApp,
+    browser: &Browser,
+    visibility: &str,
+    category: Option<&str>,
+    action: &str,
+) -> i64 {
+    let mut fields = chair_fields(app).await;
+    fields.push(("visibility", visibility.into()));
+    for (key, value) in fields.iter_mut() {
+        match (*key, category) {
+            ("category_id", Some(category)) => *value = category.into(),
+            ("action", _) => *value = action.into(),
+            _ => {}
+        }
+    }
+    browser.post_item(&as_refs(&fields), vec![]).await
+}
+
+async fn shown_total(browser: &Browser, path: &str) -> String {
+    browser.get_page(path).await.text_of(".result-count")
+}
+
+async fn browse_totals_follow_every_change(backend: Backend) {
+    let app = with_member(backend).await;
+    let partner = app
+        .create_organisation("Marks kommun", "mark.se", &[])
+        .await;
+    app.with_conn(move |conn| {
+        let network: i64 = diesel::insert_into(bruka::db::schema::networks::table)
+            .values((
+                bruka::db::schema::networks::name.eq("Sjuhärad"),
+                bruka::db::schema::networks::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .returning(bruka::db::schema::networks::id)
+            .get_result(conn)
+            .expect("network");
+        diesel::update(organisations::table)
+            .set(organisations::network_id.eq(Some(network)))
+            .execute(conn)
+            .expect("joined");
+    })
+    .await;
+    let laptop = app.category_id("it/barbar-dator").await;
+    let anna = &app.browser;
+    let shared = post_chair(&app, anna, "network", None, "publish").await;
+    let reserved_later = post_chair(&app, anna, "network", None, "publish").await;
+    let own_laptop = post_chair(&app, anna, "organisation", Some(&laptop), "publish").await;
+    let draft = post_chair(&app, anna, "organisation", None, "draft").await;
+    let per = app.new_browser();
+    per.sign_in("per@mark.se", "Per").await;
+    post_chair(&app, &per, "network", None, "publish").await;
+    post_chair(&app, &per, "organisation", None, "publish").await;
+    assert_kept_counts_match(&app).await;
+
+    // Anna: her three published + Per's shared one; Per: his two + Anna's two shared.
+    assert_eq!(shown_total(&app.browser, "/items").await, "4 saker");
+    assert_eq!(
+        shown_total(&app.browser, "/items?category=mobler").await,
+        "3 saker"
+    );
+    assert_eq!(
+        shown_total(&app.browser, &format!("/items?org={partner}")).await,
+        "1 sak"
+    );
+    assert_eq!(shown_total(&per, "/items").await, "4 saker");
+
+    app.browser
+        .post_form(&format!("/items/{draft}/status"), &[("to", "available")])
+        .await;
+    assert_eq!(shown_total(&app.browser, "/items").await, "5 saker");
+    assert_eq!(shown_total(&per, "/items").await, "4 saker");
+
+    app.browser
+        .post_form(&format!("/items/{shared}/status"), &[("to", "withdrawn")])
+        .await;
+    assert_eq!(shown_total(&app.browser, "/items").await, "4 saker");
+    assert_eq!(shown_total(&per, "/items").await, "3 saker");
+    assert_kept_counts_match(&app).await;
+
+    // Reserving every unit takes the listing out of browse; cancelling brings it back.
+    let bo = app.new_browser();
+    bo.sign_in("bo@boras.se", "Bo").await;
+    let reserved = reserve(&bo, reserved_later, "4").await;
+    assert_eq!(reserved.status(), 303);
+    assert_eq!(shown_total(&app.browser, "/items").await, "3 saker");
+    assert_eq!(shown_total(&per, "/items").await, "2 saker");
+    bo.post_form(
+        &format!("/reservations/{}/cancel", reservation_id(&reserved)),
+        &[],
+    )
+    .await;
+    assert_eq!(shown_total(&per, "/items").await, "3 saker");
+    assert_kept_counts_match(&app).await;
+
+    // Moving a listing between categories or visibilities moves its count.
+    app.with_conn(move |conn| {
+        diesel::update(items::table.find(own_laptop))
+            .set(items::visibility.eq("network"))
+            .execute(conn)
+            .expect("shared")
+    })
+    .await;
+    assert_eq!(shown_total(&per, "/items").await, "4 saker");
+    assert_eq!(
+        shown_total(&app.browser, "/items?category=it").await,
+        "1 sak"
+    );
+    assert_kept_counts_match(&app).await;
+    // A search is counted row by row and agrees (every listing here is titled a chair).
+    assert_eq!(
+        shown_total(&app.browser, "/items?q=kontorsstol").await,
+        "4 saker"
     );
 }
 
@@ -701,4 +882,5 @@ on_both_backends!(
     network_sharing_reaches_partners_only,
     drafts_withdrawal_and_relisting,
     editing_keeps_reserved_quantity_and_manages_photos,
+    browse_totals_follow_every_change,
 );

@@ -171,15 +171,16 @@ browse-submit = Show
 browse-clear = Clear filters
 browse-count = { $count ->
     [one] 1 item
-   *[other] { $count } items
+   *[other] { $shown } items
 }
-browse-count-capped = More than { $count } items
+browse-count-capped = More than { $shown } items
 browse-empty = Nothing here yet. List something your unit no longer needs!
 browse-empty-filtered = Nothing matches. Try fewer filters or other words.
 browse-pages = Pages
 browse-previous = Previous page
 browse-next = Next page
 browse-page-of = Page { $page } of { $pages }
+browse-more-than-pages = The pages show the first { $shown }. Search or filter to find the rest.
 sort-newest = Newest first
 sort-oldest = Oldest first
 sort-title = Name A–Z

@@ -171,15 +171,16 @@ browse-submit = Vis
 browse-clear = Fjern filtre
 browse-count = { $count ->
     [one] 1 ting
-   *[other] { $count } ting
+   *[other] { $shown } ting
 }
-browse-count-capped = Over { $count } ting
+browse-count-capped = Over { $shown } ting
 browse-empty = Her er det ingenting ennå. Legg ut noe enheten din ikke trenger!
 browse-empty-filtered = Ingenting passer søket. Prøv færre filtre eller andre ord.
 browse-pages = Sider
 browse-previous = Forrige side
 browse-next = Neste side
 browse-page-of = Side { $page } av { $pages }
+browse-more-than-pages = Sidene viser de første { $shown }. Søk eller filtrer for å finne resten.
 sort-newest = Nyeste først
 sort-oldest = Eldste først
 sort-title = Navn A–Å

@@ -171,15 +171,16 @@ browse-submit = Visa
 browse-clear = Rensa filter
 browse-count = { $count ->
     [one] 1 sak
-   *[other] { $count } saker
+   *[other] { $shown } saker
 }
-browse-count-capped = Över { $count } saker
+browse-count-capped = Över { $shown } saker
 browse-empty = Här finns inget ännu. Lägg upp något som din enhet inte behöver!
 browse-empty-filtered = Inget matchar sökningen. Prova färre filter eller andra ord.
 browse-pages = Sidor
 browse-previous = Föregående sida
 browse-next = Nästa sida
 browse-page-of = Sida { $page } av { $pages }
+browse-more-than-pages = Sidorna visar de första { $shown }. Sök eller filtrera för att hitta resten.
 sort-newest = Nyast först
 sort-oldest = Äldst först
 sort-title = Namn A–Ö
