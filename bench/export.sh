@@ -30,7 +30,7 @@ run_backend() {
   echo "   seeded in $((SECONDS - started)) s"
   "$BRUKA" serve >/dev/null 2>"$dir/serve.log" &
   pid=$!
-  trap 'kill $pid 2>/dev/null || true' RETURN
+  trap 'kill "${pid:-}" 2>/dev/null || true' RETURN
   for _ in $(seq 50); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
   jar=$dir/cookies
   sign_in "$base" "$dir" admin@exempelkommun.example "$jar"

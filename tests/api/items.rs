@@ -462,32 +462,33 @@ async fn only_the_lister_and_admins_may_change_a_listing(backend: Backend) {
     assert_eq!(title, "Kapad");
 }
 
+/// Puts the named organisations in one network, "Sjuhärad".
+async fn join_network(app: &TestApp, names: &'static [&'static str]) {
+    use bruka::db::schema::networks;
+    app.with_conn(move |conn| {
+        let network: i64 = diesel::insert_into(networks::table)
+            .values((
+                networks::name.eq("Sjuhärad"),
+                networks::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .returning(networks::id)
+            .get_result(conn)
+            .expect("network");
+        diesel::update(organisations::table.filter(organisations::name.eq_any(names)))
+            .set(organisations::network_id.eq(Some(network)))
+            .execute(conn)
+            .expect("joined");
+    })
+    .await;
+}
+
 async fn network_sharing_reaches_partners_only(backend: Backend) {
     let app = with_member(backend).await;
-    let partner = app
-        .create_organisation("Marks kommun", "mark.se", &[])
+    app.create_organisation("Marks kommun", "mark.se", &[])
         .await;
     app.create_organisation("Tranemo kommun", "tranemo.se", &[])
         .await;
-    app.with_conn(move |conn| {
-        let network: i64 = diesel::insert_into(bruka::db::schema::networks::table)
-            .values((
-                bruka::db::schema::networks::name.eq("Sjuhärad"),
-                bruka::db::schema::networks::created_at.eq(chrono::Utc::now().naive_utc()),
-            ))
-            .returning(bruka::db::schema::networks::id)
-            .get_result(conn)
-            .expect("network");
-        diesel::update(
-            organisations::table
-                .filter(organisations::name.eq("Borås stad"))
-                .or_filter(organisations::id.eq(partner)),
-        )
-        .set(organisations::network_id.eq(Some(network)))
-        .execute(conn)
-        .expect("joined");
-    })
-    .await;
+    join_network(&app, &["Borås stad", "Marks kommun"]).await;
     let mut shared = chair_fields(&app).await;
     shared.push(("visibility", "network".into()));
     let shared_id = app.browser.post_item(&as_refs(&shared), vec![]).await;
@@ -783,21 +784,7 @@ async fn browse_totals_follow_every_change(backend: Backend) {
     let partner = app
         .create_organisation("Marks kommun", "mark.se", &[])
         .await;
-    app.with_conn(move |conn| {
-        let network: i64 = diesel::insert_into(bruka::db::schema::networks::table)
-            .values((
-                bruka::db::schema::networks::name.eq("Sjuhärad"),
-                bruka::db::schema::networks::created_at.eq(chrono::Utc::now().naive_utc()),
-            ))
-            .returning(bruka::db::schema::networks::id)
-            .get_result(conn)
-            .expect("network");
-        diesel::update(organisations::table)
-            .set(organisations::network_id.eq(Some(network)))
-            .execute(conn)
-            .expect("joined");
-    })
-    .await;
+    join_network(&app, &["Borås stad", "Marks kommun"]).await;
     let laptop = app.category_id("it/barbar-dator").await;
     let anna = &app.browser;
     let shared = post_chair(&app, anna, "network", None, "publish").await;
