@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde::Serialize;
 
 use super::search::SearchQuery;
@@ -187,11 +189,14 @@ fn filtered(
                 search.to_fts5(),
                 ")",
             )),
-            Backend::Postgres => query.filter(TextCondition::new(
-                "items.search_vector @@ to_tsquery('simple', ",
-                search.to_tsquery(),
-                ")",
-            )),
+            // Deliberately not kept prepared: PostgreSQL would move to a generic plan that
+            // cannot see how common the words are, and a common word then took ten times
+            // longer (a bitmap scan of every match instead of the browse index in order).
+            Backend::Postgres => query.filter(
+                sql::<Bool>("items.search_vector @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(search.to_tsquery())
+                    .sql(")"),
+            ),
         };
     }
     query
