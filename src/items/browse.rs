@@ -93,8 +93,6 @@ pub struct Results {
     pub total: i64,
     /// Counting stopped at [`COUNT_CAP`]: there are more than `total`.
     pub total_is_capped: bool,
-    /// There are more matches than the pages go through ([`COUNT_CAP`]).
-    pub more_than_pages: bool,
     pub page: i64,
     pub pages: i64,
 }
@@ -269,10 +267,17 @@ pub fn browse(
         cards: cards(conn, found, known)?,
         total,
         total_is_capped,
-        more_than_pages: total > COUNT_CAP,
         page,
         pages,
     })
+}
+
+impl Results {
+    /// There are more matches than the pages go through ([`COUNT_CAP`]), whether counted
+    /// exactly or only up to the cap.
+    pub fn more_than_pages(&self) -> bool {
+        self.total_is_capped || self.total > COUNT_CAP
+    }
 }
 
 /// The exact number of matches from the kept counts (see the `available_counts` migration),
@@ -430,4 +435,32 @@ pub fn visible_sites(
         .order(items::site)
         .limit(200)
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(total: i64, total_is_capped: bool) -> Results {
+        Results {
+            cards: Vec::new(),
+            total,
+            total_is_capped,
+            page: 1,
+            pages: 1,
+        }
+    }
+
+    #[test]
+    fn the_pages_hint_shows_beyond_the_cap_however_the_total_was_counted() {
+        assert!(!results(COUNT_CAP, false).more_than_pages());
+        assert!(
+            results(COUNT_CAP + 1, false).more_than_pages(),
+            "exact total"
+        );
+        assert!(
+            results(COUNT_CAP, true).more_than_pages(),
+            "counted up to the cap"
+        );
+    }
 }

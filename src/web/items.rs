@@ -191,7 +191,7 @@ pub async fn browse_page(
     context.insert("cards", &views.cards(cards)?);
     context.insert("total", &data.results.total);
     context.insert("total_is_capped", &data.results.total_is_capped);
-    context.insert("more_than_pages", &data.results.more_than_pages);
+    context.insert("more_than_pages", &data.results.more_than_pages());
     context.insert(
         "total_text",
         &format_decimal(lang.0, data.results.total as f64, 0),
