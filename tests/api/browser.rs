@@ -466,11 +466,12 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     }
     anna.check_accessibility().await?;
     // Before the pickup the sustainability unit has nothing to report.
-    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
-        .await;
-    let keeper = app.new_browser();
-    keeper
-        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+    let keeper = app
+        .signed_in_with_role(
+            "hallbarhet@boras.se",
+            "Hållbarhetsenheten",
+            bruka::accounts::Role::Sustainability,
+        )
         .await;
     let before = keeper.get_page("/stats").await.visible_text();
     if !before.contains("Inga hämtningar i urvalet.") {

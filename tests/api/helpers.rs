@@ -250,6 +250,14 @@ impl TestApp {
         Browser::new(&self.address, self.smtp.mailbox.clone())
     }
 
+    /// A new browser signed in as `email`, a user created first with `role`.
+    pub async fn signed_in_with_role(&self, email: &str, name: &str, role: Role) -> Browser {
+        self.create_user(email, role).await;
+        let browser = self.new_browser();
+        browser.sign_in(email, name).await;
+        browser
+    }
+
     /// Creates an organisation with one sign-in domain and the given units.
     pub async fn create_organisation(&self, name: &str, domain: &str, units: &[&str]) -> i64 {
         let (name, domain) = (name.to_string(), domain.to_string());

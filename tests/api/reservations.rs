@@ -654,11 +654,12 @@ async fn the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log(
         403,
         "members do not"
     );
-    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
-        .await;
-    let keeper = app.new_browser();
-    keeper
-        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+    let keeper = app
+        .signed_in_with_role(
+            "hallbarhet@boras.se",
+            "Hållbarhetsenheten",
+            bruka::accounts::Role::Sustainability,
+        )
         .await;
     let page = keeper.get_page("/ledger").await;
     assert!(page.visible_text().contains("Kontorsstol med armstöd"));
@@ -669,10 +670,13 @@ async fn the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log(
     assert_eq!(response.status(), 422, "a reason is required");
     app.create_organisation("Marks kommun", "mark.se", &[])
         .await;
-    app.create_user("miljo@mark.se", bruka::accounts::Role::Sustainability)
+    let stranger = app
+        .signed_in_with_role(
+            "miljo@mark.se",
+            "Miljö",
+            bruka::accounts::Role::Sustainability,
+        )
         .await;
-    let stranger = app.new_browser();
-    stranger.sign_in("miljo@mark.se", "Miljö").await;
     let response = stranger.post_form(&path, &[("note", "fel")]).await;
     assert_eq!(response.status(), 404, "another organisation's record");
     assert_eq!(ledger_rows(&app).await.len(), 1);

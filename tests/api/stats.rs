@@ -105,11 +105,12 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
         }
     })
     .await;
-    app.create_user("hallbarhet@boras.se", bruka::accounts::Role::Sustainability)
-        .await;
-    let keeper = app.new_browser();
-    keeper
-        .sign_in("hallbarhet@boras.se", "Hållbarhetsenheten")
+    let keeper = app
+        .signed_in_with_role(
+            "hallbarhet@boras.se",
+            "Hållbarhetsenheten",
+            bruka::accounts::Role::Sustainability,
+        )
         .await;
     // A correction: one past handover reversed through the ledger page.
     let first_past: i64 = app
