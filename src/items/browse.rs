@@ -215,6 +215,16 @@ pub fn browse(
         .category_slug
         .as_deref()
         .map(|slug| category_and_children(all_categories, slug));
+    if category_ids.as_ref().is_some_and(Vec::is_empty) {
+        // An unknown category matches nothing; asking the database would scan every listing.
+        return Ok(Results {
+            cards: Vec::new(),
+            total: 0,
+            total_is_capped: false,
+            page: 1,
+            pages: 1,
+        });
+    }
     let (total, total_is_capped) =
         match kept_count(conn, viewer, partners, filter, category_ids.as_deref())? {
             Some(exact) => (exact, false),

@@ -1,7 +1,7 @@
 //! Reference data that every listing page shows but that changes rarely: the category list,
-//! and per set of visible organisations their names and the sites of their listings. Each
-//! instance keeps them for a minute, so a new site or a renamed organisation shows up in
-//! the filters within that time on every instance.
+//! and per set of visible organisations their names, the sites of their listings and the
+//! viewer's units. Each instance keeps them for a minute, so a new site or unit or a renamed
+//! organisation shows up in the filters within that time on every instance.
 //!
 //! When an entry is due, the first request to notice reloads it and the others keep using
 //! the old one meanwhile: under load, dozens of requests would otherwise all run the same
@@ -13,8 +13,12 @@ use std::time::{Duration, Instant};
 
 use diesel::QueryResult;
 
+use serde::Serialize;
+
+use super::items::{Choice, category_choices};
 use crate::categories::{self, Category};
 use crate::db::AnyConnection;
+use crate::i18n::Language;
 use crate::items::{Viewer, browse};
 use crate::organisations;
 
@@ -23,12 +27,27 @@ const TTL: Duration = Duration::from_secs(60);
 const MAX_VISIBLE_SETS: usize = 1000;
 
 /// What the filters offer to people who see the same organisations.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct VisibleChoices {
     /// The viewer's organisation first, then its partners.
     pub organisations: Vec<(i64, String)>,
     pub sites: Vec<String>,
+    /// The viewer's organisation's units.
+    pub units: Vec<(i64, String)>,
 }
+
+/// The categories' names and select choices in one language.
+#[derive(Debug)]
+pub(crate) struct CategoryTexts {
+    pub names: HashMap<i64, String>,
+    pub choices: Arc<[Choice]>,
+}
+
+/// Category texts per language, for the category list they were worked out from.
+type KeptCategoryTexts = (
+    Arc<Vec<Category>>,
+    [Option<Arc<CategoryTexts>>; Language::ALL.len()],
+);
 
 /// A cached value and when it is due for reloading.
 struct Entry<T> {
@@ -57,6 +76,7 @@ fn lookup<T>(entry: &mut Entry<T>) -> Lookup<T> {
 pub struct Catalog {
     categories: Mutex<Option<Entry<Vec<Category>>>>,
     visible: Mutex<HashMap<Vec<i64>, Entry<VisibleChoices>>>,
+    category_texts: Mutex<Option<KeptCategoryTexts>>,
 }
 
 impl Catalog {
@@ -83,7 +103,27 @@ impl Catalog {
         Ok(list)
     }
 
-    /// Organisations and sites for a viewer whose partners are `partners`.
+    /// Names and choices for `categories` (as returned by [`Catalog::categories`]) in
+    /// `language`; worked out once per loaded list and language.
+    pub(crate) fn category_texts(
+        &self,
+        categories: &Arc<Vec<Category>>,
+        language: Language,
+    ) -> Arc<CategoryTexts> {
+        let Ok(mut kept) = self.category_texts.lock() else {
+            return Arc::new(CategoryTexts::new(categories, language));
+        };
+        // The kept list is held here, so the same pointer means the same list.
+        let per_language = match kept.as_mut() {
+            Some((list, per_language)) if Arc::ptr_eq(list, categories) => per_language,
+            _ => &mut kept.insert((categories.clone(), Default::default())).1,
+        };
+        per_language[language as usize]
+            .get_or_insert_with(|| Arc::new(CategoryTexts::new(categories, language)))
+            .clone()
+    }
+
+    /// Organisations, sites and units for a viewer whose partners are `partners`.
     pub fn visible(
         &self,
         conn: &mut AnyConnection,
@@ -133,5 +173,21 @@ fn load_visible(
     Ok(VisibleChoices {
         organisations,
         sites: browse::visible_sites(conn, viewer, partners)?,
+        units: organisations::units_of(conn, viewer.organisation_id)?
+            .into_iter()
+            .map(|unit| (unit.id, unit.name))
+            .collect(),
     })
+}
+
+impl CategoryTexts {
+    fn new(categories: &[Category], language: Language) -> Self {
+        Self {
+            names: categories
+                .iter()
+                .map(|category| (category.id, super::home::category_name(language, category)))
+                .collect(),
+            choices: category_choices(language, categories).into(),
+        }
+    }
 }

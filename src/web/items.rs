@@ -108,7 +108,7 @@ impl BrowseQuery {
 }
 
 /// A choice in a select: the value sent and the text shown.
-#[derive(Serialize)]
+#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
 pub(crate) struct Choice {
     pub(crate) value: String,
     pub(crate) label: String,
@@ -136,7 +136,6 @@ pub(crate) struct BrowseData {
     pub(crate) results: browse::Results,
     pub(crate) categories: Arc<Vec<Category>>,
     pub(crate) choices: Arc<VisibleChoices>,
-    pub(crate) units: Vec<organisations::Unit>,
 }
 
 pub(crate) fn load_browse(
@@ -148,18 +147,38 @@ pub(crate) fn load_browse(
     let partners = browse::partner_ids(conn, viewer)?;
     let choices = catalog.visible(conn, viewer, &partners)?;
     let categories = catalog.categories(conn)?;
-    let units = organisations::units_of(conn, viewer.organisation_id)?;
     let known = browse::KnownNames {
         organisations: choices.organisations.iter().cloned().collect(),
-        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+        units: choices.units.iter().cloned().collect(),
     };
     Ok(BrowseData {
         results: browse::browse(conn, viewer, &partners, filter, &categories, &known)?,
         categories,
         choices,
-        units,
     })
 }
+
+/// Everything the browse filters show (`items/filters.html`), rendered once per distinct
+/// form (see [`super::fragments`]).
+#[derive(Serialize, PartialEq, Eq, Hash)]
+pub struct FilterForm {
+    lang: &'static str,
+    category_choices: Arc<[Choice]>,
+    conditions: [&'static str; Condition::ALL.len()],
+    sorts: [&'static str; Sort::ALL.len()],
+    choices: Arc<VisibleChoices>,
+    q: String,
+    selected_category: String,
+    selected_condition: String,
+    selected_site: String,
+    selected_unit: String,
+    selected_org: String,
+    selected_sort: &'static str,
+    filtered: bool,
+}
+
+/// Distinct filter forms kept per instance (about 6 KB each).
+pub const KEPT_FILTER_FORMS: usize = 1024;
 
 #[get("/items")]
 pub async fn browse_page(
@@ -174,24 +193,53 @@ pub async fn browse_page(
     let viewer = user.0.viewer;
     let filter = query.filter();
     let worker_filter = filter.clone();
-    let data = with_conn(&pool, move |conn| {
-        load_browse(conn, &viewer, &worker_filter, &catalog)
+    let worker_catalog = catalog.clone();
+    let mut data = with_conn(&pool, move |conn| {
+        load_browse(conn, &viewer, &worker_filter, &worker_catalog)
     })
     .await?;
-    let by_id: HashMap<i64, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
-    let cards: Vec<CardView> = data
-        .results
-        .cards
-        .iter()
-        .map(|card| CardView::for_browse(lang.0, card, &by_id))
+    let category_texts = catalog.category_texts(&data.categories, lang.0);
+    let more_than_pages = data.results.more_than_pages();
+    let cards: Vec<CardView> = std::mem::take(&mut data.results.cards)
+        .into_iter()
+        .map(|card| CardView::for_browse(lang.0, card, &category_texts.names))
         .collect();
+    let selected = |value: &Option<String>| value.clone().unwrap_or_default();
+    let filtered = filter.query.is_some()
+        || filter.category_slug.is_some()
+        || filter.condition.is_some()
+        || filter.site.is_some()
+        || filter.unit_id.is_some()
+        || filter.organisation_id.is_some();
+    let form = FilterForm {
+        lang: lang.0.code(),
+        category_choices: category_texts.choices.clone(),
+        conditions: Condition::ALL.map(Condition::as_str),
+        sorts: Sort::ALL.map(Sort::as_str),
+        choices: data.choices.clone(),
+        q: selected(&query.q),
+        selected_category: selected(&query.category),
+        selected_condition: selected(&query.condition),
+        selected_site: selected(&query.site),
+        selected_unit: selected(&query.unit),
+        selected_org: selected(&query.org),
+        selected_sort: filter.sort.as_str(),
+        filtered,
+    };
 
     let mut context = views.page_context(&req, lang);
+    context.insert("filters", &views.browse_filters(form)?);
+    context.insert("filtered", &filtered);
+    context.insert("q", query.q.as_deref().unwrap_or_default());
+    context.insert(
+        "selected_category",
+        query.category.as_deref().unwrap_or_default(),
+    );
     context.insert("card_count", &cards.len());
     context.insert("cards", &views.cards(cards)?);
-    context.insert("total", &data.results.total);
     context.insert("total_is_capped", &data.results.total_is_capped);
-    context.insert("more_than_pages", &data.results.more_than_pages());
+    context.insert("more_than_pages", &more_than_pages);
+    context.insert("total", &data.results.total);
     context.insert(
         "total_text",
         &format_decimal(lang.0, data.results.total as f64, 0),
@@ -214,35 +262,6 @@ pub async fn browse_page(
             &format!("/items?{}", query.with_page(data.results.page + 1)),
         );
     }
-    context.insert(
-        "category_choices",
-        &category_choices(lang.0, &data.categories),
-    );
-    context.insert("conditions", &Condition::ALL.map(Condition::as_str));
-    context.insert("sorts", &Sort::ALL.map(Sort::as_str));
-    context.insert("sites", &data.choices.sites);
-    context.insert("units", &data.units);
-    context.insert("organisations", &data.choices.organisations);
-    context.insert("q", query.q.as_deref().unwrap_or_default());
-    context.insert(
-        "selected_category",
-        query.category.as_deref().unwrap_or_default(),
-    );
-    context.insert(
-        "selected_condition",
-        query.condition.as_deref().unwrap_or_default(),
-    );
-    context.insert("selected_site", query.site.as_deref().unwrap_or_default());
-    context.insert("selected_unit", query.unit.as_deref().unwrap_or_default());
-    context.insert("selected_org", query.org.as_deref().unwrap_or_default());
-    context.insert("selected_sort", filter.sort.as_str());
-    let filtered = filter.query.is_some()
-        || filter.category_slug.is_some()
-        || filter.condition.is_some()
-        || filter.site.is_some()
-        || filter.unit_id.is_some()
-        || filter.organisation_id.is_some();
-    context.insert("filtered", &filtered);
     Ok(views.page(StatusCode::OK, "items/browse.html", &context)?)
 }
 
@@ -256,14 +275,18 @@ pub async fn my_items(
     catalog: web::Data<Catalog>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
+    let worker_catalog = catalog.clone();
     let (cards, all) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        Ok((browse::listed_by(conn, &viewer)?, catalog.categories(conn)?))
+        Ok((
+            browse::listed_by(conn, &viewer)?,
+            worker_catalog.categories(conn)?,
+        ))
     })
     .await?;
-    let by_id: HashMap<i64, &Category> = all.iter().map(|c| (c.id, c)).collect();
+    let category_names = &catalog.category_texts(&all, lang.0).names;
     let cards: Vec<CardView> = cards
-        .iter()
-        .map(|c| CardView::for_owner(lang.0, c, &by_id))
+        .into_iter()
+        .map(|c| CardView::for_owner(lang.0, c, category_names))
         .collect();
     let mut context = views.page_context(&req, lang);
     context.insert("card_count", &cards.len());

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod catalog;
 pub mod csrf;
 mod error;
+mod fragments;
 mod health;
 pub(crate) mod home;
 pub mod items;

@@ -9,8 +9,10 @@ use tera::{Context, Tera};
 use super::Lang;
 use super::assets;
 use super::auth::Signed;
-use super::cards::{CardView, Cards};
+use super::cards::{self, CardView};
 use super::csrf::CsrfToken;
+use super::fragments::Fragments;
+use super::items::{self as item_pages, FilterForm};
 use crate::i18n::{self, Language};
 use crate::mail::OutgoingMail;
 
@@ -20,7 +22,8 @@ struct TemplateFiles;
 
 pub struct Views {
     tera: Tera,
-    cards: Cards,
+    cards: Fragments<CardView>,
+    browse_filters: Fragments<FilterForm>,
     css_url: String,
     icon_url: String,
     cookies_secure: bool,
@@ -54,7 +57,8 @@ impl Views {
         tera.register_function("t", i18n::tera_function());
         Ok(Self {
             tera,
-            cards: Cards::default(),
+            cards: Fragments::new("items/card.html", cards::KEPT_CARDS),
+            browse_filters: Fragments::new("items/filters.html", item_pages::KEPT_FILTER_FORMS),
             css_url: assets::versioned_url("bruka.css"),
             icon_url: assets::versioned_url("icon.svg"),
             cookies_secure,
@@ -106,9 +110,21 @@ impl Views {
         self.tera.render(template, context)
     }
 
-    /// The HTML of a grid's cards (see [`Cards`]).
+    /// The HTML of a grid's cards, one after the other.
     pub fn cards(&self, cards: Vec<CardView>) -> Result<String, tera::Error> {
-        self.cards.html(&self.tera, cards)
+        let mut html = String::with_capacity(cards.len() * 1024);
+        for card in cards {
+            self.cards.render_into(&self.tera, card, &mut html)?;
+        }
+        Ok(html)
+    }
+
+    /// The HTML of the browse page's filters.
+    pub fn browse_filters(&self, form: FilterForm) -> Result<String, tera::Error> {
+        let mut html = String::new();
+        self.browse_filters
+            .render_into(&self.tera, form, &mut html)?;
+        Ok(html)
     }
 
     /// A rendered page with the given status.

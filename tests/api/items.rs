@@ -255,6 +255,52 @@ async fn filters_sort_and_pages(backend: Backend) {
     assert!(worn.text_of(".result-count").contains("13 saker"));
     let none = app.get_page("/items?condition=worn&site=Stadshuset").await;
     assert!(none.text_of(".result-count").contains("0 saker"));
+    let unknown = app.get_page("/items?category=finns-inte").await;
+    assert!(unknown.text_of(".result-count").contains("0 saker"));
+    assert!(unknown.text_of(".empty").contains("Inget matchar"));
+
+    // The filters show what was chosen, in the page's language; the same filters chosen
+    // again, or in another language, show exactly that (the form's HTML is reused).
+    for (accept_language, label) in [("sv", "Kategori"), ("en", "Category"), ("sv", "Kategori")] {
+        let response = app
+            .browser
+            .get_in_language(
+                "/items?category=mobler&condition=worn&site=L%C3%A4rcentrum&sort=title&q=sak",
+                accept_language,
+            )
+            .await;
+        let chosen = Page::from_response(response).await;
+        assert_eq!(chosen.text_of("label[for=category]"), label);
+        for (select, value) in [
+            ("category", "mobler"),
+            ("condition", "worn"),
+            ("site", "Lärcentrum"),
+            ("sort", "title"),
+        ] {
+            let css = format!("#{select} option[selected]");
+            assert_eq!(chosen.attr(&css, "value"), value, "{select}");
+        }
+        assert_eq!(chosen.attr("#q", "value"), "sak");
+        let sites: Vec<String> = chosen
+            .select_all("#site option")
+            .iter()
+            .map(|o| o.text().collect())
+            .collect();
+        assert_eq!(sites[1..], ["Lärcentrum", "Stadshuset"]);
+        let units: Vec<String> = chosen
+            .select_all("#unit option")
+            .iter()
+            .map(|o| o.text().collect())
+            .collect();
+        assert_eq!(units[1..], ["Stadsledningskansliet"]);
+    }
+    let plain = app.get_page("/items").await;
+    assert_eq!(
+        plain.select_all("option[selected]").len(),
+        1,
+        "only the sort"
+    );
+    assert_eq!(plain.attr("#q", "value"), "");
     let newest = app.get_page("/items").await;
     let first_title: String = newest.select_all(".card-title")[0].text().collect();
     assert_eq!(first_title, "Sak 25");
