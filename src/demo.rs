@@ -16,7 +16,7 @@ use crate::accounts::{self, Email, Role};
 use crate::bootstrap::{self, DEMO_DOMAIN};
 use crate::categories::{self, Category};
 use crate::db::schema::items;
-use crate::db::{AnyConnection, write_transaction};
+use crate::db::{AnyConnection, Backend, write_transaction};
 use crate::items::{Condition, ItemInput, NewPhoto, Viewer, Visibility};
 use crate::organisations;
 use crate::photos::{PhotoLimits, PhotoStore, ProcessedPhoto, process};
@@ -366,6 +366,7 @@ pub async fn seed(
             seed_handovers(&mut conn, &mut rng, &listers, &created_ids)?;
         let past_handovers =
             seed_history(&mut conn, &mut rng, &listers, &leaves, &created_listings, history)?;
+        refresh_planner_statistics(&mut conn)?;
         Ok(DemoReport {
             items_created: created,
             reservations,
@@ -377,6 +378,16 @@ pub async fn seed(
     })
     .await??;
     Ok(report)
+}
+
+/// A bulk seed grows the tables far faster than PostgreSQL's autovacuum notices; until its
+/// next round, queries would be planned as if the listings table were still nearly empty.
+/// SQLite keeps no statistics here (its plans follow from the indexes' shapes).
+fn refresh_planner_statistics(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
+    match conn.backend() {
+        Backend::Postgres => diesel::sql_query("ANALYZE").execute(conn).map(|_| ()),
+        Backend::Sqlite => Ok(()),
+    }
 }
 
 /// Most handovers are picked up (so the savings ledger has rows), some wait for pickup.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::search::SearchQuery;
@@ -128,16 +128,69 @@ pub struct KnownNames {
 
 type BoxedItems = items::BoxedQuery<'static, MultiBackend>;
 
+/// How SQLite should find a page of matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Walk a browse index in the page's order, checking each listing: quick when matches
+    /// are common, as a page fills after a few dozen entries.
+    InPageOrder,
+    /// Look up each listing the full-text search matched, then sort them: for a search
+    /// that matches few, where walking the index would read every listing to fill a page
+    /// or to count (100 ms with 100 000 listings, against a few here).
+    SearchMatchesFirst,
+}
+
+/// Full-text matches (in any state or organisation) up to which [`Plan::SearchMatchesFirst`]
+/// is the quicker one: looking up a match costs a few times more than checking an index
+/// entry, but counting a rarer word in page order reads the whole index.
+const FEW_SEARCH_MATCHES: i64 = 2 * COUNT_CAP;
+
+#[derive(QueryableByName)]
+struct SearchMatches {
+    #[diesel(sql_type = BigInt)]
+    matches: i64,
+}
+
+fn sqlite_plan(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Plan> {
+    let Some(search) = &filter.query else {
+        return Ok(Plan::InPageOrder);
+    };
+    let counted: SearchMatches = diesel::sql_query(
+        "SELECT count(*) AS matches FROM \
+         (SELECT rowid FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
+    )
+    .bind::<Text, _>(search.to_fts5())
+    .bind::<BigInt, _>(FEW_SEARCH_MATCHES + 1)
+    .get_result(conn)?;
+    Ok(if counted.matches <= FEW_SEARCH_MATCHES {
+        Plan::SearchMatchesFirst
+    } else {
+        Plan::InPageOrder
+    })
+}
+
 fn filtered(
     backend: Backend,
+    plan: Plan,
     viewer: &Viewer,
     partners: &[i64],
     filter: &Filter,
     category_ids: Option<&[i64]>,
 ) -> BoxedItems {
-    let mut query = items::table
-        .filter(items::status.eq(Status::Available.as_str()))
-        .into_boxed();
+    let mut query = match plan {
+        Plan::InPageOrder => items::table
+            .filter(items::status.eq(Status::Available.as_str()))
+            .into_boxed(),
+        // The unary plus keeps SQLite off the browse indexes (they all begin with the
+        // status), so it looks the matches up by id.
+        Plan::SearchMatchesFirst => items::table
+            .filter(TextCondition::new(
+                "+items.status = ",
+                Status::Available.as_str().to_string(),
+                "",
+            ))
+            .into_boxed(),
+    };
     if partners.is_empty() {
         // An equality (not a one-element IN, which PostgreSQL turns into `= ANY` and then
         // sorts every match) lets both databases read the rows in index order.
@@ -225,6 +278,11 @@ pub fn browse(
             pages: 1,
         });
     }
+    let plan = match backend {
+        Backend::Sqlite => sqlite_plan(conn, filter)?,
+        // PostgreSQL plans each search with the word's frequency (see `filtered`).
+        Backend::Postgres => Plan::InPageOrder,
+    };
     let (total, total_is_capped) =
         match kept_count(conn, viewer, partners, filter, category_ids.as_deref())? {
             Some(exact) => (exact, false),
@@ -232,9 +290,16 @@ pub fn browse(
                 // Counting every match costs a scan of all of them; counting up to the cap
                 // keeps a search fast with 100 000 listings.
                 let counted: i64 = CountRows(
-                    filtered(backend, viewer, partners, filter, category_ids.as_deref())
-                        .select(items::id)
-                        .limit(COUNT_CAP + 1),
+                    filtered(
+                        backend,
+                        plan,
+                        viewer,
+                        partners,
+                        filter,
+                        category_ids.as_deref(),
+                    )
+                    .select(items::id)
+                    .limit(COUNT_CAP + 1),
                 )
                 .get_result(conn)?;
                 (counted.min(COUNT_CAP), counted > COUNT_CAP)
@@ -242,7 +307,14 @@ pub fn browse(
         };
     let pages = ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
-    let query = filtered(backend, viewer, partners, filter, category_ids.as_deref());
+    let query = filtered(
+        backend,
+        plan,
+        viewer,
+        partners,
+        filter,
+        category_ids.as_deref(),
+    );
     let query = match filter.sort {
         // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
         // is read straight from the index: no sort, not even of listings posted at the same
@@ -439,12 +511,19 @@ pub fn visible_sites(
     partners: &[i64],
 ) -> QueryResult<Vec<String>> {
     let filter = Filter::default();
-    filtered(conn.backend(), viewer, partners, &filter, None)
-        .select(items::site)
-        .distinct()
-        .order(items::site)
-        .limit(200)
-        .load(conn)
+    filtered(
+        conn.backend(),
+        Plan::InPageOrder,
+        viewer,
+        partners,
+        &filter,
+        None,
+    )
+    .select(items::site)
+    .distinct()
+    .order(items::site)
+    .limit(200)
+    .load(conn)
 }
 
 #[cfg(test)]

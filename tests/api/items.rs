@@ -904,6 +904,87 @@ async fn browse_totals_follow_every_change(backend: Backend) {
     );
 }
 
+/// A word most listings share and one only three have: SQLite finds a page of the first by
+/// walking the listings in the page's order and of the second by looking up its matches
+/// first; either way the page and the count are the ones plain SQL gives.
+async fn search_pages_are_right_for_common_and_rare_words(backend: Backend) {
+    let app = with_member(backend).await;
+    let original = post_chair(&app, &app.browser, "organisation", None, "publish").await;
+    app.with_conn(move |conn| {
+        diesel::sql_query(format!(
+            "WITH RECURSIVE copies(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM copies WHERE n < 2600) \
+             INSERT INTO items (organisation_id, owner_unit_id, created_by, category_id, title, \
+                 description, condition, quantity_total, quantity_available, site, room, \
+                 pickup_instructions, status, visibility, search_stems, created_at, updated_at) \
+             SELECT organisation_id, owner_unit_id, created_by, category_id, \
+                 CASE WHEN n % 1000 = 7 THEN 'Whiteboard ' ELSE 'Kontorsstol ' END || n, \
+                 description, condition, quantity_total, quantity_available, site, room, \
+                 pickup_instructions, status, visibility, \
+                 CASE WHEN n % 1000 = 7 THEN 'whiteboard' ELSE search_stems END, \
+                 created_at, updated_at \
+             FROM items, copies WHERE items.id = {original}"
+        ))
+        .execute(conn)
+        .expect("copies inserted");
+    })
+    .await;
+    let expected = |pattern: &'static str, order: &'static str| {
+        app.with_conn(move |conn| {
+            let all: Vec<String> = items::table
+                .filter(items::title.like(pattern))
+                .select(items::title)
+                .load(conn)
+                .expect("titles");
+            let mut ordered: Vec<String> = match order {
+                "newest" => items::table
+                    .filter(items::title.like(pattern))
+                    .order((
+                        items::created_at.desc(),
+                        items::category_id.desc(),
+                        items::id.desc(),
+                    ))
+                    .select(items::title)
+                    .limit(24)
+                    .load(conn)
+                    .expect("titles"),
+                _ => all.clone(),
+            };
+            if order == "title" {
+                ordered.sort();
+            }
+            (all.len(), ordered)
+        })
+    };
+    let titles = |page: &Page| -> Vec<String> {
+        page.select_all(".card-title")
+            .iter()
+            .map(|t| t.text().collect())
+            .collect()
+    };
+
+    let (count, newest) = expected("Kontorsstol%", "newest").await;
+    assert_eq!(count, 2598);
+    let page = app.get_page("/items?q=kontorsstolar").await;
+    assert_eq!(page.text_of(".result-count"), "Över 1 200 saker");
+    assert_eq!(titles(&page), newest);
+
+    let (count, newest) = expected("Whiteboard%", "newest").await;
+    assert_eq!(count, 3);
+    let page = app.get_page("/items?q=whiteboard").await;
+    assert_eq!(page.text_of(".result-count"), "3 saker");
+    assert_eq!(titles(&page), newest);
+    let (_, by_title) = expected("Whiteboard%", "title").await;
+    let page = app.get_page("/items?q=whiteboard&sort=title").await;
+    assert_eq!(titles(&page), by_title);
+    assert_eq!(
+        by_title,
+        ["Whiteboard 1007", "Whiteboard 2007", "Whiteboard 7"]
+    );
+
+    let nothing = app.get_page("/items?q=overheadapparat").await;
+    assert_eq!(nothing.text_of(".result-count"), "0 saker");
+}
+
 on_both_backends!(
     a_listing_with_a_photo_is_posted_shown_and_found,
     search_finds_inflected_swedish_words,
@@ -916,4 +997,5 @@ on_both_backends!(
     drafts_withdrawal_and_relisting,
     editing_keeps_reserved_quantity_and_manages_photos,
     browse_totals_follow_every_change,
+    search_pages_are_right_for_common_and_rare_words,
 );
