@@ -43,7 +43,7 @@ async fn render(
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = admin.0.organisation_id;
     let data = with_conn(pool, move |conn| load(conn, organisation_id)).await?;
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("admin", &data);
     context.insert("roles", &Role::ALL.map(Role::as_str));
     context.insert("own_user_id", &admin.0.id);

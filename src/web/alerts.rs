@@ -168,7 +168,7 @@ async fn render_wanted(
             options
         })
         .collect();
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("wanted", &wanted);
     context.insert("categories", &choices);
     context.insert("form", &answer.form);
@@ -270,7 +270,7 @@ pub async fn stop_page(
     let alert = with_conn(&pool, move |conn| alerts::by_token(conn, &lookup))
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("title", &alert.title);
     context.insert("token", &token);
     context.insert("active", &alert.active);
@@ -295,7 +295,7 @@ pub async fn stop_by_token(
         Ok(alert)
     })
     .await?;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("title", &alert.title);
     context.insert("token", &token);
     context.insert("active", &false);

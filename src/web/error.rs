@@ -98,13 +98,15 @@ pub fn error_page(
         500..=599 => ("error-server-title", "error-server-text"),
         _ => ("error-generic-title", "error-generic-text"),
     };
-    let mut context = views.page_context(req, lang);
-    context.insert("title_key", title);
-    context.insert("text_key", text);
-    context.insert("status", &status.as_u16());
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
-    context.insert("request_id", &request_id);
-    match views.render("error.html", &context) {
+    let body = views.page_context(req, lang).and_then(|mut context| {
+        context.insert("title_key", title);
+        context.insert("text_key", text);
+        context.insert("status", &status.as_u16());
+        context.insert("request_id", &request_id);
+        views.render("error.html", &context)
+    });
+    match body {
         Ok(body) => HttpResponse::build(status)
             .content_type(mime_html())
             .body(body),

@@ -106,7 +106,7 @@ pub async fn start_page(
     views: web::Data<Views>,
 ) -> Result<HttpResponse, AppError> {
     let all = with_conn(&pool, categories::list_all).await?;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("groups", &group_views(lang.0, all));
     let body = views.render("home.html", &context)?;
     Ok(HttpResponse::Ok()

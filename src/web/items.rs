@@ -227,7 +227,7 @@ pub async fn browse_page(
         filtered,
     };
 
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("filters", &views.browse_filters(form)?);
     context.insert("filtered", &filtered);
     context.insert("q", query.q.as_deref().unwrap_or_default());
@@ -288,7 +288,7 @@ pub async fn my_items(
         .into_iter()
         .map(|c| CardView::for_owner(lang.0, c, category_names))
         .collect();
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("card_count", &cards.len());
     context.insert("cards", &views.cards(cards)?);
     Ok(views.page(StatusCode::OK, "items/mine.html", &context)?)
@@ -408,7 +408,7 @@ pub async fn show(
         .await?;
     let language = lang.0;
     let (organisation_name, unit_name) = names;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("item", &item);
     context.insert("photos", &photos);
     context.insert(
@@ -592,7 +592,7 @@ async fn render_form(
         .iter()
         .map(|e| (e.field, e.message_key))
         .collect();
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("form_action", &page.action);
     context.insert("values", page.values);
     context.insert("errors", &errors);

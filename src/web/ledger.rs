@@ -88,7 +88,7 @@ async fn render(
         .iter()
         .map(|record| record_view(lang.0, record, reversed.contains(&record.id)))
         .collect();
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("records", &views_of);
     context.insert("error", &error);
     Ok(views.page(status, "ledger.html", &context)?)
@@ -224,7 +224,7 @@ pub async fn audit_page(
             detail: entry.detail,
         })
         .collect();
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("lines", &lines);
     Ok(views.page(StatusCode::OK, "admin_audit.html", &context)?)
 }

@@ -38,7 +38,7 @@ fn login_form(
     next: &str,
     error_key: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("email", email);
     context.insert("next", next);
     context.insert("error_key", &error_key);
@@ -130,7 +130,7 @@ pub async fn request_link(
         }
     }
     // The same answer whether or not the address can sign in.
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("email", email.as_str());
     context.insert("minutes", &LOGIN_LINK_LIFETIME.num_minutes());
     Ok(views.page(StatusCode::OK, "login_sent.html", &context)?)
@@ -148,7 +148,7 @@ fn link_refused(
     views: &Views,
     reason_key: &str,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("reason_key", reason_key);
     Ok(views.page(StatusCode::BAD_REQUEST, "login_refused.html", &context)?)
 }
@@ -173,7 +173,7 @@ pub async fn confirm_page(
     let token = query.token.as_deref().unwrap_or_default();
     match auth.keys.verify(token, Purpose::Login) {
         Ok(claims) => {
-            let mut context = views.page_context(&req, lang);
+            let mut context = views.page_context(&req, lang)?;
             context.insert("email", &claims.sub);
             context.insert("token", token);
             context.insert("next", safe_return_path(query.next.as_deref()));
@@ -278,7 +278,7 @@ fn welcome_form(
     status: StatusCode,
     view: WelcomeView<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("units", view.units);
     context.insert("name", view.name);
     context.insert("unit_id", &view.unit_id);

@@ -61,7 +61,7 @@ async fn render(
     })
     .await?;
     let views_of: Vec<TokenView> = tokens.iter().map(token_view).collect();
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     let person = &user.0.user;
     context.insert("person_name", &person.name);
     context.insert("person_email", &person.email);

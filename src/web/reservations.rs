@@ -78,7 +78,7 @@ pub fn problem_page(
     problem: Problem,
     back: &str,
 ) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang);
+    let mut context = views.page_context(req, lang)?;
     context.insert("message", &problem.message);
     context.insert("back", back);
     Ok(views.page(problem.status, "reservations/problem.html", &context)?)
@@ -230,7 +230,7 @@ pub async fn show(
             },
         });
     }
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("reservation", &details.reservation);
     context.insert("item", &details.item);
     context.insert("party", &details.party);
@@ -421,7 +421,7 @@ pub async fn my_page(
     .await?;
     let (mine_open, mine_closed) = lines(lang.0, mine);
     let (waiting_open, waiting_closed) = lines(lang.0, waiting);
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("mine", &mine_open);
     context.insert("waiting", &waiting_open);
     context.insert("history_mine", &mine_closed);

@@ -228,7 +228,7 @@ pub async fn dashboard(
     let organisation_id = keeper.0.organisation_id;
     let raw = query.into_inner();
     let setting = load_setting(&pool, &catalog, organisation_id).await?;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     context.insert("filter", &raw);
     let units: Vec<Choice> = setting
         .units
@@ -597,7 +597,7 @@ pub async fn public_summary(
             .json(summary.as_ref()));
     }
     let language = lang.0;
-    let mut context = views.page_context(&req, lang);
+    let mut context = views.page_context(&req, lang)?;
     let row = |label: String, totals: &export::TotalsJson| {
         figures(language, label, &Totals::from(totals))
     };

@@ -1,5 +1,7 @@
 //! Page rendering: the compiled-in tera templates and what every page's context holds.
 
+use std::sync::Arc;
+
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rust_embed::Embed;
@@ -24,20 +26,45 @@ pub struct Views {
     tera: Tera,
     cards: Fragments<CardView>,
     browse_filters: Fragments<FilterForm>,
+    site_headers: Fragments<SiteHeader>,
+    site_footers: Fragments<SiteFooter>,
     css_url: String,
-    icon_url: String,
+    icon_url: Arc<str>,
     cookies_secure: bool,
 }
 
-#[derive(Serialize)]
-struct SignedInView<'a> {
-    name: &'a str,
-    email: &'a str,
+/// Where the header's logout form takes the person's CSRF token. Kept headers are shared
+/// by everyone with the same name on the same page, so the token is put in afterwards. The
+/// marker cannot come from a variable: tera escapes every `<` in them.
+const CSRF_TOKEN_SLOT: &str = "<!--csrf-token-->";
+
+/// Distinct headers kept per instance (about 3 KB each): one per page address and person.
+const KEPT_HEADERS: usize = 4096;
+
+#[derive(Serialize, Clone, PartialEq, Eq, Hash)]
+struct SignedInView {
+    name: String,
+    email: String,
     is_admin: bool,
     keeps_ledger: bool,
 }
 
-#[derive(Serialize)]
+/// Everything `site_header.html` shows except the CSRF token.
+#[derive(Serialize, PartialEq, Eq, Hash)]
+struct SiteHeader {
+    lang: &'static str,
+    icon_url: Arc<str>,
+    languages: Vec<LanguageLink>,
+    current_path: String,
+    signed_in: Option<SignedInView>,
+}
+
+#[derive(Serialize, PartialEq, Eq, Hash)]
+struct SiteFooter {
+    lang: &'static str,
+}
+
+#[derive(Serialize, PartialEq, Eq, Hash)]
 struct LanguageLink {
     code: &'static str,
     name: &'static str,
@@ -59,8 +86,10 @@ impl Views {
             tera,
             cards: Fragments::new("items/card.html", cards::KEPT_CARDS),
             browse_filters: Fragments::new("items/filters.html", item_pages::KEPT_FILTER_FORMS),
+            site_headers: Fragments::new("site_header.html", KEPT_HEADERS),
+            site_footers: Fragments::new("site_footer.html", Language::ALL.len()),
             css_url: assets::versioned_url("bruka.css"),
-            icon_url: assets::versioned_url("icon.svg"),
+            icon_url: assets::versioned_url("icon.svg").into(),
             cookies_secure,
         })
     }
@@ -69,8 +98,13 @@ impl Views {
         self.cookies_secure
     }
 
-    /// What the layout needs on every page: language, switcher links, asset addresses.
-    pub fn page_context(&self, req: &HttpRequest, Lang(language): Lang) -> Context {
+    /// What the layout needs on every page: language, asset addresses, the header and
+    /// footer, and the signed-in person's CSRF token for the page's own forms.
+    pub fn page_context(
+        &self,
+        req: &HttpRequest,
+        Lang(language): Lang,
+    ) -> Result<Context, tera::Error> {
         let back = utf8_percent_encode(&super::auth::here(req), NON_ALPHANUMERIC).to_string();
         let languages: Vec<LanguageLink> = Language::ALL
             .into_iter()
@@ -81,29 +115,51 @@ impl Views {
                 active: l == language,
             })
             .collect();
+        let extensions = req.extensions();
+        let csrf_token = extensions.get::<CsrfToken>().map(|CsrfToken(token)| token);
+        let signed_in = extensions.get::<Signed>().map(|signed| {
+            let user = &signed.user;
+            SignedInView {
+                name: user.name.clone().unwrap_or_else(|| user.email.clone()),
+                email: user.email.clone(),
+                is_admin: user.is_admin(),
+                keeps_ledger: user.role() != crate::accounts::Role::Member,
+            }
+        });
+        let header = SiteHeader {
+            lang: language.code(),
+            icon_url: self.icon_url.clone(),
+            languages,
+            current_path: req.path().to_string(),
+            signed_in: signed_in.clone(),
+        };
+        let mut header_html = String::new();
+        self.site_headers
+            .render_into(&self.tera, header, &mut header_html)?;
+        if let Some(token) = csrf_token {
+            // Tokens are 64 hex digits (checked when read from the cookie): nothing to escape.
+            header_html = header_html.replacen(CSRF_TOKEN_SLOT, token, 1);
+        }
+        let mut footer_html = String::new();
+        let footer = SiteFooter {
+            lang: language.code(),
+        };
+        self.site_footers
+            .render_into(&self.tera, footer, &mut footer_html)?;
+
         let mut context = Context::new();
         context.insert("lang", language.code());
-        context.insert("languages", &languages);
         context.insert("css_url", &self.css_url);
-        context.insert("icon_url", &self.icon_url);
-        context.insert("current_path", req.path());
-        let extensions = req.extensions();
-        if let Some(CsrfToken(token)) = extensions.get::<CsrfToken>() {
+        context.insert("icon_url", &*self.icon_url);
+        context.insert("site_header", &header_html);
+        context.insert("site_footer", &footer_html);
+        if let Some(token) = csrf_token {
             context.insert("csrf_token", token);
         }
-        if let Some(signed) = extensions.get::<Signed>() {
-            let user = &signed.user;
-            context.insert(
-                "signed_in",
-                &SignedInView {
-                    name: user.name.as_deref().unwrap_or(&user.email),
-                    email: &user.email,
-                    is_admin: user.is_admin(),
-                    keeps_ledger: user.role() != crate::accounts::Role::Member,
-                },
-            );
+        if let Some(signed_in) = &signed_in {
+            context.insert("signed_in", signed_in);
         }
-        context
+        Ok(context)
     }
 
     pub fn render(&self, template: &str, context: &Context) -> Result<String, tera::Error> {

@@ -479,7 +479,45 @@ on_both_backends!(
     sign_in_requests_are_rate_limited_per_ip,
     example_admin_can_sign_in_on_a_fresh_install,
     concurrent_sign_in_requests_all_succeed,
+    each_person_gets_their_own_header_and_token,
 );
+
+/// The header is shared by everyone who sees the same page under the same name, with each
+/// person's own CSRF token put into its logout form; a name that looks like the token's
+/// place in the header stays a name.
+async fn each_person_gets_their_own_header_and_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_organisation("Borås stad", "boras.se", &[]).await;
+    app.browser.sign_in("anna@boras.se", "Anna").await;
+    let namesake = app.new_browser();
+    namesake.sign_in("anna.two@boras.se", "Anna").await;
+    let odd = app.new_browser();
+    odd.sign_in("odd@boras.se", "<!--csrf-token-->").await;
+
+    let mut tokens = Vec::new();
+    for browser in [&app.browser, &namesake, &odd] {
+        let page = browser.get_page("/items").await;
+        let token = browser.cookie("bruka_csrf").expect("a CSRF cookie");
+        assert_eq!(
+            page.attr("form[action='/logout'] input[name=csrf_token]", "value"),
+            token
+        );
+        tokens.push(token);
+    }
+    assert_ne!(tokens[0], tokens[1]);
+    let odd_page = odd.get_page("/items").await;
+    assert_eq!(
+        odd_page.text_of(".signed-in-as"),
+        "Inloggad som <!--csrf-token-->"
+    );
+    // Each can sign out with the form as shown.
+    let response = namesake
+        .post_raw("/logout", &[("csrf_token", &tokens[1])])
+        .await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let after = app.browser.get_page("/items").await;
+    assert_eq!(after.text_of(".signed-in-as"), "Inloggad som Anna");
+}
 
 /// A first start has an example organisation whose admin can sign in at once.
 async fn example_admin_can_sign_in_on_a_fresh_install(backend: Backend) {
