@@ -38,6 +38,13 @@ where
         }
     }
 
+    /// The HTML for `key`.
+    pub fn render(&self, tera: &Tera, key: K) -> Result<String, tera::Error> {
+        let mut html = String::new();
+        self.render_into(tera, key, &mut html)?;
+        Ok(html)
+    }
+
     /// Appends the HTML for `key` to `html`.
     pub fn render_into(&self, tera: &Tera, key: K, html: &mut String) -> Result<(), tera::Error> {
         if let Some(rendered) = self.rendered.get(&key) {

@@ -41,10 +41,9 @@ const CSRF_TOKEN_SLOT: &str = "<!--csrf-token-->";
 /// Distinct headers kept per instance (about 3 KB each): one per page address and person.
 const KEPT_HEADERS: usize = 4096;
 
-#[derive(Serialize, Clone, PartialEq, Eq, Hash)]
+#[derive(Serialize, PartialEq, Eq, Hash)]
 struct SignedInView {
     name: String,
-    email: String,
     is_admin: bool,
     keeps_ledger: bool,
 }
@@ -121,7 +120,6 @@ impl Views {
             let user = &signed.user;
             SignedInView {
                 name: user.name.clone().unwrap_or_else(|| user.email.clone()),
-                email: user.email.clone(),
                 is_admin: user.is_admin(),
                 keeps_ledger: user.role() != crate::accounts::Role::Member,
             }
@@ -131,21 +129,17 @@ impl Views {
             icon_url: self.icon_url.clone(),
             languages,
             current_path: req.path().to_string(),
-            signed_in: signed_in.clone(),
+            signed_in,
         };
-        let mut header_html = String::new();
-        self.site_headers
-            .render_into(&self.tera, header, &mut header_html)?;
+        let mut header_html = self.site_headers.render(&self.tera, header)?;
         if let Some(token) = csrf_token {
             // Tokens are 64 hex digits (checked when read from the cookie): nothing to escape.
             header_html = header_html.replacen(CSRF_TOKEN_SLOT, token, 1);
         }
-        let mut footer_html = String::new();
         let footer = SiteFooter {
             lang: language.code(),
         };
-        self.site_footers
-            .render_into(&self.tera, footer, &mut footer_html)?;
+        let footer_html = self.site_footers.render(&self.tera, footer)?;
 
         let mut context = Context::new();
         context.insert("lang", language.code());
@@ -155,9 +149,6 @@ impl Views {
         context.insert("site_footer", &footer_html);
         if let Some(token) = csrf_token {
             context.insert("csrf_token", token);
-        }
-        if let Some(signed_in) = &signed_in {
-            context.insert("signed_in", signed_in);
         }
         Ok(context)
     }
