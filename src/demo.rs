@@ -387,7 +387,9 @@ pub async fn seed(
 /// SQLite keeps no statistics here (its plans follow from the indexes' shapes).
 fn refresh_planner_statistics(conn: &mut AnyConnection) -> diesel::QueryResult<()> {
     match conn.backend() {
-        Backend::Postgres => diesel::sql_query("VACUUM ANALYZE").execute(conn).map(|_| ()),
+        Backend::Postgres => diesel::sql_query("VACUUM ANALYZE")
+            .execute(conn)
+            .map(|_| ()),
         Backend::Sqlite => Ok(()),
     }
 }

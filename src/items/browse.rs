@@ -283,38 +283,30 @@ pub fn browse(
         // PostgreSQL plans each search with the word's frequency (see `filtered`).
         Backend::Postgres => Plan::InPageOrder,
     };
+    let matching = || {
+        filtered(
+            backend,
+            plan,
+            viewer,
+            partners,
+            filter,
+            category_ids.as_deref(),
+        )
+    };
     let (total, total_is_capped) =
         match kept_count(conn, viewer, partners, filter, category_ids.as_deref())? {
             Some(exact) => (exact, false),
             None => {
                 // Counting every match costs a scan of all of them; counting up to the cap
                 // keeps a search fast with 100 000 listings.
-                let counted: i64 = CountRows(
-                    filtered(
-                        backend,
-                        plan,
-                        viewer,
-                        partners,
-                        filter,
-                        category_ids.as_deref(),
-                    )
-                    .select(items::id)
-                    .limit(COUNT_CAP + 1),
-                )
-                .get_result(conn)?;
+                let counted: i64 = CountRows(matching().select(items::id).limit(COUNT_CAP + 1))
+                    .get_result(conn)?;
                 (counted.min(COUNT_CAP), counted > COUNT_CAP)
             }
         };
     let pages = ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
-    let query = filtered(
-        backend,
-        plan,
-        viewer,
-        partners,
-        filter,
-        category_ids.as_deref(),
-    );
+    let query = matching();
     let query = match filter.sort {
         // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
         // is read straight from the index: no sort, not even of listings posted at the same
