@@ -114,7 +114,7 @@ impl Language {
 /// never changes while running; going through Fluent each time (language negotiation,
 /// argument maps) cost a browse page more than rendering the words around them.
 /// One map per language, in the order of the enum.
-static PLAIN_TEXTS: LazyLock<[KeptTexts; 3]> = LazyLock::new(Default::default);
+static PLAIN_TEXTS: LazyLock<[KeptTexts; Language::ALL.len()]> = LazyLock::new(Default::default);
 
 type KeptTexts = RwLock<HashMap<String, Arc<str>>>;
 

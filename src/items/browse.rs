@@ -60,6 +60,22 @@ pub struct Filter {
     pub page: i64,
 }
 
+impl Filter {
+    /// Anything chosen that leaves listings out (sort and page do not).
+    pub fn narrows(&self) -> bool {
+        self.category_slug.is_some() || self.organisation_id.is_some() || self.narrows_rows()
+    }
+
+    /// A choice the kept counts (per organisation, category and visibility) cannot answer:
+    /// its matches have to be counted row by row.
+    fn narrows_rows(&self) -> bool {
+        self.query.is_some()
+            || self.condition.is_some()
+            || self.site.is_some()
+            || self.unit_id.is_some()
+    }
+}
+
 /// The columns a card shows; the description and pickup details only the item page needs.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = items)]
@@ -363,11 +379,7 @@ fn kept_count(
     filter: &Filter,
     category_ids: Option<&[i64]>,
 ) -> QueryResult<Option<i64>> {
-    if filter.query.is_some()
-        || filter.condition.is_some()
-        || filter.site.is_some()
-        || filter.unit_id.is_some()
-    {
+    if filter.narrows_rows() {
         return Ok(None);
     }
     let own = viewer.organisation_id;
@@ -543,5 +555,27 @@ mod tests {
             results(COUNT_CAP, true).more_than_pages(),
             "counted up to the cap"
         );
+    }
+
+    #[test]
+    fn sort_and_page_do_not_narrow_and_only_some_filters_need_counting() {
+        let plain = Filter {
+            sort: Sort::Title,
+            page: 3,
+            ..Filter::default()
+        };
+        assert!(!plain.narrows());
+        let by_category = Filter {
+            category_slug: Some("mobler".into()),
+            organisation_id: Some(2),
+            ..Filter::default()
+        };
+        assert!(by_category.narrows());
+        assert!(!by_category.narrows_rows(), "the kept counts answer it");
+        let by_site = Filter {
+            site: Some("Stadshuset".into()),
+            ..Filter::default()
+        };
+        assert!(by_site.narrows() && by_site.narrows_rows());
     }
 }

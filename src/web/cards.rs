@@ -12,7 +12,7 @@ use crate::items::browse::Card;
 pub const KEPT_CARDS: usize = 4096;
 
 /// Everything a card shows; `items/card.html` translates the states and quantity itself.
-#[derive(Serialize, Clone, PartialEq, Eq, Hash)]
+#[derive(Serialize, PartialEq, Eq, Hash)]
 pub struct CardView {
     lang: &'static str,
     id: i64,

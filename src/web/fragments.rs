@@ -1,4 +1,5 @@
-//! Parts of pages rendered once per distinct content: a listing's card, the browse filters.
+//! Parts of pages rendered once per distinct content: the site header and footer, the browse
+//! filters, a listing's card.
 //!
 //! Such a part is a template whose variables are the fields of one key value, and the key
 //! holds everything the part shows (texts in the page's language included). Its HTML is

@@ -205,12 +205,7 @@ pub async fn browse_page(
         .map(|card| CardView::for_browse(lang.0, card, &category_texts.names))
         .collect();
     let selected = |value: &Option<String>| value.clone().unwrap_or_default();
-    let filtered = filter.query.is_some()
-        || filter.category_slug.is_some()
-        || filter.condition.is_some()
-        || filter.site.is_some()
-        || filter.unit_id.is_some()
-        || filter.organisation_id.is_some();
+    let filtered = filter.narrows();
     let form = FilterForm {
         lang: lang.0.code(),
         category_choices: category_texts.choices.clone(),
