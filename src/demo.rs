@@ -8,8 +8,8 @@ use image::{Rgb, RgbImage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::app::{Delivery, write};
 use crate::ledger::savings::WouldBuyNew;
-use crate::mail::notices::Silent;
 use crate::reservations;
 
 use crate::accounts::{self, Email, Role};
@@ -343,8 +343,10 @@ pub async fn seed(
                         width: i32::try_from(photo.width).unwrap_or(i32::MAX),
                         height: i32::try_from(photo.height).unwrap_or(i32::MAX),
                     };
-                    let id = crate::items::create(conn, &lister.viewer, &input, &[new_photo], None)
-                        .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
+                    let id = write(conn, Delivery::Quiet, |tx| {
+                        crate::items::create(tx, &lister.viewer, &input, &[new_photo])
+                    })
+                    .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
                     created_ids.push(id);
                     created_listings.push(PastListing {
                         id,
@@ -437,13 +439,16 @@ fn seed_handovers(
             message: String::new(),
             answer,
         };
-        let reservation =
-            reservations::reserve(conn, &requester.viewer, item_id, &request, &rules, &Silent)
-                .map_err(|e| anyhow::anyhow!("demo reservation: {e}"))?;
+        let reservation = write(conn, Delivery::Quiet, |tx| {
+            reservations::reserve(tx, &requester.viewer, item_id, &request, &rules)
+        })
+        .map_err(|e| anyhow::anyhow!("demo reservation: {e}"))?;
         reserved += 1;
         if rng.random_bool(0.75) {
-            reservations::pick_up(conn, &requester.viewer, reservation.id, &Silent)
-                .map_err(|e| anyhow::anyhow!("demo pickup: {e}"))?;
+            write(conn, Delivery::Quiet, |tx| {
+                reservations::pick_up(tx, &requester.viewer, reservation.id)
+            })
+            .map_err(|e| anyhow::anyhow!("demo pickup: {e}"))?;
             picked_up += 1;
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod bootstrap;
@@ -9,6 +10,7 @@ pub mod categories;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod events;
 pub mod i18n;
 pub mod items;
 pub mod ledger;

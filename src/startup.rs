@@ -10,15 +10,16 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::tokens::TokenKeys;
+use crate::app::jobs;
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
+use crate::mail::render::Renderer;
 use crate::mail::{MailQueue, MailWorker, Pacing, Transport};
 use crate::photos::{PhotoLimits, PhotoStore};
-use crate::reservations::{self, Rules, jobs::Round};
+use crate::reservations::Rules;
 use crate::web::auth::AuthConfig;
 use crate::web::catalog::Catalog;
 use crate::web::items::PhotoRules;
-use crate::web::notices::MailNotifier;
 use crate::web::rate_limit::{ApiLimits, LoginLimits};
 use crate::web::reservations::ReservationRules;
 use crate::web::stats::PublicSummaries;
@@ -83,9 +84,14 @@ impl Application {
             .mail_from
             .parse()
             .context("mail_from is not a valid mailbox")?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let public_url = settings.public_url(address);
         let worker = MailWorker::new(
             pool.clone(),
             transport,
+            Renderer::new(&public_url).context("mail templates")?,
             from,
             &mail_queue,
             Pacing {
@@ -98,19 +104,13 @@ impl Application {
             tokio::spawn(worker.run()),
             tokio::spawn(housekeeping(pool.clone())),
         ];
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
-        let address = listener.local_addr()?;
-        let public_url = settings.public_url(address);
         let views = web::Data::new(Views::new(settings.behind_tls())?);
         let rules = Rules {
             pickup_within: chrono::Duration::days(i64::from(settings.reservation_pickup_days)),
             remind_before: chrono::Duration::hours(i64::from(settings.reservation_reminder_hours)),
         };
-        background.push(tokio::spawn(reservation_jobs(
+        background.push(tokio::spawn(background_jobs(
             pool.clone(),
-            views.clone(),
-            public_url.clone(),
             rules,
             Duration::from_millis(settings.reservation_check_interval_ms),
             mail_queue.clone(),
@@ -239,37 +239,28 @@ impl Stopper {
     }
 }
 
-/// Reminds requesters before their pickup deadline and expires reservations after it.
-async fn reservation_jobs(
-    pool: DbPool,
-    views: web::Data<Views>,
-    site: String,
-    rules: Rules,
-    interval: Duration,
-    mail: MailQueue,
-) {
+/// Expires reservations and listings that are due and reminds requesters before their
+/// pickup deadline (`app::jobs`), then wakes the mail worker for what that queued.
+async fn background_jobs(pool: DbPool, rules: Rules, interval: Duration, mail: MailQueue) {
     loop {
-        let (pool, views, site) = (pool.clone(), views.clone(), site.clone());
-        let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Round> {
+        let pool = pool.clone();
+        let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<jobs::Round> {
             let mut conn = pool.get()?;
-            let notifier = MailNotifier {
-                views: &views,
-                site: &site,
-            };
-            Ok(reservations::jobs::run_once(&mut conn, &rules, &notifier)?)
+            Ok(jobs::run_once(&mut conn, &rules)?)
         })
         .await;
         match outcome {
-            Ok(Ok(round)) if round != Round::default() => {
+            Ok(Ok(round)) if round.did_anything() => {
                 tracing::info!(
-                    expired = round.expired,
+                    reservations_expired = round.reservations_expired,
                     reminded = round.reminded,
-                    "reservations expired or reminded"
+                    listings_expired = round.listings_expired,
+                    "background jobs"
                 );
                 mail.wake_worker();
             }
-            Ok(Err(error)) => tracing::warn!(%error, "reservation check failed"),
-            Err(error) => tracing::warn!(%error, "reservation check stopped"),
+            Ok(Err(error)) => tracing::warn!(%error, "background jobs failed"),
+            Err(error) => tracing::warn!(%error, "background jobs stopped"),
             _ => {}
         }
         tokio::time::sleep(interval).await;

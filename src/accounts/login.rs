@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::{Email, Role, User};
 use crate::db::AnyConnection;
 use crate::db::schema::login_links;
-use crate::mail::{OutgoingMail, outbox};
+use crate::mail::notices::{self, Notice, Recipient};
 use crate::organisations;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +29,8 @@ pub fn send_link(
     email: &Email,
     jti: &str,
     expires_at: DateTime<Utc>,
-    mail: &OutgoingMail,
+    to: &Recipient,
+    mail: &Notice,
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
         if organisations::find_by_email_domain(conn, email.domain())?.is_none() {
@@ -43,7 +44,7 @@ pub fn send_link(
                 login_links::expires_at.eq(expires_at.naive_utc()),
             ))
             .execute(conn)?;
-        outbox::enqueue(conn, mail)?;
+        notices::queue(conn, to, mail)?;
         Ok(true)
     })
 }

@@ -16,27 +16,13 @@ use crate::db::AnyConnection;
 use crate::db::schema::{units, users};
 use crate::i18n::Language;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Member,
-    Sustainability,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Member, Role::Sustainability, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Sustainability => "sustainability",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == raw)
+crate::text_enum! {
+    /// Ordered by how much a role may do.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role ("role") {
+        Member = "member",
+        Sustainability = "sustainability",
+        Admin = "admin",
     }
 }
 
@@ -48,19 +34,23 @@ pub struct User {
     pub unit_id: Option<i64>,
     pub email: String,
     pub name: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub language: String,
     pub disabled: bool,
 }
 
 impl User {
-    /// Unknown values cannot be stored (a CHECK constraint), so member is only a formality.
     pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
+        self.role
     }
 
     pub fn is_admin(&self) -> bool {
         self.role() == Role::Admin
+    }
+
+    /// The name, or the address of someone who has not given one yet.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.email.clone())
     }
 
     /// First sign-in asks for a name; until then the profile is incomplete.
@@ -119,7 +109,7 @@ pub fn find_or_create(
         .values((
             users::organisation_id.eq(organisation_id),
             users::email.eq(email.as_str()),
-            users::role.eq(role.as_str()),
+            users::role.eq(role),
             users::created_at.eq(Utc::now().naive_utc()),
         ))
         .returning(users::id)
@@ -201,17 +191,17 @@ pub fn set_role(
     role: Role,
 ) -> Result<(), AccountError> {
     crate::db::write_transaction(conn, |conn| {
-        let current: String = users::table
+        let current: Role = users::table
             .filter(users::id.eq(user_id))
             .filter(users::organisation_id.eq(organisation_id))
             .select(users::role)
             .first(conn)
             .optional()?
             .ok_or(AccountError::NotFound)?;
-        if current == Role::Admin.as_str() && role != Role::Admin {
+        if current == Role::Admin && role != Role::Admin {
             let admins: i64 = users::table
                 .filter(users::organisation_id.eq(organisation_id))
-                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::role.eq(Role::Admin))
                 .filter(users::disabled.eq(false))
                 .count()
                 .get_result(conn)?;
@@ -220,7 +210,7 @@ pub fn set_role(
             }
         }
         diesel::update(users::table.find(user_id))
-            .set(users::role.eq(role.as_str()))
+            .set(users::role.eq(role))
             .execute(conn)?;
         Ok(())
     })

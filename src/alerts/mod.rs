@@ -8,31 +8,23 @@ use serde::Serialize;
 
 use crate::accounts::tokens::random_id;
 use crate::db::AnyConnection;
-use crate::db::schema::{categories, organisations, saved_searches, search_alerts, users};
+use crate::db::schema::{categories, items, organisations, saved_searches, search_alerts, users};
+use crate::i18n::Language;
 use crate::items::search::SearchQuery;
 use crate::items::{FieldError, Item, Visibility};
-use crate::mail::notices::{self, Notice, Notifier, Recipient, SendError};
+use crate::mail::notices::{self, Notice, Recipient};
 
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Alerts one person may have at once; beyond this they are noise.
 pub const MAX_PER_PERSON: i64 = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// Private: a search on the browse page to be told about.
-    Search,
-    /// Shown to colleagues: "we are looking for …".
-    Wanted,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Search => "search",
-            Kind::Wanted => "wanted",
-        }
+crate::text_enum! {
+    pub enum Kind ("alert kind") {
+        /// Private: a search on the browse page to be told about.
+        Search = "search",
+        /// Shown to colleagues: "we are looking for …".
+        Wanted = "wanted",
     }
 }
 
@@ -42,7 +34,7 @@ pub struct Alert {
     pub id: i64,
     pub user_id: i64,
     pub organisation_id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub description: String,
     pub query: String,
@@ -138,7 +130,7 @@ pub fn create(
             .values((
                 saved_searches::user_id.eq(user_id),
                 saved_searches::organisation_id.eq(organisation_id),
-                saved_searches::kind.eq(new.kind.as_str()),
+                saved_searches::kind.eq(new.kind),
                 saved_searches::title.eq(new.title.trim()),
                 saved_searches::description.eq(new.description.trim()),
                 saved_searches::query.eq(query),
@@ -179,7 +171,7 @@ pub fn wanted_in(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<
     saved_searches::table
         .inner_join(users::table)
         .filter(saved_searches::organisation_id.eq(organisation_id))
-        .filter(saved_searches::kind.eq(Kind::Wanted.as_str()))
+        .filter(saved_searches::kind.eq(Kind::Wanted))
         .filter(saved_searches::active.eq(true))
         .order(saved_searches::id.desc())
         .limit(200)
@@ -248,14 +240,14 @@ pub fn matches(alert: &Alert, item: &Item, item_parent_category: Option<i64>, st
 
 /// Mails everyone whose alert matches a listing that just became available. Call inside
 /// the transaction that publishes it; each alert hears of each listing once.
-pub fn announce(
-    conn: &mut AnyConnection,
-    item: &Item,
-    stems: &str,
-    notifier: &dyn Notifier,
-) -> Result<usize, SendError> {
+pub fn on_published(conn: &mut AnyConnection, item_id: i64) -> QueryResult<usize> {
+    let (item, stems): (Item, String) = items::table
+        .find(item_id)
+        .select((Item::as_select(), items::search_stems))
+        .first(conn)?;
+    let (item, stems) = (&item, stems.as_str());
     let mut audience = vec![item.organisation_id];
-    if item.visibility == Visibility::Network.as_str() {
+    if item.visibility == Visibility::Network {
         let network: Option<i64> = organisations::table
             .find(item.organisation_id)
             .select(organisations::network_id)
@@ -313,8 +305,10 @@ pub fn announce(
         };
         notices::queue(
             conn,
-            notifier,
-            &Recipient::new(&email, &language),
+            &Recipient::new(
+                &email,
+                Language::from_tag(&language).unwrap_or(Language::DEFAULT),
+            ),
             &Notice::Match {
                 item_id: item.id,
                 item_title: item.title.clone(),

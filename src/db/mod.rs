@@ -5,12 +5,14 @@ mod fragment;
 mod migrate;
 mod pool;
 pub mod schema;
+mod text_enum;
 mod url;
 
 pub use count::CountRows;
 pub use fragment::TextCondition;
 pub use migrate::{prepare, run_migrations};
 pub use pool::{ConnectError, DbPool, PooledConn, build_pool};
+pub use text_enum::UnknownValue;
 pub use url::{Backend, DatabaseUrl, DatabaseUrlError};
 
 use diesel::pg::PgConnection;

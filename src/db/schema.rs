@@ -109,15 +109,17 @@ diesel::table! {
     mail_outbox (id) {
         id -> BigInt,
         recipient -> Text,
-        subject -> Text,
-        body_text -> Text,
-        body_html -> Text,
+        subject -> Nullable<Text>,
+        body_text -> Nullable<Text>,
+        body_html -> Nullable<Text>,
         created_at -> Timestamp,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
         locked_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        language -> Nullable<Text>,
+        notice -> Nullable<Text>,
     }
 }
 

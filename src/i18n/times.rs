@@ -12,6 +12,11 @@ pub fn local_time(utc: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// The local calendar day a UTC time falls on.
+pub fn local_date(utc: NaiveDateTime) -> NaiveDate {
+    utc.and_utc().with_timezone(&Stockholm).date_naive()
+}
+
 /// The calendar month (`2026-11`) a UTC time falls in, in local time.
 pub fn local_month(utc: NaiveDateTime) -> String {
     utc.and_utc()
@@ -53,6 +58,10 @@ mod tests {
             .and_then(|d| d.and_hms_opt(23, 30, 0))
             .expect("a date");
         assert_eq!(local_month(new_year_utc), "2027-01");
+        assert_eq!(
+            local_date(new_year_utc),
+            NaiveDate::from_ymd_opt(2027, 1, 1).expect("a date")
+        );
         let day = NaiveDate::from_ymd_opt(2026, 7, 1).expect("a date");
         assert_eq!(
             local_day_start(day),

@@ -85,10 +85,10 @@ pub struct CardItem {
     pub owner_unit_id: Option<i64>,
     pub category_id: i64,
     pub title: String,
-    pub condition: String,
+    pub condition: super::Condition,
     pub quantity_available: i32,
     pub site: String,
-    pub status: String,
+    pub status: super::Status,
     /// The first photo, kept on the listing by the database (see the 000007 migration).
     pub cover_photo_key: Option<String>,
     pub cover_photo_alt: Option<String>,
@@ -195,7 +195,7 @@ fn filtered(
 ) -> BoxedItems {
     let mut query = match plan {
         Plan::InPageOrder => items::table
-            .filter(items::status.eq(Status::Available.as_str()))
+            .filter(items::status.eq(Status::Available))
             .into_boxed(),
         // The unary plus keeps SQLite off the browse indexes (they all begin with the
         // status), so it looks the matches up by id.
@@ -221,7 +221,7 @@ fn filtered(
             .filter(
                 items::organisation_id
                     .eq(viewer.organisation_id)
-                    .or(items::visibility.eq(Visibility::Network.as_str())),
+                    .or(items::visibility.eq(Visibility::Network)),
             );
     }
     if let Some(ids) = category_ids {
@@ -238,7 +238,7 @@ fn filtered(
         };
     }
     if let Some(condition) = filter.condition {
-        query = query.filter(items::condition.eq(condition.as_str()));
+        query = query.filter(items::condition.eq(condition));
     }
     if let Some(site) = &filter.site {
         query = query.filter(items::site.eq(site.clone()));
@@ -397,13 +397,13 @@ fn kept_count(
         (true, true) => query.filter(available_counts::organisation_id.eq(own)),
         (false, false) => query
             .filter(available_counts::organisation_id.eq_any(shown_partners))
-            .filter(available_counts::visibility.eq(Visibility::Network.as_str())),
+            .filter(available_counts::visibility.eq(Visibility::Network)),
         (true, false) => query.filter(
             available_counts::organisation_id
                 .eq(own)
                 .or(available_counts::organisation_id
                     .eq_any(shown_partners)
-                    .and(available_counts::visibility.eq(Visibility::Network.as_str()))),
+                    .and(available_counts::visibility.eq(Visibility::Network))),
         ),
     };
     if let Some(ids) = category_ids {

@@ -236,7 +236,7 @@ impl ItemInput {
         diesel::dsl::Eq<items::title, &str>,
         diesel::dsl::Eq<items::description, &str>,
         diesel::dsl::Eq<items::category_id, i64>,
-        diesel::dsl::Eq<items::condition, &'static str>,
+        diesel::dsl::Eq<items::condition, Condition>,
         diesel::dsl::Eq<items::quantity_total, i32>,
         diesel::dsl::Eq<items::width_cm, Option<i32>>,
         diesel::dsl::Eq<items::depth_cm, Option<i32>>,
@@ -248,13 +248,13 @@ impl ItemInput {
         diesel::dsl::Eq<items::pickup_instructions, &str>,
         diesel::dsl::Eq<items::available_from, Option<NaiveDate>>,
         diesel::dsl::Eq<items::expires_on, Option<NaiveDate>>,
-        diesel::dsl::Eq<items::visibility, &'static str>,
+        diesel::dsl::Eq<items::visibility, Visibility>,
     ) {
         (
             items::title.eq(self.title.as_str()),
             items::description.eq(self.description.as_str()),
             items::category_id.eq(self.category_id),
-            items::condition.eq(self.condition.as_str()),
+            items::condition.eq(self.condition),
             items::quantity_total.eq(self.quantity),
             items::width_cm.eq(self.width_cm),
             items::depth_cm.eq(self.depth_cm),
@@ -266,7 +266,7 @@ impl ItemInput {
             items::pickup_instructions.eq(self.pickup_instructions.as_str()),
             items::available_from.eq(self.available_from),
             items::expires_on.eq(self.expires_on),
-            items::visibility.eq(self.visibility.as_str()),
+            items::visibility.eq(self.visibility),
         )
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod browse;
 mod input;
+pub mod lifecycle;
 pub mod search;
 
 pub use input::{FieldError, ItemInput, RawItemForm};
@@ -10,103 +11,38 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::alerts;
-use crate::audit::{self, Change, Subject};
+use crate::db::AnyConnection;
 use crate::db::schema::{categories, item_photos, items, organisations};
-use crate::db::{AnyConnection, write_transaction};
-use crate::mail::notices::{NoticeError, Notifier, SendError};
+use crate::events::{Event, Saved, Tx};
+use lifecycle::{InvalidTransition, Move};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    AsNew,
-    Good,
-    Worn,
-    NeedsRepair,
-}
-
-impl Condition {
-    pub const ALL: [Condition; 4] = [
-        Condition::AsNew,
-        Condition::Good,
-        Condition::Worn,
-        Condition::NeedsRepair,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Condition::AsNew => "as_new",
-            Condition::Good => "good",
-            Condition::Worn => "worn",
-            Condition::NeedsRepair => "needs_repair",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+crate::text_enum! {
+    pub enum Condition ("condition") {
+        AsNew = "as_new",
+        Good = "good",
+        Worn = "worn",
+        NeedsRepair = "needs_repair",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Draft,
-    Available,
-    Reserved,
-    Gone,
-    Withdrawn,
-    Expired,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Available => "available",
-            Status::Reserved => "reserved",
-            Status::Gone => "gone",
-            Status::Withdrawn => "withdrawn",
-            Status::Expired => "expired",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Status::Draft,
-            Status::Available,
-            Status::Reserved,
-            Status::Gone,
-            Status::Withdrawn,
-            Status::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+crate::text_enum! {
+    /// Where a listing is in its life; [`lifecycle`] decides every move between these.
+    pub enum Status ("listing status") {
+        Draft = "draft",
+        Available = "available",
+        Reserved = "reserved",
+        Gone = "gone",
+        Withdrawn = "withdrawn",
+        Expired = "expired",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Only the owner's organisation.
-    Organisation,
-    /// Also partner organisations in the same network.
-    Network,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Organisation => "organisation",
-            Visibility::Network => "network",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "organisation" => Some(Visibility::Organisation),
-            "network" => Some(Visibility::Network),
-            _ => None,
-        }
+crate::text_enum! {
+    pub enum Visibility ("visibility") {
+        /// Only the owner's organisation.
+        Organisation = "organisation",
+        /// Also partner organisations in the same network.
+        Network = "network",
     }
 }
 
@@ -120,7 +56,7 @@ pub struct Item {
     pub category_id: i64,
     pub title: String,
     pub description: String,
-    pub condition: String,
+    pub condition: Condition,
     pub quantity_total: i32,
     pub quantity_available: i32,
     pub width_cm: Option<i32>,
@@ -133,16 +69,10 @@ pub struct Item {
     pub pickup_instructions: String,
     pub available_from: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
-    pub status: String,
-    pub visibility: String,
+    pub status: Status,
+    pub visibility: Visibility,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl Item {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Draft)
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -195,43 +125,14 @@ pub enum ItemError {
     NotFound,
     #[error("this person may not change the item")]
     Forbidden,
-    #[error("the item cannot go from {from} to {to}")]
-    InvalidTransition {
-        from: &'static str,
-        to: &'static str,
-    },
+    #[error(transparent)]
+    InvalidTransition(#[from] InvalidTransition),
+    #[error("a lister cannot move a {from} listing to {to}")]
+    NotAnOwnerMove { from: Status, to: Status },
     #[error("the form has errors")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
-    Mail(#[from] NoticeError),
-    #[error(transparent)]
     Db(#[from] diesel::result::Error),
-}
-
-impl From<SendError> for ItemError {
-    fn from(error: SendError) -> Self {
-        match error {
-            SendError::Notice(error) => ItemError::Mail(error),
-            SendError::Db(error) => ItemError::Db(error),
-        }
-    }
-}
-
-/// Tells saved searches and wanted ads about a listing that has just become available.
-fn announce(
-    conn: &mut AnyConnection,
-    item_id: i64,
-    notifier: Option<&dyn Notifier>,
-) -> Result<(), ItemError> {
-    let Some(notifier) = notifier else {
-        return Ok(());
-    };
-    let (item, stems): (Item, String) = items::table
-        .find(item_id)
-        .select((Item::as_select(), items::search_stems))
-        .first(conn)?;
-    alerts::announce(conn, &item, &stems, notifier)?;
-    Ok(())
 }
 
 /// A photo already processed and stored, to be attached to an item.
@@ -317,239 +218,281 @@ fn insert_photos(
     Ok(())
 }
 
-/// Lists an item (or saves a draft) for the viewer's organisation and unit. With a
-/// notifier, matching alerts are mailed in the same transaction.
+/// Lists an item (or saves a draft) for the viewer's organisation and unit.
 pub fn create(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     viewer: &Viewer,
     input: &ItemInput,
     photos: &[NewPhoto],
-    notifier: Option<&dyn Notifier>,
 ) -> Result<i64, ItemError> {
-    write_transaction(conn, |conn| {
-        check_category(conn, input.category_id)?;
-        let now = Utc::now().naive_utc();
-        let stems = stems_for(conn, input)?;
-        let status = if input.publish {
-            Status::Available
+    check_category(tx.conn, input.category_id)?;
+    let now = Utc::now().naive_utc();
+    let stems = stems_for(tx.conn, input)?;
+    let status = if input.publish {
+        Status::Available
+    } else {
+        Status::Draft
+    };
+    let id: i64 = diesel::insert_into(items::table)
+        .values((
+            items::organisation_id.eq(viewer.organisation_id),
+            items::owner_unit_id.eq(viewer.unit_id),
+            items::created_by.eq(viewer.user_id),
+            items::status.eq(status),
+            items::quantity_available.eq(input.quantity),
+            items::search_stems.eq(&stems),
+            items::created_at.eq(now),
+            items::updated_at.eq(now),
+            input.columns(),
+        ))
+        .returning(items::id)
+        .get_result(tx.conn)?;
+    insert_photos(tx.conn, id, 0, photos)?;
+    tx.emit(Event::ListingSaved {
+        item: id,
+        organisation: viewer.organisation_id,
+        by: viewer.user_id,
+        how: if input.publish {
+            Saved::Published
         } else {
-            Status::Draft
-        };
-        let id: i64 = diesel::insert_into(items::table)
-            .values((
-                items::organisation_id.eq(viewer.organisation_id),
-                items::owner_unit_id.eq(viewer.unit_id),
-                items::created_by.eq(viewer.user_id),
-                items::status.eq(status.as_str()),
-                items::quantity_available.eq(input.quantity),
-                items::search_stems.eq(&stems),
-                items::created_at.eq(now),
-                items::updated_at.eq(now),
-                input.columns(),
-            ))
-            .returning(items::id)
-            .get_result(conn)?;
-        insert_photos(conn, id, 0, photos)?;
-        audit::record(
-            conn,
-            Change {
-                organisations: &[viewer.organisation_id],
-                actor: Some(viewer.user_id),
-                subject: Subject::Item(id),
-                action: if input.publish {
-                    "published"
-                } else {
-                    "drafted"
-                },
-                detail: input.title.clone(),
-            },
-        )?;
-        if input.publish {
-            announce(conn, id, notifier)?;
-        }
-        Ok(id)
-    })
+            Saved::Drafted
+        },
+        detail: input.title.clone(),
+    });
+    Ok(id)
 }
 
 /// Saves changes. Quantity changes keep what is already reserved: available moves by the
 /// same amount as the total, and the total cannot drop below what is held.
 pub fn update(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     viewer: &Viewer,
     item_id: i64,
     input: &ItemInput,
     photos: &PhotoChanges,
-    notifier: Option<&dyn Notifier>,
 ) -> Result<(), ItemError> {
-    write_transaction(conn, |conn| {
-        let item = find_for_edit(conn, viewer, item_id)?;
-        check_category(conn, input.category_id)?;
-        let held = item.quantity_total - item.quantity_available;
-        if input.quantity < held.max(1) {
-            return Err(ItemError::Invalid(vec![FieldError::new(
-                "quantity",
-                "item-error-quantity-held",
-            )]));
-        }
-        let stems = stems_for(conn, input)?;
-        let status = match (item.status(), input.publish) {
-            (Status::Draft, true) => Status::Available,
-            (current, _) => current,
-        };
-        let updated = diesel::update(items::table.find(item_id))
-            .filter(items::quantity_total.eq(item.quantity_total))
-            .filter(items::quantity_available.eq(item.quantity_available))
-            .set((
-                input.columns(),
-                items::quantity_available.eq(input.quantity - held),
-                items::status.eq(status.as_str()),
-                items::search_stems.eq(&stems),
-                items::updated_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(conn)?;
-        if updated != 1 {
-            // Someone reserved meanwhile; the person retries with fresh numbers.
-            return Err(ItemError::Invalid(vec![FieldError::new(
-                "quantity",
-                "item-error-changed-meanwhile",
-            )]));
-        }
-        if !photos.remove.is_empty() {
-            diesel::delete(
-                item_photos::table
-                    .filter(item_photos::item_id.eq(item_id))
-                    .filter(item_photos::id.eq_any(&photos.remove)),
-            )
-            .execute(conn)?;
-        }
-        for (photo_id, alt_text) in &photos.alt_texts {
-            diesel::update(
-                item_photos::table
-                    .filter(item_photos::item_id.eq(item_id))
-                    .filter(item_photos::id.eq(photo_id)),
-            )
-            .set(item_photos::alt_text.eq(alt_text))
-            .execute(conn)?;
-        }
-        let next_position: Option<i32> = item_photos::table
-            .filter(item_photos::item_id.eq(item_id))
-            .select(diesel::dsl::max(item_photos::position))
-            .first(conn)?;
-        insert_photos(
-            conn,
-            item_id,
-            next_position.map_or(0, |p| p + 1),
-            &photos.add,
-        )?;
-        let action = if status != item.status() {
-            "published"
+    let item = find_for_edit(tx.conn, viewer, item_id)?;
+    check_category(tx.conn, input.category_id)?;
+    let held = item.quantity_total - item.quantity_available;
+    if input.quantity < held.max(1) {
+        return Err(ItemError::Invalid(vec![FieldError::new(
+            "quantity",
+            "item-error-quantity-held",
+        )]));
+    }
+    let stems = stems_for(tx.conn, input)?;
+    let publishes = item.status == Status::Draft && input.publish;
+    let updated = diesel::update(items::table.find(item_id))
+        .filter(items::quantity_total.eq(item.quantity_total))
+        .filter(items::quantity_available.eq(item.quantity_available))
+        .filter(items::status.eq(item.status))
+        .set((
+            input.columns(),
+            items::quantity_available.eq(input.quantity - held),
+            items::search_stems.eq(&stems),
+            items::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn)?;
+    if updated != 1 {
+        // Someone reserved meanwhile; the person retries with fresh numbers.
+        return Err(ItemError::Invalid(vec![FieldError::new(
+            "quantity",
+            "item-error-changed-meanwhile",
+        )]));
+    }
+    if publishes {
+        apply(tx.conn, &item, lifecycle::Event::Publish)?;
+    }
+    let conn = &mut *tx.conn;
+    if !photos.remove.is_empty() {
+        diesel::delete(
+            item_photos::table
+                .filter(item_photos::item_id.eq(item_id))
+                .filter(item_photos::id.eq_any(&photos.remove)),
+        )
+        .execute(conn)?;
+    }
+    for (photo_id, alt_text) in &photos.alt_texts {
+        diesel::update(
+            item_photos::table
+                .filter(item_photos::item_id.eq(item_id))
+                .filter(item_photos::id.eq(photo_id)),
+        )
+        .set(item_photos::alt_text.eq(alt_text))
+        .execute(conn)?;
+    }
+    let next_position: Option<i32> = item_photos::table
+        .filter(item_photos::item_id.eq(item_id))
+        .select(diesel::dsl::max(item_photos::position))
+        .first(conn)?;
+    insert_photos(
+        conn,
+        item_id,
+        next_position.map_or(0, |p| p + 1),
+        &photos.add,
+    )?;
+    tx.emit(Event::ListingSaved {
+        item: item_id,
+        organisation: item.organisation_id,
+        by: viewer.user_id,
+        how: if publishes {
+            Saved::Published
         } else {
-            "edited"
-        };
-        audit::record(
-            conn,
-            Change {
-                organisations: &[item.organisation_id],
-                actor: Some(viewer.user_id),
-                subject: Subject::Item(item_id),
-                action,
-                detail: format!(
-                    "{}; {} → {}",
-                    input.title, item.quantity_total, input.quantity
-                ),
-            },
-        )?;
-        if status != item.status() {
-            announce(conn, item_id, notifier)?;
-        }
-        Ok(())
-    })
+            Saved::Edited
+        },
+        detail: format!(
+            "{}; {} → {}",
+            input.title, item.quantity_total, input.quantity
+        ),
+    });
+    Ok(())
 }
 
-/// Moves a listing between draft, available and withdrawn on the owner's request.
-pub fn change_status(
+/// Moves a listing as `event` says, if the lifecycle allows it from the status it has now:
+/// one conditional UPDATE on that status, so of two racing moves only one happens. Returns
+/// the status it moved to, or `None` when the event leaves it where it is.
+pub fn apply(
     conn: &mut AnyConnection,
+    item: &Item,
+    event: lifecycle::Event,
+) -> Result<Option<Status>, ItemError> {
+    let to = match lifecycle::next(item.status, event)? {
+        Move::Stay => return Ok(None),
+        Move::To(to) => to,
+    };
+    let changed = diesel::update(items::table.find(item.id))
+        .filter(items::status.eq(item.status))
+        .set((
+            items::status.eq(to),
+            items::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    if changed == 1 {
+        Ok(Some(to))
+    } else {
+        // Another request moved it first; what it moved from no longer holds.
+        Err(InvalidTransition {
+            from: item.status,
+            event,
+        }
+        .into())
+    }
+}
+
+/// The lifecycle event a lister means by asking for `to`: publishing a draft, re-listing a
+/// withdrawn or expired listing, or withdrawing it.
+fn owner_event(from: Status, to: Status) -> Option<lifecycle::Event> {
+    match (from, to) {
+        (Status::Draft, Status::Available) => Some(lifecycle::Event::Publish),
+        (Status::Withdrawn | Status::Expired, Status::Available) => Some(lifecycle::Event::Relist),
+        (_, Status::Withdrawn) => Some(lifecycle::Event::Withdraw),
+        _ => None,
+    }
+}
+
+/// The lister publishes, withdraws or re-lists. A re-listed listing whose end date has
+/// passed runs again for as long as it ran the first time (at least a week), from today.
+pub fn change_status(
+    tx: &mut Tx,
     viewer: &Viewer,
     item_id: i64,
     to: Status,
-    notifier: Option<&dyn Notifier>,
+    today: NaiveDate,
 ) -> Result<(), ItemError> {
-    write_transaction(conn, |conn| {
-        let item = find_for_edit(conn, viewer, item_id)?;
-        let from = item.status();
-        let allowed = matches!(
-            (from, to),
-            (Status::Draft, Status::Available)
-                | (Status::Available, Status::Withdrawn)
-                | (Status::Draft, Status::Withdrawn)
-                | (Status::Withdrawn, Status::Available)
-                | (Status::Expired, Status::Available)
-        );
-        if !allowed {
-            return Err(ItemError::InvalidTransition {
-                from: from.as_str(),
-                to: to.as_str(),
-            });
-        }
-        let changed = diesel::update(items::table.find(item_id))
-            .filter(items::status.eq(from.as_str()))
-            .set((
-                items::status.eq(to.as_str()),
-                items::updated_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(conn)?;
-        if changed == 1 {
-            audit::record(
-                conn,
-                Change {
-                    organisations: &[item.organisation_id],
-                    actor: Some(viewer.user_id),
-                    subject: Subject::Item(item_id),
-                    action: match to {
-                        Status::Withdrawn => "withdrawn",
-                        _ => "published",
-                    },
-                    detail: format!("{} → {}", from.as_str(), to.as_str()),
-                },
-            )?;
-            if to == Status::Available {
-                announce(conn, item_id, notifier)?;
-            }
-            Ok(())
-        } else {
-            Err(ItemError::InvalidTransition {
-                from: from.as_str(),
-                to: to.as_str(),
-            })
-        }
-    })
+    let item = find_for_edit(tx.conn, viewer, item_id)?;
+    let event = owner_event(item.status, to).ok_or(ItemError::NotAnOwnerMove {
+        from: item.status,
+        to,
+    })?;
+    let Some(to) = apply(tx.conn, &item, event)? else {
+        return Ok(());
+    };
+    if event == lifecycle::Event::Relist
+        && let Some(expires_on) = item.expires_on.filter(|date| *date < today)
+    {
+        let ran = expires_on - item.created_at.date();
+        let runs = ran.max(chrono::Duration::days(7));
+        diesel::update(items::table.find(item_id))
+            .set(items::expires_on.eq(today + runs))
+            .execute(tx.conn)?;
+    }
+    tx.emit(Event::ListingMoved {
+        item: item_id,
+        organisation: item.organisation_id,
+        by: Some(viewer.user_id),
+        from: item.status,
+        to,
+    });
+    Ok(())
 }
 
-/// The item if the viewer may see it: their own organisation's (drafts only for who may
-/// edit them), or a network partner's shared, published listing.
+/// Listings on offer whose end date is before `today`, oldest end first.
+pub fn due_to_expire(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    items::table
+        .filter(items::status.eq(Status::Available))
+        .filter(items::expires_on.lt(today))
+        .order((items::expires_on, items::id))
+        .limit(limit)
+        .select(items::id)
+        .load(conn)
+}
+
+/// The clock ends a listing past its end date; false when it is not due (any more).
+pub fn expire(tx: &mut Tx, item_id: i64, today: NaiveDate) -> Result<bool, ItemError> {
+    let Some(item) = find(tx.conn, item_id)? else {
+        return Ok(false);
+    };
+    let due = item.expires_on.is_some_and(|date| date < today);
+    if !due || lifecycle::next(item.status, lifecycle::Event::Expire).is_err() {
+        return Ok(false);
+    }
+    let Some(to) = apply(tx.conn, &item, lifecycle::Event::Expire)? else {
+        return Ok(false);
+    };
+    tx.emit(Event::ListingMoved {
+        item: item_id,
+        organisation: item.organisation_id,
+        by: None,
+        from: item.status,
+        to,
+    });
+    Ok(true)
+}
+
+pub fn find(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Option<Item>> {
+    items::table
+        .find(item_id)
+        .select(Item::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The item if the viewer may see it: their own organisation's (drafts and expired ones
+/// only for who may edit them), or a network partner's shared listing.
 pub fn find_visible(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     item_id: i64,
 ) -> Result<Item, ItemError> {
-    let item: Item = items::table
-        .find(item_id)
-        .select(Item::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(ItemError::NotFound)?;
+    let item = find(conn, item_id)?.ok_or(ItemError::NotFound)?;
     let own = item.organisation_id == viewer.organisation_id;
+    // Drafts and ended listings are the lister's business until they are on offer again.
+    let hidden = matches!(item.status, Status::Draft | Status::Expired);
     let visible = if own {
-        item.status() != Status::Draft || viewer.may_edit(&item)
+        !hidden || viewer.may_edit(&item)
     } else {
         let partner_network: Option<i64> = organisations::table
             .find(item.organisation_id)
             .select(organisations::network_id)
             .first(conn)?;
-        item.visibility == Visibility::Network.as_str()
+        item.visibility == Visibility::Network
             && viewer.network_id.is_some()
             && partner_network == viewer.network_id
-            && item.status() != Status::Draft
+            && !hidden
     };
     if visible {
         Ok(item)

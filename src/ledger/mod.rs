@@ -7,11 +7,21 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::audit::{self, Change, Subject};
 use crate::categories::{Category, Factor};
 use crate::db::AnyConnection;
 use crate::db::schema::{organisations, reuse_records};
+use crate::events::{Event, Tx};
 use savings::{Handover, Method, WouldBuyNew};
+
+crate::text_enum! {
+    /// Which kind of factor a record's emissions were computed from.
+    pub enum FactorKind ("factor kind") {
+        PerItem = "per_item",
+        PerKg = "per_kg",
+        /// The category had no factor: the record counts 0 kg.
+        None = "none",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = reuse_records)]
@@ -30,7 +40,7 @@ pub struct ReuseRecord {
     pub category_id: i64,
     pub category_name: String,
     pub quantity: i32,
-    pub factor_kind: String,
+    pub factor_kind: FactorKind,
     pub factor_kg_co2e: Option<f64>,
     pub factor_source: String,
     pub factor_version: String,
@@ -39,7 +49,7 @@ pub struct ReuseRecord {
     pub weight_is_typical: bool,
     pub new_price_sek: Option<f64>,
     pub new_price_is_estimate: bool,
-    pub would_buy_new: String,
+    pub would_buy_new: WouldBuyNew,
     pub displacement: f64,
     pub deduction_kg_co2e: f64,
     pub co2e_grams: i64,
@@ -67,7 +77,7 @@ struct NewRecord {
     category_id: i64,
     category_name: String,
     quantity: i32,
-    factor_kind: String,
+    factor_kind: FactorKind,
     factor_kg_co2e: Option<f64>,
     factor_source: String,
     factor_version: String,
@@ -76,7 +86,7 @@ struct NewRecord {
     weight_is_typical: bool,
     new_price_sek: Option<f64>,
     new_price_is_estimate: bool,
-    would_buy_new: String,
+    would_buy_new: WouldBuyNew,
     displacement: f64,
     deduction_kg_co2e: f64,
     co2e_grams: i64,
@@ -234,9 +244,9 @@ impl NewRecord {
         let applied = savings::applied(&handover, method);
         let figures = savings::compute(&handover, method);
         let (factor_kind, factor_kg_co2e) = match factor {
-            Some(Factor::PerItem { kg_co2e }) => ("per_item", Some(kg_co2e)),
-            Some(Factor::PerKg { kg_co2e_per_kg, .. }) => ("per_kg", Some(kg_co2e_per_kg)),
-            None => ("none", None),
+            Some(Factor::PerItem { kg_co2e }) => (FactorKind::PerItem, Some(kg_co2e)),
+            Some(Factor::PerKg { kg_co2e_per_kg, .. }) => (FactorKind::PerKg, Some(kg_co2e_per_kg)),
+            None => (FactorKind::None, None),
         };
         let (from_unit_id, from_unit_name) = split_unit(&facts.from_unit);
         let (to_unit_id, to_unit_name) = split_unit(&facts.to_unit);
@@ -254,7 +264,7 @@ impl NewRecord {
             category_id: facts.category.id,
             category_name: facts.category.name.clone(),
             quantity: facts.quantity,
-            factor_kind: factor_kind.to_string(),
+            factor_kind,
             factor_kg_co2e,
             factor_source: facts.category.factor_source.clone(),
             factor_version: facts.category.factor_version.clone(),
@@ -263,7 +273,7 @@ impl NewRecord {
             weight_is_typical: applied.weight_is_typical,
             new_price_sek,
             new_price_is_estimate,
-            would_buy_new: facts.answer.as_str().to_string(),
+            would_buy_new: facts.answer,
             displacement: applied.displacement,
             deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
             co2e_grams: figures.co2e_grams,
@@ -301,49 +311,44 @@ pub struct Corrector {
 
 /// Cancels a record's figures with a new, opposite record (`note` says why).
 pub fn reverse(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     by: &Corrector,
     record_id: i64,
     note: &str,
 ) -> Result<i64, LedgerError> {
-    crate::db::write_transaction(conn, |conn| {
-        let original: ReuseRecord = reuse_records::table
-            .find(record_id)
-            .select(ReuseRecord::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(LedgerError::NotFound)?;
-        if original.receiving_organisation_id != by.organisation_id
-            && original.giving_organisation_id != by.organisation_id
-        {
-            return Err(LedgerError::NotFound);
-        }
-        let already: i64 = reuse_records::table
-            .filter(reuse_records::reverses_id.eq(record_id))
-            .count()
-            .get_result(conn)?;
-        if original.reverses_id.is_some() || already > 0 {
-            return Err(LedgerError::AlreadyReversed);
-        }
-        let id: i64 = diesel::insert_into(reuse_records::table)
-            .values(&NewRecord::reversal_of(&original, by.user_id, note))
-            .returning(reuse_records::id)
-            .get_result(conn)?;
-        audit::record(
-            conn,
-            Change {
-                organisations: &[
-                    original.giving_organisation_id,
-                    original.receiving_organisation_id,
-                ],
-                actor: Some(by.user_id),
-                subject: Subject::ReuseRecord(original.id),
-                action: "reversed",
-                detail: note.to_string(),
-            },
-        )?;
-        Ok(id)
-    })
+    let original: ReuseRecord = reuse_records::table
+        .find(record_id)
+        .select(ReuseRecord::as_select())
+        .first(tx.conn)
+        .optional()?
+        .ok_or(LedgerError::NotFound)?;
+    if original.receiving_organisation_id != by.organisation_id
+        && original.giving_organisation_id != by.organisation_id
+    {
+        return Err(LedgerError::NotFound);
+    }
+    let already: i64 = reuse_records::table
+        .filter(reuse_records::reverses_id.eq(record_id))
+        .count()
+        .get_result(tx.conn)?;
+    if original.reverses_id.is_some() || already > 0 {
+        return Err(LedgerError::AlreadyReversed);
+    }
+    let id: i64 = diesel::insert_into(reuse_records::table)
+        .values(&NewRecord::reversal_of(&original, by.user_id, note))
+        .returning(reuse_records::id)
+        .get_result(tx.conn)?;
+    tx.emit(Event::RecordReversed {
+        record: original.id,
+        reversal: id,
+        organisations: [
+            original.giving_organisation_id,
+            original.receiving_organisation_id,
+        ],
+        by: by.user_id,
+        note: note.to_string(),
+    });
+    Ok(id)
 }
 
 /// The newest records an organisation gave or received, newest first.

@@ -6,28 +6,12 @@ use serde::Serialize;
 
 use crate::categories::Factor;
 
-/// The requester's answer to "would you otherwise have bought this new?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WouldBuyNew {
-    Yes,
-    Unsure,
-    No,
-}
-
-impl WouldBuyNew {
-    pub const ALL: [WouldBuyNew; 3] = [WouldBuyNew::Yes, WouldBuyNew::Unsure, WouldBuyNew::No];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WouldBuyNew::Yes => "yes",
-            WouldBuyNew::Unsure => "unsure",
-            WouldBuyNew::No => "no",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|answer| answer.as_str() == raw)
+crate::text_enum! {
+    /// The requester's answer to "would you otherwise have bought this new?".
+    pub enum WouldBuyNew ("answer to \"would you otherwise buy new?\"") {
+        Yes = "yes",
+        Unsure = "unsure",
+        No = "no",
     }
 }
 

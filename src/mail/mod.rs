@@ -1,8 +1,9 @@
-//! Mail: queued in the database with the event that causes it, delivered by a background
-//! worker over SMTP or into a folder.
+//! Mail: queued in the database with the event that causes it, rendered and delivered by a
+//! background worker over SMTP or into a folder.
 
 pub mod notices;
 pub mod outbox;
+pub mod render;
 mod worker;
 
 pub use worker::{MailWorker, Pacing, SMTP_TIMEOUT, Transport, TransportError};

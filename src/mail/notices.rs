@@ -1,30 +1,33 @@
-//! Mail that events cause (a reservation, a reminder, a matching listing). Domain code says
-//! what happened; a [`Notifier`] turns it into a mail in the recipient's language, and the
-//! mail is queued in the same transaction as the event.
+//! Mail that events cause (a reservation, a reminder, a matching listing, a sign-in link).
+//! A notice is queued as structured data in the same transaction as the event; the mail
+//! worker renders it in the recipient's language when it sends it (`mail::render`), so no
+//! template is rendered while a write transaction holds its locks.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::QueryResult;
+use serde::{Deserialize, Serialize};
 
-use super::{OutgoingMail, outbox};
+use super::outbox;
 use crate::db::AnyConnection;
 use crate::i18n::Language;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub email: String,
     pub language: Language,
 }
 
 impl Recipient {
-    pub fn new(email: &str, language: &str) -> Self {
+    pub fn new(email: &str, language: Language) -> Self {
         Self {
             email: email.to_string(),
-            language: Language::from_tag(language).unwrap_or(Language::DEFAULT),
+            language,
         }
     }
 }
 
 /// About one reservation, for whoever a notice goes to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservationFacts {
     pub reservation_id: i64,
     pub item_title: String,
@@ -35,8 +38,11 @@ pub struct ReservationFacts {
     pub pickup_deadline: NaiveDateTime,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
+    /// To whoever asked: the link (with its token) that signs them in.
+    SignInLink { link: String, minutes: i64 },
     /// To the lister: someone reserved.
     Reserved(ReservationFacts),
     /// To the lister: the requester cancelled.
@@ -56,43 +62,15 @@ pub enum Notice {
         search_title: String,
         unsubscribe_token: String,
     },
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write the mail: {0}")]
-pub struct NoticeError(pub String);
-
-pub trait Notifier {
-    /// The mail for `to`, or none when this notifier sends nothing.
-    fn render(&self, to: &Recipient, notice: &Notice) -> Result<Option<OutgoingMail>, NoticeError>;
-}
-
-/// Sends nothing: for seeding example data, where the events are made up.
-pub struct Silent;
-
-impl Notifier for Silent {
-    fn render(&self, _: &Recipient, _: &Notice) -> Result<Option<OutgoingMail>, NoticeError> {
-        Ok(None)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    #[error(transparent)]
-    Notice(#[from] NoticeError),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
+    /// To the lister: the listing's end date passed and nobody can find it any more.
+    ListingExpired {
+        item_id: i64,
+        item_title: String,
+        expires_on: NaiveDate,
+    },
 }
 
 /// Queues the notice for `to`; call inside the transaction that makes the change.
-pub fn queue(
-    conn: &mut AnyConnection,
-    notifier: &dyn Notifier,
-    to: &Recipient,
-    notice: &Notice,
-) -> Result<(), SendError> {
-    if let Some(mail) = notifier.render(to, notice)? {
-        outbox::enqueue(conn, &mail)?;
-    }
-    Ok(())
+pub fn queue(conn: &mut AnyConnection, to: &Recipient, notice: &Notice) -> QueryResult<i64> {
+    outbox::enqueue(conn, to, notice)
 }

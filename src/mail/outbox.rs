@@ -1,10 +1,12 @@
 //! The mail outbox table. Rows are claimed with a lease, so several instances can run
 //! workers side by side and a crashed worker's mail is picked up again when the lease ends.
+//! A row holds a structured notice, rendered when it is sent; rows queued by versions
+//! before notices were structured hold their rendered subject and bodies instead.
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::OutgoingMail;
+use super::notices::{Notice, Recipient};
 use crate::db::AnyConnection;
 use crate::db::schema::mail_outbox;
 
@@ -15,21 +17,24 @@ const MAX_BACKOFF: Duration = Duration::hours(1);
 pub struct QueuedMail {
     pub id: i64,
     pub recipient: String,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    pub subject: Option<String>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub language: Option<String>,
+    pub notice: Option<String>,
     pub attempts: i32,
 }
 
 /// Call inside the transaction of the event the mail is about.
-pub fn enqueue(conn: &mut AnyConnection, mail: &OutgoingMail) -> QueryResult<i64> {
+pub fn enqueue(conn: &mut AnyConnection, to: &Recipient, notice: &Notice) -> QueryResult<i64> {
+    let notice = serde_json::to_string(notice)
+        .map_err(|error| diesel::result::Error::SerializationError(Box::new(error)))?;
     let now = Utc::now().naive_utc();
     diesel::insert_into(mail_outbox::table)
         .values((
-            mail_outbox::recipient.eq(&mail.to),
-            mail_outbox::subject.eq(&mail.subject),
-            mail_outbox::body_text.eq(&mail.text),
-            mail_outbox::body_html.eq(&mail.html),
+            mail_outbox::recipient.eq(&to.email),
+            mail_outbox::language.eq(to.language.code()),
+            mail_outbox::notice.eq(notice),
             mail_outbox::created_at.eq(now),
             mail_outbox::next_attempt_at.eq(now),
         ))

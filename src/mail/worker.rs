@@ -11,9 +11,12 @@ use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
-use super::MailQueue;
+use super::notices::{Notice, Recipient};
 use super::outbox::{self, QueuedMail};
+use super::render::Renderer;
+use super::{MailQueue, OutgoingMail};
 use crate::db::DbPool;
+use crate::i18n::Language;
 
 /// One SMTP conversation may take this long; leases must be longer.
 pub const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
@@ -64,6 +67,7 @@ impl Transport {
 pub struct MailWorker {
     pool: DbPool,
     transport: Transport,
+    renderer: Renderer,
     from: Mailbox,
     wake: Arc<Notify>,
     poll_interval: StdDuration,
@@ -88,6 +92,7 @@ impl MailWorker {
     pub fn new(
         pool: DbPool,
         transport: Transport,
+        renderer: Renderer,
         from: Mailbox,
         queue: &MailQueue,
         pacing: Pacing,
@@ -95,6 +100,7 @@ impl MailWorker {
         Self {
             pool,
             transport,
+            renderer,
             from,
             wake: queue.waker(),
             poll_interval: pacing.poll_interval,
@@ -177,7 +183,34 @@ impl MailWorker {
         self.transport.send(message).await
     }
 
+    /// The subject and bodies: rendered now from the queued notice, or as stored by a
+    /// version that rendered before queueing.
+    fn content(&self, mail: &QueuedMail) -> Result<OutgoingMail, String> {
+        let Some(notice) = &mail.notice else {
+            return Ok(OutgoingMail::new(
+                &mail.recipient,
+                mail.subject.clone().unwrap_or_default(),
+                mail.body_text.clone().unwrap_or_default(),
+                mail.body_html.clone().unwrap_or_default(),
+            ));
+        };
+        let notice: Notice =
+            serde_json::from_str(notice).map_err(|e| format!("unreadable notice: {e}"))?;
+        let language = mail
+            .language
+            .as_deref()
+            .and_then(Language::from_tag)
+            .unwrap_or(Language::DEFAULT);
+        self.renderer
+            .render(&Recipient::new(&mail.recipient, language), &notice)
+            .map_err(|error| match std::error::Error::source(&error) {
+                Some(source) => format!("{error}: {source}"),
+                None => error.to_string(),
+            })
+    }
+
     fn build(&self, mail: &QueuedMail) -> Result<Message, String> {
+        let content = self.content(mail)?;
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -186,7 +219,7 @@ impl MailWorker {
         Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&mail.subject)
+            .subject(content.subject)
             // A stable id lets receiving systems drop a copy should a retry follow a delivery
             // whose confirmation was lost.
             .header(MessageId::from(format!("<outbox-{}@{domain}>", mail.id)))
@@ -195,12 +228,12 @@ impl MailWorker {
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_PLAIN)
-                            .body(mail.body_text.clone()),
+                            .body(content.text),
                     )
                     .singlepart(
                         SinglePart::builder()
                             .header(ContentType::TEXT_HTML)
-                            .body(mail.body_html.clone()),
+                            .body(content.html),
                     ),
             )
             .map_err(|e| e.to_string())

@@ -5,46 +5,34 @@
 //! can never both succeed where only one may. At all times, for every listing:
 //! held (open reservations) + picked up + available = total.
 
-pub mod jobs;
+pub mod lifecycle;
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::accounts::{self, User};
-use crate::audit::{self, Change, Subject};
 use crate::categories::Category;
+use crate::db::AnyConnection;
 use crate::db::schema::{categories, items, reservations, units, users};
-use crate::db::{AnyConnection, write_transaction};
-use crate::items::{FieldError, Item, ItemError, Status, Viewer, find_visible};
+use crate::events::{Event, Tx};
+use crate::items::{self as listings, FieldError, Item, ItemError, Status, Viewer, find_visible};
 use crate::ledger::savings::WouldBuyNew;
 use crate::ledger::{self, HandoverFacts};
-use crate::mail::notices::{self, Notice, Notifier, Recipient, ReservationFacts, SendError};
+use lifecycle::{Actor, Deadline, Ending, Refused};
 
 /// Longest message a requester may write to the lister.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 /// More than anyone lists at once; keeps arithmetic far from overflow.
 pub const MAX_QUANTITY: i32 = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReservationStatus {
-    Reserved,
-    PickedUp,
-    Cancelled,
-    Declined,
-    Expired,
-}
-
-impl ReservationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReservationStatus::Reserved => "reserved",
-            ReservationStatus::PickedUp => "picked_up",
-            ReservationStatus::Cancelled => "cancelled",
-            ReservationStatus::Declined => "declined",
-            ReservationStatus::Expired => "expired",
-        }
+crate::text_enum! {
+    pub enum ReservationStatus ("reservation status") {
+        Reserved = "reserved",
+        PickedUp = "picked_up",
+        Cancelled = "cancelled",
+        Declined = "declined",
+        Expired = "expired",
     }
 }
 
@@ -58,8 +46,8 @@ pub struct Reservation {
     pub receiving_unit_id: Option<i64>,
     pub quantity: i32,
     pub message: String,
-    pub would_buy_new: String,
-    pub status: String,
+    pub would_buy_new: WouldBuyNew,
+    pub status: ReservationStatus,
     pub pickup_deadline: NaiveDateTime,
     pub reminder_sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -70,7 +58,7 @@ pub struct Reservation {
 
 impl Reservation {
     pub fn is_open(&self) -> bool {
-        self.status == ReservationStatus::Reserved.as_str()
+        self.status == ReservationStatus::Reserved
     }
 }
 
@@ -114,24 +102,13 @@ pub enum ReservationError {
     #[error("the form has errors")]
     Invalid(Vec<FieldError>),
     #[error("the reservation is {0} and cannot change that way")]
-    Closed(String),
+    Closed(ReservationStatus),
     #[error("the pickup deadline has passed")]
     PastDeadline,
-    #[error("only the {0} may do that")]
-    NotAllowed(&'static str),
-    #[error(transparent)]
-    Mail(#[from] notices::NoticeError),
+    #[error("only the {0:?} may do that")]
+    NotAllowed(Party),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
-}
-
-impl From<SendError> for ReservationError {
-    fn from(error: SendError) -> Self {
-        match error {
-            SendError::Notice(error) => ReservationError::Mail(error),
-            SendError::Db(error) => ReservationError::Db(error),
-        }
-    }
 }
 
 impl From<ItemError> for ReservationError {
@@ -166,7 +143,8 @@ fn user(conn: &mut AnyConnection, id: i64) -> QueryResult<User> {
     accounts::find(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-fn unit_name(conn: &mut AnyConnection, id: Option<i64>) -> QueryResult<Option<(i64, String)>> {
+/// A unit's id and name.
+pub fn unit_name(conn: &mut AnyConnection, id: Option<i64>) -> QueryResult<Option<(i64, String)>> {
     match id {
         Some(id) => Ok(units::table
             .find(id)
@@ -177,43 +155,11 @@ fn unit_name(conn: &mut AnyConnection, id: Option<i64>) -> QueryResult<Option<(i
     }
 }
 
-fn recipient(user: &User) -> Recipient {
-    Recipient::new(&user.email, &user.language)
-}
-
-fn display_name(user: &User) -> String {
-    user.name.clone().unwrap_or_else(|| user.email.clone())
-}
-
-fn facts(
-    conn: &mut AnyConnection,
-    reservation: &Reservation,
-    item: &Item,
-) -> QueryResult<ReservationFacts> {
-    let requester = user(conn, reservation.requester_id)?;
-    let unit = unit_name(conn, reservation.receiving_unit_id)?;
-    Ok(ReservationFacts {
-        reservation_id: reservation.id,
-        item_title: item.title.clone(),
-        quantity: reservation.quantity,
-        requester: display_name(&requester),
-        receiving_unit: unit.map(|(_, name)| name).unwrap_or_default(),
-        message: reservation.message.clone(),
-        pickup_deadline: reservation.pickup_deadline,
-    })
-}
-
 fn find_item(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Item> {
-    items::table
-        .find(item_id)
-        .select(Item::as_select())
-        .first(conn)
+    listings::find(conn, item_id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-fn find_reservation(
-    conn: &mut AnyConnection,
-    reservation_id: i64,
-) -> QueryResult<Option<Reservation>> {
+pub fn find(conn: &mut AnyConnection, reservation_id: i64) -> QueryResult<Option<Reservation>> {
     reservations::table
         .find(reservation_id)
         .select(Reservation::as_select())
@@ -221,133 +167,115 @@ fn find_reservation(
         .optional()
 }
 
-/// Holds `request.quantity` of a listing for the viewer's unit and tells the lister.
-pub fn reserve(
+/// The reservation and its listing, for whoever takes part in it.
+fn taking_part(
     conn: &mut AnyConnection,
+    viewer: &Viewer,
+    reservation_id: i64,
+) -> Result<(Reservation, Item, Party), ReservationError> {
+    let reservation = find(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
+    let item = find_item(conn, reservation.item_id)?;
+    let party = party(viewer, &reservation, &item).ok_or(ReservationError::NotFound)?;
+    Ok((reservation, item, party))
+}
+
+fn check_unit(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    unit_id: Option<i64>,
+) -> Result<(), ReservationError> {
+    let Some(unit_id) = unit_id else {
+        return Ok(());
+    };
+    let unit_organisation: Option<i64> = units::table
+        .find(unit_id)
+        .select(units::organisation_id)
+        .first(conn)
+        .optional()?;
+    if unit_organisation == Some(viewer.organisation_id) {
+        Ok(())
+    } else {
+        Err(ReservationError::Invalid(vec![FieldError::new(
+            "receiving_unit_id",
+            "reserve-error-unit",
+        )]))
+    }
+}
+
+/// Holds `request.quantity` of a listing for the viewer's unit; the lister is told.
+pub fn reserve(
+    tx: &mut Tx,
     viewer: &Viewer,
     item_id: i64,
     request: &ReserveRequest,
     rules: &Rules,
-    notifier: &dyn Notifier,
 ) -> Result<Reservation, ReservationError> {
     let errors = request.validate();
     if !errors.is_empty() {
         return Err(ReservationError::Invalid(errors));
     }
-    write_transaction(conn, |conn| {
-        let item = find_visible(conn, viewer, item_id)?;
-        if item.created_by == viewer.user_id {
-            return Err(ReservationError::Invalid(vec![FieldError::new(
-                "quantity",
-                "reserve-error-own",
-            )]));
-        }
-        let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
-        if let Some(unit_id) = receiving_unit_id {
-            let unit_organisation: Option<i64> = units::table
-                .find(unit_id)
-                .select(units::organisation_id)
-                .first(conn)
-                .optional()?;
-            if unit_organisation != Some(viewer.organisation_id) {
-                return Err(ReservationError::Invalid(vec![FieldError::new(
-                    "receiving_unit_id",
-                    "reserve-error-unit",
-                )]));
-            }
-        }
-        let now = Utc::now().naive_utc();
-        let held = diesel::update(items::table.find(item_id))
-            .filter(items::status.eq(Status::Available.as_str()))
-            .filter(items::quantity_available.ge(request.quantity))
-            .set((
-                items::quantity_available.eq(items::quantity_available - request.quantity),
-                items::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        if held != 1 {
-            let available = find_item(conn, item_id)?;
-            let available = if available.status() == Status::Available {
-                available.quantity_available
-            } else {
-                0
-            };
-            return Err(ReservationError::NotAvailable { available });
-        }
-        diesel::update(items::table.find(item_id))
-            .filter(items::status.eq(Status::Available.as_str()))
-            .filter(items::quantity_available.eq(0))
-            .set(items::status.eq(Status::Reserved.as_str()))
-            .execute(conn)?;
-        let reservation_id: i64 = diesel::insert_into(reservations::table)
-            .values((
-                reservations::item_id.eq(item_id),
-                reservations::organisation_id.eq(viewer.organisation_id),
-                reservations::requester_id.eq(viewer.user_id),
-                reservations::receiving_unit_id.eq(receiving_unit_id),
-                reservations::quantity.eq(request.quantity),
-                reservations::message.eq(request.message.trim()),
-                reservations::would_buy_new.eq(request.answer.as_str()),
-                reservations::status.eq(ReservationStatus::Reserved.as_str()),
-                reservations::pickup_deadline.eq(now + rules.pickup_within),
-                reservations::created_at.eq(now),
-                reservations::updated_at.eq(now),
-            ))
-            .returning(reservations::id)
-            .get_result(conn)?;
-        let reservation =
-            find_reservation(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
-        audit::record(
-            conn,
-            Change {
-                organisations: &[item.organisation_id, viewer.organisation_id],
-                actor: Some(viewer.user_id),
-                subject: Subject::Reservation(reservation.id),
-                action: "reserved",
-                detail: format!("{} × #{} {}", request.quantity, item.id, item.title),
-            },
-        )?;
-        let lister = user(conn, item.created_by)?;
-        let facts = facts(conn, &reservation, &item)?;
-        notices::queue(
-            conn,
-            notifier,
-            &recipient(&lister),
-            &Notice::Reserved(facts),
-        )?;
-        Ok(reservation)
-    })
-}
-
-/// Gives the held quantity back to the listing.
-fn release(conn: &mut AnyConnection, item_id: i64, quantity: i32) -> QueryResult<()> {
-    diesel::update(items::table.find(item_id))
+    let item = find_visible(tx.conn, viewer, item_id)?;
+    if item.created_by == viewer.user_id {
+        return Err(ReservationError::Invalid(vec![FieldError::new(
+            "quantity",
+            "reserve-error-own",
+        )]));
+    }
+    let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
+    check_unit(tx.conn, viewer, receiving_unit_id)?;
+    let now = Utc::now().naive_utc();
+    // The one statement that decides whether the quantity is there: of two requests for
+    // the last units only one can match `quantity_available >= n`.
+    let held = diesel::update(items::table.find(item_id))
+        .filter(items::status.eq(Status::Available))
+        .filter(items::quantity_available.ge(request.quantity))
         .set((
-            items::quantity_available.eq(items::quantity_available + quantity),
-            items::updated_at.eq(Utc::now().naive_utc()),
+            items::quantity_available.eq(items::quantity_available - request.quantity),
+            items::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    diesel::update(items::table.find(item_id))
-        .filter(items::status.eq(Status::Reserved.as_str()))
-        .filter(items::quantity_available.gt(0))
-        .set(items::status.eq(Status::Available.as_str()))
-        .execute(conn)?;
-    Ok(())
+        .execute(tx.conn)?;
+    if held != 1 {
+        let now_item = find_item(tx.conn, item_id)?;
+        let available = if listings::lifecycle::is_on_offer(now_item.status) {
+            now_item.quantity_available
+        } else {
+            0
+        };
+        return Err(ReservationError::NotAvailable { available });
+    }
+    let after = find_item(tx.conn, item_id)?;
+    if after.quantity_available == 0 {
+        listings::apply(tx.conn, &after, listings::lifecycle::Event::LastUnitHeld)?;
+    }
+    let reservation_id: i64 = diesel::insert_into(reservations::table)
+        .values((
+            reservations::item_id.eq(item_id),
+            reservations::organisation_id.eq(viewer.organisation_id),
+            reservations::requester_id.eq(viewer.user_id),
+            reservations::receiving_unit_id.eq(receiving_unit_id),
+            reservations::quantity.eq(request.quantity),
+            reservations::message.eq(request.message.trim()),
+            reservations::would_buy_new.eq(request.answer),
+            reservations::status.eq(ReservationStatus::Reserved),
+            reservations::pickup_deadline.eq(now + rules.pickup_within),
+            reservations::created_at.eq(now),
+            reservations::updated_at.eq(now),
+        ))
+        .returning(reservations::id)
+        .get_result(tx.conn)?;
+    let reservation = find(tx.conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
+    tx.emit(Event::Reserved {
+        reservation: reservation.id,
+        item: item.id,
+        organisations: [item.organisation_id, viewer.organisation_id],
+        by: viewer.user_id,
+        detail: format!("{} × #{} {}", request.quantity, item.id, item.title),
+    });
+    Ok(reservation)
 }
 
-/// Which side of the pickup deadline a change is allowed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Deadline {
-    /// Picking up: only until the deadline.
-    NotPassed,
-    /// Expiring: only after it.
-    Passed,
-    /// Cancelling or declining: any time, it only ends the reservation sooner.
-    Any,
-}
-
-/// Closes an open reservation; false if it was not open (or not on that side of the
-/// deadline) any more.
+/// Closes an open reservation as `ending`, on the side of the deadline the lifecycle
+/// allows; false if it was not open (or not on that side) any more.
 fn close(
     conn: &mut AnyConnection,
     reservation_id: i64,
@@ -357,7 +285,7 @@ fn close(
 ) -> QueryResult<bool> {
     let now = Utc::now().naive_utc();
     let update = diesel::update(reservations::table.find(reservation_id))
-        .filter(reservations::status.eq(ReservationStatus::Reserved.as_str()))
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
         .into_boxed();
     let update = match deadline {
         Deadline::NotPassed => update.filter(reservations::pickup_deadline.ge(now)),
@@ -366,7 +294,7 @@ fn close(
     };
     let changed = update
         .set((
-            reservations::status.eq(to.as_str()),
+            reservations::status.eq(to),
             reservations::closed_at.eq(now),
             reservations::closed_by.eq(by),
             reservations::updated_at.eq(now),
@@ -375,155 +303,208 @@ fn close(
     Ok(changed == 1)
 }
 
-/// Loads a reservation for someone taking part in it, checking it is still open.
-fn open_for(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    reservation_id: i64,
-) -> Result<(Reservation, Item, Party), ReservationError> {
-    let reservation = find_reservation(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
-    let item = find_item(conn, reservation.item_id)?;
-    let party = party(viewer, &reservation, &item).ok_or(ReservationError::NotFound)?;
-    if !reservation.is_open() {
-        return Err(ReservationError::Closed(reservation.status));
-    }
-    if reservation.pickup_deadline < Utc::now().naive_utc() {
+/// Ends an open reservation: the one path for a pickup, a cancellation, a decline and an
+/// expiry. The reservation closes conditionally, the listing moves through its lifecycle
+/// (held units come back, or the last handover makes it gone), a pickup writes its ledger
+/// row, and the ending is recorded as an event. `by` is the person and their side, or
+/// `None` for the clock. Returns the ledger row of a pickup.
+fn end(
+    tx: &mut Tx,
+    reservation: &Reservation,
+    item: &Item,
+    ending: Ending,
+    by: Option<(Party, i64)>,
+) -> Result<Option<i64>, ReservationError> {
+    let actor = by.map(|(_, user_id)| user_id);
+    let side = by.map_or(Actor::Clock, |(party, _)| Actor::Party(party));
+    let (to, deadline) =
+        lifecycle::end(reservation.status, ending, side).map_err(|refused| match refused {
+            Refused::Closed(status) => ReservationError::Closed(status),
+            Refused::NotYours => ReservationError::NotAllowed(match ending {
+                Ending::Cancelled => Party::Requester,
+                _ => Party::Lister,
+            }),
+        })?;
+    if deadline == Deadline::NotPassed && reservation.pickup_deadline < Utc::now().naive_utc() {
         return Err(ReservationError::PastDeadline);
     }
-    Ok((reservation, item, party))
+    if !close(tx.conn, reservation.id, to, actor, deadline)? {
+        // Another request (or the expiry job) ended it first.
+        let now = find(tx.conn, reservation.id)?.ok_or(ReservationError::NotFound)?;
+        return Err(match now.status {
+            ReservationStatus::Reserved => ReservationError::PastDeadline,
+            status => ReservationError::Closed(status),
+        });
+    }
+    let record = if ending.releases() {
+        release(tx.conn, item.id, reservation.quantity)?;
+        None
+    } else {
+        let still_held: i64 = reservations::table
+            .filter(reservations::item_id.eq(item.id))
+            .filter(reservations::status.eq(ReservationStatus::Reserved))
+            .count()
+            .get_result(tx.conn)?;
+        let now_item = find_item(tx.conn, item.id)?;
+        if still_held == 0 && now_item.quantity_available == 0 {
+            listings::apply(
+                tx.conn,
+                &now_item,
+                listings::lifecycle::Event::AllHandedOver,
+            )?;
+        }
+        Some(record_handover(tx.conn, reservation, item, actor)?)
+    };
+    tx.emit(Event::ReservationEnded {
+        reservation: reservation.id,
+        organisations: [item.organisation_id, reservation.organisation_id],
+        ending,
+        by: actor,
+        record,
+        detail: match record {
+            Some(record) => format!("reuse record #{record}"),
+            None => format!("{} × #{} {}", reservation.quantity, item.id, item.title),
+        },
+    });
+    Ok(record)
+}
+
+/// Gives the held quantity back to the listing, which is on offer again if it was fully
+/// reserved.
+fn release(conn: &mut AnyConnection, item_id: i64, quantity: i32) -> Result<(), ItemError> {
+    diesel::update(items::table.find(item_id))
+        .set((
+            items::quantity_available.eq(items::quantity_available + quantity),
+            items::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    let item = find_item(conn, item_id)?;
+    listings::apply(conn, &item, listings::lifecycle::Event::Released)?;
+    Ok(())
+}
+
+fn record_handover(
+    conn: &mut AnyConnection,
+    reservation: &Reservation,
+    item: &Item,
+    by: Option<i64>,
+) -> QueryResult<i64> {
+    let category: Category = categories::table
+        .find(item.category_id)
+        .select(Category::as_select())
+        .first(conn)?;
+    let from_unit = unit_name(conn, item.owner_unit_id)?;
+    let to_unit = unit_name(conn, reservation.receiving_unit_id)?;
+    ledger::record_handover(
+        conn,
+        &HandoverFacts {
+            reservation_id: reservation.id,
+            item_id: item.id,
+            item_title: &item.title,
+            giving_organisation_id: item.organisation_id,
+            receiving_organisation_id: reservation.organisation_id,
+            from_unit,
+            to_unit,
+            category: &category,
+            quantity: reservation.quantity,
+            weight_kg: item.weight_kg,
+            new_price_sek: item.new_price_sek,
+            answer: reservation.would_buy_new,
+            recorded_by: by,
+        },
+    )
 }
 
 /// Either side confirms the handover: the reservation closes and the ledger gets its record.
-pub fn pick_up(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    reservation_id: i64,
-    notifier: &dyn Notifier,
-) -> Result<i64, ReservationError> {
-    write_transaction(conn, |conn| {
-        let (reservation, item, party) = open_for(conn, viewer, reservation_id)?;
-        if !close(
-            conn,
-            reservation_id,
-            ReservationStatus::PickedUp,
-            Some(viewer.user_id),
-            Deadline::NotPassed,
-        )? {
-            return Err(ReservationError::Closed(reservation.status));
-        }
-        let still_open: i64 = reservations::table
-            .filter(reservations::item_id.eq(item.id))
-            .filter(reservations::status.eq(ReservationStatus::Reserved.as_str()))
-            .count()
-            .get_result(conn)?;
-        if still_open == 0 {
-            diesel::update(items::table.find(item.id))
-                .filter(items::status.eq(Status::Reserved.as_str()))
-                .filter(items::quantity_available.eq(0))
-                .set(items::status.eq(Status::Gone.as_str()))
-                .execute(conn)?;
-        }
-        let category: Category = categories::table
-            .find(item.category_id)
-            .select(Category::as_select())
-            .first(conn)?;
-        let answer = WouldBuyNew::parse(&reservation.would_buy_new).unwrap_or(WouldBuyNew::Unsure);
-        let from_unit = unit_name(conn, item.owner_unit_id)?;
-        let to_unit = unit_name(conn, reservation.receiving_unit_id)?;
-        let record_id = ledger::record_handover(
-            conn,
-            &HandoverFacts {
-                reservation_id,
-                item_id: item.id,
-                item_title: &item.title,
-                giving_organisation_id: item.organisation_id,
-                receiving_organisation_id: reservation.organisation_id,
-                from_unit,
-                to_unit,
-                category: &category,
-                quantity: reservation.quantity,
-                weight_kg: item.weight_kg,
-                new_price_sek: item.new_price_sek,
-                answer,
-                recorded_by: Some(viewer.user_id),
-            },
-        )?;
-        audit::record(
-            conn,
-            Change {
-                organisations: &[item.organisation_id, reservation.organisation_id],
-                actor: Some(viewer.user_id),
-                subject: Subject::Reservation(reservation_id),
-                action: "picked_up",
-                detail: format!("reuse record #{record_id}"),
-            },
-        )?;
-        let other = match party {
-            Party::Requester => item.created_by,
-            Party::Lister => reservation.requester_id,
-        };
-        let other = user(conn, other)?;
-        let facts = facts(conn, &reservation, &item)?;
-        notices::queue(conn, notifier, &recipient(&other), &Notice::PickedUp(facts))?;
-        Ok(record_id)
-    })
+pub fn pick_up(tx: &mut Tx, viewer: &Viewer, reservation_id: i64) -> Result<i64, ReservationError> {
+    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
+    let by = Some((party, viewer.user_id));
+    let record = end(tx, &reservation, &item, Ending::PickedUp, by)?;
+    record.ok_or(ReservationError::NotFound)
 }
 
 /// The requester cancels, or the lister declines; the quantity is available again.
 pub fn withdraw(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     viewer: &Viewer,
     reservation_id: i64,
     as_party: Party,
-    notifier: &dyn Notifier,
 ) -> Result<(), ReservationError> {
-    write_transaction(conn, |conn| {
-        let reservation =
-            find_reservation(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
-        let item = find_item(conn, reservation.item_id)?;
-        let party = party(viewer, &reservation, &item).ok_or(ReservationError::NotFound)?;
-        if party != as_party {
-            return Err(ReservationError::NotAllowed(match as_party {
-                Party::Requester => "requester",
-                Party::Lister => "lister",
-            }));
-        }
-        if !reservation.is_open() {
-            return Err(ReservationError::Closed(reservation.status));
-        }
-        let (to, action) = match as_party {
-            Party::Requester => (ReservationStatus::Cancelled, "cancelled"),
-            Party::Lister => (ReservationStatus::Declined, "declined"),
-        };
-        if !close(
-            conn,
-            reservation_id,
-            to,
-            Some(viewer.user_id),
-            Deadline::Any,
-        )? {
-            return Err(ReservationError::Closed(reservation.status));
-        }
-        release(conn, item.id, reservation.quantity)?;
-        audit::record(
-            conn,
-            Change {
-                organisations: &[item.organisation_id, reservation.organisation_id],
-                actor: Some(viewer.user_id),
-                subject: Subject::Reservation(reservation_id),
-                action,
-                detail: format!("{} × #{} {}", reservation.quantity, item.id, item.title),
-            },
-        )?;
-        let facts = facts(conn, &reservation, &item)?;
-        let (to_user, notice) = match as_party {
-            Party::Requester => (item.created_by, Notice::Cancelled(facts)),
-            Party::Lister => (reservation.requester_id, Notice::Declined(facts)),
-        };
-        let to_user = user(conn, to_user)?;
-        notices::queue(conn, notifier, &recipient(&to_user), &notice)?;
-        Ok(())
-    })
+    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
+    if party != as_party {
+        return Err(ReservationError::NotAllowed(as_party));
+    }
+    let ending = match as_party {
+        Party::Requester => Ending::Cancelled,
+        Party::Lister => Ending::Declined,
+    };
+    end(
+        tx,
+        &reservation,
+        &item,
+        ending,
+        Some((party, viewer.user_id)),
+    )?;
+    Ok(())
+}
+
+/// Open reservations past their pickup deadline, oldest deadline first.
+pub fn due_to_expire(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<i64>> {
+    reservations::table
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .filter(reservations::pickup_deadline.lt(Utc::now().naive_utc()))
+        .order(reservations::pickup_deadline)
+        .limit(limit)
+        .select(reservations::id)
+        .load(conn)
+}
+
+/// The clock ends a reservation nobody picked up in time; false when it is not due (any
+/// more: picked up, ended, or handled by another instance).
+pub fn expire(tx: &mut Tx, reservation_id: i64) -> Result<bool, ReservationError> {
+    let Some(reservation) = find(tx.conn, reservation_id)? else {
+        return Ok(false);
+    };
+    let item = find_item(tx.conn, reservation.item_id)?;
+    match end(tx, &reservation, &item, Ending::Expired, None) {
+        Ok(_) => Ok(true),
+        Err(ReservationError::Closed(_) | ReservationError::PastDeadline) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Open reservations whose deadline is within `rules.remind_before` and whose requester was
+/// not reminded yet.
+pub fn due_for_reminder(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    let now = Utc::now().naive_utc();
+    reservations::table
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .filter(reservations::reminder_sent_at.is_null())
+        .filter(reservations::pickup_deadline.ge(now))
+        .filter(reservations::pickup_deadline.lt(now + rules.remind_before))
+        .order(reservations::pickup_deadline)
+        .limit(limit)
+        .select(reservations::id)
+        .load(conn)
+}
+
+/// Claims the reminder of one reservation, so that of several instances only one reminds.
+pub fn remind(tx: &mut Tx, reservation_id: i64) -> QueryResult<bool> {
+    let claimed = diesel::update(reservations::table.find(reservation_id))
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .filter(reservations::reminder_sent_at.is_null())
+        .set(reservations::reminder_sent_at.eq(Utc::now().naive_utc()))
+        .execute(tx.conn)?;
+    if claimed == 1 {
+        tx.emit(Event::PickupDue {
+            reservation: reservation_id,
+        });
+    }
+    Ok(claimed == 1)
 }
 
 /// A reservation with what its page shows.
@@ -542,9 +523,7 @@ pub fn details(
     viewer: &Viewer,
     reservation_id: i64,
 ) -> Result<Details, ReservationError> {
-    let reservation = find_reservation(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
-    let item = find_item(conn, reservation.item_id)?;
-    let party = party(viewer, &reservation, &item).ok_or(ReservationError::NotFound)?;
+    let (reservation, item, party) = taking_part(conn, viewer, reservation_id)?;
     Ok(Details {
         requester: user(conn, reservation.requester_id)?,
         lister: user(conn, item.created_by)?,
@@ -562,7 +541,7 @@ pub struct Summary {
     pub item_id: i64,
     pub item_title: String,
     pub quantity: i32,
-    pub status: String,
+    pub status: ReservationStatus,
     pub pickup_deadline: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub requester_email: String,
@@ -623,7 +602,7 @@ pub fn accounting(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Account
     let sum_of = |conn: &mut AnyConnection, status: ReservationStatus| -> QueryResult<i64> {
         let quantities: Vec<i32> = reservations::table
             .filter(reservations::item_id.eq(item_id))
-            .filter(reservations::status.eq(status.as_str()))
+            .filter(reservations::status.eq(status))
             .select(reservations::quantity)
             .load(conn)?;
         Ok(quantities.into_iter().map(i64::from).sum())

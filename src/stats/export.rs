@@ -127,9 +127,9 @@ pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -
         Cell::Text(record.from_unit_name.clone()),
         organisation(record.receiving_organisation_id),
         Cell::Text(record.to_unit_name.clone()),
-        Cell::Text(record.would_buy_new.clone()),
+        Cell::Text(record.would_buy_new.as_str().to_string()),
         Cell::Decimal(record.displacement, 2),
-        Cell::Text(record.factor_kind.clone()),
+        Cell::Text(record.factor_kind.as_str().to_string()),
         optional_decimal(record.factor_kg_co2e, 3),
         Cell::Text(record.factor_source.clone()),
         Cell::Text(record.factor_version.clone()),
@@ -162,7 +162,7 @@ impl FactorUse {
     fn of(record: &ReuseRecord) -> Self {
         Self {
             category: record.category_name.clone(),
-            kind: record.factor_kind.clone(),
+            kind: record.factor_kind.as_str().to_string(),
             kg_co2e: record
                 .factor_kg_co2e
                 .map(|kg| kg.to_string())
@@ -647,7 +647,7 @@ mod tests {
             category_id: 5,
             category_name: "Kontorsstol".into(),
             quantity: 3,
-            factor_kind: "per_item".into(),
+            factor_kind: crate::ledger::FactorKind::PerItem,
             factor_kg_co2e: Some(64.0),
             factor_source: "källa".into(),
             factor_version: "v1".into(),
@@ -656,7 +656,7 @@ mod tests {
             weight_is_typical: false,
             new_price_sek: Some(4200.0),
             new_price_is_estimate: false,
-            would_buy_new: "yes".into(),
+            would_buy_new: crate::ledger::savings::WouldBuyNew::Yes,
             displacement: 1.0,
             deduction_kg_co2e: 0.0,
             co2e_grams: 192_000,

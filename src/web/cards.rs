@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::i18n::Language;
 use crate::items::browse::Card;
+use crate::items::{Condition, Status};
 
 /// Distinct cards kept per instance: about 1 KB each, so a few megabytes.
 pub const KEPT_CARDS: usize = 4096;
@@ -21,12 +22,12 @@ pub struct CardView {
     photo_alt: String,
     quantity_available: i32,
     category: String,
-    condition: String,
+    condition: Condition,
     site: String,
     organisation: String,
     unit: Option<String>,
     /// Only on "my listings": the listing's state (the card then links to its form).
-    status: Option<String>,
+    status: Option<Status>,
 }
 
 impl CardView {
@@ -59,11 +60,11 @@ impl CardView {
     /// A card on "my listings": its state and an edit link instead of where it is.
     pub fn for_owner(
         language: Language,
-        mut card: Card,
+        card: Card,
         category_names: &HashMap<i64, String>,
     ) -> CardView {
         CardView {
-            status: Some(std::mem::take(&mut card.item.status)),
+            status: Some(card.item.status),
             ..Self::for_browse(language, card, category_names)
         }
     }

@@ -14,11 +14,11 @@ use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
 use super::home::{category_name, describe_factor};
 use super::multipart::{self, MultipartForm, UploadedFile};
-use super::notices::with_conn_and_mail;
 use super::reservations::ReservationRules;
-use super::{AppError, Lang, SiteUrl, Views, with_conn};
+use super::{AppError, Lang, Views, with_conn, with_write};
 use crate::categories::{self, Category};
 use crate::db::{AnyConnection, DbPool};
+use crate::events::Tx;
 use crate::i18n::{Language, format_decimal};
 use crate::items::browse::{self, Filter, Sort};
 use crate::items::search::SearchQuery;
@@ -28,7 +28,6 @@ use crate::items::{
 };
 use crate::ledger::savings::WouldBuyNew;
 use crate::mail::MailQueue;
-use crate::mail::notices::Notifier;
 use crate::organisations;
 use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
 use crate::reservations::{self, ListOf};
@@ -44,8 +43,9 @@ impl From<ItemError> for AppError {
         match error {
             ItemError::NotFound => AppError::NotFound,
             ItemError::Forbidden => AppError::Forbidden,
-            ItemError::InvalidTransition { .. } | ItemError::Invalid(_) => AppError::BadRequest,
-            ItemError::Mail(error) => AppError::Template(tera::Error::msg(error.to_string())),
+            ItemError::InvalidTransition(_)
+            | ItemError::NotAnOwnerMove { .. }
+            | ItemError::Invalid(_) => AppError::BadRequest,
             ItemError::Db(error) => error.into(),
         }
     }
@@ -418,17 +418,17 @@ pub async fn show(
     }
     context.insert("status_key", &format!("status-{}", item.status));
     context.insert("may_edit", &viewer.may_edit(&item));
-    context.insert("is_draft", &(item.status() == Status::Draft));
+    context.insert("is_draft", &(item.status == Status::Draft));
     context.insert(
         "can_withdraw",
-        &matches!(item.status(), Status::Available | Status::Draft),
+        &matches!(item.status, Status::Available | Status::Draft),
     );
     context.insert(
         "can_relist",
-        &matches!(item.status(), Status::Withdrawn | Status::Expired),
+        &matches!(item.status, Status::Withdrawn | Status::Expired),
     );
     context.insert("saved", &req.query_string().contains("saved=1"));
-    let can_reserve = item.status() == Status::Available
+    let can_reserve = item.status == Status::Available
         && item.quantity_available > 0
         && item.created_by != viewer.user_id;
     context.insert("can_reserve", &can_reserve);
@@ -452,8 +452,6 @@ pub async fn change_status(
     path: web::Path<i64>,
     form: CsrfForm<StatusForm>,
     pool: web::Data<DbPool>,
-    views: web::Data<Views>,
-    site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
@@ -463,11 +461,11 @@ pub async fn change_status(
         "withdrawn" => Status::Withdrawn,
         _ => return Err(AppError::BadRequest),
     };
-    with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        items::change_status(conn, &viewer, item_id, to, Some(notifier))
+    let today = crate::i18n::local_date(chrono::Utc::now().naive_utc());
+    with_write(&pool, &mail, move |tx| {
+        items::change_status(tx, &viewer, item_id, to, today)
     })
-    .await?;
-    mail.wake_worker();
+    .await??;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
         .finish())
@@ -631,7 +629,7 @@ fn form_from_item(item: &Item) -> RawItemForm {
         title: item.title.clone(),
         description: item.description.clone(),
         category_id: item.category_id.to_string(),
-        condition: item.condition.clone(),
+        condition: item.condition.as_str().to_string(),
         quantity: item.quantity_total.to_string(),
         width_cm: text(item.width_cm),
         depth_cm: text(item.depth_cm),
@@ -646,7 +644,7 @@ fn form_from_item(item: &Item) -> RawItemForm {
             .map(|d| d.to_string())
             .unwrap_or_default(),
         expires_on: item.expires_on.map(|d| d.to_string()).unwrap_or_default(),
-        visibility: item.visibility.clone(),
+        visibility: item.visibility.as_str().to_string(),
         action: String::new(),
     }
 }
@@ -815,7 +813,6 @@ struct SaveContext {
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
-    site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
     viewer: Viewer,
 }
@@ -830,13 +827,7 @@ async fn save_listing<W>(
     write: W,
 ) -> Result<HttpResponse, AppError>
 where
-    W: FnOnce(
-            &mut AnyConnection,
-            &Viewer,
-            &ItemInput,
-            PhotoChanges,
-            &dyn Notifier,
-        ) -> Result<i64, ItemError>
+    W: FnOnce(&mut Tx, &Viewer, &ItemInput, PhotoChanges) -> Result<i64, ItemError>
         + Send
         + 'static,
 {
@@ -847,7 +838,6 @@ where
         pool,
         store,
         rules,
-        site,
         mail,
         viewer,
     } = ctx;
@@ -908,16 +898,14 @@ where
         .filter(|p| submission.remove.contains(&p.id))
         .map(|p| p.photo_key.clone())
         .collect();
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        match write(conn, &viewer, &input, changes, notifier) {
+    let outcome = with_write(&pool, &mail, move |tx| write(tx, &viewer, &input, changes))
+        .await
+        .and_then(|outcome| match outcome {
             Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
-            other => other.map(Ok),
-        }
-    })
-    .await;
+            other => other.map(Ok).map_err(AppError::from),
+        });
     match outcome {
         Ok(Ok(id)) => {
-            mail.wake_worker();
             discard_unused(&store, &pool, removed_keys).await;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
@@ -945,7 +933,6 @@ pub async fn create(
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
-    site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = SaveContext {
@@ -955,7 +942,6 @@ pub async fn create(
         pool,
         store,
         rules,
-        site,
         mail,
         viewer: user.0.viewer,
     };
@@ -964,14 +950,9 @@ pub async fn create(
         current_photos: Vec::new(),
         is_new: true,
     };
-    save_listing(
-        ctx,
-        payload,
-        target,
-        |conn, viewer, input, photos, notifier| {
-            items::create(conn, viewer, input, &photos.add, Some(notifier))
-        },
-    )
+    save_listing(ctx, payload, target, |tx, viewer, input, photos| {
+        items::create(tx, viewer, input, &photos.add)
+    })
     .await
 }
 
@@ -987,7 +968,6 @@ pub async fn update(
     pool: web::Data<DbPool>,
     store: web::Data<PhotoStore>,
     rules: web::Data<PhotoRules>,
-    site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let item_id = path.into_inner();
@@ -1005,7 +985,6 @@ pub async fn update(
         pool,
         store,
         rules,
-        site,
         mail,
         viewer,
     };
@@ -1014,13 +993,8 @@ pub async fn update(
         current_photos,
         is_new: false,
     };
-    save_listing(
-        ctx,
-        payload,
-        target,
-        move |conn, viewer, input, photos, notifier| {
-            items::update(conn, viewer, item_id, input, &photos, Some(notifier)).map(|()| item_id)
-        },
-    )
+    save_listing(ctx, payload, target, move |tx, viewer, input, photos| {
+        items::update(tx, viewer, item_id, input, &photos).map(|()| item_id)
+    })
     .await
 }

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use super::auth::{AdminUser, LedgerKeeper};
 use super::csrf::CsrfForm;
 use super::{AppError, Lang, Views, with_conn};
+use crate::app::{Delivery, write};
 use crate::audit;
 use crate::db::DbPool;
 use crate::i18n::{Language, format_decimal, local_time};
-use crate::ledger::{self, Corrector, LedgerError, ReuseRecord};
+use crate::ledger::{self, Corrector, FactorKind, LedgerError, ReuseRecord};
 
 const SHOWN: i64 = 200;
 /// A correction must say why; this long at most.
@@ -39,12 +40,12 @@ struct RecordView {
 
 fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> RecordView {
     let grams = |g: i64| format_decimal(language, g as f64 / 1000.0, 1);
-    let factor = match (record.factor_kind.as_str(), record.factor_kg_co2e) {
-        ("per_item", Some(kg)) => language.text_with(
+    let factor = match (record.factor_kind, record.factor_kg_co2e) {
+        (FactorKind::PerItem, Some(kg)) => language.text_with(
             "ledger-factor-per-item",
             &[("kg", format_decimal(language, kg, 2).into())],
         ),
-        ("per_kg", Some(kg)) => language.text_with(
+        (FactorKind::PerKg, Some(kg)) => language.text_with(
             "ledger-factor-per-kg",
             &[("kg", format_decimal(language, kg, 2).into())],
         ),
@@ -151,15 +152,19 @@ pub async fn reverse(
         organisation_id,
     };
     let record_id = path.into_inner();
-    let outcome = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        match ledger::reverse(conn, &corrector, record_id, &note) {
-            Ok(_) => Ok(None),
-            Err(LedgerError::AlreadyReversed) => Ok(Some("ledger-error-reversed")),
-            Err(LedgerError::NotFound) => Err(AppError::NotFound),
-            Err(LedgerError::Db(error)) => Err(error.into()),
-        }
+    // A reversal is audited but mails nobody, so there is no worker to wake.
+    let outcome = match with_conn(&pool, move |conn| {
+        Ok::<_, AppError>(write(conn, Delivery::Mail, |tx| {
+            ledger::reverse(tx, &corrector, record_id, &note)
+        }))
     })
-    .await?;
+    .await?
+    {
+        Ok(_) => None,
+        Err(LedgerError::AlreadyReversed) => Some("ledger-error-reversed"),
+        Err(LedgerError::NotFound) => return Err(AppError::NotFound),
+        Err(LedgerError::Db(error)) => return Err(error.into()),
+    };
     match outcome {
         None => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/ledger"))

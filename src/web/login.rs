@@ -16,6 +16,7 @@ use crate::accounts::tokens::{LOGIN_LINK_LIFETIME, Purpose, TokenError, random_i
 use crate::accounts::{self, Email, sessions};
 use crate::db::DbPool;
 use crate::mail::MailQueue;
+use crate::mail::notices::{Notice, Recipient};
 use crate::organisations;
 
 #[derive(Deserialize)]
@@ -112,15 +113,14 @@ pub async fn request_link(
         link.push_str("&next=");
         link.push_str(&utf8_percent_encode(&next, NON_ALPHANUMERIC).to_string());
     }
-    let mut mail_context = tera::Context::new();
-    mail_context.insert("link", &link);
-    mail_context.insert("minutes", &LOGIN_LINK_LIFETIME.num_minutes());
-    mail_context.insert("site_url", &site.0);
-    let outgoing = views.mail("login", lang.0, email.as_str(), &mut mail_context)?;
-
+    let notice = Notice::SignInLink {
+        link: link.clone(),
+        minutes: LOGIN_LINK_LIFETIME.num_minutes(),
+    };
+    let to = Recipient::new(email.as_str(), lang.0);
     let sent_email = email.clone();
     let sent = with_conn(&pool, move |conn| {
-        login::send_link(conn, &sent_email, &jti, expires_at, &outgoing)
+        login::send_link(conn, &sent_email, &jti, expires_at, &to, &notice)
     })
     .await?;
     if sent {

@@ -17,7 +17,6 @@ mod ledger;
 mod locale;
 mod login;
 mod multipart;
-pub mod notices;
 mod profile;
 pub mod rate_limit;
 pub mod reservations;
@@ -31,7 +30,10 @@ pub use views::Views;
 
 use actix_web::web;
 
+use crate::app::{Delivery, write};
 use crate::db::{AnyConnection, DbPool};
+use crate::events::Tx;
+use crate::mail::MailQueue;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(api::openapi_json)
@@ -109,4 +111,27 @@ where
         work(&mut conn).map_err(Into::into)
     })
     .await?
+}
+
+/// Runs a write use case in one transaction whose events are dispatched before it commits,
+/// then wakes the mail worker for whatever it queued. The inner result is the use case's
+/// own refusal; the transaction was rolled back then.
+pub async fn with_write<T, E, F>(
+    pool: &web::Data<DbPool>,
+    mail: &web::Data<MailQueue>,
+    work: F,
+) -> Result<Result<T, E>, AppError>
+where
+    F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<diesel::result::Error> + Send + 'static,
+{
+    let outcome = with_conn(pool, move |conn| {
+        Ok::<_, AppError>(write(conn, Delivery::Mail, work))
+    })
+    .await?;
+    if outcome.is_ok() {
+        mail.wake_worker();
+    }
+    Ok(outcome)
 }

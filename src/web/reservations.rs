@@ -6,14 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::notices::with_conn_and_mail;
-use super::{AppError, Lang, SiteUrl, Views, with_conn};
+use super::{AppError, Lang, Views, with_conn, with_write};
 use crate::db::DbPool;
 use crate::i18n::{FluentValue, Language, local_time};
 use crate::items::Viewer;
 use crate::ledger::savings::WouldBuyNew;
 use crate::mail::MailQueue;
-use crate::mail::notices::Notifier;
 use crate::reservations::{
     self, ListOf, Party, ReservationError, ReservationStatus, ReserveRequest, Rules, Summary,
 };
@@ -62,9 +60,6 @@ pub(crate) fn problem(language: Language, error: ReservationError) -> Result<Pro
             StatusCode::FORBIDDEN,
             language.text("reservation-error-not-allowed"),
         ),
-        ReservationError::Mail(error) => {
-            return Err(AppError::Template(tera::Error::msg(error.to_string())));
-        }
         ReservationError::Db(error) => return Err(error.into()),
     };
     Ok(Problem { status, message })
@@ -153,29 +148,23 @@ pub async fn reserve(
     form: CsrfForm<ReserveForm>,
     pool: web::Data<DbPool>,
     views: web::Data<Views>,
-    site: web::Data<SiteUrl>,
     rules: web::Data<ReservationRules>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let request = form.0.request();
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        Ok::<_, AppError>(request.and_then(|request| {
-            reservations::reserve(conn, &viewer, item_id, &request, &rules.0, notifier)
-        }))
+    let outcome = with_write(&pool, &mail, move |tx| {
+        request.and_then(|request| reservations::reserve(tx, &viewer, item_id, &request, &rules.0))
     })
     .await?;
     match outcome {
-        Ok(reservation) => {
-            mail.wake_worker();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/reservations/{}?done=reserved", reservation.id),
-                ))
-                .finish())
-        }
+        Ok(reservation) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/reservations/{}?done=reserved", reservation.id),
+            ))
+            .finish()),
         Err(error) => {
             let problem = problem(lang.0, error)?;
             problem_page(&req, lang, &views, problem, &format!("/items/{item_id}"))
@@ -314,20 +303,15 @@ impl Step {
 }
 
 fn take_step(
-    conn: &mut crate::db::AnyConnection,
+    tx: &mut crate::events::Tx,
     viewer: &Viewer,
     reservation_id: i64,
     step: Step,
-    notifier: &dyn Notifier,
 ) -> Result<(), ReservationError> {
     match step {
-        Step::PickedUp => reservations::pick_up(conn, viewer, reservation_id, notifier).map(|_| ()),
-        Step::Cancel => {
-            reservations::withdraw(conn, viewer, reservation_id, Party::Requester, notifier)
-        }
-        Step::Decline => {
-            reservations::withdraw(conn, viewer, reservation_id, Party::Lister, notifier)
-        }
+        Step::PickedUp => reservations::pick_up(tx, viewer, reservation_id).map(|_| ()),
+        Step::Cancel => reservations::withdraw(tx, viewer, reservation_id, Party::Requester),
+        Step::Decline => reservations::withdraw(tx, viewer, reservation_id, Party::Lister),
     }
 }
 
@@ -341,24 +325,20 @@ pub async fn act(
     _form: CsrfForm<NoFields>,
     pool: web::Data<DbPool>,
     views: web::Data<Views>,
-    site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let (reservation_id, step) = path.into_inner();
     let step = Step::parse(&step).ok_or(AppError::NotFound)?;
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        Ok::<_, AppError>(take_step(conn, &viewer, reservation_id, step, notifier))
+    let outcome = with_write(&pool, &mail, move |tx| {
+        take_step(tx, &viewer, reservation_id, step)
     })
     .await?;
     let back = format!("/reservations/{reservation_id}");
     match outcome {
-        Ok(()) => {
-            mail.wake_worker();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("{back}?done={}", step.as_str())))
-                .finish())
-        }
+        Ok(()) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{back}?done={}", step.as_str())))
+            .finish()),
         Err(error) => {
             let problem = problem(lang.0, error)?;
             problem_page(&req, lang, &views, problem, &back)
@@ -384,7 +364,7 @@ pub fn lines(language: Language, summaries: Vec<Summary>) -> (Vec<Line>, Vec<Lin
     summaries
         .into_iter()
         .map(|summary| Line {
-            open: summary.status == ReservationStatus::Reserved.as_str(),
+            open: summary.status == ReservationStatus::Reserved,
             status_text: language.text(&format!("reservation-status-{}", summary.status)),
             id: summary.id,
             item_id: summary.item_id,

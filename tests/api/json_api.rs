@@ -11,14 +11,14 @@ use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester};
 
 /// An API client holding one token.
-struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     token: String,
 }
 
 impl Client {
-    fn new(app: &TestApp, token: &str) -> Self {
+    pub(crate) fn new(app: &TestApp, token: &str) -> Self {
         Self {
             http: reqwest::Client::new(),
             base: app.url(""),
@@ -26,7 +26,7 @@ impl Client {
         }
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
@@ -36,7 +36,7 @@ impl Client {
             .expect("request")
     }
 
-    async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
@@ -48,7 +48,7 @@ impl Client {
     }
 }
 
-async fn token_for(app: &TestApp, email: &'static str) -> String {
+pub(crate) async fn token_for(app: &TestApp, email: &'static str) -> String {
     app.with_conn(move |conn| {
         let email = bruka::accounts::Email::parse(email).expect("email");
         let user = bruka::accounts::find_by_email(conn, &email)

@@ -105,7 +105,88 @@ async fn a_restarted_instance_delivers_queued_mail_exactly_once(backend: Backend
     assert!(failed_attempts(&app).await.is_empty());
 }
 
+/// Rows are structured notices, rendered when sent; a row an older version queued with its
+/// subject and bodies already written is still sent as it is, and a notice the worker cannot
+/// read stays queued with the reason instead of vanishing.
+async fn queued_notices_are_rendered_when_sent_and_old_rows_go_as_they_are(backend: Backend) {
+    let app = crate::helpers::spawn_app(backend).await;
+    let now = chrono::Utc::now().naive_utc();
+    app.with_conn(move |conn| {
+        diesel::insert_into(mail_outbox::table)
+            .values((
+                mail_outbox::recipient.eq("old@ulricehamn.se"),
+                mail_outbox::subject.eq(Some("Skriven före uppgraderingen")),
+                mail_outbox::body_text.eq(Some("Hej från förr")),
+                mail_outbox::body_html.eq(Some("<p>Hej från förr</p>")),
+                mail_outbox::created_at.eq(now),
+                mail_outbox::next_attempt_at.eq(now),
+            ))
+            .execute(conn)
+            .expect("old row");
+        diesel::insert_into(mail_outbox::table)
+            .values((
+                mail_outbox::recipient.eq("broken@ulricehamn.se"),
+                mail_outbox::language.eq(Some("sv")),
+                mail_outbox::notice.eq(Some(r#"{"kind":"no_such_notice"}"#)),
+                mail_outbox::created_at.eq(now),
+                mail_outbox::next_attempt_at.eq(now),
+            ))
+            .execute(conn)
+            .expect("broken row")
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    let link = app.browser.request_link("ny@ulricehamn.se").await;
+    assert!(link.contains("/login/confirm?token="), "{link}");
+    let old = &app.smtp.mailbox.wait_for("old@ulricehamn.se", 1).await[0];
+    assert_eq!(old.subject(), "Skriven före uppgraderingen");
+    assert!(old.body("text/plain").contains("Hej från förr"));
+
+    let stored: Vec<(Option<String>, Option<String>)> = app
+        .with_conn(|conn| {
+            mail_outbox::table
+                .filter(mail_outbox::recipient.eq("ny@ulricehamn.se"))
+                .select((mail_outbox::subject, mail_outbox::notice))
+                .load(conn)
+                .expect("rows")
+        })
+        .await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].0, None, "nothing rendered into the row");
+    assert!(
+        stored[0]
+            .1
+            .as_deref()
+            .is_some_and(|notice| notice.contains("sign_in_link")),
+        "{stored:?}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let broken: Vec<(Option<String>, i32)> = app
+            .with_conn(|conn| {
+                mail_outbox::table
+                    .filter(mail_outbox::recipient.eq("broken@ulricehamn.se"))
+                    .filter(mail_outbox::sent_at.is_null())
+                    .select((mail_outbox::last_error, mail_outbox::attempts))
+                    .load(conn)
+                    .expect("rows")
+            })
+            .await;
+        assert_eq!(broken.len(), 1, "still queued");
+        if broken[0].1 >= 1 {
+            let reason = broken[0].0.clone().unwrap_or_default();
+            assert!(reason.contains("unreadable notice"), "{reason}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never attempted");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(app.smtp.mailbox.to("broken@ulricehamn.se").is_empty());
+}
+
 on_both_backends!(
     mail_survives_an_smtp_outage,
     a_restarted_instance_delivers_queued_mail_exactly_once,
+    queued_notices_are_rendered_when_sent_and_old_rows_go_as_they_are,
 );

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod database;
 mod errors;
+mod expiry;
 mod health;
 mod items;
 mod json_api;

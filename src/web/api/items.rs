@@ -17,13 +17,14 @@ use crate::db::DbPool;
 use crate::i18n::Language;
 use crate::items::browse::{Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{self, Condition, FieldError, Item, ItemError, ItemInput, RawItemForm};
+use crate::items::{
+    self, Condition, FieldError, Item, ItemError, ItemInput, RawItemForm, Status, Visibility,
+};
 use crate::mail::MailQueue;
 use crate::web::catalog::Catalog;
 use crate::web::home::category_name;
 use crate::web::items::load_browse;
-use crate::web::notices::with_conn_and_mail;
-use crate::web::{AppError, SiteUrl, Views, with_conn};
+use crate::web::{AppError, SiteUrl, with_conn, with_write};
 
 /// A category as the API names it: the slug to filter by, the name to show.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -49,11 +50,9 @@ pub struct ItemSummary {
     pub id: i64,
     pub title: String,
     pub category: ApiCategory,
-    /// `as_new`, `good`, `worn` or `needs_repair`.
-    pub condition: String,
+    pub condition: Condition,
     pub quantity_available: i32,
-    /// `available`, `reserved`, …
-    pub status: String,
+    pub status: Status,
     pub site: String,
     pub organisation: String,
     pub unit: Option<String>,
@@ -79,12 +78,11 @@ pub struct ItemDetail {
     pub title: String,
     pub description: String,
     pub category: ApiCategory,
-    pub condition: String,
+    pub condition: Condition,
     pub quantity_total: i32,
     pub quantity_available: i32,
-    pub status: String,
-    /// `organisation` or `network`.
-    pub visibility: String,
+    pub status: Status,
+    pub visibility: Visibility,
     pub width_cm: Option<i32>,
     pub depth_cm: Option<i32>,
     pub height_cm: Option<i32>,
@@ -217,9 +215,9 @@ async fn search(
             id: card.item.id,
             title: card.item.title.clone(),
             category: api_category(language, by_id.get(&card.item.category_id).copied()),
-            condition: card.item.condition.clone(),
+            condition: card.item.condition,
             quantity_available: card.item.quantity_available,
-            status: card.item.status.clone(),
+            status: card.item.status,
             site: card.item.site.clone(),
             organisation: card.organisation_name.clone(),
             unit: card.unit_name.clone(),
@@ -341,7 +339,7 @@ pub async fn reuse_before_you_buy(
     let items: Vec<ItemSummary> = page
         .items
         .into_iter()
-        .filter(|item| item.status == "available")
+        .filter(|item| item.status == Status::Available)
         .collect();
     let search_query = serde_urlencoded::to_string([
         ("q", query.q.clone().unwrap_or_default()),
@@ -493,7 +491,6 @@ pub async fn create(
     caller: ApiCaller,
     body: web::Json<NewItem>,
     pool: web::Data<DbPool>,
-    views: web::Data<Views>,
     site: web::Data<SiteUrl>,
     catalog: web::Data<Catalog>,
     mail: web::Data<MailQueue>,
@@ -502,30 +499,22 @@ pub async fn create(
     let viewer = caller.viewer;
     let new_item = body.into_inner();
     let cached = catalog.clone();
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        let categories = cached.categories(conn)?;
-        let input = match new_item.input(&categories) {
-            Ok(input) => input,
-            Err(errors) => return Ok::<_, AppError>(Err(errors)),
-        };
-        match items::create(conn, &viewer, &input, &[], Some(notifier)) {
-            Ok(id) => {
-                let item = items::find_visible(conn, &viewer, id)?;
-                Ok(Ok((item, categories)))
-            }
-            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
-            Err(error) => Err(error.into()),
-        }
+    let outcome = with_write(&pool, &mail, move |tx| -> Result<_, ItemError> {
+        let categories = cached.categories(tx.conn)?;
+        let input = new_item.input(&categories).map_err(ItemError::Invalid)?;
+        let id = items::create(tx, &viewer, &input, &[])?;
+        let item = items::find_visible(tx.conn, &viewer, id)?;
+        Ok((item, categories))
     })
     .await?;
     match outcome {
         Ok((item, categories)) => {
-            mail.wake_worker();
             let location = format!("/api/v1/items/{}", item.id);
             Ok(HttpResponse::build(StatusCode::CREATED)
                 .insert_header((header::LOCATION, location))
                 .json(detail(language, &site.0, item, &categories)))
         }
-        Err(errors) => Err(ApiError::invalid(language, &errors)),
+        Err(ItemError::Invalid(errors)) => Err(ApiError::invalid(language, &errors)),
+        Err(error) => Err(AppError::from(error).into()),
     }
 }

@@ -14,10 +14,9 @@ use crate::i18n::Language;
 use crate::items::FieldError;
 use crate::ledger::savings::WouldBuyNew;
 use crate::mail::MailQueue;
-use crate::reservations::{self, ListOf, ReservationError, ReserveRequest};
-use crate::web::notices::with_conn_and_mail;
+use crate::reservations::{self, ListOf, ReservationError, ReservationStatus, ReserveRequest};
 use crate::web::reservations::ReservationRules;
-use crate::web::{AppError, SiteUrl, Views, with_conn};
+use crate::web::{AppError, SiteUrl, with_conn, with_write};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiReservation {
@@ -25,8 +24,7 @@ pub struct ApiReservation {
     pub item_id: i64,
     pub item_title: String,
     pub quantity: i32,
-    /// `reserved`, `picked_up`, `cancelled`, `declined` or `expired`.
-    pub status: String,
+    pub status: ReservationStatus,
     /// Pick up before this time (UTC).
     pub pickup_deadline: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -59,7 +57,7 @@ fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
             item_id: details.item.id,
             item_title: details.item.title.clone(),
             quantity: details.reservation.quantity,
-            status: details.reservation.status.clone(),
+            status: details.reservation.status,
             pickup_deadline: details.reservation.pickup_deadline,
             created_at: details.reservation.created_at,
             url: format!("{site}/reservations/{}", details.reservation.id),
@@ -79,9 +77,6 @@ fn refusal(language: Language, error: ReservationError) -> ApiError {
         ReservationError::NotFound => ApiError::not_found(language),
         ReservationError::Invalid(errors) => ApiError::invalid(language, &errors),
         ReservationError::Db(error) => error.into(),
-        ReservationError::Mail(error) => {
-            AppError::Template(tera::Error::msg(error.to_string())).into()
-        }
         other => {
             let code = match &other {
                 ReservationError::NotAvailable { .. } => "none_left",
@@ -198,7 +193,6 @@ pub async fn create(
     path: web::Path<i64>,
     body: web::Json<NewReservation>,
     pool: web::Data<DbPool>,
-    views: web::Data<Views>,
     site: web::Data<SiteUrl>,
     rules: web::Data<ReservationRules>,
     mail: web::Data<MailQueue>,
@@ -209,15 +203,12 @@ pub async fn create(
         .map_err(|errors| ApiError::invalid(language, &errors))?;
     let viewer = caller.viewer;
     let item_id = path.into_inner();
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        Ok::<_, AppError>(
-            reservations::reserve(conn, &viewer, item_id, &request, &rules.0, notifier)
-                .and_then(|reservation| reservations::details(conn, &viewer, reservation.id)),
-        )
+    let outcome = with_write(&pool, &mail, move |tx| {
+        let reservation = reservations::reserve(tx, &viewer, item_id, &request, &rules.0)?;
+        reservations::details(tx.conn, &viewer, reservation.id)
     })
     .await?;
     let details = outcome.map_err(|error| refusal(language, error))?;
-    mail.wake_worker();
     let location = format!("/api/v1/reservations/{}", details.reservation.id);
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, location))
@@ -276,21 +267,17 @@ pub async fn picked_up(
     caller: ApiCaller,
     path: web::Path<i64>,
     pool: web::Data<DbPool>,
-    views: web::Data<Views>,
     site: web::Data<SiteUrl>,
     mail: web::Data<MailQueue>,
 ) -> Result<HttpResponse, ApiError> {
     let language = caller.language;
     let viewer = caller.viewer;
     let id = path.into_inner();
-    let outcome = with_conn_and_mail(&pool, &views, &site, move |conn, notifier| {
-        Ok::<_, AppError>(
-            reservations::pick_up(conn, &viewer, id, notifier)
-                .and_then(|_| reservations::details(conn, &viewer, id)),
-        )
+    let outcome = with_write(&pool, &mail, move |tx| {
+        reservations::pick_up(tx, &viewer, id)?;
+        reservations::details(tx.conn, &viewer, id)
     })
     .await?;
     let details = outcome.map_err(|error| refusal(language, error))?;
-    mail.wake_worker();
     Ok(HttpResponse::Ok().json(detail_of(details, &site.0)))
 }

@@ -1,0 +1,271 @@
+//! The one place that turns what happened into its consequences, inside the transaction
+//! that made the change: the audit entry, the alert matches and the outbox rows (structured
+//! notices; the mail worker renders them after the commit).
+
+use diesel::QueryResult;
+
+use crate::accounts::{self, User};
+use crate::alerts;
+use crate::audit::{self, Change, Subject};
+use crate::db::{AnyConnection, write_transaction};
+use crate::events::{Event, Saved, Tx};
+use crate::items::{self, Status};
+use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
+use crate::reservations::{self, Reservation, lifecycle::Ending};
+
+/// Whether events cause mail. Example data is made through the real code, but nobody is to
+/// be mailed about made-up events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Mail,
+    Quiet,
+}
+
+/// Runs `work` in one write transaction and dispatches the events it recorded before the
+/// commit. Nothing of it is kept if `work` or any consequence fails.
+pub fn write<T, E>(
+    conn: &mut AnyConnection,
+    delivery: Delivery,
+    work: impl FnOnce(&mut Tx) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    write_transaction(conn, |conn| {
+        let mut tx = Tx::new(conn);
+        let outcome = work(&mut tx)?;
+        for event in tx.into_events() {
+            dispatch(conn, &event, delivery)?;
+        }
+        Ok(outcome)
+    })
+}
+
+fn dispatch(conn: &mut AnyConnection, event: &Event, delivery: Delivery) -> QueryResult<()> {
+    if let Some(change) = audit_entry(event) {
+        audit::record(conn, change)?;
+    }
+    if delivery == Delivery::Mail {
+        for (to, notice) in notices_for(conn, event)? {
+            notices::queue(conn, &to, &notice)?;
+        }
+        if announces(event) {
+            let Some(item) = subject_item(event) else {
+                return Ok(());
+            };
+            alerts::on_published(conn, item)?;
+        }
+    }
+    Ok(())
+}
+
+fn subject_item(event: &Event) -> Option<i64> {
+    match event {
+        Event::ListingSaved { item, .. } | Event::ListingMoved { item, .. } => Some(*item),
+        _ => None,
+    }
+}
+
+/// A listing became available to colleagues: saved searches and wanted ads hear of it.
+fn announces(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::ListingSaved {
+            how: Saved::Published,
+            ..
+        } | Event::ListingMoved {
+            to: Status::Available,
+            ..
+        }
+    )
+}
+
+/// What the audit log says of an event; a reminder is mail only.
+fn audit_entry(event: &Event) -> Option<Change<'_>> {
+    Some(match event {
+        Event::ListingSaved {
+            item,
+            organisation,
+            by,
+            how,
+            detail,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: Subject::Item(*item),
+            action: match how {
+                Saved::Drafted => "drafted",
+                Saved::Published => "published",
+                Saved::Edited => "edited",
+            },
+            detail: detail.clone(),
+        },
+        Event::ListingMoved {
+            item,
+            organisation,
+            by,
+            from,
+            to,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: *by,
+            subject: Subject::Item(*item),
+            action: match to {
+                Status::Withdrawn => "withdrawn",
+                Status::Expired => "expired",
+                _ => "published",
+            },
+            detail: format!("{from} → {to}"),
+        },
+        Event::Reserved {
+            reservation,
+            organisations,
+            by,
+            detail,
+            ..
+        } => Change {
+            organisations,
+            actor: Some(*by),
+            subject: Subject::Reservation(*reservation),
+            action: "reserved",
+            detail: detail.clone(),
+        },
+        Event::ReservationEnded {
+            reservation,
+            organisations,
+            ending,
+            by,
+            detail,
+            ..
+        } => Change {
+            organisations,
+            actor: *by,
+            subject: Subject::Reservation(*reservation),
+            action: ending.verb(),
+            detail: detail.clone(),
+        },
+        Event::PickupDue { .. } => return None,
+        Event::RecordReversed {
+            record,
+            organisations,
+            by,
+            note,
+            ..
+        } => Change {
+            organisations,
+            actor: Some(*by),
+            subject: Subject::ReuseRecord(*record),
+            action: "reversed",
+            detail: note.clone(),
+        },
+    })
+}
+
+fn recipient(user: &User) -> Recipient {
+    Recipient::new(&user.email, user.language())
+}
+
+fn person(conn: &mut AnyConnection, id: i64) -> QueryResult<User> {
+    accounts::find(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Who hears of an event, and what they are told.
+fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Recipient, Notice)>> {
+    match event {
+        Event::ListingMoved {
+            item,
+            by: None,
+            to: Status::Expired,
+            ..
+        } => {
+            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
+            let Some(expires_on) = item.expires_on else {
+                return Ok(Vec::new());
+            };
+            let lister = person(conn, item.created_by)?;
+            Ok(vec![(
+                recipient(&lister),
+                Notice::ListingExpired {
+                    item_id: item.id,
+                    item_title: item.title,
+                    expires_on,
+                },
+            )])
+        }
+        Event::Reserved { reservation, .. } => {
+            let about = About::load(conn, *reservation)?;
+            Ok(vec![(
+                recipient(&about.lister),
+                Notice::Reserved(about.facts),
+            )])
+        }
+        Event::ReservationEnded {
+            reservation,
+            ending,
+            by,
+            ..
+        } => {
+            let about = About::load(conn, *reservation)?;
+            let (requester, lister) = (recipient(&about.requester), recipient(&about.lister));
+            let facts = about.facts;
+            Ok(match ending {
+                Ending::Cancelled => vec![(lister, Notice::Cancelled(facts))],
+                Ending::Declined => vec![(requester, Notice::Declined(facts))],
+                Ending::Expired => vec![
+                    (requester, Notice::Expired(facts.clone())),
+                    (lister, Notice::Expired(facts)),
+                ],
+                // Whoever did not confirm it hears of it.
+                Ending::PickedUp if *by == Some(about.reservation.requester_id) => {
+                    vec![(lister, Notice::PickedUp(facts))]
+                }
+                Ending::PickedUp => vec![(requester, Notice::PickedUp(facts))],
+            })
+        }
+        Event::PickupDue { reservation } => {
+            let about = About::load(conn, *reservation)?;
+            Ok(vec![(
+                recipient(&about.requester),
+                Notice::PickupReminder(about.facts),
+            )])
+        }
+        Event::ListingSaved { .. } | Event::ListingMoved { .. } | Event::RecordReversed { .. } => {
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// A reservation and the people on both sides of it, for its notices.
+struct About {
+    reservation: Reservation,
+    requester: User,
+    lister: User,
+    facts: ReservationFacts,
+}
+
+impl About {
+    fn load(conn: &mut AnyConnection, reservation_id: i64) -> QueryResult<Self> {
+        let reservation =
+            reservations::find(conn, reservation_id)?.ok_or(diesel::result::Error::NotFound)?;
+        let item =
+            items::find(conn, reservation.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+        let requester = person(conn, reservation.requester_id)?;
+        let lister = person(conn, item.created_by)?;
+        let unit = reservations::unit_name(conn, reservation.receiving_unit_id)?;
+        let facts = ReservationFacts {
+            reservation_id: reservation.id,
+            item_title: item.title,
+            quantity: reservation.quantity,
+            requester: requester.display_name(),
+            receiving_unit: unit.map(|(_, name)| name).unwrap_or_default(),
+            message: reservation.message.clone(),
+            pickup_deadline: reservation.pickup_deadline,
+        };
+        Ok(Self {
+            reservation,
+            requester,
+            lister,
+            facts,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Background work: reservations past their deadline expire, requesters are reminded before
+//! it, listings past their end date expire. Everything a round needs is in the database, so
+//! a restarted (or another) instance carries on where one stopped; each change is a
+//! conditional update through the lifecycle tables, so two instances never do one twice.
+
+use chrono::{NaiveDate, Utc};
+use diesel::QueryResult;
+
+use super::dispatch::{Delivery, write};
+use crate::db::AnyConnection;
+use crate::i18n::local_date;
+use crate::items::{self, ItemError};
+use crate::reservations::{self, ReservationError, Rules};
+
+/// At most this many of each per round; the next round takes the rest.
+const BATCH: i64 = 200;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub reservations_expired: usize,
+    pub reminded: usize,
+    pub listings_expired: usize,
+}
+
+impl Round {
+    pub fn did_anything(&self) -> bool {
+        *self != Round::default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Reservation(#[from] ReservationError),
+    #[error(transparent)]
+    Item(#[from] ItemError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// One round of every job, with "today" in local time.
+pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobError> {
+    let today = local_date(Utc::now().naive_utc());
+    Ok(Round {
+        reservations_expired: expire_reservations(conn)?,
+        reminded: remind(conn, rules)?,
+        listings_expired: expire_listings(conn, today)?,
+    })
+}
+
+/// Each one in its own transaction: one listing's trouble does not hold back the others.
+fn each<E>(
+    ids: QueryResult<Vec<i64>>,
+    conn: &mut AnyConnection,
+    one: impl Fn(&mut crate::events::Tx, i64) -> Result<bool, E>,
+) -> Result<usize, JobError>
+where
+    E: From<diesel::result::Error>,
+    JobError: From<E>,
+{
+    let mut done = 0;
+    for id in ids? {
+        done += usize::from(write(conn, Delivery::Mail, |tx| one(tx, id))?);
+    }
+    Ok(done)
+}
+
+pub fn expire_reservations(conn: &mut AnyConnection) -> Result<usize, JobError> {
+    let due = reservations::due_to_expire(conn, BATCH);
+    each(due, conn, reservations::expire)
+}
+
+pub fn remind(conn: &mut AnyConnection, rules: &Rules) -> Result<usize, JobError> {
+    let due = reservations::due_for_reminder(conn, rules, BATCH);
+    each(due, conn, reservations::remind)
+}
+
+/// Listings whose end date is before `today` are no longer on offer; their listers are told.
+pub fn expire_listings(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, JobError> {
+    let due = items::due_to_expire(conn, today, BATCH);
+    each(due, conn, |tx, id| items::expire(tx, id, today))
+}

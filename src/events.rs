@@ -1,0 +1,89 @@
+//! What happened, as the domain reports it. Domain functions that change state take a
+//! [`Tx`]: the open write transaction plus a list they record their events in. They neither
+//! write the audit log nor queue mail themselves; `app::dispatch` does both for every event,
+//! before the same transaction commits, so a change and its consequences land together or
+//! not at all.
+
+use crate::db::AnyConnection;
+use crate::items::Status;
+use crate::reservations::lifecycle::Ending;
+
+/// How a listing was saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Drafted,
+    Published,
+    Edited,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A listing was created or edited by its lister.
+    ListingSaved {
+        item: i64,
+        organisation: i64,
+        by: i64,
+        how: Saved,
+        detail: String,
+    },
+    /// The lister, or the clock (`by: None`), moved a listing to another status.
+    ListingMoved {
+        item: i64,
+        organisation: i64,
+        by: Option<i64>,
+        from: Status,
+        to: Status,
+    },
+    /// Quantity of a listing is held for a unit.
+    Reserved {
+        reservation: i64,
+        item: i64,
+        organisations: [i64; 2],
+        by: i64,
+        detail: String,
+    },
+    /// A reservation closed. `record` is the ledger row a pickup wrote.
+    ReservationEnded {
+        reservation: i64,
+        organisations: [i64; 2],
+        ending: Ending,
+        by: Option<i64>,
+        record: Option<i64>,
+        detail: String,
+    },
+    /// A requester's pickup deadline is near.
+    PickupDue { reservation: i64 },
+    /// A ledger row was corrected by a reversing row.
+    RecordReversed {
+        record: i64,
+        reversal: i64,
+        organisations: [i64; 2],
+        by: i64,
+        note: String,
+    },
+}
+
+/// An open write transaction and what happened in it so far. Only the application layer
+/// opens one (`app::write`), so a function taking `&mut Tx` runs inside a transaction whose
+/// events will be dispatched.
+pub struct Tx<'c> {
+    pub conn: &'c mut AnyConnection,
+    events: Vec<Event>,
+}
+
+impl<'c> Tx<'c> {
+    pub(crate) fn new(conn: &'c mut AnyConnection) -> Self {
+        Self {
+            conn,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn emit(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    pub(crate) fn into_events(self) -> Vec<Event> {
+        self.events
+    }
+}
