@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod mail;
 pub mod organisations;
 pub mod photos;
+pub mod refusal;
 pub mod reservations;
 pub mod secret;
 pub mod startup;

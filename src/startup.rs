@@ -1,6 +1,8 @@
 //! Building and running the application: database ready first, then the HTTP server.
 
 use std::net::{SocketAddr, TcpListener};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -10,20 +12,16 @@ use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::tokens::TokenKeys;
-use crate::app::jobs;
+use crate::app::limits::{ApiLimits, LoginLimits};
+use crate::app::stats::PublicSummaries;
+use crate::app::{self as application, Catalog, PhotoRules, SignInSettings, SiteUrl, jobs};
 use crate::config::Settings;
 use crate::db::{self, DatabaseUrl, DbPool};
 use crate::mail::render::Renderer;
 use crate::mail::{MailQueue, MailWorker, Pacing, Transport};
 use crate::photos::{PhotoLimits, PhotoStore};
 use crate::reservations::Rules;
-use crate::web::auth::AuthConfig;
-use crate::web::catalog::Catalog;
-use crate::web::items::PhotoRules;
-use crate::web::rate_limit::{ApiLimits, LoginLimits};
-use crate::web::reservations::ReservationRules;
-use crate::web::stats::PublicSummaries;
-use crate::web::{self as routes, SiteUrl, Views};
+use crate::web::{self as routes, Views};
 use crate::{bootstrap, secret};
 
 pub struct Application {
@@ -115,45 +113,38 @@ impl Application {
             Duration::from_millis(settings.reservation_check_interval_ms),
             mail_queue.clone(),
         )));
-        let reservation_rules = web::Data::new(ReservationRules(rules));
-        let pool = web::Data::new(pool);
-        let auth = web::Data::new(AuthConfig {
-            keys: TokenKeys::new(&secret),
-            idle: chrono::Duration::days(i64::from(settings.session_idle_days)),
-            secure_cookies: settings.behind_tls(),
-        });
-        let limits = web::Data::new(LoginLimits::new(
-            settings.login_limit_per_address,
-            settings.login_limit_per_ip,
-            settings.trust_forwarded_for,
-        ));
-        let mail_queue = web::Data::new(mail_queue);
-        let catalog = web::Data::new(Catalog::default());
-        let public_summaries = web::Data::new(PublicSummaries::default());
-        let api_limits = web::Data::new(ApiLimits::new(settings.api_limit_per_minute));
-        let photo_store = web::Data::new(PhotoStore::local(&settings.photos_dir())?);
-        let photo_rules = web::Data::new(PhotoRules {
-            limits: PhotoLimits {
-                max_bytes: usize::try_from(settings.photo_max_mb).unwrap_or(15) * 1024 * 1024,
-                ..PhotoLimits::default()
+        let at_least_one = |value: u32| NonZeroU32::new(value).unwrap_or(NonZeroU32::MIN);
+        let app = web::Data::new(application::App {
+            db: pool,
+            mail: mail_queue,
+            photos: PhotoStore::local(&settings.photos_dir())?,
+            photo_rules: PhotoRules {
+                limits: PhotoLimits {
+                    max_bytes: usize::try_from(settings.photo_max_mb).unwrap_or(15) * 1024 * 1024,
+                    ..PhotoLimits::default()
+                },
+                per_item: usize::try_from(settings.photos_per_item).unwrap_or(10),
             },
-            per_item: usize::try_from(settings.photos_per_item).unwrap_or(10),
+            catalog: Arc::new(Catalog::default()),
+            reservations: rules,
+            site: SiteUrl(public_url.clone()),
+            sign_in: SignInSettings {
+                keys: TokenKeys::new(&secret),
+                idle: chrono::Duration::days(i64::from(settings.session_idle_days)),
+                secure_cookies: settings.behind_tls(),
+            },
+            login_limits: LoginLimits::new(
+                at_least_one(settings.login_limit_per_address),
+                at_least_one(settings.login_limit_per_ip),
+                settings.trust_forwarded_for,
+            ),
+            api_limits: ApiLimits::new(at_least_one(settings.api_limit_per_minute)),
+            public_summaries: PublicSummaries::default(),
         });
-        let site = web::Data::new(SiteUrl(public_url.clone()));
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(pool.clone())
+                .app_data(app.clone())
                 .app_data(views.clone())
-                .app_data(auth.clone())
-                .app_data(limits.clone())
-                .app_data(mail_queue.clone())
-                .app_data(site.clone())
-                .app_data(photo_store.clone())
-                .app_data(photo_rules.clone())
-                .app_data(catalog.clone())
-                .app_data(public_summaries.clone())
-                .app_data(api_limits.clone())
-                .app_data(reservation_rules.clone())
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())

@@ -11,6 +11,7 @@ use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, users};
+use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
 pub const SECRET_PREFIX: &str = "bruka_";
@@ -43,6 +44,21 @@ pub enum TokenError {
     TooMany,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for TokenError {
+    fn refusal(self) -> Refusal {
+        match self {
+            TokenError::InvalidName => {
+                Refusal::Invalid(vec![FieldError::new("name", "profile-error-token-name")])
+            }
+            TokenError::TooMany => Refusal::Conflict {
+                code: "too_many_tokens",
+                message: Message::new("profile-error-token-many"),
+            },
+            TokenError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 fn digest(secret: &str) -> String {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{units, users};
 use crate::i18n::Language;
+use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 crate::text_enum! {
     /// Ordered by how much a role may do.
@@ -77,6 +78,22 @@ pub enum AccountError {
     InvalidName,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for AccountError {
+    fn refusal(self) -> Refusal {
+        match self {
+            AccountError::NotFound | AccountError::ForeignUnit => Refusal::NotFound,
+            AccountError::LastAdmin => Refusal::Conflict {
+                code: "last_admin",
+                message: Message::new("admin-error-last-admin"),
+            },
+            AccountError::InvalidName => {
+                Refusal::Invalid(vec![FieldError::new("name", "welcome-error-name")])
+            }
+            AccountError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 pub fn find_by_email(conn: &mut AnyConnection, email: &Email) -> QueryResult<Option<User>> {

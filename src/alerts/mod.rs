@@ -13,6 +13,7 @@ use crate::i18n::Language;
 use crate::items::search::SearchQuery;
 use crate::items::{FieldError, Item, Visibility};
 use crate::mail::notices::{self, Notice, Recipient};
+use crate::refusal::{Message, Refusal, Refuses};
 
 pub const MAX_TITLE_CHARS: usize = 120;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -91,6 +92,20 @@ pub enum AlertError {
     NotFound,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for AlertError {
+    fn refusal(self) -> Refusal {
+        match self {
+            AlertError::Invalid(errors) => Refusal::Invalid(errors),
+            AlertError::TooMany => Refusal::Conflict {
+                code: "too_many_alerts",
+                message: Message::new("alert-error-too-many"),
+            },
+            AlertError::NotFound => Refusal::NotFound,
+            AlertError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 /// Saves an alert for `user_id` in `organisation_id`.

@@ -1,9 +1,129 @@
-//! The application layer: the use cases that pages, the JSON API, the command line and the
-//! background jobs share, on top of the domain modules. Write use cases run through
-//! [`dispatch::write`], which owns the transaction and turns the domain's events into their
-//! consequences (audit, alerts, outbox) before it commits.
+//! The application layer: one state ([`App`]) and the use cases that pages, the JSON API,
+//! the command line and the background jobs share, on top of the domain modules. Write use
+//! cases run through [`dispatch::write`], which owns the transaction and turns the domain's
+//! events into their consequences (audit, alerts, outbox) before it commits; [`App::write`]
+//! then wakes the mail worker.
+//!
+//! Nothing here knows about HTTP or templates: the web layer parses requests into the
+//! arguments of a use case and renders what it returns.
 
+pub mod catalog;
 pub mod dispatch;
 pub mod jobs;
+pub mod limits;
+pub mod listings;
+pub mod reservations;
+pub mod signin;
+pub mod stats;
 
+pub use catalog::Catalog;
 pub use dispatch::{Delivery, write};
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::accounts::tokens::TokenKeys;
+use crate::db::{AnyConnection, DbPool};
+use crate::events::Tx;
+use crate::mail::MailQueue;
+use crate::photos::{PhotoLimits, PhotoStore};
+use crate::reservations::Rules;
+use limits::{ApiLimits, LoginLimits};
+
+/// The address people reach this installation at, without a trailing slash, for links in
+/// mail and API answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteUrl(pub String);
+
+/// How sign-in links and sessions are signed and how long a session lasts unused.
+pub struct SignInSettings {
+    pub keys: TokenKeys,
+    pub idle: Duration,
+    /// Cookies only over HTTPS (the public address is HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// What uploads may be.
+#[derive(Debug, Clone, Copy)]
+pub struct PhotoRules {
+    pub limits: PhotoLimits,
+    pub per_item: usize,
+}
+
+/// Everything the use cases need, built once at start-up and shared by every request.
+pub struct App {
+    pub db: DbPool,
+    pub mail: MailQueue,
+    pub photos: PhotoStore,
+    pub photo_rules: PhotoRules,
+    pub catalog: Arc<Catalog>,
+    pub reservations: Rules,
+    pub site: SiteUrl,
+    pub sign_in: SignInSettings,
+    pub login_limits: LoginLimits,
+    pub api_limits: ApiLimits,
+    pub public_summaries: stats::PublicSummaries,
+}
+
+/// A use case did not complete: its own refusal, or no database to ask.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure<E> {
+    #[error(transparent)]
+    Refused(E),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("background task stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
+impl<E> Failure<E> {
+    /// The same failure with the refusal in other words.
+    pub fn map_refused<F>(self, into: impl FnOnce(E) -> F) -> Failure<F> {
+        match self {
+            Failure::Refused(error) => Failure::Refused(into(error)),
+            Failure::Pool(error) => Failure::Pool(error),
+            Failure::Stopped(error) => Failure::Stopped(error),
+        }
+    }
+}
+
+impl App {
+    /// Runs blocking database work off the request threads, waiting its turn for a
+    /// connection in arrival order (see `DbPool::turn`).
+    pub async fn read<T, E>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Failure<E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let pool = self.db.clone();
+        let _turn = pool.turn().await;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn).map_err(Failure::Refused)
+        })
+        .await?
+    }
+
+    /// Runs a write use case in one transaction whose events are dispatched before it
+    /// commits, then wakes the mail worker for whatever it queued. A refusal rolls it back.
+    pub async fn write<T, E>(
+        &self,
+        work: impl FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, Failure<E>>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+    {
+        let outcome = self
+            .read(move |conn| write(conn, Delivery::Mail, work))
+            .await;
+        if outcome.is_ok() {
+            self.mail.wake_worker();
+        }
+        outcome
+    }
+}

@@ -1,7 +1,10 @@
 //! Categories of reusable things, each carrying the emission factor and new price that turn
 //! a handover into avoided kg CO2e and money.
 
+mod names;
 pub mod seed;
+
+pub use names::{Choice, category_choices, category_name, describe_factor};
 
 use diesel::prelude::*;
 use serde::Serialize;

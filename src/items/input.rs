@@ -6,21 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Condition, Visibility};
 use crate::db::schema::items;
+pub use crate::refusal::FieldError;
 
 pub const MAX_QUANTITY: i32 = 10_000;
-
-/// What a form field got wrong, as a message key for the person filling it in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message_key: &'static str,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, message_key: &'static str) -> Self {
-        Self { field, message_key }
-    }
-}
 
 /// The form as typed; every field is text so a wrong entry can be shown back as it was.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

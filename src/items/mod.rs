@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, item_photos, items, organisations};
 use crate::events::{Event, Saved, Tx};
+use crate::refusal::{Message, Refusal, Refuses};
 use lifecycle::{InvalidTransition, Move};
 
 crate::text_enum! {
@@ -133,6 +134,20 @@ pub enum ItemError {
     Invalid(Vec<FieldError>),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for ItemError {
+    fn refusal(self) -> Refusal {
+        match self {
+            ItemError::NotFound => Refusal::NotFound,
+            ItemError::Forbidden => Refusal::Forbidden,
+            ItemError::Invalid(errors) => Refusal::Invalid(errors),
+            ItemError::InvalidTransition(_) | ItemError::NotAnOwnerMove { .. } => {
+                Refusal::Inapplicable(Message::new("item-error-status-changed"))
+            }
+            ItemError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 /// A photo already processed and stored, to be attached to an item.

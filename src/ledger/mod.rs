@@ -11,6 +11,7 @@ use crate::categories::{Category, Factor};
 use crate::db::AnyConnection;
 use crate::db::schema::{organisations, reuse_records};
 use crate::events::{Event, Tx};
+use crate::refusal::{Message, Refusal, Refuses};
 use savings::{Handover, Method, WouldBuyNew};
 
 crate::text_enum! {
@@ -301,6 +302,19 @@ pub enum LedgerError {
     AlreadyReversed,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for LedgerError {
+    fn refusal(self) -> Refusal {
+        match self {
+            LedgerError::NotFound => Refusal::NotFound,
+            LedgerError::AlreadyReversed => Refusal::Conflict {
+                code: "already_reversed",
+                message: Message::new("ledger-error-reversed"),
+            },
+            LedgerError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 /// Who may correct the ledger of an organisation: its admins and sustainability staff.

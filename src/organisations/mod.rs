@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{organisation_domains, organisations, units};
+use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Country {
@@ -69,6 +70,27 @@ pub enum OrganisationError {
     UnitNameTaken,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for OrganisationError {
+    fn refusal(self) -> Refusal {
+        let conflict = |code, key| Refusal::Conflict {
+            code,
+            message: Message::new(key),
+        };
+        match self {
+            OrganisationError::DomainTaken(_) => {
+                conflict("domain_taken", "admin-error-domain-taken")
+            }
+            OrganisationError::LastDomain => conflict("last_domain", "admin-error-last-domain"),
+            OrganisationError::UnitNameTaken => conflict("unit_taken", "admin-error-unit-taken"),
+            OrganisationError::InvalidUnitName => {
+                Refusal::Invalid(vec![FieldError::new("name", "admin-error-unit-name")])
+            }
+            OrganisationError::NotFound => Refusal::NotFound,
+            OrganisationError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 /// Creates an organisation with its sign-in domains in one transaction: either all of it

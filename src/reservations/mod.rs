@@ -19,6 +19,7 @@ use crate::events::{Event, Tx};
 use crate::items::{self as listings, FieldError, Item, ItemError, Status, Viewer, find_visible};
 use crate::ledger::savings::WouldBuyNew;
 use crate::ledger::{self, HandoverFacts};
+use crate::refusal::{Arg, Message, Refusal, Refuses};
 use lifecycle::{Actor, Deadline, Ending, Refused};
 
 /// Longest message a requester may write to the lister.
@@ -109,6 +110,34 @@ pub enum ReservationError {
     NotAllowed(Party),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for ReservationError {
+    fn refusal(self) -> Refusal {
+        let conflict = |code, message| Refusal::Conflict { code, message };
+        match self {
+            ReservationError::NotFound => Refusal::NotFound,
+            ReservationError::Invalid(errors) => Refusal::Invalid(errors),
+            ReservationError::NotAvailable { available } => conflict(
+                "none_left",
+                Message::new("reserve-error-not-available")
+                    .with("available", Arg::Number(i64::from(available))),
+            ),
+            ReservationError::Closed(status) => conflict(
+                "closed",
+                Message::new("reservation-error-closed")
+                    .with("status", Arg::Key(format!("reservation-status-{status}"))),
+            ),
+            ReservationError::PastDeadline => conflict(
+                "past_deadline",
+                Message::new("reservation-error-past-deadline"),
+            ),
+            ReservationError::NotAllowed(_) => {
+                Refusal::NotAllowed(Message::new("reservation-error-not-allowed"))
+            }
+            ReservationError::Db(error) => error.refusal(),
+        }
+    }
 }
 
 impl From<ItemError> for ReservationError {

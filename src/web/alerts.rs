@@ -1,31 +1,21 @@
 //! Saved searches, wanted ads (efterlysningar) and stopping either from a mailed link.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::home::category_name;
-use super::reservations::{Problem, problem_page};
-use super::{AppError, Lang, Views, with_conn};
+use super::{AppError, Page};
 use crate::alerts::{self, AlertError, Kind, NewAlert};
-use crate::categories::{self, Category};
-use crate::db::DbPool;
-use crate::i18n::{Language, local_time};
-use crate::items::FieldError;
+use crate::app::{App, Failure};
+use crate::categories::{self, Category, category_name};
+use crate::i18n::local_time;
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location.to_string()))
         .finish()
-}
-
-fn messages(language: Language, errors: &[FieldError]) -> Vec<String> {
-    errors
-        .iter()
-        .map(|e| language.text(e.message_key))
-        .collect()
 }
 
 #[derive(Deserialize)]
@@ -39,68 +29,41 @@ pub struct SaveSearchForm {
 /// "Tell me when something like this is listed", from the browse page.
 #[post("/alerts")]
 pub async fn save_search(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     form: CsrfForm<SaveSearchForm>,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let user = user.0.user;
     let form = form.0;
-    let language = lang.0;
-    let outcome = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let category: Option<Category> = match form.category.trim() {
-            "" => None,
-            slug => categories::list_all(conn)?
-                .into_iter()
-                .find(|c| c.slug == slug),
-        };
-        let title = match (&category, form.q.trim()) {
-            (Some(category), "") => category_name(language, category),
-            (Some(category), q) => format!("{q} ({})", category_name(language, category)),
-            (None, q) => q.to_string(),
-        };
-        let new = NewAlert {
-            kind: Kind::Search,
-            title,
-            description: String::new(),
-            query: form.q.clone(),
-            category_id: category.map(|c| c.id),
-        };
-        Ok(alerts::create(conn, user.id, user.organisation_id, &new))
-    })
-    .await?;
-    match outcome {
+    let language = page.language();
+    let catalog = app.catalog.clone();
+    let saved = app
+        .read(move |conn| -> Result<_, AlertError> {
+            let categories = catalog.categories(conn)?;
+            let category: Option<&Category> = match form.category.trim() {
+                "" => None,
+                slug => categories.iter().find(|c| c.slug == slug),
+            };
+            let title = match (category, form.q.trim()) {
+                (Some(category), "") => category_name(language, category),
+                (Some(category), q) => format!("{q} ({})", category_name(language, category)),
+                (None, q) => q.to_string(),
+            };
+            let new = NewAlert {
+                kind: Kind::Search,
+                title,
+                description: String::new(),
+                query: form.q.clone(),
+                category_id: category.map(|c| c.id),
+            };
+            alerts::create(conn, user.id, user.organisation_id, &new)
+        })
+        .await;
+    match saved {
         Ok(_) => Ok(see_other("/my?alert=saved#alerts")),
-        Err(AlertError::Invalid(errors)) => problem(
-            &req,
-            lang,
-            &views,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            messages(language, &errors),
-        ),
-        Err(AlertError::TooMany) => problem(
-            &req,
-            lang,
-            &views,
-            StatusCode::CONFLICT,
-            vec![language.text("alert-error-too-many")],
-        ),
-        Err(AlertError::NotFound) => Err(AppError::NotFound),
-        Err(AlertError::Db(error)) => Err(error.into()),
+        Err(failure) => page.explain(failure.into(), "/items"),
     }
-}
-
-fn problem(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    status: StatusCode,
-    messages: Vec<String>,
-) -> Result<HttpResponse, AppError> {
-    let message = messages.join(" ");
-    problem_page(req, lang, views, Problem { status, message }, "/items")
 }
 
 #[derive(Serialize)]
@@ -129,22 +92,32 @@ struct WantedAnswer {
     errors: Vec<String>,
 }
 
+/// `wanted.html`.
+#[derive(Serialize)]
+struct WantedPage {
+    wanted: Vec<WantedView>,
+    categories: Vec<(i64, String)>,
+    form: WantedForm,
+    errors: Vec<String>,
+    saved: bool,
+}
+
 async fn render_wanted(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    pool: &web::Data<DbPool>,
+    page: &Page,
+    app: &App,
     organisation_id: i64,
     answer: WantedAnswer,
 ) -> Result<HttpResponse, AppError> {
-    let (wanted, all) = with_conn(pool, move |conn| -> Result<_, AppError> {
-        Ok((
-            alerts::wanted_in(conn, organisation_id)?,
-            categories::list_all(conn)?,
-        ))
-    })
-    .await?;
-    let language = lang.0;
+    let catalog = app.catalog.clone();
+    let (wanted, all) = app
+        .read(move |conn| -> Result<_, AlertError> {
+            Ok((
+                alerts::wanted_in(conn, organisation_id)?,
+                catalog.categories(conn)?,
+            ))
+        })
+        .await?;
+    let language = page.language();
     let wanted: Vec<WantedView> = wanted
         .into_iter()
         .map(|w| WantedView {
@@ -155,7 +128,7 @@ async fn render_wanted(
             poster_email: w.poster_email,
         })
         .collect();
-    let choices: Vec<(i64, String)> = categories::group(all)
+    let categories: Vec<(i64, String)> = categories::group(all.to_vec())
         .into_iter()
         .flat_map(|group| {
             let mut options = vec![(group.category.id, category_name(language, &group.category))];
@@ -168,22 +141,21 @@ async fn render_wanted(
             options
         })
         .collect();
-    let mut context = views.page_context(req, lang)?;
-    context.insert("wanted", &wanted);
-    context.insert("categories", &choices);
-    context.insert("form", &answer.form);
-    context.insert("errors", &answer.errors);
-    context.insert("saved", &req.query_string().contains("saved=1"));
-    Ok(views.page(answer.status, "wanted.html", &context)?)
+    let view = WantedPage {
+        wanted,
+        categories,
+        form: answer.form,
+        errors: answer.errors,
+        saved: page.query_has("saved=1"),
+    };
+    page.show(answer.status, "wanted.html", &view)
 }
 
 #[get("/wanted")]
 pub async fn wanted_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = user.0.user.organisation_id;
     let answer = WantedAnswer {
@@ -191,17 +163,15 @@ pub async fn wanted_page(
         form: WantedForm::default(),
         errors: Vec::new(),
     };
-    render_wanted(&req, lang, &views, &pool, organisation_id, answer).await
+    render_wanted(&page, &app, organisation_id, answer).await
 }
 
 #[post("/wanted")]
 pub async fn post_wanted(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     form: CsrfForm<WantedForm>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let user = user.0.user;
     let organisation_id = user.organisation_id;
@@ -217,23 +187,25 @@ pub async fn post_wanted(
         query: String::new(),
         category_id,
     };
-    let outcome = with_conn(&pool, move |conn| {
-        Ok::<_, AppError>(alerts::create(conn, user.id, organisation_id, &new))
-    })
-    .await?;
-    let errors = match outcome {
+    let language = page.language();
+    let created = app
+        .read(move |conn| alerts::create(conn, user.id, organisation_id, &new))
+        .await;
+    let errors = match created {
         Ok(_) => return Ok(see_other("/wanted?saved=1")),
-        Err(AlertError::Invalid(errors)) => messages(lang.0, &errors),
-        Err(AlertError::TooMany) => vec![lang.0.text("alert-error-too-many")],
-        Err(AlertError::NotFound) => return Err(AppError::NotFound),
-        Err(AlertError::Db(error)) => return Err(error.into()),
+        Err(Failure::Refused(AlertError::Invalid(errors))) => errors
+            .iter()
+            .map(|e| language.text(e.message_key))
+            .collect(),
+        Err(Failure::Refused(AlertError::TooMany)) => vec![language.text("alert-error-too-many")],
+        Err(failure) => return Err(failure.into()),
     };
     let answer = WantedAnswer {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         form,
         errors,
     };
-    render_wanted(&req, lang, &views, &pool, organisation_id, answer).await
+    render_wanted(&page, &app, organisation_id, answer).await
 }
 
 #[post("/alerts/{id}/stop")]
@@ -241,64 +213,68 @@ pub async fn stop_own(
     user: CurrentUser,
     path: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.user.id;
     let alert_id = path.into_inner();
-    with_conn(&pool, move |conn| {
-        alerts::stop_own(conn, user_id, alert_id).map_err(|error| match error {
-            AlertError::Db(error) => error.into(),
-            _ => AppError::NotFound,
-        })
-    })
-    .await?;
+    app.read(move |conn| alerts::stop_own(conn, user_id, alert_id))
+        .await?;
     Ok(see_other("/my?alert=stopped#alerts"))
+}
+
+/// `alert_stop.html`.
+#[derive(Serialize)]
+struct StopPage {
+    title: String,
+    token: String,
+    active: bool,
+    stopped: bool,
 }
 
 /// The mailed link opens a page with a button: mail scanners that follow links do not
 /// stop anything by visiting it.
 #[get("/alerts/stop/{token}")]
 pub async fn stop_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let lookup = token.clone();
-    let alert = with_conn(&pool, move |conn| alerts::by_token(conn, &lookup))
+    let alert = app
+        .read(move |conn| alerts::by_token(conn, &lookup))
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("title", &alert.title);
-    context.insert("token", &token);
-    context.insert("active", &alert.active);
-    context.insert("stopped", &false);
-    Ok(views.page(StatusCode::OK, "alert_stop.html", &context)?)
+    let view = StopPage {
+        title: alert.title,
+        token,
+        active: alert.active,
+        stopped: false,
+    };
+    page.show(StatusCode::OK, "alert_stop.html", &view)
 }
 
 #[post("/alerts/stop/{token}")]
 pub async fn stop_by_token(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     _form: CsrfForm<NoFields>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
     let lookup = token.clone();
-    let alert = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let alert = alerts::by_token(conn, &lookup)?.ok_or(AppError::NotFound)?;
-        alerts::stop_by_token(conn, &lookup)?;
-        Ok(alert)
-    })
-    .await?;
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("title", &alert.title);
-    context.insert("token", &token);
-    context.insert("active", &false);
-    context.insert("stopped", &true);
-    Ok(views.page(StatusCode::OK, "alert_stop.html", &context)?)
+    let alert = app
+        .read(move |conn| -> Result<_, AlertError> {
+            let alert = alerts::by_token(conn, &lookup)?.ok_or(AlertError::NotFound)?;
+            alerts::stop_by_token(conn, &lookup)?;
+            Ok(alert)
+        })
+        .await?;
+    let view = StopPage {
+        title: alert.title,
+        token,
+        active: false,
+        stopped: true,
+    };
+    page.show(StatusCode::OK, "alert_stop.html", &view)
 }

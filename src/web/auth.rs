@@ -11,50 +11,49 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::{AppError, with_conn};
+use diesel::QueryResult;
+
+use super::AppError;
 use crate::accounts::sessions::{self, Session};
-use crate::accounts::tokens::{Purpose, TokenKeys};
+use crate::accounts::tokens::Purpose;
 use crate::accounts::{Role, User};
-use crate::db::DbPool;
+use crate::app::{App, SignInSettings};
 use crate::items::Viewer;
 
 pub const SESSION_COOKIE: &str = "bruka_session";
 
-/// Signing keys and cookie policy, shared by the login handlers and the session check.
-pub struct AuthConfig {
-    pub keys: TokenKeys,
-    pub idle: chrono::Duration,
-    pub secure_cookies: bool,
+/// The session cookie for `session_id`, signed, until `expires_at`.
+pub fn session_cookie(
+    auth: &SignInSettings,
+    session_id: &str,
+    expires_at: NaiveDateTime,
+) -> Cookie<'static> {
+    let expires = DateTime::<Utc>::from_naive_utc_and_offset(expires_at, Utc);
+    let token = auth
+        .keys
+        .issue(Purpose::Session, session_id, session_id, expires);
+    let mut cookie = Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .secure(auth.secure_cookies)
+        .same_site(SameSite::Lax)
+        .finish();
+    if let Ok(at) = OffsetDateTime::from_unix_timestamp(expires.timestamp()) {
+        cookie.set_expires(at);
+    }
+    cookie
 }
 
-impl AuthConfig {
-    pub fn session_cookie(&self, session_id: &str, expires_at: NaiveDateTime) -> Cookie<'static> {
-        let expires = DateTime::<Utc>::from_naive_utc_and_offset(expires_at, Utc);
-        let token = self
-            .keys
-            .issue(Purpose::Session, session_id, session_id, expires);
-        let mut cookie = Cookie::build(SESSION_COOKIE, token)
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_cookies)
-            .same_site(SameSite::Lax)
-            .finish();
-        if let Ok(at) = OffsetDateTime::from_unix_timestamp(expires.timestamp()) {
-            cookie.set_expires(at);
-        }
-        cookie
-    }
-
-    pub fn removal_cookie(&self) -> Cookie<'static> {
-        let mut cookie = Cookie::build(SESSION_COOKIE, "")
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_cookies)
-            .same_site(SameSite::Lax)
-            .finish();
-        cookie.make_removal();
-        cookie
-    }
+/// A cookie that makes the browser forget the session.
+pub fn removal_cookie(auth: &SignInSettings) -> Cookie<'static> {
+    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .secure(auth.secure_cookies)
+        .same_site(SameSite::Lax)
+        .finish();
+    cookie.make_removal();
+    cookie
 }
 
 /// The signed-in person and their session, placed in request extensions by [`load_session`].
@@ -75,17 +74,16 @@ pub async fn load_session(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let auth = req.app_data::<web::Data<AuthConfig>>().cloned();
-    let pool = req.app_data::<web::Data<DbPool>>().cloned();
+    let app = req.app_data::<web::Data<App>>().cloned();
     let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let mut cookie_update = None;
-    if let (Some(auth), Some(pool), Some(token)) = (auth.as_ref(), pool, token) {
+    if let (Some(app), Some(token)) = (app, token) {
+        let auth = &app.sign_in;
         match auth.keys.verify(&token, Purpose::Session) {
             Ok(claims) => {
                 let idle = auth.idle;
-                let check = with_conn(
-                    &pool,
-                    move |conn| -> Result<Option<LiveSession>, AppError> {
+                let check = app
+                    .read(move |conn| -> QueryResult<Option<LiveSession>> {
                         Ok(match sessions::find_live(conn, &claims.sub)? {
                             Some((session, user)) => {
                                 let touched = sessions::touch(conn, &session, idle)?;
@@ -94,9 +92,9 @@ pub async fn load_session(
                             }
                             None => None,
                         })
-                    },
-                )
-                .await;
+                    })
+                    .await
+                    .map_err(AppError::from);
                 // Without the database nobody can be told apart; answer with the error page
                 // rather than show a signed-in person as signed out.
                 let check = match check {
@@ -106,7 +104,7 @@ pub async fn load_session(
                 match check {
                     Some((session, user, viewer, touched)) => {
                         if let Some(expires_at) = touched {
-                            cookie_update = Some(auth.session_cookie(&session.id, expires_at));
+                            cookie_update = Some(session_cookie(auth, &session.id, expires_at));
                         }
                         req.extensions_mut().insert(Signed {
                             user,
@@ -114,10 +112,10 @@ pub async fn load_session(
                             viewer,
                         });
                     }
-                    None => cookie_update = Some(auth.removal_cookie()),
+                    None => cookie_update = Some(removal_cookie(auth)),
                 }
             }
-            Err(_) => cookie_update = Some(auth.removal_cookie()),
+            Err(_) => cookie_update = Some(removal_cookie(auth)),
         }
     }
     let mut response = next.call(req).await?;

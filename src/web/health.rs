@@ -6,7 +6,8 @@ use actix_web::{HttpResponse, get, web};
 use diesel::RunQueryDsl;
 use serde_json::json;
 
-use crate::db::{Backend, DbPool};
+use crate::app::App;
+use crate::db::Backend;
 
 /// The process is up and answering.
 #[get("/healthz")]
@@ -19,8 +20,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// The instance can serve requests: the database answers within two seconds.
 #[get("/readyz")]
-pub async fn readyz(pool: web::Data<DbPool>) -> HttpResponse {
-    let pool = pool.clone();
+pub async fn readyz(app: web::Data<App>) -> HttpResponse {
+    let pool = app.db.clone();
     let check = web::block(move || -> Result<Backend, String> {
         let mut conn = pool
             .get_timeout(Duration::from_secs(2))

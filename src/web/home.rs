@@ -1,11 +1,12 @@
 //! The start page: what Bruka is for, and the categories with the factors behind the figures.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use super::{AppError, Lang, Views, with_conn};
-use crate::categories::{self, Category, Factor};
-use crate::db::DbPool;
+use super::{AppError, Page};
+use crate::app::App;
+use crate::categories::{self, Category, category_name, describe_factor};
 use crate::i18n::{Language, format_decimal};
 
 #[derive(Serialize)]
@@ -25,42 +26,6 @@ struct CategoryGroupView {
     name: String,
     slug: String,
     rows: Vec<CategoryRow>,
-}
-
-/// Seeded categories have translations keyed by slug; categories added by admins keep the
-/// name they were given.
-pub fn category_name(language: Language, category: &Category) -> String {
-    let key = format!("category-{}", category.slug.replace('/', "-"));
-    language
-        .try_text(&key)
-        .unwrap_or_else(|| category.name.clone())
-}
-
-pub fn describe_factor(language: Language, factor: Option<Factor>) -> String {
-    let kg = |value: f64| format_decimal(language, value, 2).into();
-    match factor {
-        Some(Factor::PerItem { kg_co2e }) => {
-            language.text_with("factor-per-item", &[("kg", kg(kg_co2e))])
-        }
-        Some(Factor::PerKg {
-            kg_co2e_per_kg,
-            typical_weight_kg: Some(weight),
-        }) => language.text_with(
-            "factor-per-kg-typical",
-            &[
-                ("kg", kg(kg_co2e_per_kg)),
-                (
-                    "total",
-                    format_decimal(language, kg_co2e_per_kg * weight, 0).into(),
-                ),
-                ("weight", kg(weight)),
-            ],
-        ),
-        Some(Factor::PerKg { kg_co2e_per_kg, .. }) => {
-            language.text_with("factor-per-kg", &[("kg", kg(kg_co2e_per_kg))])
-        }
-        None => language.text("factor-missing"),
-    }
 }
 
 fn describe_price(language: Language, price: Option<f64>) -> String {
@@ -98,25 +63,25 @@ fn group_views(language: Language, all: Vec<Category>) -> Vec<CategoryGroupView>
         .collect()
 }
 
+/// `home.html`.
+#[derive(Serialize)]
+struct StartPage {
+    groups: Vec<CategoryGroupView>,
+}
+
 #[get("/")]
-pub async fn start_page(
-    req: HttpRequest,
-    lang: Lang,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
-) -> Result<HttpResponse, AppError> {
-    let all = with_conn(&pool, categories::list_all).await?;
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("groups", &group_views(lang.0, all));
-    let body = views.render("home.html", &context)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+pub async fn start_page(page: Page, app: web::Data<App>) -> Result<HttpResponse, AppError> {
+    let all = app.read(categories::list_all).await?;
+    let view = StartPage {
+        groups: group_views(page.language(), all),
+    };
+    page.show(StatusCode::OK, "home.html", &view)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::categories::Factor;
 
     #[test]
     fn factors_read_naturally_in_each_language() {

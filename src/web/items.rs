@@ -5,51 +5,24 @@ use std::sync::Arc;
 
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::cards::CardView;
-use super::catalog::{Catalog, VisibleChoices};
 use super::csrf::CsrfForm;
-use super::home::{category_name, describe_factor};
-use super::multipart::{self, MultipartForm, UploadedFile};
-use super::reservations::ReservationRules;
-use super::{AppError, Lang, Views, with_conn, with_write};
-use crate::categories::{self, Category};
-use crate::db::{AnyConnection, DbPool};
-use crate::events::Tx;
+use super::multipart::{self, MultipartForm};
+use super::{AppError, Page};
+use crate::app::catalog::VisibleChoices;
+use crate::app::listings::{self, Submission, Target};
+use crate::app::{App, Failure};
+use crate::categories::{self, Category, Choice, category_name, describe_factor};
 use crate::i18n::{Language, format_decimal};
 use crate::items::browse::{self, Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{
-    self, Condition, FieldError, Item, ItemError, ItemInput, NewPhoto, PhotoChanges, RawItemForm,
-    Status, Viewer,
-};
+use crate::items::{self, Condition, FieldError, Item, ItemError, RawItemForm, Status, Viewer};
 use crate::ledger::savings::WouldBuyNew;
-use crate::mail::MailQueue;
-use crate::organisations;
-use crate::photos::{self, PhotoError, PhotoLimits, PhotoStore, ProcessedPhoto};
-use crate::reservations::{self, ListOf};
-
-/// Photo rules for uploads, from the settings.
-pub struct PhotoRules {
-    pub limits: PhotoLimits,
-    pub per_item: usize,
-}
-
-impl From<ItemError> for AppError {
-    fn from(error: ItemError) -> Self {
-        match error {
-            ItemError::NotFound => AppError::NotFound,
-            ItemError::Forbidden => AppError::Forbidden,
-            ItemError::InvalidTransition(_)
-            | ItemError::NotAnOwnerMove { .. }
-            | ItemError::Invalid(_) => AppError::BadRequest,
-            ItemError::Db(error) => error.into(),
-        }
-    }
-}
+use crate::photos;
 
 // ---------------------------------------------------------------------------------------
 // Browse
@@ -107,57 +80,6 @@ impl BrowseQuery {
     }
 }
 
-/// A choice in a select: the value sent and the text shown.
-#[derive(Debug, Serialize, PartialEq, Eq, Hash)]
-pub(crate) struct Choice {
-    pub(crate) value: String,
-    pub(crate) label: String,
-}
-
-/// Categories for a select, grouped, subcategories indented, names in `language`.
-pub(crate) fn category_choices(language: Language, all: &[Category]) -> Vec<Choice> {
-    categories::group(all.to_vec())
-        .into_iter()
-        .flat_map(|group| {
-            let mut choices = vec![Choice {
-                value: group.category.slug.clone(),
-                label: category_name(language, &group.category),
-            }];
-            choices.extend(group.children.iter().map(|child| Choice {
-                value: child.slug.clone(),
-                label: format!("– {}", category_name(language, child)),
-            }));
-            choices
-        })
-        .collect()
-}
-
-pub(crate) struct BrowseData {
-    pub(crate) results: browse::Results,
-    pub(crate) categories: Arc<Vec<Category>>,
-    pub(crate) choices: Arc<VisibleChoices>,
-}
-
-pub(crate) fn load_browse(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    filter: &Filter,
-    catalog: &Catalog,
-) -> Result<BrowseData, AppError> {
-    let partners = browse::partner_ids(conn, viewer)?;
-    let choices = catalog.visible(conn, viewer, &partners)?;
-    let categories = catalog.categories(conn)?;
-    let known = browse::KnownNames {
-        organisations: choices.organisations.iter().cloned().collect(),
-        units: choices.units.iter().cloned().collect(),
-    };
-    Ok(BrowseData {
-        results: browse::browse(conn, viewer, &partners, filter, &categories, &known)?,
-        categories,
-        choices,
-    })
-}
-
 /// Everything the browse filters show (`items/filters.html`), rendered once per distinct
 /// form (see [`super::fragments`]).
 #[derive(Serialize, PartialEq, Eq, Hash)]
@@ -180,34 +102,46 @@ pub struct FilterForm {
 /// Distinct filter forms kept per instance (about 6 KB each).
 pub const KEPT_FILTER_FORMS: usize = 1024;
 
+/// `items/browse.html`.
+#[derive(Serialize)]
+struct BrowsePage<'a> {
+    filters: String,
+    filtered: bool,
+    q: &'a str,
+    selected_category: &'a str,
+    card_count: usize,
+    cards: String,
+    total_is_capped: bool,
+    more_than_pages: bool,
+    total: i64,
+    total_text: String,
+    paged_text: String,
+    page: i64,
+    pages: i64,
+    previous_url: Option<String>,
+    next_url: Option<String>,
+}
+
 #[get("/items")]
 pub async fn browse_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     query: web::Query<BrowseQuery>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
+    let language = page.language();
     let filter = query.filter();
-    let worker_filter = filter.clone();
-    let worker_catalog = catalog.clone();
-    let mut data = with_conn(&pool, move |conn| {
-        load_browse(conn, &viewer, &worker_filter, &worker_catalog)
-    })
-    .await?;
-    let category_texts = catalog.category_texts(&data.categories, lang.0);
-    let more_than_pages = data.results.more_than_pages();
-    let cards: Vec<CardView> = std::mem::take(&mut data.results.cards)
+    let mut data = listings::browse(&app, user.0.viewer, filter.clone()).await?;
+    let category_texts = app.catalog.category_texts(&data.categories, language);
+    let results = &mut data.results;
+    let cards: Vec<CardView> = std::mem::take(&mut results.cards)
         .into_iter()
-        .map(|card| CardView::for_browse(lang.0, card, &category_texts.names))
+        .map(|card| CardView::for_browse(language, card, &category_texts.names))
         .collect();
     let selected = |value: &Option<String>| value.clone().unwrap_or_default();
     let filtered = filter.narrows();
     let form = FilterForm {
-        lang: lang.0.code(),
+        lang: language.code(),
         category_choices: category_texts.choices.clone(),
         conditions: Condition::ALL.map(Condition::as_str),
         sorts: Sort::ALL.map(Sort::as_str),
@@ -221,72 +155,52 @@ pub async fn browse_page(
         selected_sort: filter.sort.as_str(),
         filtered,
     };
+    let page_link = |number: i64| format!("/items?{}", query.with_page(number));
+    let view = BrowsePage {
+        filters: page.views().browse_filters(form)?,
+        filtered,
+        q: query.q.as_deref().unwrap_or_default(),
+        selected_category: query.category.as_deref().unwrap_or_default(),
+        card_count: cards.len(),
+        cards: page.views().cards(cards)?,
+        total_is_capped: results.total_is_capped,
+        more_than_pages: results.more_than_pages(),
+        total: results.total,
+        total_text: format_decimal(language, results.total as f64, 0),
+        paged_text: format_decimal(language, browse::COUNT_CAP as f64, 0),
+        page: results.page,
+        pages: results.pages,
+        previous_url: (results.page > 1).then(|| page_link(results.page - 1)),
+        next_url: (results.page < results.pages).then(|| page_link(results.page + 1)),
+    };
+    page.show(StatusCode::OK, "items/browse.html", &view)
+}
 
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("filters", &views.browse_filters(form)?);
-    context.insert("filtered", &filtered);
-    context.insert("q", query.q.as_deref().unwrap_or_default());
-    context.insert(
-        "selected_category",
-        query.category.as_deref().unwrap_or_default(),
-    );
-    context.insert("card_count", &cards.len());
-    context.insert("cards", &views.cards(cards)?);
-    context.insert("total_is_capped", &data.results.total_is_capped);
-    context.insert("more_than_pages", &more_than_pages);
-    context.insert("total", &data.results.total);
-    context.insert(
-        "total_text",
-        &format_decimal(lang.0, data.results.total as f64, 0),
-    );
-    context.insert(
-        "paged_text",
-        &format_decimal(lang.0, browse::COUNT_CAP as f64, 0),
-    );
-    context.insert("page", &data.results.page);
-    context.insert("pages", &data.results.pages);
-    if data.results.page > 1 {
-        context.insert(
-            "previous_url",
-            &format!("/items?{}", query.with_page(data.results.page - 1)),
-        );
-    }
-    if data.results.page < data.results.pages {
-        context.insert(
-            "next_url",
-            &format!("/items?{}", query.with_page(data.results.page + 1)),
-        );
-    }
-    Ok(views.page(StatusCode::OK, "items/browse.html", &context)?)
+/// `items/mine.html`.
+#[derive(Serialize)]
+struct MinePage {
+    card_count: usize,
+    cards: String,
 }
 
 #[get("/my/items")]
 pub async fn my_items(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
-    let worker_catalog = catalog.clone();
-    let (cards, all) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        Ok((
-            browse::listed_by(conn, &viewer)?,
-            worker_catalog.categories(conn)?,
-        ))
-    })
-    .await?;
-    let category_names = &catalog.category_texts(&all, lang.0).names;
+    let language = page.language();
+    let (cards, all) = listings::listed_by(&app, user.0.viewer).await?;
+    let category_names = &app.catalog.category_texts(&all, language).names;
     let cards: Vec<CardView> = cards
         .into_iter()
-        .map(|c| CardView::for_owner(lang.0, c, category_names))
+        .map(|c| CardView::for_owner(language, c, category_names))
         .collect();
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("card_count", &cards.len());
-    context.insert("cards", &views.cards(cards)?);
-    Ok(views.page(StatusCode::OK, "items/mine.html", &context)?)
+    let view = MinePage {
+        card_count: cards.len(),
+        cards: page.views().cards(cards)?,
+    };
+    page.show(StatusCode::OK, "items/mine.html", &view)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -368,77 +282,72 @@ fn details(language: Language, item: &Item, unit: Option<&str>, organisation: &s
     rows
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `items/show.html`.
+#[derive(Serialize)]
+struct ItemPage<'a> {
+    item: &'a Item,
+    photos: &'a [items::Photo],
+    details: Vec<Detail>,
+    category_name: Option<String>,
+    factor: Option<String>,
+    factor_source: Option<&'a str>,
+    factor_version: Option<&'a str>,
+    status_key: String,
+    may_edit: bool,
+    is_draft: bool,
+    can_withdraw: bool,
+    can_relist: bool,
+    saved: bool,
+    can_reserve: bool,
+    units: &'a [crate::organisations::Unit],
+    open_reservations: Vec<super::reservations::Line>,
+    own_unit: Option<i64>,
+    answers: [&'static str; WouldBuyNew::ALL.len()],
+    pickup_days: i64,
+}
+
 #[get("/items/{id}")]
 pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     path: web::Path<i64>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
-    rules: web::Data<ReservationRules>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
-    let item_id = path.into_inner();
-    let (item, names, category, photos, (units, reserved)) =
-        with_conn(&pool, move |conn| -> Result<_, AppError> {
-            let item = items::find_visible(conn, &viewer, item_id)?;
-            let category = catalog
-                .categories(conn)?
-                .iter()
-                .find(|c| c.id == item.category_id)
-                .cloned();
-            let photos = items::photos_of(conn, item_id)?;
-            let names = browse::owner_names(conn, &item)?;
-            let units = organisations::units_of(conn, viewer.organisation_id)?;
-            let reserved = if viewer.may_edit(&item) {
-                reservations::list(conn, ListOf::Item(item_id))?
-            } else {
-                Vec::new()
-            };
-            Ok((item, names, category, photos, (units, reserved)))
-        })
-        .await?;
-    let language = lang.0;
-    let (organisation_name, unit_name) = names;
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("item", &item);
-    context.insert("photos", &photos);
-    context.insert(
-        "details",
-        &details(language, &item, unit_name.as_deref(), &organisation_name),
-    );
-    if let Some(category) = &category {
-        context.insert("category_name", &category_name(language, category));
-        context.insert("factor", &describe_factor(language, category.factor()));
-        context.insert("factor_source", &category.factor_source);
-        context.insert("factor_version", &category.factor_version);
-    }
-    context.insert("status_key", &format!("status-{}", item.status));
-    context.insert("may_edit", &viewer.may_edit(&item));
-    context.insert("is_draft", &(item.status == Status::Draft));
-    context.insert(
-        "can_withdraw",
-        &matches!(item.status, Status::Available | Status::Draft),
-    );
-    context.insert(
-        "can_relist",
-        &matches!(item.status, Status::Withdrawn | Status::Expired),
-    );
-    context.insert("saved", &req.query_string().contains("saved=1"));
-    let can_reserve = item.status == Status::Available
-        && item.quantity_available > 0
-        && item.created_by != viewer.user_id;
-    context.insert("can_reserve", &can_reserve);
-    context.insert("units", &units);
-    let (open_reservations, _) = super::reservations::lines(language, reserved);
-    context.insert("open_reservations", &open_reservations);
-    context.insert("own_unit", &viewer.unit_id);
-    context.insert("answers", &WouldBuyNew::ALL.map(WouldBuyNew::as_str));
-    context.insert("pickup_days", &rules.0.pickup_within.num_days());
-    Ok(views.page(StatusCode::OK, "items/show.html", &context)?)
+    let listing = listings::listing(&app, viewer, path.into_inner()).await?;
+    let language = page.language();
+    let item = &listing.item;
+    let category = listing.category.as_ref();
+    let (open_reservations, _) = super::reservations::lines(language, listing.reservations.clone());
+    let view = ItemPage {
+        item,
+        photos: &listing.photos,
+        details: details(
+            language,
+            item,
+            listing.unit_name.as_deref(),
+            &listing.organisation_name,
+        ),
+        category_name: category.map(|c| category_name(language, c)),
+        factor: category.map(|c| describe_factor(language, c.factor())),
+        factor_source: category.map(|c| c.factor_source.as_str()),
+        factor_version: category.map(|c| c.factor_version.as_str()),
+        status_key: format!("status-{}", item.status),
+        may_edit: viewer.may_edit(item),
+        is_draft: item.status == Status::Draft,
+        can_withdraw: matches!(item.status, Status::Available | Status::Draft),
+        can_relist: matches!(item.status, Status::Withdrawn | Status::Expired),
+        saved: page.query_has("saved=1"),
+        can_reserve: item.status == Status::Available
+            && item.quantity_available > 0
+            && item.created_by != viewer.user_id,
+        units: &listing.units,
+        open_reservations,
+        own_unit: viewer.unit_id,
+        answers: WouldBuyNew::ALL.map(WouldBuyNew::as_str),
+        pickup_days: app.reservations.pickup_within.num_days(),
+    };
+    page.show(StatusCode::OK, "items/show.html", &view)
 }
 
 #[derive(Deserialize)]
@@ -451,21 +360,15 @@ pub async fn change_status(
     user: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<StatusForm>,
-    pool: web::Data<DbPool>,
-    mail: web::Data<MailQueue>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let to = match form.0.to.as_str() {
         "available" => Status::Available,
         "withdrawn" => Status::Withdrawn,
         _ => return Err(AppError::BadRequest),
     };
-    let today = crate::i18n::local_date(chrono::Utc::now().naive_utc());
-    with_write(&pool, &mail, move |tx| {
-        items::change_status(tx, &viewer, item_id, to, today)
-    })
-    .await??;
+    listings::change_status(&app, user.0.viewer, item_id, to).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/items/{item_id}?saved=1")))
         .finish())
@@ -476,8 +379,7 @@ pub async fn change_status(
 pub async fn serve_photo(
     user: CurrentUser,
     path: web::Path<(String, String)>,
-    pool: web::Data<DbPool>,
-    store: web::Data<PhotoStore>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let (key, size) = path.into_inner();
     let size = size
@@ -487,22 +389,8 @@ pub async fn serve_photo(
     if !photos::valid_key(&key) {
         return Err(AppError::NotFound);
     }
-    let viewer = user.0.viewer;
-    let lookup_key = key.clone();
-    let visible = with_conn(&pool, move |conn| {
-        items::photo_visible(conn, &viewer, &lookup_key)
-    })
-    .await?;
-    if !visible {
-        return Err(AppError::NotFound);
-    }
-    let bytes = store
-        .load(&key, size)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, "photo could not be read");
-            AppError::NotFound
-        })?
+    let bytes = listings::photo(&app, user.0.viewer, key, size)
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
@@ -566,52 +454,57 @@ struct FormPage<'a> {
     is_new: bool,
 }
 
+/// `items/form.html`.
+#[derive(Serialize)]
+struct FormView<'a> {
+    form_action: &'a str,
+    values: &'a RawItemForm,
+    errors: HashMap<&'static str, &'static str>,
+    error_list: &'a [FieldError],
+    category_groups: Vec<CategoryGroupOption>,
+    conditions: [&'static str; Condition::ALL.len()],
+    existing_photos: &'a [ExistingPhoto],
+    is_new: bool,
+    has_network: bool,
+}
+
 async fn render_form(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    pool: &web::Data<DbPool>,
+    page: &Page,
+    app: &App,
     organisation_id: i64,
-    page: FormPage<'_>,
+    form: FormPage<'_>,
 ) -> Result<HttpResponse, AppError> {
-    let (all, has_network) = with_conn(pool, move |conn| -> Result<_, AppError> {
-        let has_network =
-            organisations::find(conn, organisation_id)?.is_some_and(|o| o.network_id.is_some());
-        Ok((categories::list_all(conn)?, has_network))
-    })
-    .await?;
-    let errors: HashMap<&str, &str> = page
-        .errors
-        .iter()
-        .map(|e| (e.field, e.message_key))
-        .collect();
-    let mut context = views.page_context(req, lang)?;
-    context.insert("form_action", &page.action);
-    context.insert("values", page.values);
-    context.insert("errors", &errors);
-    context.insert("error_list", &page.errors);
-    context.insert("category_groups", &category_options(lang.0, all));
-    context.insert("conditions", &Condition::ALL.map(Condition::as_str));
-    context.insert("existing_photos", &page.photos);
-    context.insert("is_new", &page.is_new);
-    context.insert("has_network", &has_network);
-    Ok(views.page(page.status, "items/form.html", &context)?)
+    let (all, has_network) = listings::form_choices(app, organisation_id).await?;
+    let view = FormView {
+        form_action: &form.action,
+        values: form.values,
+        errors: form
+            .errors
+            .iter()
+            .map(|e| (e.field, e.message_key))
+            .collect(),
+        error_list: &form.errors,
+        category_groups: category_options(page.language(), all.to_vec()),
+        conditions: Condition::ALL.map(Condition::as_str),
+        existing_photos: &form.photos,
+        is_new: form.is_new,
+        has_network,
+    };
+    page.show(form.status, "items/form.html", &view)
 }
 
 #[get("/items/new")]
 pub async fn new_form(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let values = RawItemForm {
         quantity: "1".into(),
         condition: Condition::Good.as_str().into(),
         ..RawItemForm::default()
     };
-    let page = FormPage {
+    let form = FormPage {
         status: StatusCode::OK,
         action: "/items".into(),
         values: &values,
@@ -619,7 +512,7 @@ pub async fn new_form(
         photos: Vec::new(),
         is_new: true,
     };
-    render_form(&req, lang, &views, &pool, user.0.user.organisation_id, page).await
+    render_form(&page, &app, user.0.user.organisation_id, form).await
 }
 
 fn form_from_item(item: &Item) -> RawItemForm {
@@ -662,22 +555,16 @@ fn existing(photos: Vec<items::Photo>) -> Vec<ExistingPhoto> {
 
 #[get("/items/{id}/edit")]
 pub async fn edit_form(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     path: web::Path<i64>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
-    let (item, photos) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let item = items::find_for_edit(conn, &viewer, item_id)?;
-        Ok((item, items::photos_of(conn, item_id)?))
-    })
-    .await?;
+    let (item, photos) = listings::for_edit(&app, viewer, item_id).await?;
     let values = form_from_item(&item);
-    let page = FormPage {
+    let form = FormPage {
         status: StatusCode::OK,
         action: format!("/items/{item_id}"),
         values: &values,
@@ -685,316 +572,124 @@ pub async fn edit_form(
         photos: existing(photos),
         is_new: false,
     };
-    render_form(&req, lang, &views, &pool, viewer.organisation_id, page).await
+    render_form(&page, &app, viewer.organisation_id, form).await
 }
 
-/// Decodes, checks and stores every uploaded photo; on any failure nothing is kept.
-/// Takes the uploads by value: they can be 150 MB together and need no copy.
-async fn store_uploads(
-    uploads: Vec<UploadedFile>,
-    oversized: usize,
-    rules: &PhotoRules,
-    store: &PhotoStore,
-) -> Result<Vec<ProcessedPhoto>, PhotoError> {
-    if oversized > 0 {
-        return Err(PhotoError::TooLarge);
-    }
-    let limits = rules.limits;
-    let processed = web::block(move || {
-        uploads
-            .iter()
-            .map(|upload| photos::process(&upload.bytes, &limits))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|_| PhotoError::Damaged)??;
-    let mut saved: Vec<ProcessedPhoto> = Vec::new();
-    for photo in processed {
-        if let Err(error) = store.save(&photo).await {
-            tracing::error!(%error, "photo could not be stored");
-            discard(store, &keys_of(&saved)).await;
-            return Err(PhotoError::Damaged);
-        }
-        saved.push(photo);
-    }
-    Ok(saved)
-}
-
-/// Removes stored photos (after a failed save).
-async fn discard(store: &PhotoStore, keys: &[String]) {
-    for key in keys {
-        if let Err(error) = store.delete(key).await {
-            tracing::warn!(%error, %key, "orphan photo left behind");
-        }
-    }
-}
-
-/// Removes the stored photos no listing uses any more; shared ones stay.
-async fn discard_unused(store: &PhotoStore, pool: &web::Data<DbPool>, keys: Vec<String>) {
-    let unused = with_conn(pool, move |conn| -> Result<Vec<String>, AppError> {
-        let mut unused = Vec::new();
-        for key in keys {
-            if !items::photo_in_use(conn, &key)? {
-                unused.push(key);
-            }
-        }
-        Ok(unused)
-    })
-    .await
-    .unwrap_or_default();
-    discard(store, &unused).await;
-}
-
-fn keys_of(photos: &[ProcessedPhoto]) -> Vec<String> {
-    photos.iter().map(|p| p.key.clone()).collect()
-}
-
-fn new_photos(processed: &[ProcessedPhoto], alt: &str) -> Vec<NewPhoto> {
-    processed
-        .iter()
-        .map(|p| NewPhoto {
-            key: p.key.clone(),
-            alt_text: alt.to_string(),
-            width: i32::try_from(p.width).unwrap_or(i32::MAX),
-            height: i32::try_from(p.height).unwrap_or(i32::MAX),
-        })
-        .collect()
-}
-
-/// What a submitted form needs besides its fields.
-struct Submission {
-    raw: RawItemForm,
+/// The photo fields a submitted form carries besides the listing's own.
+struct PhotoFields {
     alt_text: String,
     remove: Vec<i64>,
     alt_texts: Vec<(i64, String)>,
 }
 
-fn submission(form: &MultipartForm) -> Result<Submission, AppError> {
-    let raw: RawItemForm = form.decode()?;
-    let alt_text = form
-        .field("photo_alt")
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let remove = form
-        .fields
-        .iter()
-        .filter_map(|(key, _)| key.strip_prefix("remove_photo_"))
-        .filter_map(|id| id.parse().ok())
-        .collect();
-    let alt_texts = form
-        .fields
-        .iter()
-        .filter_map(|(key, value)| {
-            let id = key.strip_prefix("alt_photo_")?.parse().ok()?;
-            Some((id, value.trim().chars().take(300).collect()))
-        })
-        .collect();
-    Ok(Submission {
-        raw,
-        alt_text,
-        remove,
-        alt_texts,
-    })
+fn photo_fields(form: &MultipartForm) -> PhotoFields {
+    PhotoFields {
+        alt_text: form
+            .field("photo_alt")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+        remove: form
+            .fields
+            .iter()
+            .filter_map(|(key, _)| key.strip_prefix("remove_photo_"))
+            .filter_map(|id| id.parse().ok())
+            .collect(),
+        alt_texts: form
+            .fields
+            .iter()
+            .filter_map(|(key, value)| {
+                let id = key.strip_prefix("alt_photo_")?.parse().ok()?;
+                Some((id, value.trim().chars().take(300).collect()))
+            })
+            .collect(),
+    }
 }
 
-/// Where a listing form is being saved: a new listing, or an existing one with its photos.
-struct Target {
-    action: String,
-    current_photos: Vec<items::Photo>,
-    is_new: bool,
-}
-
-/// The request-scoped things saving a listing needs.
-struct SaveContext {
-    req: HttpRequest,
-    lang: Lang,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    store: web::Data<PhotoStore>,
-    rules: web::Data<PhotoRules>,
-    mail: web::Data<MailQueue>,
+/// Reads the form, checks its fields and saves the listing with its photos
+/// (`app::listings::save`); a refusal shows the form again with what is wrong.
+async fn save_listing(
+    page: Page,
+    app: web::Data<App>,
     viewer: Viewer,
-}
-
-/// The steps creating and editing share: check the fields, process and store the photos,
-/// run `write` in the database, and answer with the item or the form and its errors. Photos
-/// stored for a write that then failed are removed again.
-async fn save_listing<W>(
-    ctx: SaveContext,
     payload: Multipart,
     target: Target,
-    write: W,
-) -> Result<HttpResponse, AppError>
-where
-    W: FnOnce(&mut Tx, &Viewer, &ItemInput, PhotoChanges) -> Result<i64, ItemError>
-        + Send
-        + 'static,
-{
-    let SaveContext {
-        req,
-        lang,
-        views,
-        pool,
-        store,
-        rules,
-        mail,
-        viewer,
-    } = ctx;
+    current: Vec<items::Photo>,
+) -> Result<HttpResponse, AppError> {
+    let rules = app.photo_rules;
     let mut form = multipart::read(
-        &req,
+        page.req(),
         payload,
         "photos",
         rules.limits.max_bytes,
         rules.per_item,
     )
     .await?;
-    let submission = submission(&form)?;
-    let page = |errors: Vec<FieldError>| FormPage {
+    let raw: RawItemForm = form.decode()?;
+    let (action, is_new) = match target {
+        Target::New => ("/items".to_string(), true),
+        Target::Existing(id) => (format!("/items/{id}"), false),
+    };
+    let answer = |errors: Vec<FieldError>| FormPage {
         status: StatusCode::BAD_REQUEST,
-        action: target.action.clone(),
-        values: &submission.raw,
+        action: action.clone(),
+        values: &raw,
         errors,
-        photos: existing(target.current_photos.clone()),
-        is_new: target.is_new,
+        photos: existing(current.clone()),
+        is_new,
     };
     let organisation_id = viewer.organisation_id;
-    let input = match ItemInput::from_form(&submission.raw) {
+    let input = match items::ItemInput::from_form(&raw) {
         Ok(input) => input,
-        Err(errors) => {
-            return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
-        }
+        Err(errors) => return render_form(&page, &app, organisation_id, answer(errors)).await,
     };
-    let kept = target
-        .current_photos
-        .iter()
-        .filter(|p| !submission.remove.contains(&p.id))
-        .count();
-    if form.too_many || kept + form.files.len() > rules.per_item {
-        let errors = vec![FieldError::new("photos", "photo-error-too-many")];
-        return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
-    }
-    let uploads = std::mem::take(&mut form.files);
-    let stored = match store_uploads(uploads, form.oversized, &rules, &store).await {
-        Ok(stored) => stored,
-        Err(error) => {
-            let errors = vec![FieldError::new("photos", error.message_key())];
-            return render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await;
-        }
+    let fields = photo_fields(&form);
+    let submission = Submission {
+        input,
+        uploads: std::mem::take(&mut form.files)
+            .into_iter()
+            .map(|file| file.bytes)
+            .collect(),
+        oversized: form.oversized,
+        too_many: form.too_many,
+        alt_text: fields.alt_text,
+        remove: fields.remove,
+        alt_texts: fields.alt_texts,
     };
-    let alt = if submission.alt_text.is_empty() {
-        input.title.clone()
-    } else {
-        submission.alt_text.clone()
-    };
-    let changes = PhotoChanges {
-        add: new_photos(&stored, &alt),
-        remove: submission.remove.clone(),
-        alt_texts: submission.alt_texts.clone(),
-    };
-    let removed_keys: Vec<String> = target
-        .current_photos
-        .iter()
-        .filter(|p| submission.remove.contains(&p.id))
-        .map(|p| p.photo_key.clone())
-        .collect();
-    let outcome = with_write(&pool, &mail, move |tx| write(tx, &viewer, &input, changes))
-        .await
-        .and_then(|outcome| match outcome {
-            Err(ItemError::Invalid(errors)) => Ok(Err(errors)),
-            other => other.map(Ok).map_err(AppError::from),
-        });
-    match outcome {
-        Ok(Ok(id)) => {
-            discard_unused(&store, &pool, removed_keys).await;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
-                .finish())
+    match listings::save(&app, viewer, target, &current, submission).await {
+        Ok(id) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
+            .finish()),
+        Err(Failure::Refused(ItemError::Invalid(errors))) => {
+            render_form(&page, &app, organisation_id, answer(errors)).await
         }
-        Ok(Err(errors)) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            render_form(&req, lang, &views, &pool, organisation_id, page(errors)).await
-        }
-        Err(error) => {
-            discard_unused(&store, &pool, keys_of(&stored)).await;
-            Err(error)
-        }
+        Err(failure) => Err(failure.into()),
     }
 }
 
 #[post("/items")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     payload: Multipart,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    store: web::Data<PhotoStore>,
-    rules: web::Data<PhotoRules>,
-    mail: web::Data<MailQueue>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = SaveContext {
-        req,
-        lang,
-        views,
-        pool,
-        store,
-        rules,
-        mail,
-        viewer: user.0.viewer,
-    };
-    let target = Target {
-        action: "/items".into(),
-        current_photos: Vec::new(),
-        is_new: true,
-    };
-    save_listing(ctx, payload, target, |tx, viewer, input, photos| {
-        items::create(tx, viewer, input, &photos.add)
-    })
-    .await
+    let viewer = user.0.viewer;
+    save_listing(page, app, viewer, payload, Target::New, Vec::new()).await
 }
 
 #[post("/items/{id}")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     path: web::Path<i64>,
     payload: Multipart,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
-    store: web::Data<PhotoStore>,
-    rules: web::Data<PhotoRules>,
-    mail: web::Data<MailQueue>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let item_id = path.into_inner();
     let viewer = user.0.viewer;
     // Checked before the upload is read: strangers and colleagues get their answer at once.
-    let current_photos = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        items::find_for_edit(conn, &viewer, item_id)?;
-        Ok(items::photos_of(conn, item_id)?)
-    })
-    .await?;
-    let ctx = SaveContext {
-        req,
-        lang,
-        views,
-        pool,
-        store,
-        rules,
-        mail,
-        viewer,
-    };
-    let target = Target {
-        action: format!("/items/{item_id}"),
-        current_photos,
-        is_new: false,
-    };
-    save_listing(ctx, payload, target, move |tx, viewer, input, photos| {
-        items::update(tx, viewer, item_id, input, &photos).map(|()| item_id)
-    })
-    .await
+    let (_, current) = listings::for_edit(&app, viewer, item_id).await?;
+    let target = Target::Existing(item_id);
+    save_listing(page, app, viewer, payload, target, current).await
 }

@@ -2,15 +2,14 @@
 //! snapshots, and corrections as reversing records. The audit log for admins.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::{AdminUser, LedgerKeeper};
 use super::csrf::CsrfForm;
-use super::{AppError, Lang, Views, with_conn};
-use crate::app::{Delivery, write};
+use super::{AppError, Page};
+use crate::app::{App, Failure};
 use crate::audit;
-use crate::db::DbPool;
 use crate::i18n::{Language, format_decimal, local_time};
 use crate::ledger::{self, Corrector, FactorKind, LedgerError, ReuseRecord};
 
@@ -71,49 +70,42 @@ fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> Reco
     }
 }
 
+/// `ledger.html`.
+#[derive(Serialize)]
+struct LedgerPage {
+    records: Vec<RecordView>,
+    error: Option<&'static str>,
+}
+
 async fn render(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    pool: &web::Data<DbPool>,
+    page: &Page,
+    app: &App,
     organisation_id: i64,
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
-    let records = with_conn(pool, move |conn| {
-        ledger::recent(conn, organisation_id, SHOWN)
-    })
-    .await?;
+    let records = app
+        .read(move |conn| ledger::recent(conn, organisation_id, SHOWN))
+        .await?;
     let reversed: Vec<i64> = records.iter().filter_map(|r| r.reverses_id).collect();
-    let views_of: Vec<RecordView> = records
-        .iter()
-        .map(|record| record_view(lang.0, record, reversed.contains(&record.id)))
-        .collect();
-    let mut context = views.page_context(req, lang)?;
-    context.insert("records", &views_of);
-    context.insert("error", &error);
-    Ok(views.page(status, "ledger.html", &context)?)
+    let view = LedgerPage {
+        records: records
+            .iter()
+            .map(|record| record_view(page.language(), record, reversed.contains(&record.id)))
+            .collect(),
+        error,
+    };
+    page.show(status, "ledger.html", &view)
 }
 
 #[get("/ledger")]
 pub async fn ledger_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     keeper: LedgerKeeper,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = keeper.0.organisation_id;
-    render(
-        &req,
-        lang,
-        &views,
-        &pool,
-        organisation_id,
-        StatusCode::OK,
-        None,
-    )
-    .await
+    render(&page, &app, organisation_id, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -124,23 +116,19 @@ pub struct ReverseForm {
 
 #[post("/ledger/{id}/reverse")]
 pub async fn reverse(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     keeper: LedgerKeeper,
     path: web::Path<i64>,
     form: CsrfForm<ReverseForm>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = keeper.0.organisation_id;
     let note = form.0.note.trim().to_string();
     if note.is_empty() || note.chars().count() > MAX_NOTE_CHARS {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return render(
-            &req,
-            lang,
-            &views,
-            &pool,
+            &page,
+            &app,
             organisation_id,
             status,
             Some("ledger-error-note"),
@@ -152,35 +140,25 @@ pub async fn reverse(
         organisation_id,
     };
     let record_id = path.into_inner();
-    // A reversal is audited but mails nobody, so there is no worker to wake.
-    let outcome = match with_conn(&pool, move |conn| {
-        Ok::<_, AppError>(write(conn, Delivery::Mail, |tx| {
-            ledger::reverse(tx, &corrector, record_id, &note)
-        }))
-    })
-    .await?
-    {
-        Ok(_) => None,
-        Err(LedgerError::AlreadyReversed) => Some("ledger-error-reversed"),
-        Err(LedgerError::NotFound) => return Err(AppError::NotFound),
-        Err(LedgerError::Db(error)) => return Err(error.into()),
-    };
-    match outcome {
-        None => Ok(HttpResponse::SeeOther()
+    let reversed = app
+        .write(move |tx| ledger::reverse(tx, &corrector, record_id, &note))
+        .await;
+    match reversed {
+        Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/ledger"))
             .finish()),
-        Some(key) => {
+        Err(Failure::Refused(LedgerError::AlreadyReversed)) => {
+            let status = StatusCode::CONFLICT;
             render(
-                &req,
-                lang,
-                &views,
-                &pool,
+                &page,
+                &app,
                 organisation_id,
-                StatusCode::CONFLICT,
-                Some(key),
+                status,
+                Some("ledger-error-reversed"),
             )
             .await
         }
+        Err(failure) => Err(failure.into()),
     }
 }
 
@@ -194,20 +172,23 @@ struct AuditLine {
     detail: String,
 }
 
+/// `admin_audit.html`.
+#[derive(Serialize)]
+struct AuditPage {
+    lines: Vec<AuditLine>,
+}
+
 #[get("/admin/audit")]
 pub async fn audit_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     admin: AdminUser,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = admin.0.organisation_id;
-    let entries = with_conn(&pool, move |conn| {
-        audit::recent(conn, organisation_id, SHOWN)
-    })
-    .await?;
-    let language = lang.0;
+    let entries = app
+        .read(move |conn| audit::recent(conn, organisation_id, SHOWN))
+        .await?;
+    let language = page.language();
     let lines: Vec<AuditLine> = entries
         .into_iter()
         .map(|entry| AuditLine {
@@ -229,7 +210,5 @@ pub async fn audit_page(
             detail: entry.detail,
         })
         .collect();
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("lines", &lines);
-    Ok(views.page(StatusCode::OK, "admin_audit.html", &context)?)
+    page.show(StatusCode::OK, "admin_audit.html", &AuditPage { lines })
 }

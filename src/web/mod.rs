@@ -6,7 +6,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod cards;
-pub mod catalog;
+mod client;
 pub mod csrf;
 mod error;
 mod fragments;
@@ -17,8 +17,8 @@ mod ledger;
 mod locale;
 mod login;
 mod multipart;
+mod page;
 mod profile;
-pub mod rate_limit;
 pub mod reservations;
 mod security;
 pub mod stats;
@@ -26,14 +26,10 @@ mod views;
 
 pub use error::AppError;
 pub use locale::Lang;
+pub use page::Page;
 pub use views::Views;
 
 use actix_web::web;
-
-use crate::app::{Delivery, write};
-use crate::db::{AnyConnection, DbPool};
-use crate::events::Tx;
-use crate::mail::MailQueue;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(api::openapi_json)
@@ -89,49 +85,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(error::not_found));
 }
 
-/// The address people reach this instance at, for links in mail.
-pub struct SiteUrl(pub String);
-
 pub use auth::load_session;
 pub use csrf::csrf_cookie;
 pub use error::error_pages;
 pub use security::{request_id_header, security_headers};
-
-/// Runs blocking database work on actix's thread pool so request threads never wait on I/O.
-pub async fn with_conn<T, E, F>(pool: &web::Data<DbPool>, work: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: Into<AppError> + Send + 'static,
-{
-    let pool = pool.clone();
-    let _turn = pool.turn().await;
-    web::block(move || {
-        let mut conn = pool.get().map_err(AppError::from)?;
-        work(&mut conn).map_err(Into::into)
-    })
-    .await?
-}
-
-/// Runs a write use case in one transaction whose events are dispatched before it commits,
-/// then wakes the mail worker for whatever it queued. The inner result is the use case's
-/// own refusal; the transaction was rolled back then.
-pub async fn with_write<T, E, F>(
-    pool: &web::Data<DbPool>,
-    mail: &web::Data<MailQueue>,
-    work: F,
-) -> Result<Result<T, E>, AppError>
-where
-    F: FnOnce(&mut Tx) -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: From<diesel::result::Error> + Send + 'static,
-{
-    let outcome = with_conn(pool, move |conn| {
-        Ok::<_, AppError>(write(conn, Delivery::Mail, work))
-    })
-    .await?;
-    if outcome.is_ok() {
-        mail.wake_worker();
-    }
-    Ok(outcome)
-}

@@ -1,14 +1,15 @@
 //! "Min profil": who the person is, and their personal API tokens (made, listed, revoked).
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
+use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::{AppError, Lang, Views, with_conn};
+use super::{AppError, Page};
 use crate::accounts::api_tokens::{self, ApiToken, TokenError};
-use crate::db::DbPool;
+use crate::app::{App, Failure};
 use crate::i18n::local_time;
 use crate::organisations;
 
@@ -40,39 +41,52 @@ struct Outcome {
     error: Option<&'static str>,
 }
 
+/// `profile.html`.
+#[derive(Serialize)]
+struct ProfilePage<'a> {
+    person_name: &'a Option<String>,
+    person_email: &'a str,
+    person_role: &'static str,
+    organisation: String,
+    unit: Option<String>,
+    tokens: Vec<TokenView>,
+    new_secret: Option<String>,
+    error: Option<&'static str>,
+    revoked: bool,
+}
+
 async fn render(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    pool: &web::Data<DbPool>,
+    page: &Page,
+    app: &App,
     user: &CurrentUser,
     outcome: Outcome,
 ) -> Result<HttpResponse, AppError> {
     let person = user.0.user.clone();
-    let (tokens, organisation, unit) = with_conn(pool, move |conn| -> Result<_, AppError> {
-        let organisation = organisations::find(conn, person.organisation_id)?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        let unit = organisations::units_of(conn, person.organisation_id)?
-            .into_iter()
-            .find(|u| Some(u.id) == person.unit_id)
-            .map(|u| u.name);
-        Ok((api_tokens::of_user(conn, person.id)?, organisation, unit))
-    })
-    .await?;
-    let views_of: Vec<TokenView> = tokens.iter().map(token_view).collect();
-    let mut context = views.page_context(req, lang)?;
+    let (tokens, organisation, unit) = app
+        .read(move |conn| -> QueryResult<_> {
+            let organisation = organisations::find(conn, person.organisation_id)?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let unit = organisations::units_of(conn, person.organisation_id)?
+                .into_iter()
+                .find(|u| Some(u.id) == person.unit_id)
+                .map(|u| u.name);
+            Ok((api_tokens::of_user(conn, person.id)?, organisation, unit))
+        })
+        .await?;
     let person = &user.0.user;
-    context.insert("person_name", &person.name);
-    context.insert("person_email", &person.email);
-    context.insert("person_role", person.role().as_str());
-    context.insert("organisation", &organisation);
-    context.insert("unit", &unit);
-    context.insert("tokens", &views_of);
-    context.insert("new_secret", &outcome.new_secret);
-    context.insert("error", &outcome.error);
-    context.insert("revoked", &req.query_string().contains("revoked=1"));
-    let mut response = views.page(outcome.status, "profile.html", &context)?;
+    let view = ProfilePage {
+        person_name: &person.name,
+        person_email: &person.email,
+        person_role: person.role().as_str(),
+        organisation,
+        unit,
+        tokens: tokens.iter().map(token_view).collect(),
+        new_secret: outcome.new_secret,
+        error: outcome.error,
+        revoked: page.query_has("revoked=1"),
+    };
+    let mut response = page.show(outcome.status, "profile.html", &view)?;
     // A new secret is on this page once; no cache may keep it.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -83,18 +97,16 @@ async fn render(
 
 #[get("/profile")]
 pub async fn profile_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let outcome = Outcome {
         status: StatusCode::OK,
         new_secret: None,
         error: None,
     };
-    render(&req, lang, &views, &pool, &user, outcome).await
+    render(&page, &app, &user, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -105,39 +117,35 @@ pub struct TokenForm {
 
 #[post("/profile/tokens")]
 pub async fn create_token(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     form: CsrfForm<TokenForm>,
-    views: web::Data<Views>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.user.id;
     let name = form.0.name;
-    let created = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        Ok(match api_tokens::create(conn, user_id, &name) {
-            Ok((_, secret)) => Ok(secret),
-            Err(TokenError::InvalidName) => {
-                Err((StatusCode::UNPROCESSABLE_ENTITY, "profile-error-token-name"))
-            }
-            Err(TokenError::TooMany) => Err((StatusCode::CONFLICT, "profile-error-token-many")),
-            Err(TokenError::Db(error)) => return Err(error.into()),
-        })
-    })
-    .await?;
+    let created = app
+        .read(move |conn| api_tokens::create(conn, user_id, &name))
+        .await;
     let outcome = match created {
-        Ok(secret) => Outcome {
+        Ok((_, secret)) => Outcome {
             status: StatusCode::CREATED,
             new_secret: Some(secret),
             error: None,
         },
-        Err((status, key)) => Outcome {
-            status,
+        Err(Failure::Refused(TokenError::InvalidName)) => Outcome {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
             new_secret: None,
-            error: Some(key),
+            error: Some("profile-error-token-name"),
         },
+        Err(Failure::Refused(TokenError::TooMany)) => Outcome {
+            status: StatusCode::CONFLICT,
+            new_secret: None,
+            error: Some("profile-error-token-many"),
+        },
+        Err(failure) => return Err(failure.into()),
     };
-    render(&req, lang, &views, &pool, &user, outcome).await
+    render(&page, &app, &user, outcome).await
 }
 
 #[post("/profile/tokens/{id}/revoke")]
@@ -145,14 +153,13 @@ pub async fn revoke_token(
     user: CurrentUser,
     path: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-    pool: web::Data<DbPool>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.user.id;
     let token_id = path.into_inner();
-    let revoked = with_conn(&pool, move |conn| {
-        api_tokens::revoke(conn, user_id, token_id)
-    })
-    .await?;
+    let revoked = app
+        .read(move |conn| api_tokens::revoke(conn, user_id, token_id))
+        .await?;
     if !revoked {
         return Err(AppError::NotFound);
     }

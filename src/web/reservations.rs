@@ -1,83 +1,22 @@
 //! Reserving, the reservation page with its pickup details and actions, and "my page".
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::{AppError, Lang, Views, with_conn, with_write};
-use crate::db::DbPool;
-use crate::i18n::{FluentValue, Language, local_time};
-use crate::items::Viewer;
+use super::{AppError, Page};
+use crate::accounts::User;
+use crate::alerts::Alert;
+use crate::app::reservations::{self as reserving, Step};
+use crate::app::{App, Failure};
+use crate::i18n::{Language, local_time};
+use crate::items::{FieldError, Item};
 use crate::ledger::savings::WouldBuyNew;
-use crate::mail::MailQueue;
 use crate::reservations::{
-    self, ListOf, Party, ReservationError, ReservationStatus, ReserveRequest, Rules, Summary,
+    self, ListOf, Party, Reservation, ReservationError, ReservationStatus, ReserveRequest, Summary,
 };
-
-/// What went wrong, for a page that says so in the visitor's language.
-pub struct Problem {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-pub(crate) fn problem(language: Language, error: ReservationError) -> Result<Problem, AppError> {
-    let (status, message) = match error {
-        ReservationError::NotFound => return Err(AppError::NotFound),
-        ReservationError::NotAvailable { available } => (
-            StatusCode::CONFLICT,
-            language.text_with(
-                "reserve-error-not-available",
-                &[("available", FluentValue::from(available))],
-            ),
-        ),
-        ReservationError::Invalid(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors
-                .iter()
-                .map(|error| language.text(error.message_key))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        ReservationError::Closed(status) => (
-            StatusCode::CONFLICT,
-            language.text_with(
-                "reservation-error-closed",
-                &[(
-                    "status",
-                    language
-                        .text(&format!("reservation-status-{status}"))
-                        .into(),
-                )],
-            ),
-        ),
-        ReservationError::PastDeadline => (
-            StatusCode::CONFLICT,
-            language.text("reservation-error-past-deadline"),
-        ),
-        ReservationError::NotAllowed(_) => (
-            StatusCode::FORBIDDEN,
-            language.text("reservation-error-not-allowed"),
-        ),
-        ReservationError::Db(error) => return Err(error.into()),
-    };
-    Ok(Problem { status, message })
-}
-
-/// A page with the problem and a way back.
-pub fn problem_page(
-    req: &HttpRequest,
-    lang: Lang,
-    views: &Views,
-    problem: Problem,
-    back: &str,
-) -> Result<HttpResponse, AppError> {
-    let mut context = views.page_context(req, lang)?;
-    context.insert("message", &problem.message);
-    context.insert("back", back);
-    Ok(views.page(problem.status, "reservations/problem.html", &context)?)
-}
 
 #[derive(Deserialize)]
 pub struct ReserveForm {
@@ -96,10 +35,7 @@ impl ReserveForm {
     fn request(&self) -> Result<ReserveRequest, ReservationError> {
         let mut errors = Vec::new();
         let quantity = self.quantity.trim().parse::<i32>().unwrap_or_else(|_| {
-            errors.push(crate::items::FieldError::new(
-                "quantity",
-                "reserve-error-quantity",
-            ));
+            errors.push(FieldError::new("quantity", "reserve-error-quantity"));
             0
         });
         let receiving_unit_id = match self.receiving_unit_id.trim() {
@@ -107,19 +43,13 @@ impl ReserveForm {
             raw => match raw.parse::<i64>() {
                 Ok(id) => Some(id),
                 Err(_) => {
-                    errors.push(crate::items::FieldError::new(
-                        "receiving_unit_id",
-                        "reserve-error-unit",
-                    ));
+                    errors.push(FieldError::new("receiving_unit_id", "reserve-error-unit"));
                     None
                 }
             },
         };
         let answer = WouldBuyNew::parse(&self.would_buy_new).unwrap_or_else(|| {
-            errors.push(crate::items::FieldError::new(
-                "would_buy_new",
-                "reserve-error-answer",
-            ));
+            errors.push(FieldError::new("would_buy_new", "reserve-error-answer"));
             WouldBuyNew::Unsure
         });
         if errors.is_empty() {
@@ -135,40 +65,27 @@ impl ReserveForm {
     }
 }
 
-/// Reservation timing, from the settings.
-pub struct ReservationRules(pub Rules);
-
-#[allow(clippy::too_many_arguments)]
 #[post("/items/{id}/reserve")]
 pub async fn reserve(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     path: web::Path<i64>,
     form: CsrfForm<ReserveForm>,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
-    rules: web::Data<ReservationRules>,
-    mail: web::Data<MailQueue>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
     let item_id = path.into_inner();
-    let request = form.0.request();
-    let outcome = with_write(&pool, &mail, move |tx| {
-        request.and_then(|request| reservations::reserve(tx, &viewer, item_id, &request, &rules.0))
-    })
-    .await?;
-    match outcome {
-        Ok(reservation) => Ok(HttpResponse::SeeOther()
+    let reserved = match form.0.request() {
+        Ok(request) => reserving::reserve(&app, user.0.viewer, item_id, request).await,
+        Err(error) => Err(Failure::Refused(error)),
+    };
+    match reserved {
+        Ok(details) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
-                format!("/reservations/{}?done=reserved", reservation.id),
+                format!("/reservations/{}?done=reserved", details.reservation.id),
             ))
             .finish()),
-        Err(error) => {
-            let problem = problem(lang.0, error)?;
-            problem_page(&req, lang, &views, problem, &format!("/items/{item_id}"))
-        }
+        Err(failure) => page.explain(failure.into(), &format!("/items/{item_id}")),
     }
 }
 
@@ -179,170 +96,118 @@ struct Action {
     primary: bool,
 }
 
-#[get("/reservations/{id}")]
-pub async fn show(
-    req: HttpRequest,
-    lang: Lang,
-    user: CurrentUser,
-    path: web::Path<i64>,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
-) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
-    let reservation_id = path.into_inner();
-    let details = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        reservations::details(conn, &viewer, reservation_id).map_err(|error| match error {
-            ReservationError::Db(error) => error.into(),
-            _ => AppError::NotFound,
-        })
-    })
-    .await?;
-    let language = lang.0;
-    let open = details.reservation.is_open();
-    let mut actions = Vec::new();
-    if open {
-        actions.push(Action {
+/// `reservations/show.html`.
+#[derive(Serialize)]
+struct ReservationPage<'a> {
+    reservation: &'a Reservation,
+    item: &'a Item,
+    party: Party,
+    requester: String,
+    requester_email: &'a str,
+    lister: String,
+    lister_email: &'a str,
+    receiving_unit: &'a Option<String>,
+    deadline: String,
+    status_text: String,
+    answer_text: String,
+    actions: Vec<Action>,
+    done: Option<String>,
+}
+
+fn actions(open: bool, party: Party) -> Vec<Action> {
+    if !open {
+        return Vec::new();
+    }
+    let other = match party {
+        Party::Requester => Action {
+            path: "cancel",
+            label_key: "reservation-action-cancel",
+            primary: false,
+        },
+        Party::Lister => Action {
+            path: "decline",
+            label_key: "reservation-action-decline",
+            primary: false,
+        },
+    };
+    vec![
+        Action {
             path: "picked-up",
             label_key: "reservation-action-picked-up",
             primary: true,
-        });
-        actions.push(match details.party {
-            Party::Requester => Action {
-                path: "cancel",
-                label_key: "reservation-action-cancel",
-                primary: false,
-            },
-            Party::Lister => Action {
-                path: "decline",
-                label_key: "reservation-action-decline",
-                primary: false,
-            },
-        });
-    }
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("reservation", &details.reservation);
-    context.insert("item", &details.item);
-    context.insert("party", &details.party);
-    context.insert(
-        "requester",
-        &details
-            .requester
-            .name
-            .clone()
-            .unwrap_or_else(|| details.requester.email.clone()),
-    );
-    context.insert("requester_email", &details.requester.email);
-    context.insert(
-        "lister",
-        &details
-            .lister
-            .name
-            .clone()
-            .unwrap_or_else(|| details.lister.email.clone()),
-    );
-    context.insert("lister_email", &details.lister.email);
-    context.insert("receiving_unit", &details.receiving_unit);
-    context.insert("deadline", &local_time(details.reservation.pickup_deadline));
-    context.insert(
-        "status_text",
-        &language.text(&format!(
-            "reservation-status-{}",
-            details.reservation.status
-        )),
-    );
-    context.insert(
-        "answer_text",
-        &language.text(&format!(
-            "reserve-answer-{}",
-            details.reservation.would_buy_new
-        )),
-    );
-    context.insert("actions", &actions);
-    context.insert(
-        "done",
-        &web::Query::<DoneQuery>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().done)
+        },
+        other,
+    ]
+}
+
+fn name_of(user: &User) -> String {
+    user.display_name()
+}
+
+#[get("/reservations/{id}")]
+pub async fn show(
+    page: Page,
+    user: CurrentUser,
+    path: web::Path<i64>,
+    query: web::Query<DoneQuery>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let details = reserving::details(&app, user.0.viewer, path.into_inner()).await?;
+    let language = page.language();
+    let reservation = &details.reservation;
+    let view = ReservationPage {
+        reservation,
+        item: &details.item,
+        party: details.party,
+        requester: name_of(&details.requester),
+        requester_email: &details.requester.email,
+        lister: name_of(&details.lister),
+        lister_email: &details.lister.email,
+        receiving_unit: &details.receiving_unit,
+        deadline: local_time(reservation.pickup_deadline),
+        status_text: language.text(&format!("reservation-status-{}", reservation.status)),
+        answer_text: language.text(&format!("reserve-answer-{}", reservation.would_buy_new)),
+        actions: actions(reservation.is_open(), details.party),
+        done: query
+            .into_inner()
+            .done
             .filter(|done| DONE_KEYS.contains(&done.as_str())),
-    );
-    Ok(views.page(StatusCode::OK, "reservations/show.html", &context)?)
+    };
+    page.show(StatusCode::OK, "reservations/show.html", &view)
 }
 
 const DONE_KEYS: [&str; 4] = ["reserved", "picked-up", "cancel", "decline"];
 
 #[derive(Deserialize)]
-struct DoneQuery {
+pub struct DoneQuery {
     done: Option<String>,
 }
 
-/// The three things one can do with an open reservation.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    PickedUp,
-    Cancel,
-    Decline,
-}
-
-impl Step {
-    fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "picked-up" => Some(Step::PickedUp),
-            "cancel" => Some(Step::Cancel),
-            "decline" => Some(Step::Decline),
-            _ => None,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Step::PickedUp => "picked-up",
-            Step::Cancel => "cancel",
-            Step::Decline => "decline",
-        }
+fn step_of(raw: &str) -> Option<Step> {
+    match raw {
+        "picked-up" => Some(Step::PickedUp),
+        "cancel" => Some(Step::Cancel),
+        "decline" => Some(Step::Decline),
+        _ => None,
     }
 }
 
-fn take_step(
-    tx: &mut crate::events::Tx,
-    viewer: &Viewer,
-    reservation_id: i64,
-    step: Step,
-) -> Result<(), ReservationError> {
-    match step {
-        Step::PickedUp => reservations::pick_up(tx, viewer, reservation_id).map(|_| ()),
-        Step::Cancel => reservations::withdraw(tx, viewer, reservation_id, Party::Requester),
-        Step::Decline => reservations::withdraw(tx, viewer, reservation_id, Party::Lister),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
 #[post("/reservations/{id}/{step}")]
 pub async fn act(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
     path: web::Path<(i64, String)>,
     _form: CsrfForm<NoFields>,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
-    mail: web::Data<MailQueue>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
-    let (reservation_id, step) = path.into_inner();
-    let step = Step::parse(&step).ok_or(AppError::NotFound)?;
-    let outcome = with_write(&pool, &mail, move |tx| {
-        take_step(tx, &viewer, reservation_id, step)
-    })
-    .await?;
+    let (reservation_id, raw_step) = path.into_inner();
+    let step = step_of(&raw_step).ok_or(AppError::NotFound)?;
     let back = format!("/reservations/{reservation_id}");
-    match outcome {
-        Ok(()) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{back}?done={}", step.as_str())))
+    match reserving::take_step(&app, user.0.viewer, reservation_id, step).await {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{back}?done={raw_step}")))
             .finish()),
-        Err(error) => {
-            let problem = problem(lang.0, error)?;
-            problem_page(&req, lang, &views, problem, &back)
-        }
+        Err(failure) => page.explain(failure.into(), &back),
     }
 }
 
@@ -378,41 +243,51 @@ pub fn lines(language: Language, summaries: Vec<Summary>) -> (Vec<Line>, Vec<Lin
 }
 
 #[derive(Deserialize)]
-struct AlertQuery {
+pub struct AlertQuery {
     alert: Option<String>,
+}
+
+/// `reservations/my.html`.
+#[derive(Serialize)]
+struct MyPage {
+    mine: Vec<Line>,
+    waiting: Vec<Line>,
+    history_mine: Vec<Line>,
+    history_waiting: Vec<Line>,
+    alerts: Vec<Alert>,
+    alert_notice: Option<String>,
 }
 
 #[get("/my")]
 pub async fn my_page(
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     user: CurrentUser,
-    pool: web::Data<DbPool>,
-    views: web::Data<Views>,
+    query: web::Query<AlertQuery>,
+    app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
-    let (mine, waiting, alerts) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        Ok((
-            reservations::list(conn, ListOf::MadeBy(viewer.user_id))?,
-            reservations::list(conn, ListOf::ListedBy(viewer.user_id))?,
-            crate::alerts::of_user(conn, viewer.user_id)?,
-        ))
-    })
-    .await?;
-    let (mine_open, mine_closed) = lines(lang.0, mine);
-    let (waiting_open, waiting_closed) = lines(lang.0, waiting);
-    let mut context = views.page_context(&req, lang)?;
-    context.insert("mine", &mine_open);
-    context.insert("waiting", &waiting_open);
-    context.insert("history_mine", &mine_closed);
-    context.insert("history_waiting", &waiting_closed);
-    context.insert("alerts", &alerts);
-    context.insert(
-        "alert_notice",
-        &web::Query::<AlertQuery>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().alert)
+    let user_id = user.0.viewer.user_id;
+    let (mine, waiting, alerts) = app
+        .read(move |conn| -> diesel::QueryResult<_> {
+            Ok((
+                reservations::list(conn, ListOf::MadeBy(user_id))?,
+                reservations::list(conn, ListOf::ListedBy(user_id))?,
+                crate::alerts::of_user(conn, user_id)?,
+            ))
+        })
+        .await?;
+    let language = page.language();
+    let (mine, history_mine) = lines(language, mine);
+    let (waiting, history_waiting) = lines(language, waiting);
+    let view = MyPage {
+        mine,
+        waiting,
+        history_mine,
+        history_waiting,
+        alerts,
+        alert_notice: query
+            .into_inner()
+            .alert
             .filter(|notice| notice == "saved" || notice == "stopped"),
-    );
-    Ok(views.page(StatusCode::OK, "reservations/my.html", &context)?)
+    };
+    page.show(StatusCode::OK, "reservations/my.html", &view)
 }

@@ -446,7 +446,104 @@ async fn each_person_has_a_request_limit(backend: Backend) {
     );
 }
 
+/// Every API error is written in the caller's language, whichever layer refused: the
+/// caller's token check, a use case's refusal, a field check, or an unknown endpoint.
+async fn errors_are_in_the_callers_language(backend: Backend) {
+    use bruka::i18n::Language;
+    let app = spawn_app(backend).await;
+    let _requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 1).await;
+    let token = token_for(&app, "bo@boras.se").await;
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, language: &'static str| {
+        http.request(method, app.url(path))
+            .bearer_auth(&token)
+            .header("accept-language", language)
+    };
+    for (language, tag) in [
+        (Language::NorwegianBokmal, "nb"),
+        (Language::English, "en"),
+        (Language::Swedish, "sv"),
+    ] {
+        let missing = problem(
+            call(reqwest::Method::GET, "/api/v1/items/999999", tag)
+                .send()
+                .await
+                .expect("request"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert_eq!(missing["detail"], language.text("api-error-not-found"));
+        let unknown = problem(
+            call(reqwest::Method::GET, "/api/v1/no-such-thing", tag)
+                .send()
+                .await
+                .expect("request"),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+        assert_eq!(unknown["detail"], language.text("api-error-not-found"));
+        let bad = problem(
+            call(
+                reqwest::Method::POST,
+                &format!("/api/v1/items/{item_id}/reservations"),
+                tag,
+            )
+            .json(&json!({"quantity": 0, "would_buy_new": "perhaps"}))
+            .send()
+            .await
+            .expect("request"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(bad["detail"], language.text("api-error-invalid"));
+        assert_eq!(
+            bad["errors"][0]["message"],
+            language.text("reserve-error-answer")
+        );
+        let stats = problem(
+            call(reqwest::Method::GET, "/api/v1/stats", tag)
+                .send()
+                .await
+                .expect("request"),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+        assert_eq!(stats["detail"], language.text("api-error-forbidden"));
+    }
+    let reserved = call(
+        reqwest::Method::POST,
+        &format!("/api/v1/items/{item_id}/reservations"),
+        "nb",
+    )
+    .json(&json!({"quantity": 1, "would_buy_new": "yes"}))
+    .send()
+    .await
+    .expect("request");
+    assert_eq!(reserved.status(), StatusCode::CREATED);
+    let none_left = problem(
+        call(
+            reqwest::Method::POST,
+            &format!("/api/v1/items/{item_id}/reservations"),
+            "nb",
+        )
+        .json(&json!({"quantity": 1, "would_buy_new": "yes"}))
+        .send()
+        .await
+        .expect("request"),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(none_left["code"], "none_left");
+    assert_eq!(
+        none_left["detail"],
+        Language::NorwegianBokmal
+            .text_with("reserve-error-not-available", &[("available", 0.into())])
+    );
+}
+
 on_both_backends!(
+    errors_are_in_the_callers_language,
     tokens_are_made_on_the_profile_page_and_see_only_their_organisation,
     the_api_posts_reserves_and_confirms_with_the_web_rules,
     the_openapi_document_describes_the_api,

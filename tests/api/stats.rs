@@ -512,6 +512,41 @@ async fn the_public_summary_is_opt_in(backend: Backend) {
         "no unit names in public"
     );
 
+    // Each reader gets the method in their own language, also right after another
+    // reader's visit filled the cache.
+    let method_of = |json: serde_json::Value| -> String {
+        json["method"][0].as_str().expect("method line").to_string()
+    };
+    let english = anonymous
+        .get_in_language(&format!("{path}.json"), "en")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let bokmal = anonymous
+        .get_in_language(&format!("{path}.json"), "nb")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let swedish = method_of(json.clone());
+    assert_eq!(
+        method_of(english),
+        bruka::i18n::Language::English.text("stats-method-formula")
+    );
+    assert_eq!(
+        method_of(bokmal),
+        bruka::i18n::Language::NorwegianBokmal.text("stats-method-formula")
+    );
+    assert_eq!(
+        swedish,
+        bruka::i18n::Language::Swedish.text("stats-method-formula")
+    );
+    assert_ne!(
+        bruka::i18n::Language::English.text("stats-method-formula"),
+        swedish
+    );
+
     let response = admin.post_form("/admin/public-summary", &[]).await;
     assert_eq!(response.status(), 303);
     assert_eq!(

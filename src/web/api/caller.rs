@@ -8,13 +8,13 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::problem::ApiError;
+use diesel::QueryResult;
+
 use crate::accounts::{Role, User, api_tokens};
-use crate::db::DbPool;
+use crate::app::App;
 use crate::i18n::Language;
 use crate::items::Viewer;
-use crate::web::rate_limit::ApiLimits;
-use crate::web::{AppError, Lang, with_conn};
+use crate::web::{AppError, Lang};
 
 /// The person a valid token belongs to, and the language answers are written in.
 pub struct ApiCaller {
@@ -39,34 +39,33 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 impl FromRequest for ApiCaller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let language = Lang::of(req).0;
         let secret = bearer(req);
-        let pool = req.app_data::<web::Data<DbPool>>().cloned();
-        let limits = req.app_data::<web::Data<ApiLimits>>().cloned();
+        let app = req.app_data::<web::Data<App>>().cloned();
         Box::pin(async move {
-            let (Some(secret), Some(pool)) = (secret, pool) else {
-                return Err(ApiError::unauthorized(language));
+            let (Some(secret), Some(app)) = (secret, app) else {
+                return Err(AppError::Unauthorized);
             };
-            let found = with_conn(&pool, move |conn| -> Result<_, AppError> {
-                let Some(user) = api_tokens::authenticate(conn, &secret)? else {
-                    return Ok(None);
-                };
-                let viewer = Viewer::load(conn, &user)?;
-                Ok(Some((user, viewer)))
-            })
-            .await
-            .map_err(ApiError::from)?;
+            let found = app
+                .read(move |conn| -> QueryResult<_> {
+                    let Some(user) = api_tokens::authenticate(conn, &secret)? else {
+                        return Ok(None);
+                    };
+                    let viewer = Viewer::load(conn, &user)?;
+                    Ok(Some((user, viewer)))
+                })
+                .await?;
             let Some((user, viewer)) = found else {
-                return Err(ApiError::unauthorized(language));
+                return Err(AppError::Unauthorized);
             };
-            if let Some(limits) = limits
-                && let Err(wait) = limits.check(user.id)
-            {
-                return Err(ApiError::too_many(language, wait));
+            if let Err(wait) = app.api_limits.check(user.id) {
+                return Err(AppError::TooMany {
+                    retry_after: Some(wait),
+                });
             }
             Ok(ApiCaller {
                 user,

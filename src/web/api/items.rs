@@ -11,20 +11,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::ApiCaller;
-use super::problem::{ApiError, Problem};
-use crate::categories::Category;
-use crate::db::DbPool;
+use super::problem::Problem;
+use crate::app::App;
+use crate::app::listings::{self, Submission, Target};
+use crate::categories::{Category, category_name};
 use crate::i18n::Language;
 use crate::items::browse::{Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{
-    self, Condition, FieldError, Item, ItemError, ItemInput, RawItemForm, Status, Visibility,
-};
-use crate::mail::MailQueue;
-use crate::web::catalog::Catalog;
-use crate::web::home::category_name;
-use crate::web::items::load_browse;
-use crate::web::{AppError, SiteUrl, with_conn, with_write};
+use crate::items::{Condition, FieldError, Item, ItemInput, RawItemForm, Status, Visibility};
+use crate::refusal::Refusal;
+use crate::web::AppError;
+
+fn invalid(errors: Vec<FieldError>) -> AppError {
+    AppError::Refused(Refusal::Invalid(errors))
+}
 
 /// A category as the API names it: the slug to filter by, the name to show.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -157,7 +157,7 @@ fn trimmed(value: &Option<String>) -> Option<&str> {
 }
 
 impl ItemQuery {
-    fn filter(&self, language: Language) -> Result<Filter, ApiError> {
+    fn filter(&self) -> Result<Filter, AppError> {
         let mut errors = Vec::new();
         let condition = match trimmed(&self.condition) {
             None => None,
@@ -177,7 +177,7 @@ impl ItemQuery {
             }),
         };
         if !errors.is_empty() {
-            return Err(ApiError::invalid(language, &errors));
+            return Err(invalid(errors));
         }
         Ok(Filter {
             query: trimmed(&self.q).and_then(SearchQuery::parse),
@@ -195,17 +195,11 @@ impl ItemQuery {
 async fn search(
     caller: &ApiCaller,
     filter: Filter,
-    pool: &web::Data<DbPool>,
-    catalog: &web::Data<Catalog>,
-    site: &str,
-) -> Result<(ItemPage, Arc<Vec<Category>>), ApiError> {
-    let viewer = caller.viewer;
-    let catalog = catalog.clone();
-    let data = with_conn(pool, move |conn| {
-        load_browse(conn, &viewer, &filter, &catalog)
-    })
-    .await?;
+    app: &App,
+) -> Result<(ItemPage, Arc<Vec<Category>>), AppError> {
+    let data = listings::browse(app, caller.viewer, filter).await?;
     let language = caller.language;
+    let site = &app.site.0;
     let by_id: HashMap<i64, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
     let items = data
         .results
@@ -253,12 +247,10 @@ async fn search(
 pub async fn list(
     caller: ApiCaller,
     query: web::Query<ItemQuery>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
-    site: web::Data<SiteUrl>,
-) -> Result<HttpResponse, ApiError> {
-    let filter = query.filter(caller.language)?;
-    let (page, _) = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.filter()?;
+    let (page, _) = search(&caller, filter, &app).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -303,18 +295,15 @@ pub struct Alternatives {
 pub async fn reuse_before_you_buy(
     caller: ApiCaller,
     query: web::Query<AlternativesQuery>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
-    site: web::Data<SiteUrl>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
     let category = trimmed(&query.category).map(str::to_string);
     let words = trimmed(&query.q).and_then(SearchQuery::parse);
     if category.is_none() && words.is_none() {
-        return Err(ApiError::invalid(
-            language,
-            &[FieldError::new("q", "api-error-alternatives")],
-        ));
+        return Err(invalid(vec![FieldError::new(
+            "q",
+            "api-error-alternatives",
+        )]));
     }
     let filter = Filter {
         query: words,
@@ -326,15 +315,15 @@ pub async fn reuse_before_you_buy(
         sort: Sort::Newest,
         page: 1,
     };
-    let (page, categories) = search(&caller, filter, &pool, &catalog, &site.0).await?;
+    let (page, categories) = search(&caller, filter, &app).await?;
     // An unknown category matches nothing; say so rather than answer "nothing available".
     if let Some(slug) = &category
         && !categories.iter().any(|c| &c.slug == slug)
     {
-        return Err(ApiError::invalid(
-            language,
-            &[FieldError::new("category", "stats-error-category")],
-        ));
+        return Err(invalid(vec![FieldError::new(
+            "category",
+            "stats-error-category",
+        )]));
     }
     let items: Vec<ItemSummary> = page
         .items
@@ -350,7 +339,7 @@ pub async fn reuse_before_you_buy(
         available: !items.is_empty(),
         count: page.total,
         items,
-        search_url: format!("{}/items?{search_query}", site.0),
+        search_url: format!("{}/items?{search_query}", app.site.0),
     }))
 }
 
@@ -372,25 +361,10 @@ pub async fn reuse_before_you_buy(
 pub async fn get_one(
     caller: ApiCaller,
     path: web::Path<i64>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
-    site: web::Data<SiteUrl>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
-    let viewer = caller.viewer;
-    let item_id = path.into_inner();
-    let catalog = catalog.clone();
-    let found = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let categories = catalog.categories(conn)?;
-        match items::find_visible(conn, &viewer, item_id) {
-            Ok(item) => Ok(Some((item, categories))),
-            Err(ItemError::Db(error)) => Err(error.into()),
-            Err(_) => Ok(None),
-        }
-    })
-    .await?;
-    let (item, categories) = found.ok_or_else(|| ApiError::not_found(language))?;
-    Ok(HttpResponse::Ok().json(detail(language, &site.0, item, &categories)))
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let (item, categories) = listings::visible(&app, caller.viewer, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(detail(caller.language, &app.site.0, item, &categories)))
 }
 
 /// A listing to post. Photos are added on the web page.
@@ -490,31 +464,24 @@ impl NewItem {
 pub async fn create(
     caller: ApiCaller,
     body: web::Json<NewItem>,
-    pool: web::Data<DbPool>,
-    site: web::Data<SiteUrl>,
-    catalog: web::Data<Catalog>,
-    mail: web::Data<MailQueue>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
     let viewer = caller.viewer;
-    let new_item = body.into_inner();
-    let cached = catalog.clone();
-    let outcome = with_write(&pool, &mail, move |tx| -> Result<_, ItemError> {
-        let categories = cached.categories(tx.conn)?;
-        let input = new_item.input(&categories).map_err(ItemError::Invalid)?;
-        let id = items::create(tx, &viewer, &input, &[])?;
-        let item = items::find_visible(tx.conn, &viewer, id)?;
-        Ok((item, categories))
-    })
-    .await?;
-    match outcome {
-        Ok((item, categories)) => {
-            let location = format!("/api/v1/items/{}", item.id);
-            Ok(HttpResponse::build(StatusCode::CREATED)
-                .insert_header((header::LOCATION, location))
-                .json(detail(language, &site.0, item, &categories)))
-        }
-        Err(ItemError::Invalid(errors)) => Err(ApiError::invalid(language, &errors)),
-        Err(error) => Err(AppError::from(error).into()),
-    }
+    let categories = listings::categories(&app).await?;
+    let input = body.input(&categories).map_err(invalid)?;
+    let submission = Submission {
+        input,
+        uploads: Vec::new(),
+        oversized: 0,
+        too_many: false,
+        alt_text: String::new(),
+        remove: Vec::new(),
+        alt_texts: Vec::new(),
+    };
+    let id = listings::save(&app, viewer, Target::New, &[], submission).await?;
+    let (item, categories) = listings::visible(&app, viewer, id).await?;
+    let location = format!("/api/v1/items/{}", item.id);
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header((header::LOCATION, location))
+        .json(detail(caller.language, &app.site.0, item, &categories)))
 }

@@ -4,18 +4,19 @@
 
 mod caller;
 mod items;
-mod problem;
+pub(crate) mod problem;
 mod reservations;
 mod stats;
 
 pub use caller::ApiCaller;
-pub use problem::{ApiError, Problem};
+pub use problem::Problem;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::Lang;
+use super::AppError;
+use crate::refusal::{Arg, Message};
 
 /// JSON bodies larger than this are refused (a listing is a few kilobytes).
 const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -64,14 +65,12 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
-fn malformed(req: &HttpRequest, detail: String) -> actix_web::Error {
-    let language = Lang::of(req).0;
-    let text = format!("{} {detail}", language.text("api-error-bad-request"));
-    ApiError::bad_request(text).into()
+fn malformed(detail: String) -> actix_web::Error {
+    AppError::BadInput(Message::new("api-error-malformed").with("detail", Arg::Text(detail))).into()
 }
 
-async fn no_such_endpoint(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found(Lang::of(&req).0))
+async fn no_such_endpoint() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
 }
 
 /// The `/api/v1` scope: its handlers, and problem documents for bodies, queries and paths
@@ -81,16 +80,12 @@ pub fn scope() -> actix_web::Scope {
         .app_data(
             web::JsonConfig::default()
                 .limit(MAX_JSON_BYTES)
-                .error_handler(|error, req| malformed(req, error.to_string())),
+                .error_handler(|error, _| malformed(error.to_string())),
         )
         .app_data(
-            web::QueryConfig::default()
-                .error_handler(|error, req| malformed(req, error.to_string())),
+            web::QueryConfig::default().error_handler(|error, _| malformed(error.to_string())),
         )
-        .app_data(
-            web::PathConfig::default()
-                .error_handler(|_, req| ApiError::not_found(Lang::of(req).0).into()),
-        )
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .service(items::list)
         .service(items::reuse_before_you_buy)
         .service(items::get_one)

@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::caller::ApiCaller;
-use super::problem::{ApiError, Problem};
-use crate::db::DbPool;
-use crate::i18n::Language;
+use super::problem::Problem;
+use crate::app::App;
+use crate::app::reservations::{self as reserving, Step};
 use crate::items::FieldError;
 use crate::ledger::savings::WouldBuyNew;
-use crate::mail::MailQueue;
-use crate::reservations::{self, ListOf, ReservationError, ReservationStatus, ReserveRequest};
-use crate::web::reservations::ReservationRules;
-use crate::web::{AppError, SiteUrl, with_conn, with_write};
+use crate::refusal::Refusal;
+use crate::reservations::{self, ListOf, ReservationStatus, ReserveRequest};
+use crate::web::AppError;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiReservation {
@@ -71,27 +70,6 @@ fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
     }
 }
 
-/// A reservation failure as a problem document.
-fn refusal(language: Language, error: ReservationError) -> ApiError {
-    match error {
-        ReservationError::NotFound => ApiError::not_found(language),
-        ReservationError::Invalid(errors) => ApiError::invalid(language, &errors),
-        ReservationError::Db(error) => error.into(),
-        other => {
-            let code = match &other {
-                ReservationError::NotAvailable { .. } => "none_left",
-                ReservationError::Closed(_) => "closed",
-                ReservationError::PastDeadline => "past_deadline",
-                _ => "not_allowed",
-            };
-            match crate::web::reservations::problem(language, other) {
-                Ok(problem) => ApiError::with_detail(problem.status, code, problem.message),
-                Err(error) => error.into(),
-            }
-        }
-    }
-}
-
 /// The token owner's own reservations, newest first.
 #[utoipa::path(
     get,
@@ -105,16 +83,12 @@ fn refusal(language: Language, error: ReservationError) -> ApiError {
     security(("token" = []))
 )]
 #[get("/reservations")]
-pub async fn list(
-    caller: ApiCaller,
-    pool: web::Data<DbPool>,
-    site: web::Data<SiteUrl>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(caller: ApiCaller, app: web::Data<App>) -> Result<HttpResponse, AppError> {
     let user_id = caller.user.id;
-    let found = with_conn(&pool, move |conn| {
-        reservations::list(conn, ListOf::MadeBy(user_id))
-    })
-    .await?;
+    let found = app
+        .read(move |conn| reservations::list(conn, ListOf::MadeBy(user_id)))
+        .await?;
+    let site = &app.site;
     let reservations = found
         .into_iter()
         .map(|summary| ApiReservation {
@@ -187,32 +161,20 @@ impl NewReservation {
     security(("token" = []))
 )]
 #[post("/items/{id}/reservations")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create(
     caller: ApiCaller,
     path: web::Path<i64>,
     body: web::Json<NewReservation>,
-    pool: web::Data<DbPool>,
-    site: web::Data<SiteUrl>,
-    rules: web::Data<ReservationRules>,
-    mail: web::Data<MailQueue>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
     let request = body
         .request()
-        .map_err(|errors| ApiError::invalid(language, &errors))?;
-    let viewer = caller.viewer;
-    let item_id = path.into_inner();
-    let outcome = with_write(&pool, &mail, move |tx| {
-        let reservation = reservations::reserve(tx, &viewer, item_id, &request, &rules.0)?;
-        reservations::details(tx.conn, &viewer, reservation.id)
-    })
-    .await?;
-    let details = outcome.map_err(|error| refusal(language, error))?;
+        .map_err(|errors| AppError::Refused(Refusal::Invalid(errors)))?;
+    let details = reserving::reserve(&app, caller.viewer, path.into_inner(), request).await?;
     let location = format!("/api/v1/reservations/{}", details.reservation.id);
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, location))
-        .json(detail_of(details, &site.0)))
+        .json(detail_of(details, &app.site.0)))
 }
 
 /// One reservation the caller made, or of a listing the caller may manage.
@@ -233,18 +195,10 @@ pub async fn create(
 pub async fn get_one(
     caller: ApiCaller,
     path: web::Path<i64>,
-    pool: web::Data<DbPool>,
-    site: web::Data<SiteUrl>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
-    let viewer = caller.viewer;
-    let id = path.into_inner();
-    let outcome = with_conn(&pool, move |conn| {
-        Ok::<_, AppError>(reservations::details(conn, &viewer, id))
-    })
-    .await?;
-    let details = outcome.map_err(|error| refusal(language, error))?;
-    Ok(HttpResponse::Ok().json(detail_of(details, &site.0)))
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let details = reserving::details(&app, caller.viewer, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }
 
 /// Confirm that a reservation was picked up (either side may). Records the saving.
@@ -266,18 +220,9 @@ pub async fn get_one(
 pub async fn picked_up(
     caller: ApiCaller,
     path: web::Path<i64>,
-    pool: web::Data<DbPool>,
-    site: web::Data<SiteUrl>,
-    mail: web::Data<MailQueue>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
-    let viewer = caller.viewer;
-    let id = path.into_inner();
-    let outcome = with_write(&pool, &mail, move |tx| {
-        reservations::pick_up(tx, &viewer, id)?;
-        reservations::details(tx.conn, &viewer, id)
-    })
-    .await?;
-    let details = outcome.map_err(|error| refusal(language, error))?;
-    Ok(HttpResponse::Ok().json(detail_of(details, &site.0)))
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let step = Step::PickedUp;
+    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }

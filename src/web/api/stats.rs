@@ -6,13 +6,13 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::ApiCaller;
-use super::problem::{ApiError, Problem};
-use crate::db::DbPool;
+use super::problem::Problem;
+use crate::app::App;
+use crate::app::stats as report;
+use crate::refusal::Refusal;
 use crate::stats::export::TotalsJson;
-use crate::stats::{self, RawFilter, Scope, Side};
-use crate::web::catalog::Catalog;
-use crate::web::stats::summarise;
-use crate::web::{AppError, with_conn};
+use crate::stats::{self, RawFilter};
+use crate::web::AppError;
 
 /// Period, unit and category, as on the dashboard.
 #[derive(Debug, Clone, serde::Deserialize, IntoParams)]
@@ -76,12 +76,10 @@ fn groups(groups: &[stats::Group]) -> Vec<StatsGroup> {
 pub async fn get_stats(
     caller: ApiCaller,
     query: web::Query<StatsQuery>,
-    pool: web::Data<DbPool>,
-    catalog: web::Data<Catalog>,
-) -> Result<HttpResponse, ApiError> {
-    let language = caller.language;
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
     if !caller.may_see_stats() {
-        return Err(ApiError::forbidden(language));
+        return Err(AppError::Forbidden);
     }
     let organisation_id = caller.user.organisation_id;
     let raw = RawFilter {
@@ -90,31 +88,16 @@ pub async fn get_stats(
         unit: query.unit.clone().unwrap_or_default(),
         category: query.category.clone().unwrap_or_default(),
     };
-    let catalog = catalog.clone();
-    let (filter, names) = with_conn(&pool, move |conn| -> Result<_, AppError> {
-        let units: Vec<i64> = crate::organisations::units_of(conn, organisation_id)?
-            .iter()
-            .map(|u| u.id)
-            .collect();
-        let categories = catalog.categories(conn)?;
-        Ok((
-            raw.parse(&units, &categories),
-            stats::organisation_names(conn)?,
-        ))
-    })
-    .await?;
-    let filter = filter.map_err(|errors| ApiError::invalid(language, &errors))?;
-    let scope = |side: Side| Scope {
-        organisation_id,
-        side,
-        filter: filter.clone(),
-    };
-    let received = summarise(&pool, scope(Side::Received), names).await?;
-    let given_scope = scope(Side::GivenToOthers);
-    let given = with_conn(&pool, move |conn| stats::totals(conn, &given_scope)).await?;
+    let report = report::prepare(&app, organisation_id, raw).await?;
+    let filter = report
+        .filter
+        .map_err(|errors| AppError::Refused(Refusal::Invalid(errors)))?;
+    let names = report.setting.organisation_names;
+    let sums = report::figures(&app, organisation_id, &filter, names).await?;
+    let received = sums.received;
     Ok(HttpResponse::Ok().json(Stats {
         totals: (&received.totals).into(),
-        given_to_others: (&given).into(),
+        given_to_others: (&sums.given).into(),
         by_month: groups(&received.by_month),
         by_category: groups(&received.by_category),
         by_giving_unit: groups(&received.by_giving_unit),

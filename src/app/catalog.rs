@@ -15,8 +15,7 @@ use diesel::QueryResult;
 
 use serde::Serialize;
 
-use super::items::{Choice, category_choices};
-use crate::categories::{self, Category};
+use crate::categories::{self, Category, Choice, category_choices, category_name};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
 use crate::items::{Viewer, browse};
@@ -185,7 +184,7 @@ impl CategoryTexts {
         Self {
             names: categories
                 .iter()
-                .map(|category| (category.id, super::home::category_name(language, category)))
+                .map(|category| (category.id, category_name(language, category)))
                 .collect(),
             choices: category_choices(language, categories).into(),
         }

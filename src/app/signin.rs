@@ -1,0 +1,143 @@
+//! Sign-in by mailed link: asking for a link (rate-limited, the same answer whether or not
+//! the address may sign in), using it once, and signing out.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::{App, Failure};
+use crate::accounts::login::{self, LoginError};
+use crate::accounts::sessions::{self, Session};
+use crate::accounts::tokens::{self, LOGIN_LINK_LIFETIME, Purpose, random_id};
+use crate::accounts::{self, Email, User};
+use crate::i18n::Language;
+use crate::mail::notices::{Notice, Recipient};
+use crate::refusal::{Refusal, Refuses};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("too many sign-in requests")]
+    TooMany,
+    #[error("the link has expired")]
+    LinkExpired,
+    #[error("the link is not one of ours")]
+    LinkInvalid,
+    #[error("the link has already been used")]
+    LinkSpent,
+    #[error("the account cannot sign in")]
+    Account,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for SignInError {
+    fn refusal(self) -> Refusal {
+        match self {
+            SignInError::Db(error) => Refusal::Failed(Box::new(error)),
+            // The sign-in pages answer these themselves; elsewhere they mean "no".
+            _ => Refusal::Forbidden,
+        }
+    }
+}
+
+impl From<tokens::TokenError> for SignInError {
+    fn from(error: tokens::TokenError) -> Self {
+        match error {
+            tokens::TokenError::Expired => SignInError::LinkExpired,
+            tokens::TokenError::Invalid => SignInError::LinkInvalid,
+        }
+    }
+}
+
+/// Mails a sign-in link to `email` if its domain belongs to an organisation. Who asks is
+/// not told which: the answer is the same either way.
+pub async fn request_link(
+    app: &App,
+    email: Email,
+    client: Option<IpAddr>,
+    next: &str,
+    language: Language,
+) -> Result<(), Failure<SignInError>> {
+    if !app.login_limits.allow(client, email.as_str()) {
+        return Err(Failure::Refused(SignInError::TooMany));
+    }
+    let jti = random_id();
+    let expires_at = Utc::now() + LOGIN_LINK_LIFETIME;
+    let token = app
+        .sign_in
+        .keys
+        .issue(Purpose::Login, email.as_str(), &jti, expires_at);
+    let mut link = format!("{}/login/confirm?token={token}", app.site.0);
+    if next != "/" {
+        link.push_str("&next=");
+        link.push_str(&utf8_percent_encode(next, NON_ALPHANUMERIC).to_string());
+    }
+    let notice = Notice::SignInLink {
+        link: link.clone(),
+        minutes: LOGIN_LINK_LIFETIME.num_minutes(),
+    };
+    let to = Recipient::new(email.as_str(), language);
+    let sent_email = email.clone();
+    let sent = app
+        .read(move |conn| {
+            login::send_link(conn, &sent_email, &jti, expires_at, &to, &notice)
+                .map_err(SignInError::from)
+        })
+        .await?;
+    if sent {
+        app.mail.wake_worker();
+        if app.mail.logs_links {
+            tracing::info!(email = %email, %link, "sign-in link (no SMTP configured; the mail is in the mail folder too)");
+        }
+    }
+    Ok(())
+}
+
+/// Whose link `token` is, without using it up (the page a mailed link opens).
+pub fn link_owner(app: &App, token: &str) -> Result<String, SignInError> {
+    Ok(app.sign_in.keys.verify(token, Purpose::Login)?.sub)
+}
+
+/// Uses the link once and starts a session; the first sign-in creates the person.
+pub async fn confirm(
+    app: &App,
+    token: &str,
+    language: Language,
+) -> Result<(User, Session), Failure<SignInError>> {
+    let claims = app
+        .sign_in
+        .keys
+        .verify(token, Purpose::Login)
+        .map_err(|error| Failure::Refused(error.into()))?;
+    let email =
+        Email::parse(&claims.sub).map_err(|_| Failure::Refused(SignInError::LinkInvalid))?;
+    let idle = app.sign_in.idle;
+    let (user, session) = app
+        .read(move |conn| -> Result<_, SignInError> {
+            let user =
+                login::consume_link(conn, &claims.jti, &email).map_err(|error| match error {
+                    LoginError::LinkSpent => SignInError::LinkSpent,
+                    LoginError::NoOrganisation | LoginError::Disabled => SignInError::Account,
+                    LoginError::Db(error) => SignInError::Db(error),
+                })?;
+            accounts::record_login(conn, user.id, language)?;
+            let session = sessions::create(conn, user.id, idle)?;
+            Ok((user, session))
+        })
+        .await?;
+    tracing::info!(user_id = user.id, "signed in");
+    Ok((user, session))
+}
+
+/// Ends the session on the server, so the cookie is worthless even if it was copied.
+pub async fn sign_out(
+    app: &App,
+    user_id: i64,
+    session_id: String,
+) -> Result<(), Failure<SignInError>> {
+    app.read(move |conn| sessions::revoke(conn, &session_id).map_err(SignInError::from))
+        .await?;
+    tracing::info!(user_id, "signed out");
+    Ok(())
+}
