@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use crate::config::Settings;
 use crate::db::schema::{items, reuse_records};
 use crate::db::{AnyConnection, Backend};
+use crate::ledger::Grams;
 
 const DATABASE_FILE: &str = "bruka.db";
 const PHOTOS_DIR: &str = "photos";
@@ -57,14 +58,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
 pub struct Contents {
     pub listings: i64,
     pub ledger_rows: i64,
-    pub co2e_grams: i64,
+    pub co2e_grams: Grams,
     pub photos: usize,
 }
 
-fn database_contents(conn: &mut AnyConnection) -> QueryResult<(i64, i64, i64)> {
+fn database_contents(conn: &mut AnyConnection) -> QueryResult<(i64, i64, Grams)> {
     let listings: i64 = items::table.count().get_result(conn)?;
     let ledger_rows: i64 = reuse_records::table.count().get_result(conn)?;
-    let co2e_grams: i64 = reuse_records::table
+    let co2e_grams: Grams = reuse_records::table
         .select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
             "CAST(COALESCE(SUM(co2e_grams), 0) AS BIGINT)",
         ))
@@ -139,7 +140,7 @@ pub fn backup(
         chrono::Utc::now().to_rfc3339(),
         contents.listings,
         contents.ledger_rows,
-        contents.co2e_grams as f64 / 1000.0,
+        contents.co2e_grams.kg(),
         contents.photos,
     );
     let manifest_path = out.join(MANIFEST_FILE);

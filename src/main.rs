@@ -254,7 +254,7 @@ fn backup(settings: &Settings, out: &std::path::Path) -> anyhow::Result<()> {
         "backed up {} listings, {} ledger rows ({:.1} kg CO2e) and {} photos into {}",
         contents.listings,
         contents.ledger_rows,
-        contents.co2e_grams as f64 / 1000.0,
+        contents.co2e_grams.kg(),
         contents.photos,
         out.display()
     ));

@@ -27,6 +27,25 @@ crate::text_enum! {
     }
 }
 
+/// What a role lets someone do beyond listing and reserving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// See the savings statistics and exports, and correct the ledger.
+    KeepLedger,
+    /// Units, domains, roles, the method and the audit log.
+    Administer,
+}
+
+impl Role {
+    /// The one place that says which role may do what.
+    pub fn grants(self, capability: Capability) -> bool {
+        match capability {
+            Capability::KeepLedger => matches!(self, Role::Sustainability | Role::Admin),
+            Capability::Administer => self == Role::Admin,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
 pub struct User {
@@ -46,7 +65,11 @@ impl User {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.may(Capability::Administer)
+    }
+
+    pub fn may(&self, capability: Capability) -> bool {
+        self.role.grants(capability)
     }
 
     /// The name, or the address of someone who has not given one yet.
@@ -244,5 +267,14 @@ mod tests {
         }
         assert_eq!(Role::parse("superuser"), None);
         assert!(Role::Admin > Role::Member);
+    }
+
+    #[test]
+    fn each_role_grants_what_it_should() {
+        use Capability::*;
+        let grants = |role: Role| [KeepLedger, Administer].map(|c| role.grants(c));
+        assert_eq!(grants(Role::Member), [false, false]);
+        assert_eq!(grants(Role::Sustainability), [true, false]);
+        assert_eq!(grants(Role::Admin), [true, true]);
     }
 }

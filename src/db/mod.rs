@@ -2,6 +2,7 @@
 
 mod count;
 mod fragment;
+mod int_newtype;
 mod migrate;
 mod pool;
 pub mod schema;

@@ -8,6 +8,8 @@ use super::{Condition, Visibility};
 use crate::db::schema::items;
 pub use crate::refusal::FieldError;
 
+/// More than anyone lists or reserves at once; keeps arithmetic far from overflow. The
+/// listing form, the reservation form and the API all use this one limit.
 pub const MAX_QUANTITY: i32 = 10_000;
 
 /// The form as typed; every field is text so a wrong entry can be shown back as it was.

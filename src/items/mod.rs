@@ -5,7 +5,7 @@ mod input;
 pub mod lifecycle;
 pub mod search;
 
-pub use input::{FieldError, ItemInput, RawItemForm};
+pub use input::{FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

@@ -1,7 +1,10 @@
 //! The savings ledger: one immutable row per handover, with a snapshot of everything its
 //! figures were computed from. A correction is a new row with the opposite figures.
 
+pub mod amounts;
 pub mod savings;
+
+pub use amounts::{Grams, Ore};
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -53,9 +56,9 @@ pub struct ReuseRecord {
     pub would_buy_new: WouldBuyNew,
     pub displacement: f64,
     pub deduction_kg_co2e: f64,
-    pub co2e_grams: i64,
-    pub money_saved_ore: i64,
-    pub material_grams: i64,
+    pub co2e_grams: Grams,
+    pub money_saved_ore: Ore,
+    pub material_grams: Grams,
     pub recorded_at: NaiveDateTime,
     pub recorded_by: Option<i64>,
     pub note: String,
@@ -90,9 +93,9 @@ struct NewRecord {
     would_buy_new: WouldBuyNew,
     displacement: f64,
     deduction_kg_co2e: f64,
-    co2e_grams: i64,
-    money_saved_ore: i64,
-    material_grams: i64,
+    co2e_grams: Grams,
+    money_saved_ore: Ore,
+    material_grams: Grams,
     recorded_at: NaiveDateTime,
     recorded_by: Option<i64>,
     note: String,

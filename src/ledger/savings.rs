@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::amounts::{Grams, Ore};
 use crate::categories::Factor;
 
 crate::text_enum! {
@@ -77,9 +78,9 @@ pub struct Handover {
 /// The figures a ledger row stores, in whole grams and öre.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Savings {
-    pub co2e_grams: i64,
-    pub money_saved_ore: i64,
-    pub material_grams: i64,
+    pub co2e_grams: Grams,
+    pub money_saved_ore: Ore,
+    pub material_grams: Grams,
 }
 
 /// The factor actually applied and the weight it was applied to.
@@ -137,9 +138,9 @@ pub fn compute(handover: &Handover, method: &Method) -> Savings {
     // Material is kept in use whatever the requester would otherwise have done.
     let material_kg = applied.weight_kg.unwrap_or(0.0) * quantity;
     Savings {
-        co2e_grams: to_whole(co2e_kg, 1000.0),
-        money_saved_ore: to_whole(money_sek, 100.0),
-        material_grams: to_whole(material_kg, 1000.0),
+        co2e_grams: Grams(to_whole(co2e_kg, 1000.0)),
+        money_saved_ore: Ore(to_whole(money_sek, 100.0)),
+        material_grams: Grams(to_whole(material_kg, 1000.0)),
     }
 }
 
@@ -160,28 +161,28 @@ mod tests {
     #[test]
     fn per_item_factor_times_quantity() {
         let savings = compute(&chair(WouldBuyNew::Yes), &Method::default());
-        assert_eq!(savings.co2e_grams, 216_000);
-        assert_eq!(savings.money_saved_ore, 1_260_000);
-        assert_eq!(savings.material_grams, 43_500);
+        assert_eq!(savings.co2e_grams, Grams(216_000));
+        assert_eq!(savings.money_saved_ore, Ore(1_260_000));
+        assert_eq!(savings.material_grams, Grams(43_500));
     }
 
     #[test]
     fn displacement_scales_co2e_and_money_but_not_material() {
         let method = Method::default();
         let unsure = compute(&chair(WouldBuyNew::Unsure), &method);
-        assert_eq!(unsure.co2e_grams, 108_000);
-        assert_eq!(unsure.money_saved_ore, 630_000);
-        assert_eq!(unsure.material_grams, 43_500);
+        assert_eq!(unsure.co2e_grams, Grams(108_000));
+        assert_eq!(unsure.money_saved_ore, Ore(630_000));
+        assert_eq!(unsure.material_grams, Grams(43_500));
         let no = compute(&chair(WouldBuyNew::No), &method);
-        assert_eq!((no.co2e_grams, no.money_saved_ore), (0, 0));
-        assert_eq!(no.material_grams, 43_500);
+        assert_eq!((no.co2e_grams, no.money_saved_ore), (Grams(0), Ore(0)));
+        assert_eq!(no.material_grams, Grams(43_500));
         let custom = Method {
             displacement_unsure: 0.3,
             ..method
         };
         assert_eq!(
             compute(&chair(WouldBuyNew::Unsure), &custom).co2e_grams,
-            64_800
+            Grams(64_800)
         );
     }
 
@@ -198,13 +199,13 @@ mod tests {
             answer: WouldBuyNew::Yes,
         };
         let method = Method::default();
-        assert_eq!(compute(&handover, &method).co2e_grams, 60_000);
+        assert_eq!(compute(&handover, &method).co2e_grams, Grams(60_000));
         assert!(!applied(&handover, &method).weight_is_typical);
         handover.weight_kg = None;
-        assert_eq!(compute(&handover, &method).co2e_grams, 150_000);
-        assert_eq!(compute(&handover, &method).material_grams, 60_000);
+        assert_eq!(compute(&handover, &method).co2e_grams, Grams(150_000));
+        assert_eq!(compute(&handover, &method).material_grams, Grams(60_000));
         assert!(applied(&handover, &method).weight_is_typical);
-        assert_eq!(compute(&handover, &method).money_saved_ore, 0);
+        assert_eq!(compute(&handover, &method).money_saved_ore, Ore(0));
     }
 
     #[test]
@@ -220,9 +221,9 @@ mod tests {
             answer: WouldBuyNew::Yes,
         };
         let savings = compute(&handover, &Method::default());
-        assert_eq!(savings.co2e_grams, 0);
-        assert_eq!(savings.material_grams, 0);
-        assert_eq!(savings.money_saved_ore, 10_000);
+        assert_eq!(savings.co2e_grams, Grams(0));
+        assert_eq!(savings.material_grams, Grams(0));
+        assert_eq!(savings.money_saved_ore, Ore(10_000));
     }
 
     #[test]
@@ -235,13 +236,16 @@ mod tests {
         // (72 − 10 − 2) × 3
         assert_eq!(
             compute(&chair(WouldBuyNew::Yes), &method).co2e_grams,
-            180_000
+            Grams(180_000)
         );
         let heavy = Method {
             refurbishment_kg_co2e: 100.0,
             ..Method::default()
         };
-        assert_eq!(compute(&chair(WouldBuyNew::Yes), &heavy).co2e_grams, 0);
+        assert_eq!(
+            compute(&chair(WouldBuyNew::Yes), &heavy).co2e_grams,
+            Grams(0)
+        );
     }
 
     #[test]
@@ -254,16 +258,16 @@ mod tests {
             answer: WouldBuyNew::Yes,
         };
         let savings = compute(&handover, &Method::default());
-        assert_eq!(savings.co2e_grams, 13);
-        assert_eq!(savings.money_saved_ore, 13);
-        assert_eq!(savings.material_grams, 1);
+        assert_eq!(savings.co2e_grams, Grams(13));
+        assert_eq!(savings.money_saved_ore, Ore(13));
+        assert_eq!(savings.material_grams, Grams(1));
         let unsure = Handover {
             factor: Some(Factor::PerItem { kg_co2e: 0.005 }),
             answer: WouldBuyNew::Unsure,
             ..handover
         };
         // 0.5 × 0.005 kg = 2.5 g → 3 g
-        assert_eq!(compute(&unsure, &Method::default()).co2e_grams, 3);
+        assert_eq!(compute(&unsure, &Method::default()).co2e_grams, Grams(3));
     }
 
     #[test]
@@ -298,8 +302,8 @@ mod tests {
             ..chair(WouldBuyNew::Yes)
         };
         let savings = compute(&handover, &Method::default());
-        assert_eq!(savings.co2e_grams, 0);
-        assert_eq!(savings.money_saved_ore, 1_260_000);
-        assert_eq!(savings.material_grams, 43_500);
+        assert_eq!(savings.co2e_grams, Grams(0));
+        assert_eq!(savings.money_saved_ore, Ore(1_260_000));
+        assert_eq!(savings.material_grams, Grams(43_500));
     }
 }

@@ -16,7 +16,9 @@ use crate::categories::Category;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, items, reservations, units, users};
 use crate::events::{Event, Tx};
-use crate::items::{self as listings, FieldError, Item, ItemError, Status, Viewer, find_visible};
+use crate::items::{
+    self as listings, FieldError, Item, ItemError, MAX_QUANTITY, Status, Viewer, find_visible,
+};
 use crate::ledger::savings::WouldBuyNew;
 use crate::ledger::{self, HandoverFacts};
 use crate::refusal::{Arg, Message, Refusal, Refuses};
@@ -24,8 +26,6 @@ use lifecycle::{Actor, Deadline, Ending, Refused};
 
 /// Longest message a requester may write to the lister.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
-/// More than anyone lists at once; keeps arithmetic far from overflow.
-pub const MAX_QUANTITY: i32 = 100_000;
 
 crate::text_enum! {
     pub enum ReservationStatus ("reservation status") {

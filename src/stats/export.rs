@@ -13,6 +13,7 @@ use crate::db::AnyConnection;
 use crate::i18n::{Language, local_time};
 use crate::ledger::ReuseRecord;
 use crate::ledger::savings::Method;
+use crate::ledger::{Grams, Ore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -99,11 +100,6 @@ fn optional_decimal(value: Option<f64>, digits: usize) -> Cell {
     value.map_or(Cell::Empty, |v| Cell::Decimal(v, digits))
 }
 
-/// Exact integer figures (grams, öre) as decimals of kg and kronor.
-fn scaled(value: i64, per_unit: i64, digits: usize) -> Cell {
-    Cell::Decimal(value as f64 / per_unit as f64, digits)
-}
-
 /// One record as cells in [`COLUMNS`] order.
 pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -> Vec<Cell> {
     let organisation = |id: i64| {
@@ -139,9 +135,9 @@ pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -
         optional_decimal(record.new_price_sek, 2),
         Cell::Bool(record.new_price_is_estimate),
         Cell::Decimal(record.deduction_kg_co2e, 3),
-        scaled(record.co2e_grams, 1000, 3),
-        scaled(record.money_saved_ore, 100, 2),
-        scaled(record.material_grams, 1000, 3),
+        Cell::Decimal(record.co2e_grams.kg(), 3),
+        Cell::Decimal(record.money_saved_ore.kronor(), 2),
+        Cell::Decimal(record.material_grams.kg(), 3),
         Cell::Text(record.note.clone()),
     ]
 }
@@ -440,12 +436,12 @@ impl From<&Totals> for TotalsJson {
         Self {
             handovers: totals.handovers,
             items: totals.items,
-            kg_co2e: totals.co2e_grams as f64 / 1000.0,
-            money_sek: totals.money_ore as f64 / 100.0,
-            kg_material: totals.material_grams as f64 / 1000.0,
-            co2e_grams: totals.co2e_grams,
-            money_ore: totals.money_ore,
-            material_grams: totals.material_grams,
+            kg_co2e: totals.co2e_grams.kg(),
+            money_sek: totals.money_ore.kronor(),
+            kg_material: totals.material_grams.kg(),
+            co2e_grams: totals.co2e_grams.0,
+            money_ore: totals.money_ore.0,
+            material_grams: totals.material_grams.0,
         }
     }
 }
@@ -456,9 +452,9 @@ impl From<&TotalsJson> for Totals {
         Totals {
             handovers: json.handovers,
             items: json.items,
-            co2e_grams: json.co2e_grams,
-            money_ore: json.money_ore,
-            material_grams: json.material_grams,
+            co2e_grams: Grams(json.co2e_grams),
+            money_ore: Ore(json.money_ore),
+            material_grams: Grams(json.material_grams),
         }
     }
 }
@@ -577,12 +573,9 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
         let total_lines = [
             ("stats-total-handovers", totals.handovers as f64),
             ("stats-total-items", totals.items as f64),
-            ("stats-total-co2e", totals.co2e_grams as f64 / 1000.0),
-            ("stats-total-money", totals.money_ore as f64 / 100.0),
-            (
-                "stats-total-material",
-                totals.material_grams as f64 / 1000.0,
-            ),
+            ("stats-total-co2e", totals.co2e_grams.kg()),
+            ("stats-total-money", totals.money_ore.kronor()),
+            ("stats-total-material", totals.material_grams.kg()),
         ];
         for (key, value) in total_lines {
             sheet.write_string(row, 0, language.text(key))?;
@@ -659,9 +652,9 @@ mod tests {
             would_buy_new: crate::ledger::savings::WouldBuyNew::Yes,
             displacement: 1.0,
             deduction_kg_co2e: 0.0,
-            co2e_grams: 192_000,
-            money_saved_ore: 1_260_000,
-            material_grams: 37_500,
+            co2e_grams: Grams(192_000),
+            money_saved_ore: Ore(1_260_000),
+            material_grams: Grams(37_500),
             recorded_at: NaiveDateTime::default(),
             recorded_by: None,
             note: String::new(),

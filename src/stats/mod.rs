@@ -19,6 +19,7 @@ use crate::db::{AnyConnection, MultiBackend};
 use crate::i18n::{local_day_start, local_month};
 use crate::items::FieldError;
 use crate::ledger::ReuseRecord;
+use crate::ledger::{Grams, Ore};
 
 /// Rows read per query; small enough to bound memory, large enough that a million rows take
 /// a few hundred queries.
@@ -194,9 +195,9 @@ pub fn totals(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Totals> {
         // A reversal is not a handover, and it takes its original away.
         handovers: rows - 2 * reversals,
         items,
-        co2e_grams,
-        money_ore,
-        material_grams,
+        co2e_grams: Grams(co2e_grams),
+        money_ore: Ore(money_ore),
+        material_grams: Grams(material_grams),
     })
 }
 
@@ -224,9 +225,9 @@ pub struct SummedRecord {
     pub to_unit_name: String,
     pub category_name: String,
     pub quantity: i32,
-    pub co2e_grams: i64,
-    pub money_saved_ore: i64,
-    pub material_grams: i64,
+    pub co2e_grams: Grams,
+    pub money_saved_ore: Ore,
+    pub material_grams: Grams,
     pub recorded_at: chrono::NaiveDateTime,
 }
 
@@ -290,9 +291,9 @@ pub struct Totals {
     pub handovers: i64,
     /// Items reused.
     pub items: i64,
-    pub co2e_grams: i64,
-    pub money_ore: i64,
-    pub material_grams: i64,
+    pub co2e_grams: Grams,
+    pub money_ore: Ore,
+    pub material_grams: Grams,
 }
 
 impl Totals {
@@ -311,9 +312,9 @@ impl Totals {
         &mut self,
         is_reversal: bool,
         quantity: i32,
-        co2e_grams: i64,
-        money_ore: i64,
-        material_grams: i64,
+        co2e_grams: Grams,
+        money_ore: Ore,
+        material_grams: Grams,
     ) {
         self.handovers += if is_reversal { -1 } else { 1 };
         self.items += i64::from(quantity);

@@ -16,7 +16,7 @@ use diesel::QueryResult;
 use super::AppError;
 use crate::accounts::sessions::{self, Session};
 use crate::accounts::tokens::Purpose;
-use crate::accounts::{Role, User};
+use crate::accounts::{Capability, User};
 use crate::app::{App, SignInSettings};
 use crate::items::Viewer;
 
@@ -187,7 +187,7 @@ impl FromRequest for AdminUser {
             CurrentUser::from_request(req, payload)
                 .into_inner()
                 .and_then(|CurrentUser(signed)| {
-                    if signed.user.role() == Role::Admin {
+                    if signed.user.may(Capability::Administer) {
                         Ok(AdminUser(signed.user))
                     } else {
                         Err(AppError::Forbidden)
@@ -208,9 +208,12 @@ impl FromRequest for LedgerKeeper {
         ready(
             CurrentUser::from_request(req, payload)
                 .into_inner()
-                .and_then(|CurrentUser(signed)| match signed.user.role() {
-                    Role::Admin | Role::Sustainability => Ok(LedgerKeeper(signed.user)),
-                    Role::Member => Err(AppError::Forbidden),
+                .and_then(|CurrentUser(signed)| {
+                    if signed.user.may(Capability::KeepLedger) {
+                        Ok(LedgerKeeper(signed.user))
+                    } else {
+                        Err(AppError::Forbidden)
+                    }
                 }),
         )
     }

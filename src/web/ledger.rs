@@ -11,7 +11,7 @@ use super::{AppError, Page};
 use crate::app::{App, Failure};
 use crate::audit;
 use crate::i18n::{Language, format_decimal, local_time};
-use crate::ledger::{self, Corrector, FactorKind, LedgerError, ReuseRecord};
+use crate::ledger::{self, Corrector, FactorKind, Grams, LedgerError, ReuseRecord};
 
 const SHOWN: i64 = 200;
 /// A correction must say why; this long at most.
@@ -38,7 +38,7 @@ struct RecordView {
 }
 
 fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> RecordView {
-    let grams = |g: i64| format_decimal(language, g as f64 / 1000.0, 1);
+    let kg = |grams: Grams| format_decimal(language, grams.kg(), 1);
     let factor = match (record.factor_kind, record.factor_kg_co2e) {
         (FactorKind::PerItem, Some(kg)) => language.text_with(
             "ledger-factor-per-item",
@@ -59,9 +59,9 @@ fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> Reco
         quantity: record.quantity,
         from_unit: record.from_unit_name.clone(),
         to_unit: record.to_unit_name.clone(),
-        kg_co2e: grams(record.co2e_grams),
-        money_sek: format_decimal(language, record.money_saved_ore as f64 / 100.0, 0),
-        kg_material: grams(record.material_grams),
+        kg_co2e: kg(record.co2e_grams),
+        money_sek: format_decimal(language, record.money_saved_ore.kronor(), 0),
+        kg_material: kg(record.material_grams),
         displacement: format_decimal(language, record.displacement, 2),
         factor: format!("{factor} ({})", record.factor_version),
         reverses: record.reverses_id,

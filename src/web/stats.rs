@@ -36,9 +36,9 @@ fn figures(language: Language, label: String, totals: &Totals) -> FigureRow {
         label,
         handovers: format_decimal(language, totals.handovers as f64, 0),
         items: format_decimal(language, totals.items as f64, 0),
-        kg_co2e: format_decimal(language, totals.co2e_grams as f64 / 1000.0, 1),
-        money_sek: format_decimal(language, totals.money_ore as f64 / 100.0, 0),
-        kg_material: format_decimal(language, totals.material_grams as f64 / 1000.0, 1),
+        kg_co2e: format_decimal(language, totals.co2e_grams.kg(), 1),
+        money_sek: format_decimal(language, totals.money_ore.kronor(), 0),
+        kg_material: format_decimal(language, totals.material_grams.kg(), 1),
     }
 }
 
@@ -61,10 +61,10 @@ fn co2e_data(language: Language, groups: &[Group]) -> Vec<Datum> {
         .iter()
         .map(|group| Datum {
             label: group.label.clone(),
-            value: group.totals.co2e_grams as f64 / 1000.0,
+            value: group.totals.co2e_grams.kg(),
             value_text: format!(
                 "{} kg",
-                format_decimal(language, group.totals.co2e_grams as f64 / 1000.0, 0)
+                format_decimal(language, group.totals.co2e_grams.kg(), 0)
             ),
         })
         .collect()

@@ -121,7 +121,7 @@ impl Views {
             SignedInView {
                 name: user.name.clone().unwrap_or_else(|| user.email.clone()),
                 is_admin: user.is_admin(),
-                keeps_ledger: user.role() != crate::accounts::Role::Member,
+                keeps_ledger: user.may(crate::accounts::Capability::KeepLedger),
             }
         });
         let header = SiteHeader {

@@ -167,15 +167,15 @@ fn written_totals(records: &[&ReuseRecord]) -> [String; 4] {
     [
         sv(records.iter().map(|r| f64::from(r.quantity)).sum(), 0),
         sv(
-            records.iter().map(|r| r.co2e_grams).sum::<i64>() as f64 / 1000.0,
+            records.iter().map(|r| r.co2e_grams.0).sum::<i64>() as f64 / 1000.0,
             1,
         ),
         sv(
-            records.iter().map(|r| r.money_saved_ore).sum::<i64>() as f64 / 100.0,
+            records.iter().map(|r| r.money_saved_ore.0).sum::<i64>() as f64 / 100.0,
             0,
         ),
         sv(
-            records.iter().map(|r| r.material_grams).sum::<i64>() as f64 / 1000.0,
+            records.iter().map(|r| r.material_grams.0).sum::<i64>() as f64 / 1000.0,
             1,
         ),
     ]
@@ -243,8 +243,8 @@ async fn the_dashboard_shows_the_sum_of_the_ledger(backend: Backend) {
         .await;
     assert_eq!(summed.handovers, 48);
     assert_eq!(
-        summed.co2e_grams,
-        records.iter().map(|r| r.co2e_grams).sum::<i64>()
+        summed.co2e_grams.0,
+        records.iter().map(|r| r.co2e_grams.0).sum::<i64>()
     );
     assert_eq!(
         summed.items,
@@ -319,8 +319,8 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
     let app = spawn_app(backend).await;
     let (keeper, boras, _) = ledger_with_history(&app).await;
     let records = received_by(&app, boras).await;
-    let grams: i64 = records.iter().map(|r| r.co2e_grams).sum();
-    let ore: i64 = records.iter().map(|r| r.money_saved_ore).sum();
+    let grams: i64 = records.iter().map(|r| r.co2e_grams.0).sum();
+    let ore: i64 = records.iter().map(|r| r.money_saved_ore.0).sum();
 
     // CSV as Swedish Excel reads it: BOM, ';' between fields, decimal comma.
     let response = keeper.get("/stats/export.csv").await;
@@ -383,7 +383,7 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
             other => panic!("a number, not {other:?}"),
         })
         .sum();
-    let furniture_kg = furniture.iter().map(|r| r.co2e_grams).sum::<i64>() as f64 / 1000.0;
+    let furniture_kg = furniture.iter().map(|r| r.co2e_grams.0).sum::<i64>() as f64 / 1000.0;
     assert!((xlsx_kg - furniture_kg).abs() < 0.01);
     assert!(
         data.rows()
@@ -494,7 +494,7 @@ async fn the_public_summary_is_opt_in(backend: Backend) {
         .json()
         .await
         .expect("json");
-    let grams: i64 = records.iter().map(|r| r.co2e_grams).sum();
+    let grams: i64 = records.iter().map(|r| r.co2e_grams.0).sum();
     assert_eq!(json["totals"]["co2e_grams"], grams);
     assert_eq!(json["organisation"], "Borås stad");
     let years: i64 = json["by_year"]

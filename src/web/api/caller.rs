@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use diesel::QueryResult;
 
-use crate::accounts::{Role, User, api_tokens};
+use crate::accounts::{Capability, User, api_tokens};
 use crate::app::App;
 use crate::i18n::Language;
 use crate::items::Viewer;
@@ -26,7 +26,7 @@ pub struct ApiCaller {
 impl ApiCaller {
     /// Statistics are for the sustainability unit and admins, as on the web pages.
     pub fn may_see_stats(&self) -> bool {
-        self.user.role() != Role::Member
+        self.user.may(Capability::KeepLedger)
     }
 }
 

@@ -107,7 +107,7 @@ pub async fn list(caller: ApiCaller, app: web::Data<App>) -> Result<HttpResponse
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewReservation {
-    #[schema(minimum = 1, example = 1)]
+    #[schema(minimum = 1, maximum = 10000, example = 1)]
     pub quantity: i64,
     /// A unit of the caller's organisation; the caller's own unit when left out.
     pub receiving_unit_id: Option<i64>,
