@@ -7,30 +7,31 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
+use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UserId};
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
-    Item(i64),
-    Reservation(i64),
-    ReuseRecord(i64),
+    Item(ItemId),
+    Reservation(ReservationId),
+    ReuseRecord(RecordId),
 }
 
 impl Subject {
     fn parts(self) -> (&'static str, i64) {
         match self {
-            Subject::Item(id) => ("item", id),
-            Subject::Reservation(id) => ("reservation", id),
-            Subject::ReuseRecord(id) => ("reuse_record", id),
+            Subject::Item(id) => ("item", id.0),
+            Subject::Reservation(id) => ("reservation", id.0),
+            Subject::ReuseRecord(id) => ("reuse_record", id.0),
         }
     }
 }
 
 /// One change, for the organisations it concerns (an owner's and a partner requester's).
 pub struct Change<'a> {
-    pub organisations: &'a [i64],
+    pub organisations: &'a [OrganisationId],
     /// None for the background jobs.
-    pub actor: Option<i64>,
+    pub actor: Option<UserId>,
     pub subject: Subject,
     /// A short, stable verb such as `reserved` or `picked_up`.
     pub action: &'a str,
@@ -73,7 +74,7 @@ pub struct Entry {
 /// The newest entries of an organisation, newest first.
 pub fn recent(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     limit: i64,
 ) -> QueryResult<Vec<Entry>> {
     audit_log::table

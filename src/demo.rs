@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::app::{Delivery, write};
+use crate::ids::{ItemId, ReservationId, UnitId, UserId};
 use crate::ledger::savings::WouldBuyNew;
 use crate::reservations;
 
@@ -406,7 +407,7 @@ fn seed_handovers(
     conn: &mut AnyConnection,
     rng: &mut StdRng,
     listers: &[Lister],
-    item_ids: &[i64],
+    item_ids: &[ItemId],
 ) -> anyhow::Result<(usize, usize)> {
     let wanted = (item_ids.len() / HANDOVERS_PER_LISTINGS).min(MAX_HANDOVERS);
     let rules = reservations::Rules {
@@ -415,7 +416,7 @@ fn seed_handovers(
     };
     let (mut reserved, mut picked_up) = (0, 0);
     for &item_id in item_ids.iter().take(wanted) {
-        let (created_by, available): (i64, i32) = items::table
+        let (created_by, available): (UserId, i32) = items::table
             .find(item_id)
             .select((items::created_by, items::quantity_available))
             .first(conn)?;
@@ -457,10 +458,10 @@ fn seed_handovers(
 
 /// A listing made by this run, remembered for the example history.
 struct PastListing {
-    id: i64,
+    id: ItemId,
     title: &'static str,
     leaf: usize,
-    created_by: i64,
+    created_by: UserId,
 }
 
 /// Example history is spread over this many days back from today.
@@ -483,11 +484,11 @@ fn seed_history(
         return Ok(0);
     };
     let organisation_id = first.viewer.organisation_id;
-    let units: Vec<(i64, String)> = organisations::units_of(conn, organisation_id)?
+    let units: Vec<(UnitId, String)> = organisations::units_of(conn, organisation_id)?
         .into_iter()
         .map(|unit| (unit.id, unit.name))
         .collect();
-    let unit_of = |user_id: i64, units: &[(i64, String)]| {
+    let unit_of = |user_id: UserId, units: &[(UnitId, String)]| {
         let viewer = listers.iter().find(|l| l.viewer.user_id == user_id)?;
         units
             .iter()
@@ -515,7 +516,7 @@ fn seed_history(
                     _ => WouldBuyNew::No,
                 };
                 let facts = crate::ledger::HandoverFacts {
-                    reservation_id: 0,
+                    reservation_id: ReservationId(0),
                     item_id: listing.id,
                     item_title: listing.title,
                     giving_organisation_id: organisation_id,

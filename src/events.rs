@@ -5,6 +5,7 @@
 //! not at all.
 
 use crate::db::AnyConnection;
+use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UserId};
 use crate::items::Status;
 use crate::reservations::lifecycle::Ending;
 
@@ -20,45 +21,45 @@ pub enum Saved {
 pub enum Event {
     /// A listing was created or edited by its lister.
     ListingSaved {
-        item: i64,
-        organisation: i64,
-        by: i64,
+        item: ItemId,
+        organisation: OrganisationId,
+        by: UserId,
         how: Saved,
         detail: String,
     },
     /// The lister, or the clock (`by: None`), moved a listing to another status.
     ListingMoved {
-        item: i64,
-        organisation: i64,
-        by: Option<i64>,
+        item: ItemId,
+        organisation: OrganisationId,
+        by: Option<UserId>,
         from: Status,
         to: Status,
     },
     /// Quantity of a listing is held for a unit.
     Reserved {
-        reservation: i64,
-        item: i64,
-        organisations: [i64; 2],
-        by: i64,
+        reservation: ReservationId,
+        item: ItemId,
+        organisations: [OrganisationId; 2],
+        by: UserId,
         detail: String,
     },
     /// A reservation closed. `record` is the ledger row a pickup wrote.
     ReservationEnded {
-        reservation: i64,
-        organisations: [i64; 2],
+        reservation: ReservationId,
+        organisations: [OrganisationId; 2],
         ending: Ending,
-        by: Option<i64>,
-        record: Option<i64>,
+        by: Option<UserId>,
+        record: Option<RecordId>,
         detail: String,
     },
     /// A requester's pickup deadline is near.
-    PickupDue { reservation: i64 },
+    PickupDue { reservation: ReservationId },
     /// A ledger row was corrected by a reversing row.
     RecordReversed {
-        record: i64,
-        reversal: i64,
-        organisations: [i64; 2],
-        by: i64,
+        record: RecordId,
+        reversal: RecordId,
+        organisations: [OrganisationId; 2],
+        by: UserId,
         note: String,
     },
 }

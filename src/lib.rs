@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod events;
 pub mod i18n;
+pub mod ids;
 pub mod items;
 pub mod ledger;
 pub mod mail;

@@ -11,6 +11,7 @@ use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, users};
+use crate::ids::{TokenId, UserId};
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -27,8 +28,8 @@ const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: TokenId,
+    pub user_id: UserId,
     pub name: String,
     pub prefix: String,
     pub created_at: NaiveDateTime,
@@ -71,7 +72,7 @@ fn digest(secret: &str) -> String {
 /// Creates a token for `user_id`; returns it with its secret (shown once, never stored).
 pub fn create(
     conn: &mut AnyConnection,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
 ) -> Result<(ApiToken, String), TokenError> {
     let name = name.trim();
@@ -110,7 +111,7 @@ pub fn create(
 }
 
 /// A person's tokens, live ones first, newest first.
-pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<ApiToken>> {
+pub fn of_user(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<Vec<ApiToken>> {
     let mut tokens: Vec<ApiToken> = api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::id.desc())
@@ -121,7 +122,7 @@ pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<ApiTok
 }
 
 /// Revokes one of the person's own tokens; false if there is no such live token.
-pub fn revoke(conn: &mut AnyConnection, user_id: i64, token_id: i64) -> QueryResult<bool> {
+pub fn revoke(conn: &mut AnyConnection, user_id: UserId, token_id: TokenId) -> QueryResult<bool> {
     let changed = diesel::update(
         api_tokens::table
             .filter(api_tokens::id.eq(token_id))
@@ -139,7 +140,7 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Optio
     if !secret.starts_with(SECRET_PREFIX) {
         return Ok(None);
     }
-    let found: Option<(i64, Option<NaiveDateTime>, User)> = api_tokens::table
+    let found: Option<(TokenId, Option<NaiveDateTime>, User)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::secret_sha256.eq(digest(secret)))
         .filter(api_tokens::revoked_at.is_null())

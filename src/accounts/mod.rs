@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{units, users};
 use crate::i18n::Language;
+use crate::ids::{OrganisationId, UnitId, UserId};
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 crate::text_enum! {
@@ -49,9 +50,9 @@ impl Role {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
 pub struct User {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub unit_id: Option<i64>,
+    pub id: UserId,
+    pub organisation_id: OrganisationId,
+    pub unit_id: Option<UnitId>,
     pub email: String,
     pub name: Option<String>,
     pub role: Role,
@@ -127,7 +128,7 @@ pub fn find_by_email(conn: &mut AnyConnection, email: &Email) -> QueryResult<Opt
         .optional()
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<User>> {
+pub fn find(conn: &mut AnyConnection, id: UserId) -> QueryResult<Option<User>> {
     users::table
         .find(id)
         .select(User::as_select())
@@ -139,13 +140,13 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<User>> {
 pub fn find_or_create(
     conn: &mut AnyConnection,
     email: &Email,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     role: Role,
 ) -> QueryResult<User> {
     if let Some(user) = find_by_email(conn, email)? {
         return Ok(user);
     }
-    let id: i64 = diesel::insert_into(users::table)
+    let id: UserId = diesel::insert_into(users::table)
         .values((
             users::organisation_id.eq(organisation_id),
             users::email.eq(email.as_str()),
@@ -157,7 +158,11 @@ pub fn find_or_create(
     users::table.find(id).select(User::as_select()).first(conn)
 }
 
-pub fn record_login(conn: &mut AnyConnection, user_id: i64, language: Language) -> QueryResult<()> {
+pub fn record_login(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    language: Language,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::last_login_at.eq(Some(Utc::now().naive_utc())),
@@ -172,7 +177,7 @@ pub fn set_profile(
     conn: &mut AnyConnection,
     user: &User,
     name: &str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
 ) -> Result<(), AccountError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -197,16 +202,16 @@ pub fn set_profile(
 
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct Member {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub unit_name: Option<String>,
 }
 
 pub fn list_in_organisation(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> QueryResult<Vec<Member>> {
     users::table
         .left_join(units::table)
@@ -226,8 +231,8 @@ pub fn list_in_organisation(
 /// found", and the last admin cannot be demoted (nobody could manage the organisation).
 pub fn set_role(
     conn: &mut AnyConnection,
-    organisation_id: i64,
-    user_id: i64,
+    organisation_id: OrganisationId,
+    user_id: UserId,
     role: Role,
 ) -> Result<(), AccountError> {
     crate::db::write_transaction(conn, |conn| {

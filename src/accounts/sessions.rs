@@ -8,6 +8,7 @@ use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
 use crate::db::schema::{sessions, users};
+use crate::ids::UserId;
 
 /// A session seen again within this interval is not touched, which spares a write per request.
 pub const TOUCH_INTERVAL: Duration = Duration::minutes(10);
@@ -16,12 +17,12 @@ pub const TOUCH_INTERVAL: Duration = Duration::minutes(10);
 #[diesel(table_name = sessions)]
 pub struct Session {
     pub id: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
 }
 
-pub fn create(conn: &mut AnyConnection, user_id: i64, idle: Duration) -> QueryResult<Session> {
+pub fn create(conn: &mut AnyConnection, user_id: UserId, idle: Duration) -> QueryResult<Session> {
     let now = Utc::now().naive_utc();
     let session = Session {
         id: random_id(),

@@ -10,6 +10,7 @@ use crate::accounts::tokens::random_id;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, items, organisations, saved_searches, search_alerts, users};
 use crate::i18n::Language;
+use crate::ids::{AlertId, CategoryId, ItemId, NetworkId, OrganisationId, UserId};
 use crate::items::search::SearchQuery;
 use crate::items::{FieldError, Item, Visibility};
 use crate::mail::notices::{self, Notice, Recipient};
@@ -32,14 +33,14 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = saved_searches)]
 pub struct Alert {
-    pub id: i64,
-    pub user_id: i64,
-    pub organisation_id: i64,
+    pub id: AlertId,
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
     pub kind: Kind,
     pub title: String,
     pub description: String,
     pub query: String,
-    pub category_id: Option<i64>,
+    pub category_id: Option<CategoryId>,
     #[serde(skip)]
     pub unsubscribe_token: String,
     pub active: bool,
@@ -54,7 +55,7 @@ pub struct NewAlert {
     pub title: String,
     pub description: String,
     pub query: String,
-    pub category_id: Option<i64>,
+    pub category_id: Option<CategoryId>,
 }
 
 impl NewAlert {
@@ -111,10 +112,10 @@ impl Refuses for AlertError {
 /// Saves an alert for `user_id` in `organisation_id`.
 pub fn create(
     conn: &mut AnyConnection,
-    user_id: i64,
-    organisation_id: i64,
+    user_id: UserId,
+    organisation_id: OrganisationId,
     new: &NewAlert,
-) -> Result<i64, AlertError> {
+) -> Result<AlertId, AlertError> {
     let mut errors = new.validate();
     if let Some(category_id) = new.category_id {
         let known: i64 = categories::table
@@ -161,7 +162,7 @@ pub fn create(
 }
 
 /// A person's active alerts, newest first.
-pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<Alert>> {
+pub fn of_user(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<Vec<Alert>> {
     saved_searches::table
         .filter(saved_searches::user_id.eq(user_id))
         .filter(saved_searches::active.eq(true))
@@ -173,7 +174,7 @@ pub fn of_user(conn: &mut AnyConnection, user_id: i64) -> QueryResult<Vec<Alert>
 /// A wanted ad with who posted it.
 #[derive(Debug, Clone, Serialize, Queryable)]
 pub struct Wanted {
-    pub id: i64,
+    pub id: AlertId,
     pub title: String,
     pub description: String,
     pub created_at: NaiveDateTime,
@@ -182,7 +183,10 @@ pub struct Wanted {
 }
 
 /// The organisation's active wanted ads, newest first.
-pub fn wanted_in(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Vec<Wanted>> {
+pub fn wanted_in(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<Wanted>> {
     saved_searches::table
         .inner_join(users::table)
         .filter(saved_searches::organisation_id.eq(organisation_id))
@@ -202,7 +206,11 @@ pub fn wanted_in(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<
 }
 
 /// Ends the owner's own alert.
-pub fn stop_own(conn: &mut AnyConnection, user_id: i64, alert_id: i64) -> Result<(), AlertError> {
+pub fn stop_own(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    alert_id: AlertId,
+) -> Result<(), AlertError> {
     let changed = diesel::update(saved_searches::table.find(alert_id))
         .filter(saved_searches::user_id.eq(user_id))
         .set(saved_searches::active.eq(false))
@@ -234,7 +242,12 @@ pub fn stop_by_token(conn: &mut AnyConnection, token: &str) -> QueryResult<bool>
 
 /// Whether an alert matches a listing: the category (or its parent) if it names one, and
 /// every word of its query as a prefix of one of the listing's stems.
-pub fn matches(alert: &Alert, item: &Item, item_parent_category: Option<i64>, stems: &str) -> bool {
+pub fn matches(
+    alert: &Alert,
+    item: &Item,
+    item_parent_category: Option<CategoryId>,
+    stems: &str,
+) -> bool {
     if let Some(category) = alert.category_id
         && category != item.category_id
         && Some(category) != item_parent_category
@@ -255,7 +268,7 @@ pub fn matches(alert: &Alert, item: &Item, item_parent_category: Option<i64>, st
 
 /// Mails everyone whose alert matches a listing that just became available. Call inside
 /// the transaction that publishes it; each alert hears of each listing once.
-pub fn on_published(conn: &mut AnyConnection, item_id: i64) -> QueryResult<usize> {
+pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<usize> {
     let (item, stems): (Item, String) = items::table
         .find(item_id)
         .select((Item::as_select(), items::search_stems))
@@ -263,7 +276,7 @@ pub fn on_published(conn: &mut AnyConnection, item_id: i64) -> QueryResult<usize
     let (item, stems) = (&item, stems.as_str());
     let mut audience = vec![item.organisation_id];
     if item.visibility == Visibility::Network {
-        let network: Option<i64> = organisations::table
+        let network: Option<NetworkId> = organisations::table
             .find(item.organisation_id)
             .select(organisations::network_id)
             .first(conn)?;
@@ -273,11 +286,11 @@ pub fn on_published(conn: &mut AnyConnection, item_id: i64) -> QueryResult<usize
                     .filter(organisations::network_id.eq(network))
                     .filter(organisations::id.ne(item.organisation_id))
                     .select(organisations::id)
-                    .load::<i64>(conn)?,
+                    .load::<OrganisationId>(conn)?,
             );
         }
     }
-    let parent: Option<i64> = categories::table
+    let parent: Option<CategoryId> = categories::table
         .find(item.category_id)
         .select(categories::parent_id)
         .first(conn)?;

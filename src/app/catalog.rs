@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::categories::{self, Category, Choice, category_choices, category_name};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
+use crate::ids::{CategoryId, OrganisationId, UnitId};
 use crate::items::{Viewer, browse};
 use crate::organisations;
 
@@ -29,16 +30,16 @@ const MAX_VISIBLE_SETS: usize = 1000;
 #[derive(Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct VisibleChoices {
     /// The viewer's organisation first, then its partners.
-    pub organisations: Vec<(i64, String)>,
+    pub organisations: Vec<(OrganisationId, String)>,
     pub sites: Vec<String>,
     /// The viewer's organisation's units.
-    pub units: Vec<(i64, String)>,
+    pub units: Vec<(UnitId, String)>,
 }
 
 /// The categories' names and select choices in one language.
 #[derive(Debug)]
 pub(crate) struct CategoryTexts {
-    pub names: HashMap<i64, String>,
+    pub names: HashMap<CategoryId, String>,
     pub choices: Arc<[Choice]>,
 }
 
@@ -74,7 +75,7 @@ fn lookup<T>(entry: &mut Entry<T>) -> Lookup<T> {
 #[derive(Default)]
 pub struct Catalog {
     categories: Mutex<Option<Entry<Vec<Category>>>>,
-    visible: Mutex<HashMap<Vec<i64>, Entry<VisibleChoices>>>,
+    visible: Mutex<HashMap<Vec<OrganisationId>, Entry<VisibleChoices>>>,
     category_texts: Mutex<Option<KeptCategoryTexts>>,
 }
 
@@ -127,7 +128,7 @@ impl Catalog {
         &self,
         conn: &mut AnyConnection,
         viewer: &Viewer,
-        partners: &[i64],
+        partners: &[OrganisationId],
     ) -> QueryResult<Arc<VisibleChoices>> {
         let mut key = vec![viewer.organisation_id];
         key.extend_from_slice(partners);
@@ -160,8 +161,8 @@ impl Catalog {
 fn load_visible(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    partners: &[i64],
-    organisation_ids: &[i64],
+    partners: &[OrganisationId],
+    organisation_ids: &[OrganisationId],
 ) -> QueryResult<VisibleChoices> {
     let mut organisations = Vec::with_capacity(organisation_ids.len());
     for &id in organisation_ids {

@@ -9,6 +9,7 @@ use crate::alerts;
 use crate::audit::{self, Change, Subject};
 use crate::db::{AnyConnection, write_transaction};
 use crate::events::{Event, Saved, Tx};
+use crate::ids::{ItemId, ReservationId, UserId};
 use crate::items::{self, Status};
 use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
 use crate::reservations::{self, Reservation, lifecycle::Ending};
@@ -59,7 +60,7 @@ fn dispatch(conn: &mut AnyConnection, event: &Event, delivery: Delivery) -> Quer
     Ok(())
 }
 
-fn subject_item(event: &Event) -> Option<i64> {
+fn subject_item(event: &Event) -> Option<ItemId> {
     match event {
         Event::ListingSaved { item, .. } | Event::ListingMoved { item, .. } => Some(*item),
         _ => None,
@@ -165,7 +166,7 @@ fn recipient(user: &User) -> Recipient {
     Recipient::new(&user.email, user.language())
 }
 
-fn person(conn: &mut AnyConnection, id: i64) -> QueryResult<User> {
+fn person(conn: &mut AnyConnection, id: UserId) -> QueryResult<User> {
     accounts::find(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -244,7 +245,7 @@ struct About {
 }
 
 impl About {
-    fn load(conn: &mut AnyConnection, reservation_id: i64) -> QueryResult<Self> {
+    fn load(conn: &mut AnyConnection, reservation_id: ReservationId) -> QueryResult<Self> {
         let reservation =
             reservations::find(conn, reservation_id)?.ok_or(diesel::result::Error::NotFound)?;
         let item =

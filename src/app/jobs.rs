@@ -50,10 +50,10 @@ pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobErr
 }
 
 /// Each one in its own transaction: one listing's trouble does not hold back the others.
-fn each<E>(
-    ids: QueryResult<Vec<i64>>,
+fn each<T: Copy, E>(
+    ids: QueryResult<Vec<T>>,
     conn: &mut AnyConnection,
-    one: impl Fn(&mut crate::events::Tx, i64) -> Result<bool, E>,
+    one: impl Fn(&mut crate::events::Tx, T) -> Result<bool, E>,
 ) -> Result<usize, JobError>
 where
     E: From<diesel::result::Error>,

@@ -4,6 +4,7 @@
 //! Counters live in each instance's memory (governor's keyed GCRA limiter); with several
 //! instances the effective limit is that many times higher, which still stops abuse.
 
+use crate::ids::UserId;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -48,7 +49,7 @@ impl LoginLimits {
 
 /// API requests per person per minute, whichever of their tokens they use.
 pub struct ApiLimits {
-    per_user: DefaultKeyedRateLimiter<i64>,
+    per_user: DefaultKeyedRateLimiter<UserId>,
 }
 
 impl ApiLimits {
@@ -59,7 +60,7 @@ impl ApiLimits {
     }
 
     /// Counts one request; when the limit is reached, how long until the next is allowed.
-    pub fn check(&self, user_id: i64) -> Result<(), Duration> {
+    pub fn check(&self, user_id: UserId) -> Result<(), Duration> {
         let outcome = self.per_user.check_key(&user_id).map_err(|not_until| {
             not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()))
         });

@@ -11,6 +11,7 @@ use super::catalog::VisibleChoices;
 use super::{App, Failure};
 use crate::categories::Category;
 use crate::i18n::local_date;
+use crate::ids::{ItemId, OrganisationId, PhotoId};
 use crate::items::browse::{self, Filter};
 use crate::items::{
     self, FieldError, Item, ItemError, ItemInput, NewPhoto, Photo, PhotoChanges, Status, Viewer,
@@ -79,7 +80,7 @@ pub struct Listing {
 pub async fn listing(
     app: &App,
     viewer: Viewer,
-    item_id: i64,
+    item_id: ItemId,
 ) -> Result<Listing, Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> Result<_, ItemError> {
@@ -112,7 +113,7 @@ pub async fn listing(
 pub async fn visible(
     app: &App,
     viewer: Viewer,
-    item_id: i64,
+    item_id: ItemId,
 ) -> Result<(Item, Arc<Vec<Category>>), Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> Result<_, ItemError> {
@@ -133,7 +134,7 @@ pub async fn categories(app: &App) -> Result<Arc<Vec<Category>>, Failure<ItemErr
 pub async fn for_edit(
     app: &App,
     viewer: Viewer,
-    item_id: i64,
+    item_id: ItemId,
 ) -> Result<(Item, Vec<Photo>), Failure<ItemError>> {
     app.read(move |conn| -> Result<_, ItemError> {
         let item = items::find_for_edit(conn, &viewer, item_id)?;
@@ -146,7 +147,7 @@ pub async fn for_edit(
 /// with a network.
 pub async fn form_choices(
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
 ) -> Result<(Arc<Vec<Category>>, bool), Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> Result<_, ItemError> {
@@ -161,7 +162,7 @@ pub async fn form_choices(
 pub async fn change_status(
     app: &App,
     viewer: Viewer,
-    item_id: i64,
+    item_id: ItemId,
     to: Status,
 ) -> Result<(), Failure<ItemError>> {
     let today = local_date(Utc::now().naive_utc());
@@ -196,7 +197,7 @@ pub async fn photo(
 #[derive(Debug, Clone, Copy)]
 pub enum Target {
     New,
-    Existing(i64),
+    Existing(ItemId),
 }
 
 /// A listing as submitted: the checked fields and what to do with the photos.
@@ -210,8 +211,8 @@ pub struct Submission {
     pub too_many: bool,
     /// Alt text for the new photos; the title when empty.
     pub alt_text: String,
-    pub remove: Vec<i64>,
-    pub alt_texts: Vec<(i64, String)>,
+    pub remove: Vec<PhotoId>,
+    pub alt_texts: Vec<(PhotoId, String)>,
 }
 
 fn photo_refusal(key: &'static str) -> Failure<ItemError> {
@@ -228,7 +229,7 @@ pub async fn save(
     target: Target,
     current: &[Photo],
     submission: Submission,
-) -> Result<i64, Failure<ItemError>> {
+) -> Result<ItemId, Failure<ItemError>> {
     let Submission {
         input,
         uploads,

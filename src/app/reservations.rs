@@ -2,6 +2,7 @@
 //! transaction through the reservation lifecycle, and its notices go out after the commit.
 
 use super::{App, Failure};
+use crate::ids::{ItemId, ReservationId};
 use crate::items::Viewer;
 use crate::reservations::{self, Details, Party, Reservation, ReservationError, ReserveRequest};
 
@@ -20,7 +21,7 @@ pub enum Step {
 pub async fn reserve(
     app: &App,
     viewer: Viewer,
-    item_id: i64,
+    item_id: ItemId,
     request: ReserveRequest,
 ) -> Result<Details, Failure<ReservationError>> {
     let rules = app.reservations;
@@ -36,7 +37,7 @@ pub async fn reserve(
 pub async fn take_step(
     app: &App,
     viewer: Viewer,
-    reservation_id: i64,
+    reservation_id: ReservationId,
     step: Step,
 ) -> Result<Details, Failure<ReservationError>> {
     app.write(move |tx| {
@@ -54,7 +55,7 @@ pub async fn take_step(
 pub async fn details(
     app: &App,
     viewer: Viewer,
-    reservation_id: i64,
+    reservation_id: ReservationId,
 ) -> Result<Details, Failure<ReservationError>> {
     app.read(move |conn| reservations::details(conn, &viewer, reservation_id))
         .await

@@ -12,6 +12,7 @@ use crate::accounts::sessions::{self, Session};
 use crate::accounts::tokens::{self, LOGIN_LINK_LIFETIME, Purpose, random_id};
 use crate::accounts::{self, Email, User};
 use crate::i18n::Language;
+use crate::ids::UserId;
 use crate::mail::notices::{Notice, Recipient};
 use crate::refusal::{Refusal, Refuses};
 
@@ -126,18 +127,18 @@ pub async fn confirm(
             Ok((user, session))
         })
         .await?;
-    tracing::info!(user_id = user.id, "signed in");
+    tracing::info!(user_id = %user.id, "signed in");
     Ok((user, session))
 }
 
 /// Ends the session on the server, so the cookie is worthless even if it was copied.
 pub async fn sign_out(
     app: &App,
-    user_id: i64,
+    user_id: UserId,
     session_id: String,
 ) -> Result<(), Failure<SignInError>> {
     app.read(move |conn| sessions::revoke(conn, &session_id).map_err(SignInError::from))
         .await?;
-    tracing::info!(user_id, "signed out");
+    tracing::info!(%user_id, "signed out");
     Ok(())
 }

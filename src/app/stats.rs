@@ -14,6 +14,7 @@ use super::{App, Failure};
 use crate::categories::Category;
 use crate::db::schema::organisations;
 use crate::i18n::Language;
+use crate::ids::{OrganisationId, UnitId};
 use crate::ledger::{self, savings::Method};
 use crate::organisations::{self as orgs, Unit};
 use crate::refusal::{FieldError, Refusal, Refuses};
@@ -46,7 +47,7 @@ pub struct Setting {
     pub organisation_slug: String,
     pub units: Vec<Unit>,
     pub categories: Arc<Vec<Category>>,
-    pub organisation_names: BTreeMap<i64, String>,
+    pub organisation_names: BTreeMap<OrganisationId, String>,
     pub method: Method,
 }
 
@@ -79,7 +80,7 @@ pub struct Figures {
 /// Loads the organisation's setting and checks the filter against its units and categories.
 pub async fn prepare(
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     raw: RawFilter,
 ) -> Result<Report, Failure<ReportError>> {
     let catalog = app.catalog.clone();
@@ -93,7 +94,7 @@ pub async fn prepare(
             categories: catalog.categories(conn)?,
             method: ledger::method_of(conn, organisation_id)?,
         };
-        let unit_ids: Vec<i64> = setting.units.iter().map(|u| u.id).collect();
+        let unit_ids: Vec<UnitId> = setting.units.iter().map(|u| u.id).collect();
         let filter = raw.parse(&unit_ids, &setting.categories);
         Ok(Report { setting, filter })
     })
@@ -104,7 +105,7 @@ pub async fn prepare(
 pub async fn summarise(
     app: &App,
     scope: Scope,
-    organisation_names: BTreeMap<i64, String>,
+    organisation_names: BTreeMap<OrganisationId, String>,
 ) -> Result<Summary, Failure<ReportError>> {
     let pool = app.db.clone();
     let _turn = pool.turn().await;
@@ -122,9 +123,9 @@ pub async fn summarise(
 /// The dashboard's and the API's sums for a parsed filter.
 pub async fn figures(
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     filter: &Filter,
-    organisation_names: BTreeMap<i64, String>,
+    organisation_names: BTreeMap<OrganisationId, String>,
 ) -> Result<Figures, Failure<ReportError>> {
     let scope = |side| Scope {
         organisation_id,
@@ -174,7 +175,7 @@ pub struct PublicSummary {
 /// language), with the time they were summed.
 #[derive(Default)]
 pub struct PublicSummaries {
-    cached: Mutex<HashMap<(i64, Language), Summed>>,
+    cached: Mutex<HashMap<(OrganisationId, Language), Summed>>,
 }
 
 /// A summary and when it was summed.
@@ -237,7 +238,7 @@ pub async fn public_summary(
                 .filter(organisations::slug.eq(slug))
                 .filter(organisations::public_summary.eq(true))
                 .select(organisations::id)
-                .first::<i64>(conn)
+                .first::<OrganisationId>(conn)
                 .optional()
                 .map_err(ReportError::from)
         })

@@ -11,12 +11,13 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::schema::categories;
+use crate::ids::CategoryId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = categories)]
 pub struct Category {
-    pub id: i64,
-    pub parent_id: Option<i64>,
+    pub id: CategoryId,
+    pub parent_id: Option<CategoryId>,
     pub slug: String,
     pub name: String,
     pub kg_co2e_per_item: Option<f64>,
@@ -106,7 +107,7 @@ mod tests {
 
     fn category(per_item: Option<f64>, per_kg: Option<f64>, weight: Option<f64>) -> Category {
         Category {
-            id: 1,
+            id: CategoryId(1),
             parent_id: None,
             slug: "x".into(),
             name: "X".into(),

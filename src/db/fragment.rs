@@ -32,10 +32,13 @@ impl TextCondition {
 
     /// `column IN (the numbers in values)` on SQLite, as one JSON array bind, so the
     /// statement is the same whatever the list's length.
-    pub fn sqlite_in_list(column_in_json_each: &'static str, values: &[i64]) -> Self {
+    pub fn sqlite_in_list<T: std::fmt::Display>(
+        column_in_json_each: &'static str,
+        values: &[T],
+    ) -> Self {
         let list = values
             .iter()
-            .map(i64::to_string)
+            .map(T::to_string)
             .collect::<Vec<_>>()
             .join(",");
         Self::new(column_in_json_each, format!("[{list}]"), "))")

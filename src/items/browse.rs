@@ -12,6 +12,7 @@ use super::{Condition, Item, Status, Viewer, Visibility};
 use crate::categories::Category;
 use crate::db::schema::{available_counts, items, organisations, units};
 use crate::db::{AnyConnection, Backend, CountRows, MultiBackend, TextCondition};
+use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 
 pub const PAGE_SIZE: i64 = 24;
 /// Matches are paged through up to this many; when they have to be counted one by one (a
@@ -53,8 +54,8 @@ pub struct Filter {
     pub category_slug: Option<String>,
     pub condition: Option<Condition>,
     pub site: Option<String>,
-    pub unit_id: Option<i64>,
-    pub organisation_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
+    pub organisation_id: Option<OrganisationId>,
     pub sort: Sort,
     /// 1-based.
     pub page: i64,
@@ -80,10 +81,10 @@ impl Filter {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = items)]
 pub struct CardItem {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub owner_unit_id: Option<i64>,
-    pub category_id: i64,
+    pub id: ItemId,
+    pub organisation_id: OrganisationId,
+    pub owner_unit_id: Option<UnitId>,
+    pub category_id: CategoryId,
     pub title: String,
     pub condition: super::Condition,
     pub quantity_available: i32,
@@ -114,7 +115,7 @@ pub struct Results {
 }
 
 /// Organisations whose network-shared listings the viewer sees.
-pub fn partner_ids(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<i64>> {
+pub fn partner_ids(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<OrganisationId>> {
     match viewer.network_id {
         Some(network) => organisations::table
             .filter(organisations::network_id.eq(network))
@@ -126,7 +127,7 @@ pub fn partner_ids(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec
 }
 
 /// A category and all below it; none for an unknown slug (so nothing matches).
-fn category_and_children(all: &[Category], slug: &str) -> Vec<i64> {
+fn category_and_children(all: &[Category], slug: &str) -> Vec<CategoryId> {
     let Some(id) = all.iter().find(|c| c.slug == slug).map(|c| c.id) else {
         return Vec::new();
     };
@@ -138,8 +139,8 @@ fn category_and_children(all: &[Category], slug: &str) -> Vec<i64> {
 /// Names a page has already loaded (its filter lists), so its cards need not query them.
 #[derive(Debug, Default)]
 pub struct KnownNames {
-    pub organisations: HashMap<i64, String>,
-    pub units: HashMap<i64, String>,
+    pub organisations: HashMap<OrganisationId, String>,
+    pub units: HashMap<UnitId, String>,
 }
 
 type BoxedItems = items::BoxedQuery<'static, MultiBackend>;
@@ -189,9 +190,9 @@ fn filtered(
     backend: Backend,
     plan: Plan,
     viewer: &Viewer,
-    partners: &[i64],
+    partners: &[OrganisationId],
     filter: &Filter,
-    category_ids: Option<&[i64]>,
+    category_ids: Option<&[CategoryId]>,
 ) -> BoxedItems {
     let mut query = match plan {
         Plan::InPageOrder => items::table
@@ -274,7 +275,7 @@ fn filtered(
 pub fn browse(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    partners: &[i64],
+    partners: &[OrganisationId],
     filter: &Filter,
     all_categories: &[Category],
     known: &KnownNames,
@@ -375,15 +376,15 @@ impl Results {
 fn kept_count(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    partners: &[i64],
+    partners: &[OrganisationId],
     filter: &Filter,
-    category_ids: Option<&[i64]>,
+    category_ids: Option<&[CategoryId]>,
 ) -> QueryResult<Option<i64>> {
     if filter.narrows_rows() {
         return Ok(None);
     }
     let own = viewer.organisation_id;
-    let shown_partners: Vec<i64> = match filter.organisation_id {
+    let shown_partners: Vec<OrganisationId> = match filter.organisation_id {
         None => partners.to_vec(),
         Some(chosen) if partners.contains(&chosen) => vec![chosen],
         Some(_) => Vec::new(),
@@ -437,12 +438,12 @@ fn cards(
     found: Vec<CardItem>,
     known: &KnownNames,
 ) -> QueryResult<Vec<Card>> {
-    let missing_organisations: Vec<i64> = found
+    let missing_organisations: Vec<OrganisationId> = found
         .iter()
         .map(|item| item.organisation_id)
         .filter(|id| !known.organisations.contains_key(id))
         .collect();
-    let missing_units: Vec<i64> = found
+    let missing_units: Vec<UnitId> = found
         .iter()
         .filter_map(|item| item.owner_unit_id)
         .filter(|id| !known.units.contains_key(id))
@@ -454,7 +455,7 @@ fn cards(
             organisations::table
                 .filter(organisations::id.eq_any(missing_organisations))
                 .select((organisations::id, organisations::name))
-                .load::<(i64, String)>(conn)?,
+                .load::<(OrganisationId, String)>(conn)?,
         );
     }
     let mut unit_names = HashMap::new();
@@ -463,10 +464,10 @@ fn cards(
             units::table
                 .filter(units::id.eq_any(missing_units))
                 .select((units::id, units::name))
-                .load::<(i64, String)>(conn)?,
+                .load::<(UnitId, String)>(conn)?,
         );
     }
-    let organisation_name = |id: i64| {
+    let organisation_name = |id: OrganisationId| {
         known
             .organisations
             .get(&id)
@@ -474,7 +475,7 @@ fn cards(
             .cloned()
             .unwrap_or_default()
     };
-    let unit_name = |id: i64| {
+    let unit_name = |id: UnitId| {
         known
             .units
             .get(&id)
@@ -512,7 +513,7 @@ pub fn owner_names(conn: &mut AnyConnection, item: &Item) -> QueryResult<(String
 pub fn visible_sites(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    partners: &[i64],
+    partners: &[OrganisationId],
 ) -> QueryResult<Vec<String>> {
     let filter = Filter::default();
     filtered(
@@ -567,7 +568,7 @@ mod tests {
         assert!(!plain.narrows());
         let by_category = Filter {
             category_slug: Some("mobler".into()),
-            organisation_id: Some(2),
+            organisation_id: Some(OrganisationId(2)),
             ..Filter::default()
         };
         assert!(by_category.narrows());

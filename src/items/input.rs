@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Condition, Visibility};
 use crate::db::schema::items;
+use crate::ids::CategoryId;
 pub use crate::refusal::FieldError;
 
 /// More than anyone lists or reserves at once; keeps arithmetic far from overflow. The
@@ -57,7 +58,7 @@ pub struct RawItemForm {
 pub struct ItemInput {
     pub title: String,
     pub description: String,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub condition: Condition,
     pub quantity: i32,
     pub width_cm: Option<i32>,
@@ -157,11 +158,11 @@ impl ItemInput {
         let mut check = Checker { errors: Vec::new() };
         let title = check.text("title", &form.title, 120, true);
         let description = check.text("description", &form.description, 5000, false);
-        let category_id = match form.category_id.trim().parse::<i64>() {
+        let category_id = match form.category_id.trim().parse::<CategoryId>() {
             Ok(id) => id,
             Err(_) => {
                 check.fail("category_id", "item-error-category");
-                0
+                CategoryId(0)
             }
         };
         let condition = Condition::parse(form.condition.trim()).unwrap_or_else(|| {
@@ -225,7 +226,7 @@ impl ItemInput {
     ) -> (
         diesel::dsl::Eq<items::title, &str>,
         diesel::dsl::Eq<items::description, &str>,
-        diesel::dsl::Eq<items::category_id, i64>,
+        diesel::dsl::Eq<items::category_id, CategoryId>,
         diesel::dsl::Eq<items::condition, Condition>,
         diesel::dsl::Eq<items::quantity_total, i32>,
         diesel::dsl::Eq<items::width_cm, Option<i32>>,

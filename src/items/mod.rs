@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, item_photos, items, organisations};
 use crate::events::{Event, Saved, Tx};
+use crate::ids::{CategoryId, ItemId, NetworkId, OrganisationId, PhotoId, UnitId, UserId};
 use crate::refusal::{Message, Refusal, Refuses};
 use lifecycle::{InvalidTransition, Move};
 
@@ -50,11 +51,11 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = items)]
 pub struct Item {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub owner_unit_id: Option<i64>,
-    pub created_by: i64,
-    pub category_id: i64,
+    pub id: ItemId,
+    pub organisation_id: OrganisationId,
+    pub owner_unit_id: Option<UnitId>,
+    pub created_by: UserId,
+    pub category_id: CategoryId,
     pub title: String,
     pub description: String,
     pub condition: Condition,
@@ -79,8 +80,8 @@ pub struct Item {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = item_photos)]
 pub struct Photo {
-    pub id: i64,
-    pub item_id: i64,
+    pub id: PhotoId,
+    pub item_id: ItemId,
     pub position: i32,
     pub photo_key: String,
     pub alt_text: String,
@@ -91,10 +92,10 @@ pub struct Photo {
 /// The person looking: what they may see and change follows from their organisation.
 #[derive(Debug, Clone, Copy)]
 pub struct Viewer {
-    pub user_id: i64,
-    pub organisation_id: i64,
-    pub network_id: Option<i64>,
-    pub unit_id: Option<i64>,
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
+    pub network_id: Option<NetworkId>,
+    pub unit_id: Option<UnitId>,
     pub is_admin: bool,
 }
 
@@ -103,7 +104,7 @@ impl Viewer {
         let network_id = organisations::table
             .find(user.organisation_id)
             .select(organisations::network_id)
-            .first::<Option<i64>>(conn)?;
+            .first::<Option<NetworkId>>(conn)?;
         Ok(Self {
             user_id: user.id,
             organisation_id: user.organisation_id,
@@ -163,13 +164,13 @@ pub struct NewPhoto {
 #[derive(Debug, Clone, Default)]
 pub struct PhotoChanges {
     pub add: Vec<NewPhoto>,
-    pub remove: Vec<i64>,
+    pub remove: Vec<PhotoId>,
     /// New alt texts for photos already shown.
-    pub alt_texts: Vec<(i64, String)>,
+    pub alt_texts: Vec<(PhotoId, String)>,
 }
 
-fn category_text(conn: &mut AnyConnection, category_id: i64) -> QueryResult<String> {
-    let (name, parent): (String, Option<i64>) = categories::table
+fn category_text(conn: &mut AnyConnection, category_id: CategoryId) -> QueryResult<String> {
+    let (name, parent): (String, Option<CategoryId>) = categories::table
         .find(category_id)
         .select((categories::name, categories::parent_id))
         .first(conn)?;
@@ -193,7 +194,7 @@ fn stems_for(conn: &mut AnyConnection, input: &ItemInput) -> QueryResult<String>
     )))
 }
 
-fn check_category(conn: &mut AnyConnection, category_id: i64) -> Result<(), ItemError> {
+fn check_category(conn: &mut AnyConnection, category_id: CategoryId) -> Result<(), ItemError> {
     let exists = categories::table
         .find(category_id)
         .count()
@@ -211,7 +212,7 @@ fn check_category(conn: &mut AnyConnection, category_id: i64) -> Result<(), Item
 
 fn insert_photos(
     conn: &mut AnyConnection,
-    item_id: i64,
+    item_id: ItemId,
     first_position: i32,
     photos: &[NewPhoto],
 ) -> QueryResult<()> {
@@ -239,7 +240,7 @@ pub fn create(
     viewer: &Viewer,
     input: &ItemInput,
     photos: &[NewPhoto],
-) -> Result<i64, ItemError> {
+) -> Result<ItemId, ItemError> {
     check_category(tx.conn, input.category_id)?;
     let now = Utc::now().naive_utc();
     let stems = stems_for(tx.conn, input)?;
@@ -248,7 +249,7 @@ pub fn create(
     } else {
         Status::Draft
     };
-    let id: i64 = diesel::insert_into(items::table)
+    let id: ItemId = diesel::insert_into(items::table)
         .values((
             items::organisation_id.eq(viewer.organisation_id),
             items::owner_unit_id.eq(viewer.unit_id),
@@ -282,7 +283,7 @@ pub fn create(
 pub fn update(
     tx: &mut Tx,
     viewer: &Viewer,
-    item_id: i64,
+    item_id: ItemId,
     input: &ItemInput,
     photos: &PhotoChanges,
 ) -> Result<(), ItemError> {
@@ -410,7 +411,7 @@ fn owner_event(from: Status, to: Status) -> Option<lifecycle::Event> {
 pub fn change_status(
     tx: &mut Tx,
     viewer: &Viewer,
-    item_id: i64,
+    item_id: ItemId,
     to: Status,
     today: NaiveDate,
 ) -> Result<(), ItemError> {
@@ -446,7 +447,7 @@ pub fn due_to_expire(
     conn: &mut AnyConnection,
     today: NaiveDate,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<ItemId>> {
     items::table
         .filter(items::status.eq(Status::Available))
         .filter(items::expires_on.lt(today))
@@ -457,7 +458,7 @@ pub fn due_to_expire(
 }
 
 /// The clock ends a listing past its end date; false when it is not due (any more).
-pub fn expire(tx: &mut Tx, item_id: i64, today: NaiveDate) -> Result<bool, ItemError> {
+pub fn expire(tx: &mut Tx, item_id: ItemId, today: NaiveDate) -> Result<bool, ItemError> {
     let Some(item) = find(tx.conn, item_id)? else {
         return Ok(false);
     };
@@ -478,7 +479,7 @@ pub fn expire(tx: &mut Tx, item_id: i64, today: NaiveDate) -> Result<bool, ItemE
     Ok(true)
 }
 
-pub fn find(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Option<Item>> {
+pub fn find(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Option<Item>> {
     items::table
         .find(item_id)
         .select(Item::as_select())
@@ -491,7 +492,7 @@ pub fn find(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Option<Item>>
 pub fn find_visible(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    item_id: i64,
+    item_id: ItemId,
 ) -> Result<Item, ItemError> {
     let item = find(conn, item_id)?.ok_or(ItemError::NotFound)?;
     let own = item.organisation_id == viewer.organisation_id;
@@ -500,7 +501,7 @@ pub fn find_visible(
     let visible = if own {
         !hidden || viewer.may_edit(&item)
     } else {
-        let partner_network: Option<i64> = organisations::table
+        let partner_network: Option<NetworkId> = organisations::table
             .find(item.organisation_id)
             .select(organisations::network_id)
             .first(conn)?;
@@ -520,7 +521,7 @@ pub fn find_visible(
 pub fn find_for_edit(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    item_id: i64,
+    item_id: ItemId,
 ) -> Result<Item, ItemError> {
     let item = find_visible(conn, viewer, item_id)?;
     if item.organisation_id != viewer.organisation_id {
@@ -532,7 +533,7 @@ pub fn find_for_edit(
     Ok(item)
 }
 
-pub fn photos_of(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Vec<Photo>> {
+pub fn photos_of(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Vec<Photo>> {
     item_photos::table
         .filter(item_photos::item_id.eq(item_id))
         .select(Photo::as_select())
@@ -551,7 +552,7 @@ pub fn photo_in_use(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
 
 /// Whether the viewer may see a stored photo: it belongs to a listing they may see.
 pub fn photo_visible(conn: &mut AnyConnection, viewer: &Viewer, key: &str) -> QueryResult<bool> {
-    let item_ids: Vec<i64> = item_photos::table
+    let item_ids: Vec<ItemId> = item_photos::table
         .filter(item_photos::photo_key.eq(key))
         .select(item_photos::item_id)
         .load(conn)?;

@@ -14,6 +14,7 @@ use crate::categories::{Category, Factor};
 use crate::db::AnyConnection;
 use crate::db::schema::{organisations, reuse_records};
 use crate::events::{Event, Tx};
+use crate::ids::{CategoryId, ItemId, OrganisationId, RecordId, ReservationId, UnitId, UserId};
 use crate::refusal::{Message, Refusal, Refuses};
 use savings::{Handover, Method, WouldBuyNew};
 
@@ -30,18 +31,18 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = reuse_records)]
 pub struct ReuseRecord {
-    pub id: i64,
-    pub reservation_id: Option<i64>,
-    pub reverses_id: Option<i64>,
-    pub item_id: i64,
+    pub id: RecordId,
+    pub reservation_id: Option<ReservationId>,
+    pub reverses_id: Option<RecordId>,
+    pub item_id: ItemId,
     pub item_title: String,
-    pub giving_organisation_id: i64,
-    pub receiving_organisation_id: i64,
-    pub from_unit_id: Option<i64>,
+    pub giving_organisation_id: OrganisationId,
+    pub receiving_organisation_id: OrganisationId,
+    pub from_unit_id: Option<UnitId>,
     pub from_unit_name: String,
-    pub to_unit_id: Option<i64>,
+    pub to_unit_id: Option<UnitId>,
     pub to_unit_name: String,
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub category_name: String,
     pub quantity: i32,
     pub factor_kind: FactorKind,
@@ -60,7 +61,7 @@ pub struct ReuseRecord {
     pub money_saved_ore: Ore,
     pub material_grams: Grams,
     pub recorded_at: NaiveDateTime,
-    pub recorded_by: Option<i64>,
+    pub recorded_by: Option<UserId>,
     pub note: String,
 }
 
@@ -68,17 +69,17 @@ pub struct ReuseRecord {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = reuse_records)]
 struct NewRecord {
-    reservation_id: Option<i64>,
-    reverses_id: Option<i64>,
-    item_id: i64,
+    reservation_id: Option<ReservationId>,
+    reverses_id: Option<RecordId>,
+    item_id: ItemId,
     item_title: String,
-    giving_organisation_id: i64,
-    receiving_organisation_id: i64,
-    from_unit_id: Option<i64>,
+    giving_organisation_id: OrganisationId,
+    receiving_organisation_id: OrganisationId,
+    from_unit_id: Option<UnitId>,
     from_unit_name: String,
-    to_unit_id: Option<i64>,
+    to_unit_id: Option<UnitId>,
     to_unit_name: String,
-    category_id: i64,
+    category_id: CategoryId,
     category_name: String,
     quantity: i32,
     factor_kind: FactorKind,
@@ -97,13 +98,13 @@ struct NewRecord {
     money_saved_ore: Ore,
     material_grams: Grams,
     recorded_at: NaiveDateTime,
-    recorded_by: Option<i64>,
+    recorded_by: Option<UserId>,
     note: String,
 }
 
 impl NewRecord {
     /// The same snapshot with opposite quantity and figures, so sums cancel.
-    fn reversal_of(original: &ReuseRecord, by: i64, note: &str) -> Self {
+    fn reversal_of(original: &ReuseRecord, by: UserId, note: &str) -> Self {
         let original = original.clone();
         Self {
             reservation_id: None,
@@ -143,24 +144,24 @@ impl NewRecord {
 
 /// Everything a handover record is computed from.
 pub struct HandoverFacts<'a> {
-    pub reservation_id: i64,
-    pub item_id: i64,
+    pub reservation_id: ReservationId,
+    pub item_id: ItemId,
     pub item_title: &'a str,
-    pub giving_organisation_id: i64,
-    pub receiving_organisation_id: i64,
-    pub from_unit: Option<(i64, String)>,
-    pub to_unit: Option<(i64, String)>,
+    pub giving_organisation_id: OrganisationId,
+    pub receiving_organisation_id: OrganisationId,
+    pub from_unit: Option<(UnitId, String)>,
+    pub to_unit: Option<(UnitId, String)>,
     pub category: &'a Category,
     pub quantity: i32,
     pub weight_kg: Option<f64>,
     /// The listing's own new price; the category's estimate is used without it.
     pub new_price_sek: Option<f64>,
     pub answer: WouldBuyNew,
-    pub recorded_by: Option<i64>,
+    pub recorded_by: Option<UserId>,
 }
 
 /// The method settings of an organisation (the receiving one decides: it avoided a purchase).
-pub fn method_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Method> {
+pub fn method_of(conn: &mut AnyConnection, organisation_id: OrganisationId) -> QueryResult<Method> {
     let (yes, unsure, no, refurbishment, transport) = organisations::table
         .find(organisation_id)
         .select((
@@ -183,7 +184,7 @@ pub fn method_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<
 /// Changes an organisation's method settings (checked with [`Method::validate`]).
 pub fn set_method(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     method: &Method,
 ) -> QueryResult<()> {
     diesel::update(organisations::table.find(organisation_id))
@@ -200,10 +201,13 @@ pub fn set_method(
 
 /// Writes the record of a handover. A second record for the same reservation is refused by
 /// the database (unique index), so a repeated "picked up" can never count twice.
-pub fn record_handover(conn: &mut AnyConnection, facts: &HandoverFacts<'_>) -> QueryResult<i64> {
+pub fn record_handover(
+    conn: &mut AnyConnection,
+    facts: &HandoverFacts<'_>,
+) -> QueryResult<RecordId> {
     let method = method_of(conn, facts.receiving_organisation_id)?;
     let row = NewRecord::of_handover(facts, &method, Utc::now().naive_utc());
-    let id: i64 = diesel::insert_into(reuse_records::table)
+    let id: RecordId = diesel::insert_into(reuse_records::table)
         .values(&row)
         .returning(reuse_records::id)
         .get_result(conn)?;
@@ -290,7 +294,7 @@ impl NewRecord {
     }
 }
 
-fn split_unit(unit: &Option<(i64, String)>) -> (Option<i64>, &str) {
+fn split_unit(unit: &Option<(UnitId, String)>) -> (Option<UnitId>, &str) {
     match unit {
         Some((id, name)) => (Some(*id), name.as_str()),
         None => (None, ""),
@@ -322,17 +326,17 @@ impl Refuses for LedgerError {
 
 /// Who may correct the ledger of an organisation: its admins and sustainability staff.
 pub struct Corrector {
-    pub user_id: i64,
-    pub organisation_id: i64,
+    pub user_id: UserId,
+    pub organisation_id: OrganisationId,
 }
 
 /// Cancels a record's figures with a new, opposite record (`note` says why).
 pub fn reverse(
     tx: &mut Tx,
     by: &Corrector,
-    record_id: i64,
+    record_id: RecordId,
     note: &str,
-) -> Result<i64, LedgerError> {
+) -> Result<RecordId, LedgerError> {
     let original: ReuseRecord = reuse_records::table
         .find(record_id)
         .select(ReuseRecord::as_select())
@@ -351,7 +355,7 @@ pub fn reverse(
     if original.reverses_id.is_some() || already > 0 {
         return Err(LedgerError::AlreadyReversed);
     }
-    let id: i64 = diesel::insert_into(reuse_records::table)
+    let id: RecordId = diesel::insert_into(reuse_records::table)
         .values(&NewRecord::reversal_of(&original, by.user_id, note))
         .returning(reuse_records::id)
         .get_result(tx.conn)?;
@@ -371,7 +375,7 @@ pub fn reverse(
 /// The newest records an organisation gave or received, newest first.
 pub fn recent(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     limit: i64,
 ) -> QueryResult<Vec<ReuseRecord>> {
     reuse_records::table

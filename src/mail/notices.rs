@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::outbox;
 use crate::db::AnyConnection;
 use crate::i18n::Language;
+use crate::ids::{ItemId, ReservationId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -29,7 +30,7 @@ impl Recipient {
 /// About one reservation, for whoever a notice goes to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservationFacts {
-    pub reservation_id: i64,
+    pub reservation_id: ReservationId,
     pub item_title: String,
     pub quantity: i32,
     pub requester: String,
@@ -57,14 +58,14 @@ pub enum Notice {
     PickedUp(ReservationFacts),
     /// To someone with a saved search or wanted ad: a matching listing appeared.
     Match {
-        item_id: i64,
+        item_id: ItemId,
         item_title: String,
         search_title: String,
         unsubscribe_token: String,
     },
     /// To the lister: the listing's end date passed and nobody can find it any more.
     ListingExpired {
-        item_id: i64,
+        item_id: ItemId,
         item_title: String,
         expires_on: NaiveDate,
     },

@@ -192,10 +192,11 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+    use crate::ids::{ItemId, ReservationId};
 
     fn facts() -> ReservationFacts {
         ReservationFacts {
-            reservation_id: 7,
+            reservation_id: ReservationId(7),
             item_title: "Kontorsstol <Ergo>".into(),
             quantity: 2,
             requester: "Anna".into(),
@@ -228,13 +229,13 @@ mod tests {
             Notice::Expired(facts()),
             Notice::PickedUp(facts()),
             Notice::Match {
-                item_id: 3,
+                item_id: ItemId(3),
                 item_title: "Bord".into(),
                 search_title: "bord".into(),
                 unsubscribe_token: "tok".into(),
             },
             Notice::ListingExpired {
-                item_id: 3,
+                item_id: ItemId(3),
                 item_title: "Bord".into(),
                 expires_on: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
             },

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{organisation_domains, organisations, units};
+use crate::ids::{DomainId, NetworkId, OrganisationId, UnitId};
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,11 +32,11 @@ impl Country {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = organisations)]
 pub struct Organisation {
-    pub id: i64,
+    pub id: OrganisationId,
     pub name: String,
     pub slug: String,
     pub country: String,
-    pub network_id: Option<i64>,
+    pub network_id: Option<NetworkId>,
     /// The organisation publishes its savings totals at `/public/<slug>`.
     pub public_summary: bool,
 }
@@ -43,16 +44,16 @@ pub struct Organisation {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = units)]
 pub struct Unit {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub parent_id: Option<i64>,
+    pub id: UnitId,
+    pub organisation_id: OrganisationId,
+    pub parent_id: Option<UnitId>,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = organisation_domains)]
 pub struct Domain {
-    pub id: i64,
+    pub id: DomainId,
     pub domain: String,
 }
 
@@ -103,7 +104,7 @@ pub fn create(
 ) -> Result<Organisation, OrganisationError> {
     crate::db::write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
-        let id: i64 = diesel::insert_into(organisations::table)
+        let id: OrganisationId = diesel::insert_into(organisations::table)
             .values((
                 organisations::name.eq(name),
                 organisations::slug.eq(slug::slugify(name)),
@@ -125,7 +126,7 @@ pub fn create(
 
 fn insert_domain(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     domain: &EmailDomain,
 ) -> Result<(), OrganisationError> {
     let taken = organisation_domains::table
@@ -146,7 +147,7 @@ fn insert_domain(
     Ok(())
 }
 
-pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<Organisation>> {
+pub fn find(conn: &mut AnyConnection, id: OrganisationId) -> QueryResult<Option<Organisation>> {
     organisations::table
         .find(id)
         .select(Organisation::as_select())
@@ -158,7 +159,10 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     organisations::table.count().get_result(conn)
 }
 
-pub fn domains_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Vec<Domain>> {
+pub fn domains_of(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<Domain>> {
     organisation_domains::table
         .filter(organisation_domains::organisation_id.eq(organisation_id))
         .select(Domain::as_select())
@@ -168,7 +172,7 @@ pub fn domains_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult
 
 pub fn add_domain(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     domain: &EmailDomain,
 ) -> Result<(), OrganisationError> {
     crate::db::write_transaction(conn, |conn| insert_domain(conn, organisation_id, domain))
@@ -177,8 +181,8 @@ pub fn add_domain(
 /// Removing the last domain would lock everyone out, so it is refused.
 pub fn remove_domain(
     conn: &mut AnyConnection,
-    organisation_id: i64,
-    domain_id: i64,
+    organisation_id: OrganisationId,
+    domain_id: DomainId,
 ) -> Result<(), OrganisationError> {
     crate::db::write_transaction(conn, |conn| {
         let domains = domains_of(conn, organisation_id)?;
@@ -203,9 +207,9 @@ fn valid_unit_name(name: &str) -> Result<&str, OrganisationError> {
 
 fn unit_name_taken(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     name: &str,
-    except: Option<i64>,
+    except: Option<UnitId>,
 ) -> QueryResult<bool> {
     let mut query = units::table
         .filter(units::organisation_id.eq(organisation_id))
@@ -220,7 +224,7 @@ fn unit_name_taken(
 /// Adds a unit, refusing empty or duplicate names with an error people can act on.
 pub fn create_unit(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     name: &str,
 ) -> Result<Unit, OrganisationError> {
     let name = valid_unit_name(name)?;
@@ -234,8 +238,8 @@ pub fn create_unit(
 
 pub fn rename_unit(
     conn: &mut AnyConnection,
-    organisation_id: i64,
-    unit_id: i64,
+    organisation_id: OrganisationId,
+    unit_id: UnitId,
     name: &str,
 ) -> Result<(), OrganisationError> {
     let name = valid_unit_name(name)?;
@@ -273,11 +277,11 @@ pub fn find_by_email_domain(
 
 pub fn add_unit(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     name: &str,
-    parent_id: Option<i64>,
+    parent_id: Option<UnitId>,
 ) -> QueryResult<Unit> {
-    let id: i64 = diesel::insert_into(units::table)
+    let id: UnitId = diesel::insert_into(units::table)
         .values((
             units::organisation_id.eq(organisation_id),
             units::name.eq(name.trim()),
@@ -289,7 +293,10 @@ pub fn add_unit(
     units::table.find(id).select(Unit::as_select()).first(conn)
 }
 
-pub fn units_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Vec<Unit>> {
+pub fn units_of(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<Vec<Unit>> {
     units::table
         .filter(units::organisation_id.eq(organisation_id))
         .select(Unit::as_select())
@@ -299,7 +306,7 @@ pub fn units_of(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<V
 
 pub fn set_public_summary(
     conn: &mut AnyConnection,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     publish: bool,
 ) -> QueryResult<()> {
     diesel::update(organisations::table.find(organisation_id))

@@ -16,6 +16,7 @@ use crate::categories::Category;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, items, reservations, units, users};
 use crate::events::{Event, Tx};
+use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UnitId, UserId};
 use crate::items::{
     self as listings, FieldError, Item, ItemError, MAX_QUANTITY, Status, Viewer, find_visible,
 };
@@ -40,11 +41,11 @@ crate::text_enum! {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = reservations)]
 pub struct Reservation {
-    pub id: i64,
-    pub item_id: i64,
-    pub organisation_id: i64,
-    pub requester_id: i64,
-    pub receiving_unit_id: Option<i64>,
+    pub id: ReservationId,
+    pub item_id: ItemId,
+    pub organisation_id: OrganisationId,
+    pub requester_id: UserId,
+    pub receiving_unit_id: Option<UnitId>,
     pub quantity: i32,
     pub message: String,
     pub would_buy_new: WouldBuyNew,
@@ -54,7 +55,7 @@ pub struct Reservation {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
-    pub closed_by: Option<i64>,
+    pub closed_by: Option<UserId>,
 }
 
 impl Reservation {
@@ -75,7 +76,7 @@ pub struct Rules {
 pub struct ReserveRequest {
     pub quantity: i32,
     /// The viewer's own unit when not given.
-    pub receiving_unit_id: Option<i64>,
+    pub receiving_unit_id: Option<UnitId>,
     pub message: String,
     pub answer: WouldBuyNew,
 }
@@ -168,12 +169,15 @@ fn party(viewer: &Viewer, reservation: &Reservation, item: &Item) -> Option<Part
     }
 }
 
-fn user(conn: &mut AnyConnection, id: i64) -> QueryResult<User> {
+fn user(conn: &mut AnyConnection, id: UserId) -> QueryResult<User> {
     accounts::find(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 /// A unit's id and name.
-pub fn unit_name(conn: &mut AnyConnection, id: Option<i64>) -> QueryResult<Option<(i64, String)>> {
+pub fn unit_name(
+    conn: &mut AnyConnection,
+    id: Option<UnitId>,
+) -> QueryResult<Option<(UnitId, String)>> {
     match id {
         Some(id) => Ok(units::table
             .find(id)
@@ -184,11 +188,14 @@ pub fn unit_name(conn: &mut AnyConnection, id: Option<i64>) -> QueryResult<Optio
     }
 }
 
-fn find_item(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Item> {
+fn find_item(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Item> {
     listings::find(conn, item_id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-pub fn find(conn: &mut AnyConnection, reservation_id: i64) -> QueryResult<Option<Reservation>> {
+pub fn find(
+    conn: &mut AnyConnection,
+    reservation_id: ReservationId,
+) -> QueryResult<Option<Reservation>> {
     reservations::table
         .find(reservation_id)
         .select(Reservation::as_select())
@@ -200,7 +207,7 @@ pub fn find(conn: &mut AnyConnection, reservation_id: i64) -> QueryResult<Option
 fn taking_part(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    reservation_id: i64,
+    reservation_id: ReservationId,
 ) -> Result<(Reservation, Item, Party), ReservationError> {
     let reservation = find(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
     let item = find_item(conn, reservation.item_id)?;
@@ -211,12 +218,12 @@ fn taking_part(
 fn check_unit(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
 ) -> Result<(), ReservationError> {
     let Some(unit_id) = unit_id else {
         return Ok(());
     };
-    let unit_organisation: Option<i64> = units::table
+    let unit_organisation: Option<OrganisationId> = units::table
         .find(unit_id)
         .select(units::organisation_id)
         .first(conn)
@@ -235,7 +242,7 @@ fn check_unit(
 pub fn reserve(
     tx: &mut Tx,
     viewer: &Viewer,
-    item_id: i64,
+    item_id: ItemId,
     request: &ReserveRequest,
     rules: &Rules,
 ) -> Result<Reservation, ReservationError> {
@@ -276,7 +283,7 @@ pub fn reserve(
     if after.quantity_available == 0 {
         listings::apply(tx.conn, &after, listings::lifecycle::Event::LastUnitHeld)?;
     }
-    let reservation_id: i64 = diesel::insert_into(reservations::table)
+    let reservation_id: ReservationId = diesel::insert_into(reservations::table)
         .values((
             reservations::item_id.eq(item_id),
             reservations::organisation_id.eq(viewer.organisation_id),
@@ -307,9 +314,9 @@ pub fn reserve(
 /// allows; false if it was not open (or not on that side) any more.
 fn close(
     conn: &mut AnyConnection,
-    reservation_id: i64,
+    reservation_id: ReservationId,
     to: ReservationStatus,
-    by: Option<i64>,
+    by: Option<UserId>,
     deadline: Deadline,
 ) -> QueryResult<bool> {
     let now = Utc::now().naive_utc();
@@ -342,8 +349,8 @@ fn end(
     reservation: &Reservation,
     item: &Item,
     ending: Ending,
-    by: Option<(Party, i64)>,
-) -> Result<Option<i64>, ReservationError> {
+    by: Option<(Party, UserId)>,
+) -> Result<Option<RecordId>, ReservationError> {
     let actor = by.map(|(_, user_id)| user_id);
     let side = by.map_or(Actor::Clock, |(party, _)| Actor::Party(party));
     let (to, deadline) =
@@ -400,7 +407,7 @@ fn end(
 
 /// Gives the held quantity back to the listing, which is on offer again if it was fully
 /// reserved.
-fn release(conn: &mut AnyConnection, item_id: i64, quantity: i32) -> Result<(), ItemError> {
+fn release(conn: &mut AnyConnection, item_id: ItemId, quantity: i32) -> Result<(), ItemError> {
     diesel::update(items::table.find(item_id))
         .set((
             items::quantity_available.eq(items::quantity_available + quantity),
@@ -416,8 +423,8 @@ fn record_handover(
     conn: &mut AnyConnection,
     reservation: &Reservation,
     item: &Item,
-    by: Option<i64>,
-) -> QueryResult<i64> {
+    by: Option<UserId>,
+) -> QueryResult<RecordId> {
     let category: Category = categories::table
         .find(item.category_id)
         .select(Category::as_select())
@@ -445,7 +452,11 @@ fn record_handover(
 }
 
 /// Either side confirms the handover: the reservation closes and the ledger gets its record.
-pub fn pick_up(tx: &mut Tx, viewer: &Viewer, reservation_id: i64) -> Result<i64, ReservationError> {
+pub fn pick_up(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    reservation_id: ReservationId,
+) -> Result<RecordId, ReservationError> {
     let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
     let by = Some((party, viewer.user_id));
     let record = end(tx, &reservation, &item, Ending::PickedUp, by)?;
@@ -456,7 +467,7 @@ pub fn pick_up(tx: &mut Tx, viewer: &Viewer, reservation_id: i64) -> Result<i64,
 pub fn withdraw(
     tx: &mut Tx,
     viewer: &Viewer,
-    reservation_id: i64,
+    reservation_id: ReservationId,
     as_party: Party,
 ) -> Result<(), ReservationError> {
     let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
@@ -478,7 +489,7 @@ pub fn withdraw(
 }
 
 /// Open reservations past their pickup deadline, oldest deadline first.
-pub fn due_to_expire(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<i64>> {
+pub fn due_to_expire(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<ReservationId>> {
     reservations::table
         .filter(reservations::status.eq(ReservationStatus::Reserved))
         .filter(reservations::pickup_deadline.lt(Utc::now().naive_utc()))
@@ -490,7 +501,7 @@ pub fn due_to_expire(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<i6
 
 /// The clock ends a reservation nobody picked up in time; false when it is not due (any
 /// more: picked up, ended, or handled by another instance).
-pub fn expire(tx: &mut Tx, reservation_id: i64) -> Result<bool, ReservationError> {
+pub fn expire(tx: &mut Tx, reservation_id: ReservationId) -> Result<bool, ReservationError> {
     let Some(reservation) = find(tx.conn, reservation_id)? else {
         return Ok(false);
     };
@@ -508,7 +519,7 @@ pub fn due_for_reminder(
     conn: &mut AnyConnection,
     rules: &Rules,
     limit: i64,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<ReservationId>> {
     let now = Utc::now().naive_utc();
     reservations::table
         .filter(reservations::status.eq(ReservationStatus::Reserved))
@@ -522,7 +533,7 @@ pub fn due_for_reminder(
 }
 
 /// Claims the reminder of one reservation, so that of several instances only one reminds.
-pub fn remind(tx: &mut Tx, reservation_id: i64) -> QueryResult<bool> {
+pub fn remind(tx: &mut Tx, reservation_id: ReservationId) -> QueryResult<bool> {
     let claimed = diesel::update(reservations::table.find(reservation_id))
         .filter(reservations::status.eq(ReservationStatus::Reserved))
         .filter(reservations::reminder_sent_at.is_null())
@@ -550,7 +561,7 @@ pub struct Details {
 pub fn details(
     conn: &mut AnyConnection,
     viewer: &Viewer,
-    reservation_id: i64,
+    reservation_id: ReservationId,
 ) -> Result<Details, ReservationError> {
     let (reservation, item, party) = taking_part(conn, viewer, reservation_id)?;
     Ok(Details {
@@ -566,8 +577,8 @@ pub fn details(
 /// A line in the lists on "my page".
 #[derive(Debug, Clone, Serialize, Queryable)]
 pub struct Summary {
-    pub id: i64,
-    pub item_id: i64,
+    pub id: ReservationId,
+    pub item_id: ItemId,
     pub item_title: String,
     pub quantity: i32,
     pub status: ReservationStatus,
@@ -583,11 +594,11 @@ const LIST_LIMIT: i64 = 200;
 #[derive(Debug, Clone, Copy)]
 pub enum ListOf {
     /// The viewer's own reservations.
-    MadeBy(i64),
+    MadeBy(UserId),
     /// Reservations of listings the viewer created.
-    ListedBy(i64),
+    ListedBy(UserId),
     /// Reservations of one listing.
-    Item(i64),
+    Item(ItemId),
 }
 
 /// Reservations, newest first.
@@ -626,7 +637,7 @@ pub struct Accounting {
     pub picked_up: i64,
 }
 
-pub fn accounting(conn: &mut AnyConnection, item_id: i64) -> QueryResult<Accounting> {
+pub fn accounting(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Accounting> {
     let item = find_item(conn, item_id)?;
     let sum_of = |conn: &mut AnyConnection, status: ReservationStatus| -> QueryResult<i64> {
         let quantities: Vec<i32> = reservations::table

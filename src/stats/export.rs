@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::{Scope, Totals, for_each_record};
 use crate::db::AnyConnection;
 use crate::i18n::{Language, local_time};
+use crate::ids::OrganisationId;
 use crate::ledger::ReuseRecord;
 use crate::ledger::savings::Method;
 use crate::ledger::{Grams, Ore};
@@ -101,8 +102,11 @@ fn optional_decimal(value: Option<f64>, digits: usize) -> Cell {
 }
 
 /// One record as cells in [`COLUMNS`] order.
-pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -> Vec<Cell> {
-    let organisation = |id: i64| {
+pub fn cells(
+    record: &ReuseRecord,
+    organisation_names: &BTreeMap<OrganisationId, String>,
+) -> Vec<Cell> {
+    let organisation = |id: OrganisationId| {
         Cell::Text(
             organisation_names
                 .get(&id)
@@ -111,11 +115,11 @@ pub fn cells(record: &ReuseRecord, organisation_names: &BTreeMap<i64, String>) -
         )
     };
     vec![
-        Cell::Int(record.id),
+        Cell::Int(record.id.0),
         Cell::Text(local_time(record.recorded_at)),
-        optional_int(record.reservation_id),
-        optional_int(record.reverses_id),
-        Cell::Int(record.item_id),
+        optional_int(record.reservation_id.map(|id| id.0)),
+        optional_int(record.reverses_id.map(|id| id.0)),
+        Cell::Int(record.item_id.0),
         Cell::Text(record.item_title.clone()),
         Cell::Text(record.category_name.clone()),
         Cell::Int(i64::from(record.quantity)),
@@ -213,7 +217,7 @@ pub fn write<C, W>(
     language: Language,
     scope: &Scope,
     about: &About,
-    organisation_names: &BTreeMap<i64, String>,
+    organisation_names: &BTreeMap<OrganisationId, String>,
     conn_for_batch: impl FnMut() -> Result<C, ExportError>,
     out: W,
 ) -> Result<(), ExportError>
@@ -614,6 +618,7 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{CategoryId, ItemId, RecordId, ReservationId};
 
     #[test]
     fn csv_numbers_follow_the_reader_language_without_grouping() {
@@ -626,18 +631,18 @@ mod tests {
     #[test]
     fn every_column_has_a_cell() {
         let record = ReuseRecord {
-            id: 1,
-            reservation_id: Some(2),
+            id: RecordId(1),
+            reservation_id: Some(ReservationId(2)),
             reverses_id: None,
-            item_id: 3,
+            item_id: ItemId(3),
             item_title: "Stol".into(),
-            giving_organisation_id: 4,
-            receiving_organisation_id: 4,
+            giving_organisation_id: OrganisationId(4),
+            receiving_organisation_id: OrganisationId(4),
             from_unit_id: None,
             from_unit_name: String::new(),
             to_unit_id: None,
             to_unit_name: String::new(),
-            category_id: 5,
+            category_id: CategoryId(5),
             category_name: "Kontorsstol".into(),
             quantity: 3,
             factor_kind: crate::ledger::FactorKind::PerItem,
@@ -659,7 +664,7 @@ mod tests {
             recorded_by: None,
             note: String::new(),
         };
-        let names = BTreeMap::from([(4, "Exempelkommunen".to_string())]);
+        let names = BTreeMap::from([(OrganisationId(4), "Exempelkommunen".to_string())]);
         let row = cells(&record, &names);
         assert_eq!(row.len(), COLUMNS.len());
         assert_eq!(row[8], Cell::Text("Exempelkommunen".into()));

@@ -17,6 +17,7 @@ use crate::categories::Category;
 use crate::db::schema::{organisations, reuse_records};
 use crate::db::{AnyConnection, MultiBackend};
 use crate::i18n::{local_day_start, local_month};
+use crate::ids::{CategoryId, OrganisationId, RecordId, UnitId};
 use crate::items::FieldError;
 use crate::ledger::ReuseRecord;
 use crate::ledger::{Grams, Ore};
@@ -41,9 +42,9 @@ pub struct Filter {
     pub from: Option<NaiveDate>,
     /// Last day included (local time).
     pub to: Option<NaiveDate>,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     /// A category and its subcategories.
-    pub category_ids: Option<Vec<i64>>,
+    pub category_ids: Option<Vec<CategoryId>>,
 }
 
 /// The dashboard's filter as typed, before it is checked.
@@ -63,7 +64,7 @@ impl RawFilter {
     /// Checks dates, and that the unit and category exist for this organisation.
     pub fn parse(
         &self,
-        unit_ids: &[i64],
+        unit_ids: &[UnitId],
         categories: &[Category],
     ) -> Result<Filter, Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -89,7 +90,7 @@ impl RawFilter {
         }
         let unit_id = match self.unit.trim() {
             "" => None,
-            raw => match raw.parse::<i64>() {
+            raw => match raw.parse::<UnitId>() {
                 Ok(id) if unit_ids.contains(&id) => Some(id),
                 _ => {
                     errors.push(FieldError::new("unit", "stats-error-unit"));
@@ -129,7 +130,7 @@ impl RawFilter {
 /// The records of one organisation a figure or export is made from.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub side: Side,
     pub filter: Filter,
 }
@@ -218,9 +219,9 @@ pub fn batch(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = reuse_records)]
 pub struct SummedRecord {
-    pub id: i64,
-    pub reverses_id: Option<i64>,
-    pub giving_organisation_id: i64,
+    pub id: RecordId,
+    pub reverses_id: Option<RecordId>,
+    pub giving_organisation_id: OrganisationId,
     pub from_unit_name: String,
     pub to_unit_name: String,
     pub category_name: String,
@@ -242,7 +243,7 @@ where
     C: DerefMut<Target = AnyConnection>,
     E: From<diesel::result::Error>,
 {
-    in_batches(conn_for_batch, scope, batch, |r| r.id, each)
+    in_batches(conn_for_batch, scope, batch, |r| r.id.0, each)
 }
 
 /// Reads the scope batch by batch with `load`, keyed by `id_of`, calling `each` per row.
@@ -363,7 +364,7 @@ pub struct Summing {
     categories: BTreeMap<String, Totals>,
     giving_units: BTreeMap<String, Totals>,
     receiving_units: BTreeMap<String, Totals>,
-    giving_organisations: BTreeMap<i64, Totals>,
+    giving_organisations: BTreeMap<OrganisationId, Totals>,
 }
 
 impl Summing {
@@ -392,7 +393,11 @@ impl Summing {
     }
 
     /// `organisation_names` names the giving organisations; `period` widens the months shown.
-    pub fn finish(self, organisation_names: &BTreeMap<i64, String>, filter: &Filter) -> Summary {
+    pub fn finish(
+        self,
+        organisation_names: &BTreeMap<OrganisationId, String>,
+        filter: &Filter,
+    ) -> Summary {
         let largest_first = |map: BTreeMap<String, Totals>| {
             let mut groups: Vec<Group> = map
                 .into_iter()
@@ -465,10 +470,12 @@ fn month_range(seen: &BTreeMap<String, Totals>, filter: &Filter) -> Vec<String> 
 }
 
 /// Organisation names by id, for labels and exports (a handful of rows).
-pub fn organisation_names(conn: &mut AnyConnection) -> QueryResult<BTreeMap<i64, String>> {
+pub fn organisation_names(
+    conn: &mut AnyConnection,
+) -> QueryResult<BTreeMap<OrganisationId, String>> {
     Ok(organisations::table
         .select((organisations::id, organisations::name))
-        .load::<(i64, String)>(conn)?
+        .load::<(OrganisationId, String)>(conn)?
         .into_iter()
         .collect())
 }
@@ -477,7 +484,7 @@ pub fn organisation_names(conn: &mut AnyConnection) -> QueryResult<BTreeMap<i64,
 pub fn summarise<C, E>(
     conn_for_batch: impl FnMut() -> Result<C, E>,
     scope: &Scope,
-    organisation_names: &BTreeMap<i64, String>,
+    organisation_names: &BTreeMap<OrganisationId, String>,
 ) -> Result<Summary, E>
 where
     C: DerefMut<Target = AnyConnection>,
@@ -488,7 +495,7 @@ where
         conn_for_batch,
         scope,
         summed_batch,
-        |r| r.id,
+        |r| r.id.0,
         |record| {
             summing.add(record);
             Ok(())
@@ -503,8 +510,8 @@ mod tests {
 
     fn category(id: i64, parent_id: Option<i64>, slug: &str) -> Category {
         Category {
-            id,
-            parent_id,
+            id: CategoryId(id),
+            parent_id: parent_id.map(CategoryId),
             slug: slug.to_string(),
             name: slug.to_string(),
             kg_co2e_per_item: None,
@@ -533,11 +540,14 @@ mod tests {
             unit: "7".into(),
             category: "mobler".into(),
         };
-        let filter = raw.parse(&[7], &categories).expect("valid");
+        let filter = raw.parse(&[UnitId(7)], &categories).expect("valid");
         assert_eq!(filter.from, NaiveDate::from_ymd_opt(2026, 1, 1));
         assert_eq!(filter.to, NaiveDate::from_ymd_opt(2026, 6, 30));
-        assert_eq!(filter.unit_id, Some(7));
-        assert_eq!(filter.category_ids, Some(vec![1, 2]));
+        assert_eq!(filter.unit_id, Some(UnitId(7)));
+        assert_eq!(
+            filter.category_ids,
+            Some(vec![CategoryId(1), CategoryId(2)])
+        );
         assert_eq!(RawFilter::default().parse(&[], &[]), Ok(Filter::default()));
     }
 
@@ -549,7 +559,7 @@ mod tests {
             unit: "8".into(),
             category: "nope".into(),
         };
-        let errors = raw.parse(&[7], &[]).expect_err("invalid");
+        let errors = raw.parse(&[UnitId(7)], &[]).expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["from", "to", "unit", "category"]);
         let backwards = RawFilter {

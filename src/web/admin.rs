@@ -12,6 +12,7 @@ use crate::accounts::{self, Member, Role};
 use crate::app::{App, Failure};
 use crate::db::AnyConnection;
 use crate::i18n::parse_decimal;
+use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
 use crate::ledger::{self, savings::Method};
 use crate::organisations::{self, Domain, EmailDomain, Organisation, Unit};
 use crate::refusal::{Refusal, Refuses};
@@ -25,7 +26,10 @@ struct AdminData {
     method: Method,
 }
 
-fn load(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Option<AdminData>> {
+fn load(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<Option<AdminData>> {
     let Some(organisation) = organisations::find(conn, organisation_id)? else {
         return Ok(None);
     };
@@ -43,7 +47,7 @@ fn load(conn: &mut AnyConnection, organisation_id: i64) -> QueryResult<Option<Ad
 struct AdminPage {
     admin: AdminData,
     roles: [&'static str; Role::ALL.len()],
-    own_user_id: i64,
+    own_user_id: UserId,
     error_key: Option<&'static str>,
     saved: bool,
 }
@@ -85,7 +89,7 @@ async fn apply<E>(
     page: Page,
     admin: AdminUser,
     app: web::Data<App>,
-    change: impl FnOnce(&mut AnyConnection, i64) -> Result<(), E> + Send + 'static,
+    change: impl FnOnce(&mut AnyConnection, OrganisationId) -> Result<(), E> + Send + 'static,
 ) -> Result<HttpResponse, AppError>
 where
     E: Refuses + Send + 'static,
@@ -135,7 +139,7 @@ pub async fn add_unit(
 pub async fn rename_unit(
     page: Page,
     admin: AdminUser,
-    path: web::Path<i64>,
+    path: web::Path<UnitId>,
     form: CsrfForm<NameForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -179,7 +183,7 @@ pub async fn add_domain(
 pub async fn remove_domain(
     page: Page,
     admin: AdminUser,
-    path: web::Path<i64>,
+    path: web::Path<DomainId>,
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -199,7 +203,7 @@ pub struct RoleForm {
 pub async fn set_role(
     page: Page,
     admin: AdminUser,
-    path: web::Path<i64>,
+    path: web::Path<UserId>,
     form: CsrfForm<RoleForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {

@@ -11,6 +11,7 @@ use crate::alerts::{self, AlertError, Kind, NewAlert};
 use crate::app::{App, Failure};
 use crate::categories::{self, Category, category_name};
 use crate::i18n::local_time;
+use crate::ids::{AlertId, CategoryId, OrganisationId};
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -96,7 +97,7 @@ struct WantedAnswer {
 #[derive(Serialize)]
 struct WantedPage {
     wanted: Vec<WantedView>,
-    categories: Vec<(i64, String)>,
+    categories: Vec<(CategoryId, String)>,
     form: WantedForm,
     errors: Vec<String>,
     saved: bool,
@@ -105,7 +106,7 @@ struct WantedPage {
 async fn render_wanted(
     page: &Page,
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     answer: WantedAnswer,
 ) -> Result<HttpResponse, AppError> {
     let catalog = app.catalog.clone();
@@ -128,7 +129,7 @@ async fn render_wanted(
             poster_email: w.poster_email,
         })
         .collect();
-    let categories: Vec<(i64, String)> = categories::group(all.to_vec())
+    let categories: Vec<(CategoryId, String)> = categories::group(all.to_vec())
         .into_iter()
         .flat_map(|group| {
             let mut options = vec![(group.category.id, category_name(language, &group.category))];
@@ -178,7 +179,10 @@ pub async fn post_wanted(
     let form = form.0;
     let category_id = match form.category_id.trim() {
         "" => None,
-        raw => Some(raw.parse::<i64>().map_err(|_| AppError::BadRequest)?),
+        raw => Some(
+            raw.parse::<CategoryId>()
+                .map_err(|_| AppError::BadRequest)?,
+        ),
     };
     let new = NewAlert {
         kind: Kind::Wanted,
@@ -211,7 +215,7 @@ pub async fn post_wanted(
 #[post("/alerts/{id}/stop")]
 pub async fn stop_own(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<AlertId>,
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::i18n::Language;
+use crate::ids::{CategoryId, ItemId};
 use crate::items::browse::Card;
 use crate::items::{Condition, Status};
 
@@ -16,7 +17,7 @@ pub const KEPT_CARDS: usize = 4096;
 #[derive(Serialize, PartialEq, Eq, Hash)]
 pub struct CardView {
     lang: &'static str,
-    id: i64,
+    id: ItemId,
     title: String,
     photo_key: Option<String>,
     photo_alt: String,
@@ -35,7 +36,7 @@ impl CardView {
     pub fn for_browse(
         language: Language,
         card: Card,
-        category_names: &HashMap<i64, String>,
+        category_names: &HashMap<CategoryId, String>,
     ) -> CardView {
         let item = card.item;
         CardView {
@@ -61,7 +62,7 @@ impl CardView {
     pub fn for_owner(
         language: Language,
         card: Card,
-        category_names: &HashMap<i64, String>,
+        category_names: &HashMap<CategoryId, String>,
     ) -> CardView {
         CardView {
             status: Some(card.item.status),

@@ -18,6 +18,7 @@ use crate::app::listings::{self, Submission, Target};
 use crate::app::{App, Failure};
 use crate::categories::{self, Category, Choice, category_name, describe_factor};
 use crate::i18n::{Language, format_decimal};
+use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId};
 use crate::items::browse::{self, Filter, Sort};
 use crate::items::search::SearchQuery;
 use crate::items::{self, Condition, FieldError, Item, ItemError, RawItemForm, Status, Viewer};
@@ -301,7 +302,7 @@ struct ItemPage<'a> {
     can_reserve: bool,
     units: &'a [crate::organisations::Unit],
     open_reservations: Vec<super::reservations::Line>,
-    own_unit: Option<i64>,
+    own_unit: Option<UnitId>,
     answers: [&'static str; WouldBuyNew::ALL.len()],
     pickup_days: i64,
 }
@@ -310,7 +311,7 @@ struct ItemPage<'a> {
 pub async fn show(
     page: Page,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
@@ -358,7 +359,7 @@ pub struct StatusForm {
 #[post("/items/{id}/status")]
 pub async fn change_status(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     form: CsrfForm<StatusForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -407,7 +408,7 @@ pub async fn serve_photo(
 
 #[derive(Serialize)]
 struct CategoryOption {
-    id: i64,
+    id: CategoryId,
     label: String,
 }
 
@@ -440,7 +441,7 @@ fn category_options(language: Language, all: Vec<Category>) -> Vec<CategoryGroup
 
 #[derive(Serialize)]
 struct ExistingPhoto {
-    id: i64,
+    id: PhotoId,
     key: String,
     alt_text: String,
 }
@@ -471,7 +472,7 @@ struct FormView<'a> {
 async fn render_form(
     page: &Page,
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     form: FormPage<'_>,
 ) -> Result<HttpResponse, AppError> {
     let (all, has_network) = listings::form_choices(app, organisation_id).await?;
@@ -557,7 +558,7 @@ fn existing(photos: Vec<items::Photo>) -> Vec<ExistingPhoto> {
 pub async fn edit_form(
     page: Page,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let viewer = user.0.viewer;
@@ -578,8 +579,8 @@ pub async fn edit_form(
 /// The photo fields a submitted form carries besides the listing's own.
 struct PhotoFields {
     alt_text: String,
-    remove: Vec<i64>,
-    alt_texts: Vec<(i64, String)>,
+    remove: Vec<PhotoId>,
+    alt_texts: Vec<(PhotoId, String)>,
 }
 
 fn photo_fields(form: &MultipartForm) -> PhotoFields {
@@ -682,7 +683,7 @@ pub async fn create(
 pub async fn update(
     page: Page,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     payload: Multipart,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {

@@ -11,6 +11,7 @@ use super::{AppError, Page};
 use crate::app::{App, Failure};
 use crate::audit;
 use crate::i18n::{Language, format_decimal, local_time};
+use crate::ids::{ItemId, OrganisationId, RecordId};
 use crate::ledger::{self, Corrector, FactorKind, Grams, LedgerError, ReuseRecord};
 
 const SHOWN: i64 = 200;
@@ -19,9 +20,9 @@ const MAX_NOTE_CHARS: usize = 500;
 
 #[derive(Serialize)]
 struct RecordView {
-    id: i64,
+    id: RecordId,
     recorded: String,
-    item_id: i64,
+    item_id: ItemId,
     item_title: String,
     category: String,
     quantity: i32,
@@ -32,7 +33,7 @@ struct RecordView {
     kg_material: String,
     displacement: String,
     factor: String,
-    reverses: Option<i64>,
+    reverses: Option<RecordId>,
     reversed: bool,
     note: String,
 }
@@ -80,14 +81,14 @@ struct LedgerPage {
 async fn render(
     page: &Page,
     app: &App,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     status: StatusCode,
     error: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
     let records = app
         .read(move |conn| ledger::recent(conn, organisation_id, SHOWN))
         .await?;
-    let reversed: Vec<i64> = records.iter().filter_map(|r| r.reverses_id).collect();
+    let reversed: Vec<RecordId> = records.iter().filter_map(|r| r.reverses_id).collect();
     let view = LedgerPage {
         records: records
             .iter()
@@ -118,7 +119,7 @@ pub struct ReverseForm {
 pub async fn reverse(
     page: Page,
     keeper: LedgerKeeper,
-    path: web::Path<i64>,
+    path: web::Path<RecordId>,
     form: CsrfForm<ReverseForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {

@@ -15,6 +15,7 @@ use crate::accounts::tokens::LOGIN_LINK_LIFETIME;
 use crate::accounts::{self, AccountError, Email};
 use crate::app::signin::{self, SignInError};
 use crate::app::{App, Failure};
+use crate::ids::UnitId;
 use crate::organisations::{self, Unit};
 
 #[derive(Deserialize)]
@@ -228,7 +229,7 @@ pub async fn logout(
 struct WelcomePage<'a> {
     units: &'a [Unit],
     name: &'a str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
     next: &'a str,
     error_key: Option<&'static str>,
 }
@@ -275,7 +276,7 @@ pub async fn save_welcome(
     let next = safe_return_path(form.next.as_deref()).to_string();
     let unit_id = match form.unit_id.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(raw.parse::<i64>().map_err(|_| AppError::BadRequest)?),
+        Some(raw) => Some(raw.parse::<UnitId>().map_err(|_| AppError::BadRequest)?),
     };
     let name = form.name.clone();
     let organisation_id = user.organisation_id;

@@ -11,11 +11,12 @@ use super::{AppError, Page};
 use crate::accounts::api_tokens::{self, ApiToken, TokenError};
 use crate::app::{App, Failure};
 use crate::i18n::local_time;
+use crate::ids::TokenId;
 use crate::organisations;
 
 #[derive(Serialize)]
 struct TokenView {
-    id: i64,
+    id: TokenId,
     name: String,
     prefix: String,
     created: String,
@@ -151,7 +152,7 @@ pub async fn create_token(
 #[post("/profile/tokens/{id}/revoke")]
 pub async fn revoke_token(
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<TokenId>,
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {

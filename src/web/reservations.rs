@@ -12,6 +12,7 @@ use crate::alerts::Alert;
 use crate::app::reservations::{self as reserving, Step};
 use crate::app::{App, Failure};
 use crate::i18n::{Language, local_time};
+use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::{FieldError, Item};
 use crate::ledger::savings::WouldBuyNew;
 use crate::reservations::{
@@ -40,7 +41,7 @@ impl ReserveForm {
         });
         let receiving_unit_id = match self.receiving_unit_id.trim() {
             "" => None,
-            raw => match raw.parse::<i64>() {
+            raw => match raw.parse::<UnitId>() {
                 Ok(id) => Some(id),
                 Err(_) => {
                     errors.push(FieldError::new("receiving_unit_id", "reserve-error-unit"));
@@ -69,7 +70,7 @@ impl ReserveForm {
 pub async fn reserve(
     page: Page,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     form: CsrfForm<ReserveForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -148,7 +149,7 @@ fn name_of(user: &User) -> String {
 pub async fn show(
     page: Page,
     user: CurrentUser,
-    path: web::Path<i64>,
+    path: web::Path<ReservationId>,
     query: web::Query<DoneQuery>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -196,7 +197,7 @@ fn step_of(raw: &str) -> Option<Step> {
 pub async fn act(
     page: Page,
     user: CurrentUser,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(ReservationId, String)>,
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -213,8 +214,8 @@ pub async fn act(
 
 #[derive(Serialize)]
 pub struct Line {
-    id: i64,
-    item_id: i64,
+    id: ReservationId,
+    item_id: ItemId,
     item_title: String,
     quantity: i32,
     status_text: String,

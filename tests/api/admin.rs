@@ -1,5 +1,6 @@
 use bruka::accounts::Role;
 use bruka::db::schema::{organisation_domains, units, users};
+use bruka::ids::OrganisationId;
 use diesel::prelude::*;
 
 use crate::helpers::{Backend, Page, TestApp, spawn_app};
@@ -233,7 +234,7 @@ async fn another_organisations_ids_are_not_found(backend: Backend) {
     app.with_conn(move |conn| {
         let domain =
             bruka::organisations::EmailDomain::parse("skola.vanersborg.se").expect("valid");
-        bruka::organisations::add_domain(conn, other, &domain).expect("added")
+        bruka::organisations::add_domain(conn, OrganisationId(other), &domain).expect("added")
     })
     .await;
 

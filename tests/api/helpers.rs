@@ -269,7 +269,7 @@ impl TestApp {
             for unit in units {
                 organisations::add_unit(conn, organisation.id, &unit, None).expect("unit");
             }
-            organisation.id
+            organisation.id.0
         })
         .await
     }
@@ -284,6 +284,7 @@ impl TestApp {
             accounts::find_or_create(conn, &email, organisation.id, role)
                 .expect("user")
                 .id
+                .0
         })
         .await
     }

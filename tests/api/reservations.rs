@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bruka::db::schema::{audit_log, items, reservations, reuse_records};
+use bruka::ids::ItemId;
 use bruka::reservations::Accounting;
 use diesel::prelude::*;
 
@@ -96,8 +97,10 @@ pub(crate) fn reservation_id(response: &reqwest::Response) -> i64 {
 }
 
 async fn accounting(app: &TestApp, item_id: i64) -> Accounting {
-    app.with_conn(move |conn| bruka::reservations::accounting(conn, item_id).expect("accounting"))
-        .await
+    app.with_conn(move |conn| {
+        bruka::reservations::accounting(conn, ItemId(item_id)).expect("accounting")
+    })
+    .await
 }
 
 fn assert_balanced(accounting: &Accounting) {

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use bruka::db::schema::{organisations, reuse_records, units};
 use bruka::i18n::{Language, format_decimal, local_time};
+use bruka::ids::{ItemId, OrganisationId, ReservationId, UnitId};
 use bruka::ledger::{HandoverFacts, ReuseRecord, savings::Method, savings::WouldBuyNew};
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
@@ -36,7 +37,7 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
             .select(organisations::id)
             .first(conn)
             .expect("Borås");
-        let unit_rows: Vec<(i64, String)> = units::table
+        let unit_rows: Vec<(UnitId, String)> = units::table
             .filter(units::organisation_id.eq(boras))
             .order(units::name)
             .select((units::id, units::name))
@@ -66,11 +67,11 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 (&unit_rows[1], &unit_rows[0])
             };
             let facts = HandoverFacts {
-                reservation_id: 0,
-                item_id,
+                reservation_id: ReservationId(0),
+                item_id: ItemId(item_id),
                 item_title: "Historisk sak",
-                giving_organisation_id: boras,
-                receiving_organisation_id: boras,
+                giving_organisation_id: OrganisationId(boras),
+                receiving_organisation_id: OrganisationId(boras),
                 from_unit: Some(from.clone()),
                 to_unit: Some(to.clone()),
                 category,
@@ -86,11 +87,11 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
         }
         for (giving, receiving) in [(boras, mark), (mark, mark)] {
             let facts = HandoverFacts {
-                reservation_id: 0,
-                item_id,
+                reservation_id: ReservationId(0),
+                item_id: ItemId(item_id),
                 item_title: "Till grannen",
-                giving_organisation_id: giving,
-                receiving_organisation_id: receiving,
+                giving_organisation_id: OrganisationId(giving),
+                receiving_organisation_id: OrganisationId(receiving),
                 from_unit: None,
                 to_unit: None,
                 category: &categories[0],
@@ -234,7 +235,7 @@ async fn the_dashboard_shows_the_sum_of_the_ledger(backend: Backend) {
     let summed = app
         .with_conn(move |conn| {
             let scope = bruka::stats::Scope {
-                organisation_id: boras,
+                organisation_id: OrganisationId(boras),
                 side: bruka::stats::Side::Received,
                 filter: bruka::stats::Filter::default(),
             };
@@ -259,7 +260,8 @@ async fn the_dashboard_shows_the_sum_of_the_ledger(backend: Backend) {
         .filter(|r| {
             let day = &local_time(r.recorded_at)[..10];
             ("2025-03-01"..="2025-08-31").contains(&day)
-                && (r.from_unit_id == Some(grundskolan) || r.to_unit_id == Some(grundskolan))
+                && (r.from_unit_id == Some(UnitId(grundskolan))
+                    || r.to_unit_id == Some(UnitId(grundskolan)))
         })
         .collect();
     assert!(chosen.len() > 5 && chosen.len() < HISTORY / 2);

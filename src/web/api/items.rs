@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::app::listings::{self, Submission, Target};
 use crate::categories::{Category, category_name};
 use crate::i18n::Language;
+use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 use crate::items::browse::{Filter, Sort};
 use crate::items::search::SearchQuery;
 use crate::items::{Condition, FieldError, Item, ItemInput, RawItemForm, Status, Visibility};
@@ -47,7 +48,7 @@ fn api_category(language: Language, category: Option<&Category>) -> ApiCategory 
 /// A listing in search results.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemSummary {
-    pub id: i64,
+    pub id: ItemId,
     pub title: String,
     pub category: ApiCategory,
     pub condition: Condition,
@@ -74,7 +75,7 @@ pub struct ItemPage {
 /// A whole listing.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemDetail {
-    pub id: i64,
+    pub id: ItemId,
     pub title: String,
     pub description: String,
     pub category: ApiCategory,
@@ -144,8 +145,8 @@ pub struct ItemQuery {
     /// `as_new`, `good`, `worn` or `needs_repair`.
     pub condition: Option<String>,
     pub site: Option<String>,
-    pub unit: Option<i64>,
-    pub organisation: Option<i64>,
+    pub unit: Option<UnitId>,
+    pub organisation: Option<OrganisationId>,
     /// `newest` (default), `oldest`, `title` or `most_available`.
     pub sort: Option<String>,
     /// 1-based; 24 listings per page.
@@ -200,7 +201,7 @@ async fn search(
     let data = listings::browse(app, caller.viewer, filter).await?;
     let language = caller.language;
     let site = &app.site.0;
-    let by_id: HashMap<i64, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
+    let by_id: HashMap<CategoryId, &Category> = data.categories.iter().map(|c| (c.id, c)).collect();
     let items = data
         .results
         .cards
@@ -360,7 +361,7 @@ pub async fn reuse_before_you_buy(
 #[get("/items/{id}")]
 pub async fn get_one(
     caller: ApiCaller,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let (item, categories) = listings::visible(&app, caller.viewer, path.into_inner()).await?;

@@ -11,6 +11,7 @@ use super::caller::ApiCaller;
 use super::problem::Problem;
 use crate::app::App;
 use crate::app::reservations::{self as reserving, Step};
+use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::FieldError;
 use crate::ledger::savings::WouldBuyNew;
 use crate::refusal::Refusal;
@@ -19,8 +20,8 @@ use crate::web::AppError;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiReservation {
-    pub id: i64,
-    pub item_id: i64,
+    pub id: ReservationId,
+    pub item_id: ItemId,
     pub item_title: String,
     pub quantity: i32,
     pub status: ReservationStatus,
@@ -110,7 +111,7 @@ pub struct NewReservation {
     #[schema(minimum = 1, maximum = 10000, example = 1)]
     pub quantity: i64,
     /// A unit of the caller's organisation; the caller's own unit when left out.
-    pub receiving_unit_id: Option<i64>,
+    pub receiving_unit_id: Option<UnitId>,
     #[serde(default)]
     pub message: String,
     /// Would the unit otherwise buy this new: `yes`, `unsure` or `no`.
@@ -163,7 +164,7 @@ impl NewReservation {
 #[post("/items/{id}/reservations")]
 pub async fn create(
     caller: ApiCaller,
-    path: web::Path<i64>,
+    path: web::Path<ItemId>,
     body: web::Json<NewReservation>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
@@ -194,7 +195,7 @@ pub async fn create(
 #[get("/reservations/{id}")]
 pub async fn get_one(
     caller: ApiCaller,
-    path: web::Path<i64>,
+    path: web::Path<ReservationId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let details = reserving::details(&app, caller.viewer, path.into_inner()).await?;
@@ -219,7 +220,7 @@ pub async fn get_one(
 #[post("/reservations/{id}/picked-up")]
 pub async fn picked_up(
     caller: ApiCaller,
-    path: web::Path<i64>,
+    path: web::Path<ReservationId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let step = Step::PickedUp;

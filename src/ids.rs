@@ -1,0 +1,54 @@
+//! Ids, one type per table, so that a function taking an organisation and a unit cannot be
+//! handed them the wrong way round. Each is a `BigInt` column value (see `int_newtype!`);
+//! in JSON, templates and paths it is the plain number.
+
+crate::int_newtype! {
+    pub struct NetworkId;
+}
+
+crate::int_newtype! {
+    pub struct OrganisationId;
+}
+
+crate::int_newtype! {
+    pub struct DomainId;
+}
+
+crate::int_newtype! {
+    pub struct UnitId;
+}
+
+crate::int_newtype! {
+    pub struct UserId;
+}
+
+crate::int_newtype! {
+    pub struct CategoryId;
+}
+
+crate::int_newtype! {
+    pub struct ItemId;
+}
+
+crate::int_newtype! {
+    pub struct PhotoId;
+}
+
+crate::int_newtype! {
+    pub struct ReservationId;
+}
+
+crate::int_newtype! {
+    /// A row of the savings ledger.
+    pub struct RecordId;
+}
+
+crate::int_newtype! {
+    /// A saved search or wanted ad.
+    pub struct AlertId;
+}
+
+crate::int_newtype! {
+    /// A personal API token.
+    pub struct TokenId;
+}
