@@ -1,140 +1,463 @@
 //! Settings: built-in defaults, then an optional `bruka.toml`, then `BRUKA_*` environment variables.
 //!
-//! Values are validated while they are read, so a bad value stops start-up with a message that
-//! names the setting and where it came from instead of failing later inside a request.
+//! The file has a section per part of Bruka (`[database]`, `[mail]`, `[photos]`, …); the
+//! environment variables keep one flat name per setting (`BRUKA_SMTP_URL`, see
+//! [`ENVIRONMENT`]). Values are parsed into types that can only hold valid ones (non-zero
+//! sizes, http(s) addresses, mailboxes, secrets that never print), so a bad value stops
+//! start-up with a message that names the setting instead of failing later in a request.
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
-use serde::{Deserialize, Serialize};
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
 
 use crate::db::DatabaseUrl;
 
 /// The configuration file read when `--config`/`BRUKA_CONFIG` names none.
 pub const DEFAULT_CONFIG_FILE: &str = "bruka.toml";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Where Bruka keeps its own files (SQLite database, photos, mail, secrets).
     pub data_dir: PathBuf,
-    /// `sqlite://PATH` or `postgres://…`; defaults to a SQLite file inside `data_dir`.
-    pub database_url: Option<DatabaseUrl>,
-    /// Connections kept per instance.
-    pub database_pool_size: u32,
     /// Address and port to listen on.
     pub bind: SocketAddr,
     /// The address people use to reach Bruka (used in links and mails); defaults to `http://BIND`.
-    pub public_url: Option<String>,
+    pub public_url: Option<PublicUrl>,
     /// `pretty` for people, `json` for log collectors.
     pub log_format: LogFormat,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
-    /// Key that signs sign-in links and session cookies (at least 32 characters). When unset,
-    /// one is generated into `DATA_DIR/secret.key`; several instances must share one.
-    pub secret_key: Option<String>,
-    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
-    /// When unset, mail is written as .eml files to `mail_dir` and sign-in links are logged.
-    pub smtp_url: Option<String>,
-    /// Sender of every mail.
-    pub mail_from: String,
-    /// Where mail goes without SMTP; defaults to `DATA_DIR/mail`.
-    pub mail_dir: Option<PathBuf>,
-    /// How often the mail worker looks for due mail (it is also woken when mail is queued).
-    pub mail_poll_interval_ms: u64,
-    /// First retry delay after a failed delivery; doubles per attempt up to an hour.
-    pub mail_retry_base_ms: u64,
-    /// Seconds a worker holds a mail it is sending; after a crash another instance sends it
-    /// once this has passed. Keep it above the 20 s SMTP timeout.
-    pub mail_lease_secs: u64,
-    /// A session ends after this many days without use.
-    pub session_idle_days: u32,
-    /// Sign-in links per e-mail address per hour.
-    pub login_limit_per_address: u32,
-    /// Sign-in requests per client IP address per hour.
-    pub login_limit_per_ip: u32,
-    /// API requests per person (all their tokens together) per minute.
-    pub api_limit_per_minute: u32,
-    /// Where photos are stored; defaults to `DATA_DIR/photos`.
-    pub photos_dir: Option<PathBuf>,
-    /// Largest accepted photo upload, in megabytes.
-    pub photo_max_mb: u32,
-    /// Photos per listing.
-    pub photos_per_item: u32,
+    /// Key that signs sign-in links and session cookies. When unset, one is generated into
+    /// `DATA_DIR/secret.key`; several instances must share one.
+    pub secret_key: Option<SecretKey>,
     /// Behind a reverse proxy or load balancer: take the client address for rate limits from
     /// its X-Forwarded-For header. Leave off when clients connect directly (they could forge it).
     pub trust_forwarded_for: bool,
     /// On a database without organisations, create an example organisation with an admin so
     /// a first `cargo run` can be signed in to at once.
     pub demo_bootstrap: bool,
-    /// Days a requester has to pick up what they reserved.
-    pub reservation_pickup_days: u32,
-    /// Hours before the pickup deadline that the requester is reminded.
-    pub reservation_reminder_hours: u32,
-    /// How often reminders and expiry are checked, in milliseconds.
-    pub reservation_check_interval_ms: u64,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub sessions: SessionSettings,
+    pub limits: LimitSettings,
+    pub photos: PhotoSettings,
+    pub reservations: ReservationSettings,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH` or `postgres://…`; defaults to a SQLite file inside `data_dir`.
+    pub url: Option<DatabaseUrl>,
+    /// Connections kept per instance.
+    pub pool_size: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// When unset, mail is written as .eml files to `dir` and sign-in links are logged.
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender of every mail.
+    pub from: MailFrom,
+    /// Where mail goes without SMTP; defaults to `DATA_DIR/mail`.
+    pub dir: Option<PathBuf>,
+    /// How often the mail worker looks for due mail (it is also woken when mail is queued).
+    pub poll_interval_ms: NonZeroU64,
+    /// First retry delay after a failed delivery; doubles per attempt up to an hour.
+    pub retry_base_ms: NonZeroU64,
+    /// Seconds a worker holds a mail it is sending; after a crash another instance sends it
+    /// once this has passed. Keep it above the 20 s SMTP timeout.
+    pub lease_secs: NonZeroU64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// A session ends after this many days without use.
+    pub idle_days: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Sign-in links per e-mail address per hour.
+    pub login_per_address: NonZeroU32,
+    /// Sign-in requests per client IP address per hour.
+    pub login_per_ip: NonZeroU32,
+    /// API requests per person (all their tokens together) per minute.
+    pub api_per_minute: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhotoSettings {
+    /// Where photos are stored; defaults to `DATA_DIR/photos`.
+    pub dir: Option<PathBuf>,
+    /// Largest accepted photo upload, in megabytes.
+    pub max_mb: NonZeroU32,
+    /// Photos per listing.
+    pub per_item: NonZeroU32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReservationSettings {
+    /// Days a requester has to pick up what they reserved.
+    pub pickup_days: NonZeroU32,
+    /// Hours before the pickup deadline that the requester is reminded.
+    pub reminder_hours: u32,
+    /// How often reminders and expiry (of reservations and listings) are checked.
+    pub check_interval_ms: NonZeroU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
     Json,
 }
 
+/// Values that are not zero, written where the defaults are.
+fn at_least_one(value: u32) -> NonZeroU32 {
+    NonZeroU32::new(value).unwrap_or(NonZeroU32::MIN)
+}
+
+fn at_least_one_u64(value: u64) -> NonZeroU64 {
+    NonZeroU64::new(value).unwrap_or(NonZeroU64::MIN)
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("data"),
-            database_url: None,
-            database_pool_size: 10,
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             log_format: LogFormat::Pretty,
             shutdown_timeout_secs: 30,
             secret_key: None,
-            smtp_url: None,
-            mail_from: "Bruka <bruka@localhost>".into(),
-            mail_dir: None,
-            mail_poll_interval_ms: 2000,
-            mail_retry_base_ms: 5000,
-            mail_lease_secs: 60,
-            session_idle_days: 14,
-            login_limit_per_address: 5,
-            login_limit_per_ip: 30,
-            api_limit_per_minute: 600,
-            photos_dir: None,
-            photo_max_mb: 15,
-            photos_per_item: 10,
             trust_forwarded_for: false,
             demo_bootstrap: true,
-            reservation_pickup_days: 7,
-            reservation_reminder_hours: 24,
-            reservation_check_interval_ms: 60_000,
+            database: DatabaseSettings::default(),
+            mail: MailSettings::default(),
+            sessions: SessionSettings::default(),
+            limits: LimitSettings::default(),
+            photos: PhotoSettings::default(),
+            reservations: ReservationSettings::default(),
         }
     }
 }
 
-/// `BRUKA_*` variables that name a setting. Others (BRUKA_CONFIG, the test suite's
-/// BRUKA_TEST_POSTGRES_URL, …) share the prefix but are not settings.
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pool_size: at_least_one(10),
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: MailFrom::default(),
+            dir: None,
+            poll_interval_ms: at_least_one_u64(2000),
+            retry_base_ms: at_least_one_u64(5000),
+            lease_secs: at_least_one_u64(60),
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            idle_days: at_least_one(14),
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            login_per_address: at_least_one(5),
+            login_per_ip: at_least_one(30),
+            api_per_minute: at_least_one(600),
+        }
+    }
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            max_mb: at_least_one(15),
+            per_item: at_least_one(10),
+        }
+    }
+}
+
+impl Default for ReservationSettings {
+    fn default() -> Self {
+        Self {
+            pickup_days: at_least_one(7),
+            reminder_hours: 24,
+            check_interval_ms: at_least_one_u64(60_000),
+        }
+    }
+}
+
+/// Reads a value through its `FromStr`, so the file, the environment and code check it the
+/// same way.
+fn from_text<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr<Err = String>,
+{
+    String::deserialize(deserializer)?
+        .parse()
+        .map_err(serde::de::Error::custom)
+}
+
+/// Where people reach Bruka: `http://` or `https://`, without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PublicUrl(String);
+
+impl FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        let url = raw.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() => Ok(Self(url.to_string())),
+            _ => Err(format!(
+                "public_url must start with http:// or https://, got `{raw}`"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        raw.parse()
+    }
+}
+
+impl PublicUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+/// The signing key: at least 32 characters, never printed.
+#[derive(Clone, Deserialize)]
+pub struct SecretKey(#[serde(deserialize_with = "from_text")] Checked<32>);
+
+/// A secret that passed its length check.
+#[derive(Clone)]
+struct Checked<const MIN: usize>(SecretString);
+
+impl<const MIN: usize> FromStr for Checked<MIN> {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        if raw.len() < MIN {
+            return Err(format!("secret_key must be at least {MIN} characters"));
+        }
+        Ok(Self(SecretString::from(raw.to_string())))
+    }
+}
+
+impl SecretKey {
+    pub fn expose(&self) -> &str {
+        self.0.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey([redacted])")
+    }
+}
+
+impl FromStr for SecretKey {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.parse().map(SecretKey)
+    }
+}
+
+/// The SMTP server with its credentials: `smtp://` (STARTTLS with `?tls=required`) or
+/// `smtps://`. Never printed: it carries the password.
+#[derive(Clone, Deserialize)]
+pub struct SmtpUrl(#[serde(deserialize_with = "from_text")] SmtpSecret);
+
+#[derive(Clone)]
+struct SmtpSecret(SecretString);
+
+impl FromStr for SmtpSecret {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        if raw.starts_with("smtp://") || raw.starts_with("smtps://") {
+            Ok(Self(SecretString::from(raw.to_string())))
+        } else {
+            Err("smtp_url must start with smtp:// (STARTTLS with ?tls=required) or smtps://".into())
+        }
+    }
+}
+
+impl FromStr for SmtpUrl {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.parse().map(SmtpUrl)
+    }
+}
+
+impl SmtpUrl {
+    pub fn expose(&self) -> &str {
+        self.0.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpUrl([redacted])")
+    }
+}
+
+/// The sender of every mail, such as `Bruka <bruka@kommun.se>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct MailFrom(lettre::message::Mailbox);
+
+impl Default for MailFrom {
+    fn default() -> Self {
+        Self(lettre::message::Mailbox::new(
+            Some("Bruka".into()),
+            lettre::Address::new("bruka", "localhost")
+                .unwrap_or_else(|_| unreachable!("a fixed, valid address")),
+        ))
+    }
+}
+
+impl TryFrom<String> for MailFrom {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        raw.parse()
+    }
+}
+
+impl FromStr for MailFrom {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        raw.parse().map(MailFrom).map_err(|_| {
+            format!("mail_from `{raw}` is not a mailbox such as `Bruka <bruka@kommun.se>`")
+        })
+    }
+}
+
+impl MailFrom {
+    pub fn mailbox(&self) -> &lettre::message::Mailbox {
+        &self.0
+    }
+}
+
+/// Each setting's environment variable (after `BRUKA_`) and its place in the file.
+pub const ENVIRONMENT: [(&str, &str); 26] = [
+    ("DATA_DIR", "data_dir"),
+    ("BIND", "bind"),
+    ("PUBLIC_URL", "public_url"),
+    ("LOG_FORMAT", "log_format"),
+    ("SHUTDOWN_TIMEOUT_SECS", "shutdown_timeout_secs"),
+    ("SECRET_KEY", "secret_key"),
+    ("TRUST_FORWARDED_FOR", "trust_forwarded_for"),
+    ("DEMO_BOOTSTRAP", "demo_bootstrap"),
+    ("DATABASE_URL", "database.url"),
+    ("DATABASE_POOL_SIZE", "database.pool_size"),
+    ("SMTP_URL", "mail.smtp_url"),
+    ("MAIL_FROM", "mail.from"),
+    ("MAIL_DIR", "mail.dir"),
+    ("MAIL_POLL_INTERVAL_MS", "mail.poll_interval_ms"),
+    ("MAIL_RETRY_BASE_MS", "mail.retry_base_ms"),
+    ("MAIL_LEASE_SECS", "mail.lease_secs"),
+    ("SESSION_IDLE_DAYS", "sessions.idle_days"),
+    ("LOGIN_LIMIT_PER_ADDRESS", "limits.login_per_address"),
+    ("LOGIN_LIMIT_PER_IP", "limits.login_per_ip"),
+    ("API_LIMIT_PER_MINUTE", "limits.api_per_minute"),
+    ("PHOTOS_DIR", "photos.dir"),
+    ("PHOTO_MAX_MB", "photos.max_mb"),
+    ("PHOTOS_PER_ITEM", "photos.per_item"),
+    ("RESERVATION_PICKUP_DAYS", "reservations.pickup_days"),
+    ("RESERVATION_REMINDER_HOURS", "reservations.reminder_hours"),
+    (
+        "RESERVATION_CHECK_INTERVAL_MS",
+        "reservations.check_interval_ms",
+    ),
+];
+
+/// `BRUKA_*` variables that name a setting, placed where the file has it. Others
+/// (BRUKA_CONFIG, the test suite's BRUKA_TEST_POSTGRES_URL, …) share the prefix but are not
+/// settings.
 fn settings_from_env() -> Env {
-    let keys: Vec<String> = match serde_json::to_value(Settings::default()) {
-        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
-        _ => Vec::new(),
-    };
-    Env::prefixed("BRUKA_").filter(move |key| keys.iter().any(|known| key == known.as_str()))
+    Env::prefixed("BRUKA_").filter_map(|key| {
+        ENVIRONMENT
+            .iter()
+            .find(|(name, _)| key.as_str().eq_ignore_ascii_case(name))
+            .map(|(_, path)| (*path).into())
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration file {0} does not exist")]
     MissingFile(PathBuf),
-    #[error("invalid configuration: {0}")]
-    Invalid(#[from] Box<figment::Error>),
-    #[error("invalid configuration: {0}")]
-    Rule(String),
+    /// `setting` names the file key and its environment variable.
+    #[error("invalid configuration: {source}{setting}")]
+    Invalid {
+        source: Box<figment::Error>,
+        setting: String,
+    },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        let path = error.path.join(".");
+        let setting = ENVIRONMENT
+            .iter()
+            .find(|(_, file_key)| *file_key == path)
+            .map(|(name, _)| {
+                format!(" (`{path}` in {DEFAULT_CONFIG_FILE}, BRUKA_{name} in the environment)")
+            })
+            .unwrap_or_default();
+        ConfigError::Invalid {
+            source: Box::new(error),
+            setting,
+        }
+    }
 }
 
 impl Settings {
@@ -147,97 +470,33 @@ impl Settings {
             None => PathBuf::from(DEFAULT_CONFIG_FILE),
         };
         Self::from_figment(
-            Figment::from(Serialized::defaults(Settings::default()))
+            Figment::new()
                 .merge(Toml::file(file))
                 .merge(settings_from_env()),
         )
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
-        let settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.validate()?;
-        Ok(settings)
-    }
-
-    fn validate(&self) -> Result<(), ConfigError> {
-        if self.database_pool_size == 0 {
-            return Err(ConfigError::Rule(
-                "database_pool_size must be at least 1".into(),
-            ));
-        }
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(ConfigError::Rule(format!(
-                "public_url must start with http:// or https://, got `{url}`"
-            )));
-        }
-        if let Some(key) = &self.secret_key
-            && key.len() < 32
-        {
-            return Err(ConfigError::Rule(
-                "secret_key must be at least 32 characters".into(),
-            ));
-        }
-        if let Some(url) = &self.smtp_url
-            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
-        {
-            return Err(ConfigError::Rule(
-                "smtp_url must start with smtp:// (STARTTLS with ?tls=required) or smtps://".into(),
-            ));
-        }
-        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError::Rule(format!(
-                "mail_from `{}` is not a mailbox such as `Bruka <bruka@kommun.se>`",
-                self.mail_from
-            )));
-        }
-        if self.login_limit_per_address == 0
-            || self.login_limit_per_ip == 0
-            || self.api_limit_per_minute == 0
-        {
-            return Err(ConfigError::Rule(
-                "login and API limits must be at least 1".into(),
-            ));
-        }
-        if self.photo_max_mb == 0 || self.photos_per_item == 0 {
-            return Err(ConfigError::Rule(
-                "photo_max_mb and photos_per_item must be at least 1".into(),
-            ));
-        }
-        if self.mail_lease_secs == 0 {
-            return Err(ConfigError::Rule(
-                "mail_lease_secs must be at least 1".into(),
-            ));
-        }
-        if self.reservation_pickup_days == 0 || self.reservation_check_interval_ms == 0 {
-            return Err(ConfigError::Rule(
-                "reservation_pickup_days and reservation_check_interval_ms must be at least 1"
-                    .into(),
-            ));
-        }
-        if self.session_idle_days == 0 {
-            return Err(ConfigError::Rule(
-                "session_idle_days must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        Ok(figment.extract()?)
     }
 
     pub fn photos_dir(&self) -> PathBuf {
-        self.photos_dir
+        self.photos
+            .dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("photos"))
     }
 
     pub fn mail_dir(&self) -> PathBuf {
-        self.mail_dir
+        self.mail
+            .dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("mail"))
     }
 
     pub fn database_url(&self) -> DatabaseUrl {
-        self.database_url
+        self.database
+            .url
             .clone()
             .unwrap_or_else(|| DatabaseUrl::sqlite_file(self.data_dir.join("bruka.db")))
     }
@@ -246,16 +505,14 @@ impl Settings {
     /// `bind = "127.0.0.1:0"` still prints something usable.
     pub fn public_url(&self, bound: SocketAddr) -> String {
         match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_string(),
+            Some(url) => url.as_str().to_string(),
             None => format!("http://{bound}"),
         }
     }
 
     /// Whether cookies should be marked `Secure` (the public address is HTTPS).
     pub fn behind_tls(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|url| url.starts_with("https://"))
+        self.public_url.as_ref().is_some_and(PublicUrl::is_https)
     }
 }
 
@@ -268,7 +525,7 @@ mod tests {
 
     fn load_in_jail() -> Result<Settings, ConfigError> {
         Settings::from_figment(
-            Figment::from(Serialized::defaults(Settings::default()))
+            Figment::new()
                 .merge(Toml::file(DEFAULT_CONFIG_FILE))
                 .merge(settings_from_env()),
         )
@@ -283,6 +540,11 @@ mod tests {
                 "sqlite://data/bruka.db"
             );
             assert_eq!(settings.bind.port(), 8080);
+            assert_eq!(settings.database.pool_size.get(), 10);
+            assert_eq!(
+                settings.mail.from.mailbox().to_string(),
+                "Bruka <bruka@localhost>"
+            );
             Ok(())
         });
     }
@@ -298,6 +560,66 @@ mod tests {
             let settings = load_in_jail().expect("valid");
             assert_eq!(settings.bind.port(), 9100);
             assert_eq!(settings.database_url().to_string(), "sqlite://x/bruka.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn sections_in_the_file_and_flat_names_in_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                DEFAULT_CONFIG_FILE,
+                "[mail]\nfrom = \"Återbruk <aterbruk@boras.se>\"\n\n[photos]\nmax_mb = 8\n\n[reservations]\npickup_days = 3",
+            )?;
+            jail.set_env("BRUKA_RESERVATION_PICKUP_DAYS", "5");
+            jail.set_env("BRUKA_LOGIN_LIMIT_PER_IP", "99");
+            let settings = load_in_jail().expect("valid");
+            assert_eq!(settings.photos.max_mb.get(), 8);
+            assert_eq!(settings.reservations.pickup_days.get(), 5, "env wins");
+            assert_eq!(settings.limits.login_per_ip.get(), 99);
+            assert_eq!(
+                settings.mail.from.mailbox().email.to_string(),
+                "aterbruk@boras.se"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_values_are_refused_with_the_setting_named() {
+        let cases = [
+            ("BRUKA_DATABASE_POOL_SIZE", "0", "pool_size"),
+            ("BRUKA_PHOTO_MAX_MB", "0", "max_mb"),
+            ("BRUKA_MAIL_LEASE_SECS", "0", "lease_secs"),
+            ("BRUKA_PUBLIC_URL", "bruka.boras.se", "public_url"),
+            ("BRUKA_SECRET_KEY", "too short", "32 characters"),
+            ("BRUKA_SMTP_URL", "mail.boras.se:25", "smtp_url"),
+            ("BRUKA_MAIL_FROM", "not a mailbox", "mail_from"),
+        ];
+        for (variable, value, named) in cases {
+            Jail::expect_with(|jail| {
+                jail.set_env(variable, value);
+                let message = load_in_jail().expect_err(variable).to_string();
+                assert!(message.contains(named), "{variable}: {message}");
+                Ok(())
+            });
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        Jail::expect_with(|jail| {
+            let key = "k".repeat(40);
+            jail.set_env("BRUKA_SECRET_KEY", &key);
+            jail.set_env("BRUKA_SMTP_URL", "smtps://bruka:hemligt@smtp.boras.se:465");
+            let settings = load_in_jail().expect("valid");
+            let printed = format!("{settings:?}");
+            assert!(!printed.contains(&key), "{printed}");
+            assert!(!printed.contains("hemligt"), "{printed}");
+            assert_eq!(
+                settings.secret_key.as_ref().map(SecretKey::expose),
+                Some(key.as_str())
+            );
             Ok(())
         });
     }

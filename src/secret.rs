@@ -19,7 +19,7 @@ pub struct SecretError {
 /// start, readable only by the owner).
 pub fn load_or_create(settings: &Settings) -> Result<Vec<u8>, SecretError> {
     if let Some(key) = &settings.secret_key {
-        return Ok(key.as_bytes().to_vec());
+        return Ok(key.expose().as_bytes().to_vec());
     }
     let path = settings.data_dir.join(SECRET_FILE);
     read_or_create(&path).map_err(|source| SecretError {

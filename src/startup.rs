@@ -40,7 +40,7 @@ const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
 /// Opens the pool and brings the schema and reference data up to date.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<String>)> {
     let url = settings.database_url();
-    let pool = db::build_pool(&url, settings.database_pool_size)?;
+    let pool = db::build_pool(&url, settings.database.pool_size.get())?;
     let mut conn = pool
         .get()
         .with_context(|| format!("no connection to {url}"))?;
@@ -70,18 +70,15 @@ impl Application {
             tracing::info!(%migration, "applied migration");
         }
         let secret = secret::load_or_create(&settings)?;
-        let (transport, mail_target) = match &settings.smtp_url {
-            Some(url) => (Transport::smtp(url)?, "SMTP".to_string()),
+        let (transport, mail_target) = match &settings.mail.smtp_url {
+            Some(url) => (Transport::smtp(url.expose())?, "SMTP".to_string()),
             None => {
                 let dir = settings.mail_dir();
                 (Transport::folder(&dir)?, dir.display().to_string())
             }
         };
-        let mail_queue = MailQueue::new(settings.smtp_url.is_none());
-        let from = settings
-            .mail_from
-            .parse()
-            .context("mail_from is not a valid mailbox")?;
+        let mail_queue = MailQueue::new(settings.mail.smtp_url.is_none());
+        let from = settings.mail.from.mailbox().clone();
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -93,9 +90,9 @@ impl Application {
             from,
             &mail_queue,
             Pacing {
-                poll_interval: Duration::from_millis(settings.mail_poll_interval_ms),
-                retry_base: Duration::from_millis(settings.mail_retry_base_ms),
-                lease: Duration::from_secs(settings.mail_lease_secs),
+                poll_interval: Duration::from_millis(settings.mail.poll_interval_ms.get()),
+                retry_base: Duration::from_millis(settings.mail.retry_base_ms.get()),
+                lease: Duration::from_secs(settings.mail.lease_secs.get()),
             },
         );
         let mut background = vec![
@@ -104,41 +101,45 @@ impl Application {
         ];
         let views = web::Data::new(Views::new(settings.behind_tls())?);
         let rules = Rules {
-            pickup_within: chrono::Duration::days(i64::from(settings.reservation_pickup_days)),
-            remind_before: chrono::Duration::hours(i64::from(settings.reservation_reminder_hours)),
+            pickup_within: chrono::Duration::days(i64::from(
+                settings.reservations.pickup_days.get(),
+            )),
+            remind_before: chrono::Duration::hours(i64::from(settings.reservations.reminder_hours)),
         };
         background.push(tokio::spawn(background_jobs(
             pool.clone(),
             rules,
-            Duration::from_millis(settings.reservation_check_interval_ms),
+            Duration::from_millis(settings.reservations.check_interval_ms.get()),
             mail_queue.clone(),
         )));
-        let at_least_one = |value: u32| NonZeroU32::new(value).unwrap_or(NonZeroU32::MIN);
         let app = web::Data::new(application::App {
             db: pool,
             mail: mail_queue,
             photos: PhotoStore::local(&settings.photos_dir())?,
             photo_rules: PhotoRules {
                 limits: PhotoLimits {
-                    max_bytes: usize::try_from(settings.photo_max_mb).unwrap_or(15) * 1024 * 1024,
+                    max_bytes: usize::try_from(settings.photos.max_mb.get())
+                        .unwrap_or(usize::MAX / (1024 * 1024))
+                        * 1024
+                        * 1024,
                     ..PhotoLimits::default()
                 },
-                per_item: usize::try_from(settings.photos_per_item).unwrap_or(10),
+                per_item: usize::try_from(settings.photos.per_item.get()).unwrap_or(usize::MAX),
             },
             catalog: Arc::new(Catalog::default()),
             reservations: rules,
             site: SiteUrl(public_url.clone()),
             sign_in: SignInSettings {
                 keys: TokenKeys::new(&secret),
-                idle: chrono::Duration::days(i64::from(settings.session_idle_days)),
+                idle: chrono::Duration::days(i64::from(settings.sessions.idle_days.get())),
                 secure_cookies: settings.behind_tls(),
             },
             login_limits: LoginLimits::new(
-                at_least_one(settings.login_limit_per_address),
-                at_least_one(settings.login_limit_per_ip),
+                settings.limits.login_per_address,
+                settings.limits.login_per_ip,
                 settings.trust_forwarded_for,
             ),
-            api_limits: ApiLimits::new(at_least_one(settings.api_limit_per_minute)),
+            api_limits: ApiLimits::new(settings.limits.api_per_minute),
             public_summaries: PublicSummaries::default(),
         });
         let server = HttpServer::new(move || {
@@ -155,7 +156,7 @@ impl Application {
                 .configure(routes::routes)
         })
         .listen(listener)?
-        .worker_max_blocking_threads(blocking_threads_per_worker(settings.database_pool_size))
+        .worker_max_blocking_threads(blocking_threads_per_worker(settings.database.pool_size))
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30))
         .run();
@@ -282,6 +283,6 @@ async fn housekeeping(pool: DbPool) {
 /// are connections (see `DbPool::turn`); a few more let photo processing and exports run
 /// beside it. A small, steady set of threads stays warm in the CPU caches, where the default
 /// (hundreds) made every request wake a different, cold thread.
-fn blocking_threads_per_worker(database_pool_size: u32) -> usize {
-    database_pool_size as usize + 2
+fn blocking_threads_per_worker(database_pool_size: NonZeroU32) -> usize {
+    database_pool_size.get() as usize + 2
 }

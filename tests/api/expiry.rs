@@ -57,7 +57,7 @@ async fn api_ids(client: &Client, query: &str) -> Vec<i64> {
 
 async fn an_expired_listing_is_gone_until_its_lister_lists_it_again(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.reservation_check_interval_ms = 100;
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(100);
     })
     .await;
     let requester = lister_and_requester(&app).await;
@@ -160,7 +160,7 @@ async fn an_expired_listing_is_gone_until_its_lister_lists_it_again(backend: Bac
 /// without a pickup it is on offer again, and then it expires.
 async fn a_fully_reserved_listing_expires_when_a_hold_ends(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.reservation_check_interval_ms = 100;
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(100);
     })
     .await;
     let requester = lister_and_requester(&app).await;

@@ -175,18 +175,29 @@ impl Drop for TestApp {
 /// Settings for a test server: random port, its own data directory and database, mail over
 /// SMTP to the test's sink, quick mail retries, no example organisation.
 pub fn test_settings(data_dir: &Path, database_url: DatabaseUrl, smtp_url: String) -> Settings {
-    Settings {
+    let mut settings = Settings {
         data_dir: data_dir.to_path_buf(),
-        database_url: Some(database_url),
         bind: "127.0.0.1:0".parse().expect("valid address"),
-        database_pool_size: 4,
-        smtp_url: Some(smtp_url),
-        mail_from: "Bruka <bruka@bruka.test>".into(),
-        mail_poll_interval_ms: 100,
-        mail_retry_base_ms: 100,
         demo_bootstrap: false,
         ..Settings::default()
-    }
+    };
+    settings.database.url = Some(database_url);
+    settings.database.pool_size = at_least_one(4);
+    settings.mail.smtp_url = Some(smtp_url.parse().expect("smtp url"));
+    settings.mail.from = "Bruka <bruka@bruka.test>".parse().expect("mailbox");
+    settings.mail.poll_interval_ms = nonzero(100);
+    settings.mail.retry_base_ms = nonzero(100);
+    settings
+}
+
+/// A limit or size for test settings.
+pub fn at_least_one(value: u32) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new(value).expect("not zero")
+}
+
+/// A duration in milliseconds or seconds for test settings.
+pub fn nonzero(value: u64) -> std::num::NonZeroU64 {
+    std::num::NonZeroU64::new(value).expect("not zero")
 }
 
 /// Starts a server with a fresh data directory and database.

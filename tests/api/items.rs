@@ -307,7 +307,10 @@ async fn filters_sort_and_pages(backend: Backend) {
 }
 
 async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.photo_max_mb = 1).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.photos.max_mb = crate::helpers::at_least_one(1)
+    })
+    .await;
     app.create_organisation("Borås stad", "boras.se", &[]).await;
     app.browser.sign_in("anna@boras.se", "Anna").await;
     let fields = chair_fields(&app).await;

@@ -416,7 +416,10 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
 }
 
 async fn each_person_has_a_request_limit(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.api_limit_per_minute = 3).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.limits.api_per_minute = crate::helpers::at_least_one(3)
+    })
+    .await;
     let _requester = lister_and_requester(&app).await;
     let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
     let second_token = Client::new(&app, &token_for(&app, "bo@boras.se").await);

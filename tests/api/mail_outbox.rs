@@ -46,7 +46,11 @@ async fn wait_until_all_failed(app: &crate::helpers::TestApp) {
 async fn mail_survives_an_smtp_outage(backend: Backend) {
     let port = free_port();
     let app = spawn_app_with(backend, |settings| {
-        settings.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        settings.mail.smtp_url = Some(
+            format!("smtp://127.0.0.1:{port}")
+                .parse()
+                .expect("smtp url"),
+        );
     })
     .await;
     app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
@@ -79,9 +83,13 @@ async fn mail_survives_an_smtp_outage(backend: Backend) {
 async fn a_restarted_instance_delivers_queued_mail_exactly_once(backend: Backend) {
     let dead_port = free_port();
     let app = spawn_app_with(backend, |settings| {
-        settings.smtp_url = Some(format!("smtp://127.0.0.1:{dead_port}"));
+        settings.mail.smtp_url = Some(
+            format!("smtp://127.0.0.1:{dead_port}")
+                .parse()
+                .expect("smtp url"),
+        );
         // A mail the stopped instance was sending right then is free again after this.
-        settings.mail_lease_secs = 2;
+        settings.mail.lease_secs = crate::helpers::nonzero(2);
     })
     .await;
     app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
@@ -94,8 +102,10 @@ async fn a_restarted_instance_delivers_queued_mail_exactly_once(backend: Backend
 
     let sink = SmtpSink::start().await;
     let sink_url = sink.url();
-    app.start_instance_with(move |settings| settings.smtp_url = Some(sink_url))
-        .await;
+    app.start_instance_with(move |settings| {
+        settings.mail.smtp_url = Some(sink_url.parse().expect("smtp url"))
+    })
+    .await;
     sink.mailbox.wait_for_total(3).await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(sink.mailbox.all().len(), 3);

@@ -415,7 +415,7 @@ async fn cancel_and_decline_give_the_quantity_back(backend: Backend) {
 
 async fn due_reservations_are_reminded_then_expire(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
-        settings.reservation_check_interval_ms = 100;
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(100);
     })
     .await;
     let requester = lister_and_requester(&app).await;
@@ -472,7 +472,7 @@ async fn due_reservations_are_reminded_then_expire(backend: Backend) {
 async fn a_deadline_that_passed_unnoticed_blocks_the_pickup(backend: Backend) {
     // The job runs rarely here: the deadline check itself must refuse.
     let app = spawn_app_with(backend, |settings| {
-        settings.reservation_check_interval_ms = 3_600_000;
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(3_600_000);
     })
     .await;
     let requester = lister_and_requester(&app).await;

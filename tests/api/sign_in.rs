@@ -357,7 +357,10 @@ async fn forged_session_cookies_are_ignored_and_cleared(backend: Backend) {
 }
 
 async fn sign_in_requests_are_rate_limited_per_address(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.login_limit_per_address = 2).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.limits.login_per_address = crate::helpers::at_least_one(2)
+    })
+    .await;
     app.create_organisation("Kungälvs kommun", "kungalv.se", &[])
         .await;
     for _ in 0..2 {
@@ -396,7 +399,10 @@ async fn sign_in_requests_are_rate_limited_per_address(backend: Backend) {
 }
 
 async fn sign_in_requests_are_rate_limited_per_ip(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.login_limit_per_ip = 3).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.limits.login_per_ip = crate::helpers::at_least_one(3)
+    })
+    .await;
     for n in 0..3 {
         let email = format!("user{n}@example.com");
         let response = app.browser.post_form("/login", &[("email", &email)]).await;
@@ -544,7 +550,10 @@ async fn example_admin_can_sign_in_on_a_fresh_install(backend: Backend) {
 
 /// Many people asking for links at once: every request succeeds and every mail goes out.
 async fn concurrent_sign_in_requests_all_succeed(backend: Backend) {
-    let app = spawn_app_with(backend, |settings| settings.login_limit_per_ip = 1000).await;
+    let app = spawn_app_with(backend, |settings| {
+        settings.limits.login_per_ip = crate::helpers::at_least_one(1000)
+    })
+    .await;
     app.create_organisation("Göteborgs stad", "goteborg.se", &[])
         .await;
     let token = app.browser.csrf_token().await;
