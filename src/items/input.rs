@@ -153,69 +153,198 @@ impl Checker {
     }
 }
 
+/// The listing's fields in the order the form shows them.
+const FIELD_ORDER: [&str; 16] = [
+    "title",
+    "description",
+    "category_id",
+    "condition",
+    "quantity",
+    "width_cm",
+    "depth_cm",
+    "height_cm",
+    "weight_kg",
+    "new_price_sek",
+    "site",
+    "room",
+    "pickup_instructions",
+    "available_from",
+    "expires_on",
+    "visibility",
+];
+
+/// A listing as typed values, before the rules are checked: what the web form's text
+/// parses into, and what the API deserializes into. `None` in a required field means it
+/// was missing (or, from the form, could not be read; that error is already reported).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftInput {
+    pub title: String,
+    pub description: String,
+    pub category_id: Option<CategoryId>,
+    pub condition: Option<Condition>,
+    pub quantity: Option<i64>,
+    pub width_cm: Option<i64>,
+    pub depth_cm: Option<i64>,
+    pub height_cm: Option<i64>,
+    pub weight_kg: Option<f64>,
+    pub new_price_sek: Option<f64>,
+    pub site: String,
+    pub room: String,
+    pub pickup_instructions: String,
+    pub available_from: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    pub visibility: Visibility,
+    pub publish: bool,
+}
+
+impl Checker {
+    fn range(&mut self, field: &'static str, value: Option<i64>, max: i32) -> Option<i32> {
+        let value = value?;
+        match i32::try_from(value) {
+            Ok(n) if (1..=max).contains(&n) => Some(n),
+            _ => {
+                self.fail(field, "item-error-out-of-range");
+                None
+            }
+        }
+    }
+
+    fn amount(
+        &mut self,
+        field: &'static str,
+        value: Option<f64>,
+        min: f64,
+        max: f64,
+    ) -> Option<f64> {
+        let value = value?;
+        if value.is_finite() && value >= min && value <= max {
+            Some(value)
+        } else {
+            self.fail(field, "item-error-out-of-range");
+            None
+        }
+    }
+}
+
+impl RawItemForm {
+    /// The form's text as typed values; what cannot be read is reported here, the rules are
+    /// checked by [`ItemInput::validate`].
+    fn draft(&self, check: &mut Checker) -> DraftInput {
+        let category_id = match self.category_id.trim().parse::<CategoryId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                check.fail("category_id", "item-error-category");
+                None
+            }
+        };
+        let condition = Condition::parse(self.condition.trim());
+        if condition.is_none() {
+            check.fail("condition", "item-error-condition");
+        }
+        let whole = |check: &mut Checker, field, raw: &str| {
+            check
+                .whole(field, raw, i32::MIN, i32::MAX, false)
+                .map(i64::from)
+        };
+        DraftInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category_id,
+            condition,
+            quantity: whole(check, "quantity", &self.quantity),
+            width_cm: whole(check, "width_cm", &self.width_cm),
+            depth_cm: whole(check, "depth_cm", &self.depth_cm),
+            height_cm: whole(check, "height_cm", &self.height_cm),
+            weight_kg: check.decimal("weight_kg", &self.weight_kg, f64::MIN, f64::MAX),
+            new_price_sek: check.decimal("new_price_sek", &self.new_price_sek, f64::MIN, f64::MAX),
+            site: self.site.clone(),
+            room: self.room.clone(),
+            pickup_instructions: self.pickup_instructions.clone(),
+            available_from: check.date("available_from", &self.available_from),
+            expires_on: check.date("expires_on", &self.expires_on),
+            visibility: match self.visibility.trim() {
+                "" => Visibility::Organisation,
+                raw => Visibility::parse(raw).unwrap_or_else(|| {
+                    check.fail("visibility", "item-error-visibility");
+                    Visibility::Organisation
+                }),
+            },
+            publish: self.action != "draft",
+        }
+    }
+}
+
 impl ItemInput {
     pub fn from_form(form: &RawItemForm) -> Result<Self, Vec<FieldError>> {
         let mut check = Checker { errors: Vec::new() };
-        let title = check.text("title", &form.title, 120, true);
-        let description = check.text("description", &form.description, 5000, false);
-        let category_id = match form.category_id.trim().parse::<CategoryId>() {
-            Ok(id) => id,
-            Err(_) => {
-                check.fail("category_id", "item-error-category");
-                CategoryId(0)
-            }
-        };
-        let condition = Condition::parse(form.condition.trim()).unwrap_or_else(|| {
+        let draft = form.draft(&mut check);
+        Self::checked(draft, check)
+    }
+
+    /// The listing's rules, the same for the form and the API.
+    pub fn validate(draft: DraftInput) -> Result<Self, Vec<FieldError>> {
+        Self::checked(draft, Checker { errors: Vec::new() })
+    }
+
+    fn checked(draft: DraftInput, mut check: Checker) -> Result<Self, Vec<FieldError>> {
+        let reported = |check: &Checker, field: &str| check.errors.iter().any(|e| e.field == field);
+        let title = check.text("title", &draft.title, 120, true);
+        let description = check.text("description", &draft.description, 5000, false);
+        if draft.category_id.is_none() && !reported(&check, "category_id") {
+            check.fail("category_id", "item-error-category");
+        }
+        if draft.condition.is_none() && !reported(&check, "condition") {
             check.fail("condition", "item-error-condition");
-            Condition::Good
-        });
-        let quantity = check
-            .whole("quantity", &form.quantity, 1, MAX_QUANTITY, true)
-            .unwrap_or(1);
-        let width_cm = check.whole("width_cm", &form.width_cm, 1, 10_000, false);
-        let depth_cm = check.whole("depth_cm", &form.depth_cm, 1, 10_000, false);
-        let height_cm = check.whole("height_cm", &form.height_cm, 1, 10_000, false);
-        let weight_kg = check.decimal("weight_kg", &form.weight_kg, 0.001, 100_000.0);
-        let new_price_sek = check.decimal("new_price_sek", &form.new_price_sek, 0.0, 100_000_000.0);
-        let site = check.text("site", &form.site, 200, true);
-        let room = check.text("room", &form.room, 100, false);
+        }
+        if draft.quantity.is_none() && !reported(&check, "quantity") {
+            check.fail("quantity", "item-error-required");
+        }
+        let quantity = check.range("quantity", draft.quantity, MAX_QUANTITY);
+        let width_cm = check.range("width_cm", draft.width_cm, 10_000);
+        let depth_cm = check.range("depth_cm", draft.depth_cm, 10_000);
+        let height_cm = check.range("height_cm", draft.height_cm, 10_000);
+        let weight_kg = check.amount("weight_kg", draft.weight_kg, 0.001, 100_000.0);
+        let new_price_sek = check.amount("new_price_sek", draft.new_price_sek, 0.0, 100_000_000.0);
+        let site = check.text("site", &draft.site, 200, true);
+        let room = check.text("room", &draft.room, 100, false);
         let pickup_instructions = check.text(
             "pickup_instructions",
-            &form.pickup_instructions,
+            &draft.pickup_instructions,
             2000,
             false,
         );
-        let available_from = check.date("available_from", &form.available_from);
-        let expires_on = check.date("expires_on", &form.expires_on);
-        if let (Some(from), Some(until)) = (available_from, expires_on)
+        if let (Some(from), Some(until)) = (draft.available_from, draft.expires_on)
             && until < from
         {
             check.fail("expires_on", "item-error-expires-before");
         }
-        let visibility =
-            Visibility::parse(form.visibility.trim()).unwrap_or(Visibility::Organisation);
-        if check.errors.is_empty() {
-            Ok(Self {
-                title,
-                description,
-                category_id,
-                condition,
-                quantity,
-                width_cm,
-                depth_cm,
-                height_cm,
-                weight_kg,
-                new_price_sek,
-                site,
-                room,
-                pickup_instructions,
-                available_from,
-                expires_on,
-                visibility,
-                publish: form.action != "draft",
-            })
-        } else {
-            Err(check.errors)
+        // The error summary lists the fields in the order the form shows them.
+        check
+            .errors
+            .sort_by_key(|e| FIELD_ORDER.iter().position(|f| *f == e.field));
+        match (draft.category_id, draft.condition, quantity) {
+            (Some(category_id), Some(condition), Some(quantity)) if check.errors.is_empty() => {
+                Ok(Self {
+                    title,
+                    description,
+                    category_id,
+                    condition,
+                    quantity,
+                    width_cm,
+                    depth_cm,
+                    height_cm,
+                    weight_kg,
+                    new_price_sek,
+                    site,
+                    room,
+                    pickup_instructions,
+                    available_from: draft.available_from,
+                    expires_on: draft.expires_on,
+                    visibility: draft.visibility,
+                    publish: draft.publish,
+                })
+            }
+            _ => Err(check.errors),
         }
     }
 
@@ -327,5 +456,47 @@ mod tests {
             ..valid()
         };
         assert!(!ItemInput::from_form(&form).expect("valid").publish);
+    }
+
+    /// What the API sends: typed values, no text to parse, the same rules.
+    #[test]
+    fn a_typed_draft_passes_the_same_rules() {
+        let valid = DraftInput {
+            title: "Kontorsstol".into(),
+            description: String::new(),
+            category_id: Some(CategoryId(2)),
+            condition: Some(Condition::Good),
+            quantity: Some(4),
+            width_cm: None,
+            depth_cm: None,
+            height_cm: None,
+            weight_kg: Some(12.5),
+            new_price_sek: None,
+            site: "Stadshuset".into(),
+            room: String::new(),
+            pickup_instructions: String::new(),
+            available_from: None,
+            expires_on: None,
+            visibility: Visibility::Network,
+            publish: true,
+        };
+        let input = ItemInput::validate(valid.clone()).expect("valid");
+        assert_eq!((input.quantity, input.visibility), (4, Visibility::Network));
+        let wrong = DraftInput {
+            category_id: None,
+            condition: None,
+            quantity: Some(i64::from(MAX_QUANTITY) + 1),
+            weight_kg: Some(-1.0),
+            ..valid
+        };
+        let fields: Vec<&str> = ItemInput::validate(wrong)
+            .expect_err("refused")
+            .iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["category_id", "condition", "quantity", "weight_kg"]
+        );
     }
 }

@@ -5,7 +5,7 @@ mod input;
 pub mod lifecycle;
 pub mod search;
 
-pub use input::{FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
+pub use input::{DraftInput, FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

@@ -19,7 +19,7 @@ use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 use crate::items::browse::{Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{Condition, FieldError, Item, ItemInput, RawItemForm, Status, Visibility};
+use crate::items::{Condition, DraftInput, FieldError, Item, ItemInput, Status, Visibility};
 use crate::refusal::Refusal;
 use crate::web::AppError;
 
@@ -408,40 +408,49 @@ fn publish_by_default() -> bool {
 }
 
 impl NewItem {
-    /// The same checks as the web form: the fields become the form's text and go through
-    /// [`ItemInput::from_form`].
+    /// The typed draft the web form's text parses into too; both then pass the same rules
+    /// ([`ItemInput::validate`]). Slugs and enumerated values that are not known are field
+    /// errors, as on the form.
     fn input(&self, categories: &[Category]) -> Result<ItemInput, Vec<FieldError>> {
-        let text = |value: Option<i64>| value.map(|v| v.to_string()).unwrap_or_default();
-        let decimal = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
-        let date = |value: Option<NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
         let category_id = categories
             .iter()
             .find(|c| c.slug == self.category.trim())
-            .map(|c| c.id.to_string())
-            .unwrap_or_default();
-        let form = RawItemForm {
+            .map(|c| c.id);
+        let mut errors = Vec::new();
+        let visibility = match self.visibility.as_deref().map(str::trim) {
+            None | Some("") => Visibility::Organisation,
+            Some(raw) => Visibility::parse(raw).unwrap_or_else(|| {
+                errors.push(FieldError::new("visibility", "item-error-visibility"));
+                Visibility::Organisation
+            }),
+        };
+        let draft = DraftInput {
             title: self.title.clone(),
             description: self.description.clone(),
             category_id,
-            condition: self.condition.clone(),
-            quantity: self.quantity.to_string(),
-            width_cm: text(self.width_cm),
-            depth_cm: text(self.depth_cm),
-            height_cm: text(self.height_cm),
-            weight_kg: decimal(self.weight_kg),
-            new_price_sek: decimal(self.new_price_sek),
+            condition: Condition::parse(self.condition.trim()),
+            quantity: Some(self.quantity),
+            width_cm: self.width_cm,
+            depth_cm: self.depth_cm,
+            height_cm: self.height_cm,
+            weight_kg: self.weight_kg,
+            new_price_sek: self.new_price_sek,
             site: self.site.clone(),
             room: self.room.clone(),
             pickup_instructions: self.pickup_instructions.clone(),
-            available_from: date(self.available_from),
-            expires_on: date(self.expires_on),
-            visibility: self
-                .visibility
-                .clone()
-                .unwrap_or_else(|| "organisation".to_string()),
-            action: if self.publish { "publish" } else { "draft" }.to_string(),
+            available_from: self.available_from,
+            expires_on: self.expires_on,
+            visibility,
+            publish: self.publish,
         };
-        ItemInput::from_form(&form)
+        match ItemInput::validate(draft) {
+            Ok(input) if errors.is_empty() => Ok(input),
+            Ok(_) => Err(errors),
+            Err(mut rules) => {
+                rules.append(&mut errors);
+                Err(rules)
+            }
+        }
     }
 }
 

@@ -258,6 +258,7 @@ item-error-out-of-range = The number is outside the allowed range
 item-error-date = Enter a date as YYYY-MM-DD
 item-error-category = Choose a category
 item-error-condition = Choose a condition
+item-error-visibility = Choose who may see the listing
 item-error-expires-before = The end date is before the start date
 item-error-quantity-held = The quantity cannot go below what is already reserved
 item-error-changed-meanwhile = Someone reserved at the same time. Check the quantity and save again.

@@ -258,6 +258,7 @@ item-error-out-of-range = Tallet er utenfor det tillatte området
 item-error-date = Skriv inn en dato som ÅÅÅÅ-MM-DD
 item-error-category = Velg en kategori
 item-error-condition = Velg stand
+item-error-visibility = Velg hvem som skal se annonsen
 item-error-expires-before = Sluttdatoen er før startdatoen
 item-error-quantity-held = Antallet kan ikke bli lavere enn det som allerede er reservert
 item-error-changed-meanwhile = Noen reserverte samtidig. Kontroller antallet og lagre igjen.

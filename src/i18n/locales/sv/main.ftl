@@ -258,6 +258,7 @@ item-error-out-of-range = Talet är utanför det tillåtna intervallet
 item-error-date = Ange ett datum som ÅÅÅÅ-MM-DD
 item-error-category = Välj en kategori
 item-error-condition = Välj skick
+item-error-visibility = Välj vilka som ska se annonsen
 item-error-expires-before = Slutdatumet ligger före startdatumet
 item-error-quantity-held = Antalet kan inte bli lägre än det som redan är reserverat
 item-error-changed-meanwhile = Någon reserverade samtidigt. Kontrollera antalet och spara igen.
