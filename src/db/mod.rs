@@ -75,12 +75,3 @@ where
     }
     outcome
 }
-
-/// Errors from database work that a request or command can run into.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("no database connection available: {0}")]
-    Pool(#[from] r2d2::Error),
-    #[error(transparent)]
-    Query(#[from] diesel::result::Error),
-}

@@ -16,7 +16,6 @@ use super::csrf::CsrfToken;
 use super::fragments::Fragments;
 use super::items::{self as item_pages, FilterForm};
 use crate::i18n::{self, Language};
-use crate::mail::OutgoingMail;
 
 #[derive(Embed)]
 #[folder = "templates/"]
@@ -186,34 +185,5 @@ impl Views {
             .content_type("text/html; charset=utf-8")
             .insert_header(("Cache-Control", "no-store"))
             .body(body))
-    }
-
-    /// A mail from `mail/NAME.txt` and `mail/NAME.html`, with its subject from the
-    /// message `mail-NAME-subject`.
-    pub fn mail(
-        &self,
-        name: &str,
-        language: Language,
-        to: &str,
-        context: &mut Context,
-    ) -> Result<OutgoingMail, tera::Error> {
-        let subject = language.text(&format!("mail-{name}-subject"));
-        self.mail_with_subject(name, language, to, subject, context)
-    }
-
-    /// Renders `mail/{name}.txt` and `.html` with a subject already written.
-    pub fn mail_with_subject(
-        &self,
-        name: &str,
-        language: Language,
-        to: &str,
-        subject: String,
-        context: &mut Context,
-    ) -> Result<OutgoingMail, tera::Error> {
-        context.insert("lang", language.code());
-        context.insert("subject", &subject);
-        let text = self.tera.render(&format!("mail/{name}.txt"), context)?;
-        let html = self.tera.render(&format!("mail/{name}.html"), context)?;
-        Ok(OutgoingMail::new(to, subject, text, html))
     }
 }
