@@ -127,6 +127,20 @@ pub fn tera_function() -> impl tera::Function {
     }
 }
 
+/// The templates compiled in from an embedded folder, with [`tera_function`] registered:
+/// the pages (`templates/`) and the mail (`templates/mail/`) each have their own.
+pub fn compiled_templates<E: rust_embed::RustEmbed>() -> Result<tera::Tera, tera::Error> {
+    let mut tera = tera::Tera::default();
+    let files = E::iter().filter_map(|name| {
+        let file = E::get(&name)?;
+        let text = String::from_utf8(file.data.into_owned()).ok()?;
+        Some((name.into_owned(), text))
+    });
+    tera.add_raw_templates(files.collect::<Vec<_>>())?;
+    tera.register_function("t", tera_function());
+    Ok(tera)
+}
+
 struct Translate<L> {
     fluent: fluent_templates::FluentLoader<L>,
 }

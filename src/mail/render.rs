@@ -56,16 +56,8 @@ fn reservation_args(facts: &ReservationFacts) -> Vec<(&'static str, FluentValue<
 
 impl Renderer {
     pub fn new(site: &str) -> Result<Self, tera::Error> {
-        let mut tera = Tera::default();
-        let files = MailTemplates::iter().filter_map(|name| {
-            let file = MailTemplates::get(&name)?;
-            let text = String::from_utf8(file.data.into_owned()).ok()?;
-            Some((name.into_owned(), text))
-        });
-        tera.add_raw_templates(files.collect::<Vec<_>>())?;
-        tera.register_function("t", i18n::tera_function());
         Ok(Self {
-            tera,
+            tera: i18n::compiled_templates::<MailTemplates>()?,
             site: site.trim_end_matches('/').to_string(),
         })
     }

@@ -72,16 +72,8 @@ struct LanguageLink {
 
 impl Views {
     pub fn new(cookies_secure: bool) -> Result<Self, tera::Error> {
-        let mut tera = Tera::default();
-        let files = TemplateFiles::iter().filter_map(|name| {
-            let file = TemplateFiles::get(&name)?;
-            let text = String::from_utf8(file.data.into_owned()).ok()?;
-            Some((name.into_owned(), text))
-        });
-        tera.add_raw_templates(files.collect::<Vec<_>>())?;
-        tera.register_function("t", i18n::tera_function());
         Ok(Self {
-            tera,
+            tera: i18n::compiled_templates::<TemplateFiles>()?,
             cards: Fragments::new("items/card.html", cards::KEPT_CARDS),
             browse_filters: Fragments::new("items/filters.html", item_pages::KEPT_FILTER_FORMS),
             site_headers: Fragments::new("site_header.html", KEPT_HEADERS),

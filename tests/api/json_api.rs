@@ -514,17 +514,7 @@ async fn errors_are_in_the_callers_language(backend: Backend) {
         .await;
         assert_eq!(stats["detail"], language.text("api-error-forbidden"));
     }
-    let reserved = call(
-        reqwest::Method::POST,
-        &format!("/api/v1/items/{item_id}/reservations"),
-        "nb",
-    )
-    .json(&json!({"quantity": 1, "would_buy_new": "yes"}))
-    .send()
-    .await
-    .expect("request");
-    assert_eq!(reserved.status(), StatusCode::CREATED);
-    let none_left = problem(
+    let reserve_one = || {
         call(
             reqwest::Method::POST,
             &format!("/api/v1/items/{item_id}/reservations"),
@@ -532,11 +522,10 @@ async fn errors_are_in_the_callers_language(backend: Backend) {
         )
         .json(&json!({"quantity": 1, "would_buy_new": "yes"}))
         .send()
-        .await
-        .expect("request"),
-        StatusCode::CONFLICT,
-    )
-    .await;
+    };
+    let reserved = reserve_one().await.expect("request");
+    assert_eq!(reserved.status(), StatusCode::CREATED);
+    let none_left = problem(reserve_one().await.expect("request"), StatusCode::CONFLICT).await;
     assert_eq!(none_left["code"], "none_left");
     assert_eq!(
         none_left["detail"],
