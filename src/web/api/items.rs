@@ -145,7 +145,9 @@ pub struct ItemQuery {
     /// `as_new`, `good`, `worn` or `needs_repair`.
     pub condition: Option<String>,
     pub site: Option<String>,
+    #[param(value_type = Option<i64>)]
     pub unit: Option<UnitId>,
+    #[param(value_type = Option<i64>)]
     pub organisation: Option<OrganisationId>,
     /// `newest` (default), `oldest`, `title` or `most_available`.
     pub sort: Option<String>,
