@@ -317,7 +317,7 @@ pub fn update(
         )]));
     }
     if publishes {
-        apply(tx.conn, &item, lifecycle::Event::Publish)?;
+        apply(tx.conn, item.id, item.status, lifecycle::Event::Publish)?;
     }
     let conn = &mut *tx.conn;
     if !photos.remove.is_empty() {
@@ -369,15 +369,16 @@ pub fn update(
 /// the status it moved to, or `None` when the event leaves it where it is.
 pub fn apply(
     conn: &mut AnyConnection,
-    item: &Item,
+    item_id: ItemId,
+    from: Status,
     event: lifecycle::Event,
 ) -> Result<Option<Status>, ItemError> {
-    let to = match lifecycle::next(item.status, event)? {
+    let to = match lifecycle::next(from, event)? {
         Move::Stay => return Ok(None),
         Move::To(to) => to,
     };
-    let changed = diesel::update(items::table.find(item.id))
-        .filter(items::status.eq(item.status))
+    let changed = diesel::update(items::table.find(item_id))
+        .filter(items::status.eq(from))
         .set((
             items::status.eq(to),
             items::updated_at.eq(Utc::now().naive_utc()),
@@ -387,11 +388,7 @@ pub fn apply(
         Ok(Some(to))
     } else {
         // Another request moved it first; what it moved from no longer holds.
-        Err(InvalidTransition {
-            from: item.status,
-            event,
-        }
-        .into())
+        Err(InvalidTransition { from, event }.into())
     }
 }
 
@@ -420,7 +417,7 @@ pub fn change_status(
         from: item.status,
         to,
     })?;
-    let Some(to) = apply(tx.conn, &item, event)? else {
+    let Some(to) = apply(tx.conn, item.id, item.status, event)? else {
         return Ok(());
     };
     if event == lifecycle::Event::Relist
@@ -466,7 +463,7 @@ pub fn expire(tx: &mut Tx, item_id: ItemId, today: NaiveDate) -> Result<bool, It
     if !due || lifecycle::next(item.status, lifecycle::Event::Expire).is_err() {
         return Ok(false);
     }
-    let Some(to) = apply(tx.conn, &item, lifecycle::Event::Expire)? else {
+    let Some(to) = apply(tx.conn, item.id, item.status, lifecycle::Event::Expire)? else {
         return Ok(false);
     };
     tx.emit(Event::ListingMoved {

@@ -262,15 +262,17 @@ pub fn reserve(
     let now = Utc::now().naive_utc();
     // The one statement that decides whether the quantity is there: of two requests for
     // the last units only one can match `quantity_available >= n`.
-    let held = diesel::update(items::table.find(item_id))
+    let left: Option<i32> = diesel::update(items::table.find(item_id))
         .filter(items::status.eq(Status::Available))
         .filter(items::quantity_available.ge(request.quantity))
         .set((
             items::quantity_available.eq(items::quantity_available - request.quantity),
             items::updated_at.eq(now),
         ))
-        .execute(tx.conn)?;
-    if held != 1 {
+        .returning(items::quantity_available)
+        .get_result(tx.conn)
+        .optional()?;
+    let Some(left) = left else {
         let now_item = find_item(tx.conn, item_id)?;
         let available = if listings::lifecycle::is_on_offer(now_item.status) {
             now_item.quantity_available
@@ -278,10 +280,11 @@ pub fn reserve(
             0
         };
         return Err(ReservationError::NotAvailable { available });
-    }
-    let after = find_item(tx.conn, item_id)?;
-    if after.quantity_available == 0 {
-        listings::apply(tx.conn, &after, listings::lifecycle::Event::LastUnitHeld)?;
+    };
+    // The held UPDATE matched only an available listing, so that is what it moves from.
+    if left == 0 {
+        let event = listings::lifecycle::Event::LastUnitHeld;
+        listings::apply(tx.conn, item_id, Status::Available, event)?;
     }
     let reservation_id: ReservationId = diesel::insert_into(reservations::table)
         .values((
@@ -383,11 +386,8 @@ fn end(
             .get_result(tx.conn)?;
         let now_item = find_item(tx.conn, item.id)?;
         if still_held == 0 && now_item.quantity_available == 0 {
-            listings::apply(
-                tx.conn,
-                &now_item,
-                listings::lifecycle::Event::AllHandedOver,
-            )?;
+            let event = listings::lifecycle::Event::AllHandedOver;
+            listings::apply(tx.conn, now_item.id, now_item.status, event)?;
         }
         Some(record_handover(tx.conn, reservation, item, actor)?)
     };
@@ -408,14 +408,14 @@ fn end(
 /// Gives the held quantity back to the listing, which is on offer again if it was fully
 /// reserved.
 fn release(conn: &mut AnyConnection, item_id: ItemId, quantity: i32) -> Result<(), ItemError> {
-    diesel::update(items::table.find(item_id))
+    let status: Status = diesel::update(items::table.find(item_id))
         .set((
             items::quantity_available.eq(items::quantity_available + quantity),
             items::updated_at.eq(Utc::now().naive_utc()),
         ))
-        .execute(conn)?;
-    let item = find_item(conn, item_id)?;
-    listings::apply(conn, &item, listings::lifecycle::Event::Released)?;
+        .returning(items::status)
+        .get_result(conn)?;
+    listings::apply(conn, item_id, status, listings::lifecycle::Event::Released)?;
     Ok(())
 }
 
