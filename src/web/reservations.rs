@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
-use crate::accounts::User;
 use crate::alerts::Alert;
 use crate::app::reservations::{self as reserving, Step};
 use crate::app::{App, Failure};
@@ -141,10 +140,6 @@ fn actions(open: bool, party: Party) -> Vec<Action> {
     ]
 }
 
-fn name_of(user: &User) -> String {
-    user.display_name()
-}
-
 #[get("/reservations/{id}")]
 pub async fn show(
     page: Page,
@@ -160,9 +155,9 @@ pub async fn show(
         reservation,
         item: &details.item,
         party: details.party,
-        requester: name_of(&details.requester),
+        requester: details.requester.display_name(),
         requester_email: &details.requester.email,
-        lister: name_of(&details.lister),
+        lister: details.lister.display_name(),
         lister_email: &details.lister.email,
         receiving_unit: &details.receiving_unit,
         deadline: local_time(reservation.pickup_deadline),

@@ -110,7 +110,7 @@ impl Views {
         let signed_in = extensions.get::<Signed>().map(|signed| {
             let user = &signed.user;
             SignedInView {
-                name: user.name.clone().unwrap_or_else(|| user.email.clone()),
+                name: user.display_name(),
                 is_admin: user.is_admin(),
                 keeps_ledger: user.may(crate::accounts::Capability::KeepLedger),
             }
