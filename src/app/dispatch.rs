@@ -50,35 +50,28 @@ fn dispatch(conn: &mut AnyConnection, event: &Event, delivery: Delivery) -> Quer
         for (to, notice) in notices_for(conn, event)? {
             notices::queue(conn, &to, &notice)?;
         }
-        if announces(event) {
-            let Some(item) = subject_item(event) else {
-                return Ok(());
-            };
+        if let Some(item) = announced(event) {
             alerts::on_published(conn, item)?;
         }
     }
     Ok(())
 }
 
-fn subject_item(event: &Event) -> Option<ItemId> {
+/// The listing that became available to colleagues, for saved searches and wanted ads.
+fn announced(event: &Event) -> Option<ItemId> {
     match event {
-        Event::ListingSaved { item, .. } | Event::ListingMoved { item, .. } => Some(*item),
-        _ => None,
-    }
-}
-
-/// A listing became available to colleagues: saved searches and wanted ads hear of it.
-fn announces(event: &Event) -> bool {
-    matches!(
-        event,
         Event::ListingSaved {
+            item,
             how: Saved::Published,
             ..
-        } | Event::ListingMoved {
+        }
+        | Event::ListingMoved {
+            item,
             to: Status::Available,
             ..
-        }
-    )
+        } => Some(*item),
+        _ => None,
+    }
 }
 
 /// What the audit log says of an event; a reminder is mail only.
