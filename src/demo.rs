@@ -13,12 +13,13 @@ use crate::ids::{ItemId, ReservationId, UnitId, UserId};
 use crate::ledger::savings::WouldBuyNew;
 use crate::reservations;
 
+use crate::access::Viewer;
 use crate::accounts::{self, Email, Role};
 use crate::bootstrap::{self, DEMO_DOMAIN};
 use crate::categories::{self, Category};
 use crate::db::schema::items;
 use crate::db::{AnyConnection, Backend, write_transaction};
-use crate::items::{Condition, ItemInput, NewPhoto, Viewer, Visibility};
+use crate::items::{Condition, ItemFields, ItemInput, NewPhoto, Visibility};
 use crate::organisations;
 use crate::photos::{PhotoLimits, PhotoStore, ProcessedPhoto, process};
 
@@ -315,7 +316,7 @@ pub async fn seed(
                     let lister = &listers[rng.random_range(0..listers.len())];
                     let condition = Condition::ALL[rng.random_range(0..Condition::ALL.len())];
                     let quantity = if rng.random_bool(0.6) { 1 } else { rng.random_range(2..=12) };
-                    let input = ItemInput {
+                    let fields = ItemFields {
                         title: title.to_string(),
                         description: format!(
                             "{title} som {unit} inte längre behöver. Fungerar som den ska; se bilden.",
@@ -323,7 +324,6 @@ pub async fn seed(
                         ),
                         category_id: category.id,
                         condition,
-                        quantity,
                         width_cm: None,
                         depth_cm: None,
                         height_cm: None,
@@ -335,6 +335,10 @@ pub async fn seed(
                         available_from: None,
                         expires_on: None,
                         visibility: if rng.random_bool(0.3) { Visibility::Network } else { Visibility::Organisation },
+                    };
+                    let input = ItemInput {
+                        fields,
+                        quantity,
                         publish: true,
                     };
                     let photo = &photos[leaf][rng.random_range(0..photos[leaf].len())];

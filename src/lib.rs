@@ -1,5 +1,6 @@
 //! Bruka: an internal reuse marketplace for municipalities and other public bodies.
 
+pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod app;

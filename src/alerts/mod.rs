@@ -6,13 +6,14 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::access;
 use crate::accounts::tokens::random_id;
 use crate::db::AnyConnection;
-use crate::db::schema::{categories, items, organisations, saved_searches, search_alerts, users};
+use crate::db::schema::{categories, items, saved_searches, search_alerts, users};
 use crate::i18n::Language;
-use crate::ids::{AlertId, CategoryId, ItemId, NetworkId, OrganisationId, UserId};
+use crate::ids::{AlertId, CategoryId, ItemId, OrganisationId, UserId};
 use crate::items::search::SearchQuery;
-use crate::items::{FieldError, Item, Visibility};
+use crate::items::{FieldError, Item};
 use crate::mail::notices::{self, Notice, Recipient};
 use crate::refusal::{Message, Refusal, Refuses};
 
@@ -249,7 +250,7 @@ pub fn matches(
     stems: &str,
 ) -> bool {
     if let Some(category) = alert.category_id
-        && category != item.category_id
+        && category != item.fields.category_id
         && Some(category) != item_parent_category
     {
         return false;
@@ -274,24 +275,9 @@ pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<us
         .select((Item::as_select(), items::search_stems))
         .first(conn)?;
     let (item, stems) = (&item, stems.as_str());
-    let mut audience = vec![item.organisation_id];
-    if item.visibility == Visibility::Network {
-        let network: Option<NetworkId> = organisations::table
-            .find(item.organisation_id)
-            .select(organisations::network_id)
-            .first(conn)?;
-        if let Some(network) = network {
-            audience.extend(
-                organisations::table
-                    .filter(organisations::network_id.eq(network))
-                    .filter(organisations::id.ne(item.organisation_id))
-                    .select(organisations::id)
-                    .load::<OrganisationId>(conn)?,
-            );
-        }
-    }
+    let audience = access::audience_of(conn, item)?;
     let parent: Option<CategoryId> = categories::table
-        .find(item.category_id)
+        .find(item.fields.category_id)
         .select(categories::parent_id)
         .first(conn)?;
     let candidates: Vec<(Alert, String, String)> = saved_searches::table
@@ -339,7 +325,7 @@ pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<us
             ),
             &Notice::Match {
                 item_id: item.id,
-                item_title: item.title.clone(),
+                item_title: item.fields.title.clone(),
                 search_title,
                 unsubscribe_token: alert.unsubscribe_token.clone(),
             },

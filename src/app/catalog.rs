@@ -15,11 +15,12 @@ use diesel::QueryResult;
 
 use serde::Serialize;
 
+use crate::access::Reach;
 use crate::categories::{self, Category, Choice, category_choices, category_name};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
 use crate::ids::{CategoryId, OrganisationId, UnitId};
-use crate::items::{Viewer, browse};
+use crate::items::browse;
 use crate::organisations;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -123,15 +124,13 @@ impl Catalog {
             .clone()
     }
 
-    /// Organisations, sites and units for a viewer whose partners are `partners`.
+    /// Organisations, sites and units for a viewer who sees `reach`.
     pub fn visible(
         &self,
         conn: &mut AnyConnection,
-        viewer: &Viewer,
-        partners: &[OrganisationId],
+        reach: &Reach,
     ) -> QueryResult<Arc<VisibleChoices>> {
-        let mut key = vec![viewer.organisation_id];
-        key.extend_from_slice(partners);
+        let key = reach.organisations();
         let stale = match self.visible.lock() {
             Ok(mut cached) => match cached.get_mut(&key).map(lookup) {
                 Some(Lookup::Fresh(fresh)) => return Ok(fresh),
@@ -140,7 +139,7 @@ impl Catalog {
             },
             Err(_) => None,
         };
-        let choices = match load_visible(conn, viewer, partners, &key) {
+        let choices = match load_visible(conn, reach) {
             Ok(choices) => Arc::new(choices),
             Err(error) => return stale.ok_or(error),
         };
@@ -158,22 +157,18 @@ impl Catalog {
     }
 }
 
-fn load_visible(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    partners: &[OrganisationId],
-    organisation_ids: &[OrganisationId],
-) -> QueryResult<VisibleChoices> {
+fn load_visible(conn: &mut AnyConnection, reach: &Reach) -> QueryResult<VisibleChoices> {
+    let organisation_ids = reach.organisations();
     let mut organisations = Vec::with_capacity(organisation_ids.len());
-    for &id in organisation_ids {
+    for id in organisation_ids {
         if let Some(organisation) = organisations::find(conn, id)? {
             organisations.push((organisation.id, organisation.name));
         }
     }
     Ok(VisibleChoices {
         organisations,
-        sites: browse::visible_sites(conn, viewer, partners)?,
-        units: organisations::units_of(conn, viewer.organisation_id)?
+        sites: browse::visible_sites(conn, reach)?,
+        units: organisations::units_of(conn, reach.own)?
             .into_iter()
             .map(|unit| (unit.id, unit.name))
             .collect(),

@@ -173,7 +173,7 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             ..
         } => {
             let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
-            let Some(expires_on) = item.expires_on else {
+            let Some(expires_on) = item.fields.expires_on else {
                 return Ok(Vec::new());
             };
             let lister = person(conn, item.created_by)?;
@@ -181,7 +181,7 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
                 recipient(&lister),
                 Notice::ListingExpired {
                     item_id: item.id,
-                    item_title: item.title,
+                    item_title: item.fields.title,
                     expires_on,
                 },
             )])
@@ -248,7 +248,7 @@ impl About {
         let unit = reservations::unit_name(conn, reservation.receiving_unit_id)?;
         let facts = ReservationFacts {
             reservation_id: reservation.id,
-            item_title: item.title,
+            item_title: item.fields.title,
             quantity: reservation.quantity,
             requester: requester.display_name(),
             receiving_unit: unit.map(|(_, name)| name).unwrap_or_default(),

@@ -9,12 +9,13 @@ use diesel::QueryResult;
 
 use super::catalog::VisibleChoices;
 use super::{App, Failure};
+use crate::access::{Reach, Viewer};
 use crate::categories::Category;
 use crate::i18n::local_date;
 use crate::ids::{ItemId, OrganisationId, PhotoId};
 use crate::items::browse::{self, Filter};
 use crate::items::{
-    self, FieldError, Item, ItemError, ItemInput, NewPhoto, Photo, PhotoChanges, Status, Viewer,
+    self, FieldError, Item, ItemError, ItemInput, NewPhoto, Photo, PhotoChanges, Status,
 };
 use crate::organisations::{self, Unit};
 use crate::photos::{self, PhotoError, ProcessedPhoto, Size};
@@ -35,15 +36,15 @@ pub async fn browse(
 ) -> Result<Browse, Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> QueryResult<Browse> {
-        let partners = browse::partner_ids(conn, &viewer)?;
-        let choices = catalog.visible(conn, &viewer, &partners)?;
+        let reach = Reach::load(conn, &viewer)?;
+        let choices = catalog.visible(conn, &reach)?;
         let categories = catalog.categories(conn)?;
         let known = browse::KnownNames {
             organisations: choices.organisations.iter().cloned().collect(),
             units: choices.units.iter().cloned().collect(),
         };
         Ok(Browse {
-            results: browse::browse(conn, &viewer, &partners, &filter, &categories, &known)?,
+            results: browse::browse(conn, &reach, &filter, &categories, &known)?,
             categories,
             choices,
         })
@@ -88,7 +89,7 @@ pub async fn listing(
         let category = catalog
             .categories(conn)?
             .iter()
-            .find(|c| c.id == item.category_id)
+            .find(|c| c.id == item.fields.category_id)
             .cloned();
         let (organisation_name, unit_name) = browse::owner_names(conn, &item)?;
         let reservations = if viewer.may_edit(&item) {
@@ -247,7 +248,7 @@ pub async fn save(
         .await
         .map_err(|error| photo_refusal(error.message_key()))?;
     let alt = if alt_text.is_empty() {
-        input.title.clone()
+        input.fields.title.clone()
     } else {
         alt_text
     };

@@ -2,8 +2,8 @@
 //! transaction through the reservation lifecycle, and its notices go out after the commit.
 
 use super::{App, Failure};
+use crate::access::Viewer;
 use crate::ids::{ItemId, ReservationId};
-use crate::items::Viewer;
 use crate::reservations::{self, Details, Party, Reservation, ReservationError, ReserveRequest};
 
 /// What someone taking part in a reservation can do with it while it is open.

@@ -8,7 +8,8 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::search::SearchQuery;
-use super::{Condition, Item, Status, Viewer, Visibility};
+use super::{Condition, Item, Status};
+use crate::access::{Reach, Shown, Viewer};
 use crate::categories::Category;
 use crate::db::schema::{available_counts, items, organisations, units};
 use crate::db::{AnyConnection, Backend, CountRows, MultiBackend, TextCondition};
@@ -114,18 +115,6 @@ pub struct Results {
     pub pages: i64,
 }
 
-/// Organisations whose network-shared listings the viewer sees.
-pub fn partner_ids(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<OrganisationId>> {
-    match viewer.network_id {
-        Some(network) => organisations::table
-            .filter(organisations::network_id.eq(network))
-            .filter(organisations::id.ne(viewer.organisation_id))
-            .select(organisations::id)
-            .load(conn),
-        None => Ok(Vec::new()),
-    }
-}
-
 /// A category and all below it; none for an unknown slug (so nothing matches).
 fn category_and_children(all: &[Category], slug: &str) -> Vec<CategoryId> {
     let Some(id) = all.iter().find(|c| c.slug == slug).map(|c| c.id) else {
@@ -189,12 +178,11 @@ fn sqlite_plan(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Plan> {
 fn filtered(
     backend: Backend,
     plan: Plan,
-    viewer: &Viewer,
-    partners: &[OrganisationId],
+    shown: &Shown,
     filter: &Filter,
     category_ids: Option<&[CategoryId]>,
 ) -> BoxedItems {
-    let mut query = match plan {
+    let query = match plan {
         Plan::InPageOrder => items::table
             .filter(items::status.eq(Status::Available))
             .into_boxed(),
@@ -208,23 +196,7 @@ fn filtered(
             ))
             .into_boxed(),
     };
-    if partners.is_empty() {
-        // An equality (not a one-element IN, which PostgreSQL turns into `= ANY` and then
-        // sorts every match) lets both databases read the rows in index order.
-        query = query.filter(items::organisation_id.eq(viewer.organisation_id));
-    } else {
-        // The IN list lets the (status, organisation_id, …) indexes find the rows; the OR
-        // then only drops partners' listings that are not shared.
-        let mut visible_organisations = vec![viewer.organisation_id];
-        visible_organisations.extend_from_slice(partners);
-        query = query
-            .filter(items::organisation_id.eq_any(visible_organisations))
-            .filter(
-                items::organisation_id
-                    .eq(viewer.organisation_id)
-                    .or(items::visibility.eq(Visibility::Network)),
-            );
-    }
+    let mut query = crate::visible_rows!(query, items, shown);
     if let Some(ids) = category_ids {
         query = match backend {
             // SQLite plans without seeing the bound LIMIT (QPSG, see .cargo/config.toml), so
@@ -247,9 +219,6 @@ fn filtered(
     if let Some(unit) = filter.unit_id {
         query = query.filter(items::owner_unit_id.eq(unit));
     }
-    if let Some(organisation) = filter.organisation_id {
-        query = query.filter(items::organisation_id.eq(organisation));
-    }
     if let Some(search) = &filter.query {
         query = match backend {
             Backend::Sqlite => query.filter(TextCondition::new(
@@ -270,12 +239,11 @@ fn filtered(
     query
 }
 
-/// One page of the listings `viewer` may see. `partners` are from [`partner_ids`],
-/// `all_categories` from the category list.
+/// One page of the listings on offer within `reach` that match `filter`;
+/// `all_categories` is the category list.
 pub fn browse(
     conn: &mut AnyConnection,
-    viewer: &Viewer,
-    partners: &[OrganisationId],
+    reach: &Reach,
     filter: &Filter,
     all_categories: &[Category],
     known: &KnownNames,
@@ -285,8 +253,10 @@ pub fn browse(
         .category_slug
         .as_deref()
         .map(|slug| category_and_children(all_categories, slug));
-    if category_ids.as_ref().is_some_and(Vec::is_empty) {
-        // An unknown category matches nothing; asking the database would scan every listing.
+    let shown = reach.shown(filter.organisation_id);
+    if category_ids.as_ref().is_some_and(Vec::is_empty) || shown.is_nothing() {
+        // An unknown category or organisation matches nothing; asking the database would
+        // scan every listing.
         return Ok(Results {
             cards: Vec::new(),
             total: 0,
@@ -300,27 +270,18 @@ pub fn browse(
         // PostgreSQL plans each search with the word's frequency (see `filtered`).
         Backend::Postgres => Plan::InPageOrder,
     };
-    let matching = || {
-        filtered(
-            backend,
-            plan,
-            viewer,
-            partners,
-            filter,
-            category_ids.as_deref(),
-        )
+    let matching = || filtered(backend, plan, &shown, filter, category_ids.as_deref());
+    let (total, total_is_capped) = match kept_count(conn, &shown, filter, category_ids.as_deref())?
+    {
+        Some(exact) => (exact, false),
+        None => {
+            // Counting every match costs a scan of all of them; counting up to the cap
+            // keeps a search fast with 100 000 listings.
+            let counted: i64 =
+                CountRows(matching().select(items::id).limit(COUNT_CAP + 1)).get_result(conn)?;
+            (counted.min(COUNT_CAP), counted > COUNT_CAP)
+        }
     };
-    let (total, total_is_capped) =
-        match kept_count(conn, viewer, partners, filter, category_ids.as_deref())? {
-            Some(exact) => (exact, false),
-            None => {
-                // Counting every match costs a scan of all of them; counting up to the cap
-                // keeps a search fast with 100 000 listings.
-                let counted: i64 = CountRows(matching().select(items::id).limit(COUNT_CAP + 1))
-                    .get_result(conn)?;
-                (counted.min(COUNT_CAP), counted > COUNT_CAP)
-            }
-        };
     let pages = ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.clamp(1, pages);
     let query = matching();
@@ -375,38 +336,17 @@ impl Results {
 /// when the filter is one they cover: any category and organisation, nothing else.
 fn kept_count(
     conn: &mut AnyConnection,
-    viewer: &Viewer,
-    partners: &[OrganisationId],
+    shown: &Shown,
     filter: &Filter,
     category_ids: Option<&[CategoryId]>,
 ) -> QueryResult<Option<i64>> {
     if filter.narrows_rows() {
         return Ok(None);
     }
-    let own = viewer.organisation_id;
-    let shown_partners: Vec<OrganisationId> = match filter.organisation_id {
-        None => partners.to_vec(),
-        Some(chosen) if partners.contains(&chosen) => vec![chosen],
-        Some(_) => Vec::new(),
-    };
-    let include_own = filter.organisation_id.is_none_or(|chosen| chosen == own);
-    let mut query = available_counts::table
+    let query = available_counts::table
         .select(available_counts::listings)
         .into_boxed();
-    query = match (include_own, shown_partners.is_empty()) {
-        (false, true) => return Ok(Some(0)),
-        (true, true) => query.filter(available_counts::organisation_id.eq(own)),
-        (false, false) => query
-            .filter(available_counts::organisation_id.eq_any(shown_partners))
-            .filter(available_counts::visibility.eq(Visibility::Network)),
-        (true, false) => query.filter(
-            available_counts::organisation_id
-                .eq(own)
-                .or(available_counts::organisation_id
-                    .eq_any(shown_partners)
-                    .and(available_counts::visibility.eq(Visibility::Network))),
-        ),
-    };
+    let mut query = crate::visible_rows!(query, available_counts, shown);
     if let Some(ids) = category_ids {
         query = match conn.backend() {
             Backend::Sqlite => query.filter(TextCondition::sqlite_in_list(
@@ -510,17 +450,12 @@ pub fn owner_names(conn: &mut AnyConnection, item: &Item) -> QueryResult<(String
 }
 
 /// The sites of listings the viewer can see, for the site filter.
-pub fn visible_sites(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    partners: &[OrganisationId],
-) -> QueryResult<Vec<String>> {
+pub fn visible_sites(conn: &mut AnyConnection, reach: &Reach) -> QueryResult<Vec<String>> {
     let filter = Filter::default();
     filtered(
         conn.backend(),
         Plan::InPageOrder,
-        viewer,
-        partners,
+        &reach.shown(None),
         &filter,
         None,
     )

@@ -1,11 +1,9 @@
 //! The listing form: text as submitted, checked field by field into an [`ItemInput`].
 
 use chrono::NaiveDate;
-use diesel::ExpressionMethods;
 use serde::{Deserialize, Serialize};
 
-use super::{Condition, Visibility};
-use crate::db::schema::items;
+use super::{Condition, ItemFields, Visibility};
 use crate::ids::CategoryId;
 pub use crate::refusal::FieldError;
 
@@ -56,22 +54,8 @@ pub struct RawItemForm {
 /// A listing that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemInput {
-    pub title: String,
-    pub description: String,
-    pub category_id: CategoryId,
-    pub condition: Condition,
+    pub fields: ItemFields,
     pub quantity: i32,
-    pub width_cm: Option<i32>,
-    pub depth_cm: Option<i32>,
-    pub height_cm: Option<i32>,
-    pub weight_kg: Option<f64>,
-    pub new_price_sek: Option<f64>,
-    pub site: String,
-    pub room: String,
-    pub pickup_instructions: String,
-    pub available_from: Option<NaiveDate>,
-    pub expires_on: Option<NaiveDate>,
-    pub visibility: Visibility,
     pub publish: bool,
 }
 
@@ -227,6 +211,33 @@ impl Checker {
 }
 
 impl RawItemForm {
+    /// A saved listing as the form shows it for editing; read back, it gives the same
+    /// fields.
+    pub fn showing(fields: &ItemFields, quantity: i32) -> Self {
+        let whole = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
+        let decimal = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
+        let date = |v: Option<NaiveDate>| v.map(|d| d.to_string()).unwrap_or_default();
+        Self {
+            title: fields.title.clone(),
+            description: fields.description.clone(),
+            category_id: fields.category_id.to_string(),
+            condition: fields.condition.as_str().to_string(),
+            quantity: quantity.to_string(),
+            width_cm: whole(fields.width_cm),
+            depth_cm: whole(fields.depth_cm),
+            height_cm: whole(fields.height_cm),
+            weight_kg: decimal(fields.weight_kg),
+            new_price_sek: decimal(fields.new_price_sek),
+            site: fields.site.clone(),
+            room: fields.room.clone(),
+            pickup_instructions: fields.pickup_instructions.clone(),
+            available_from: date(fields.available_from),
+            expires_on: date(fields.expires_on),
+            visibility: fields.visibility.as_str().to_string(),
+            action: String::new(),
+        }
+    }
+
     /// The form's text as typed values; what cannot be read is reported here, the rules are
     /// checked by [`ItemInput::validate`].
     fn draft(&self, check: &mut Checker) -> DraftInput {
@@ -325,69 +336,29 @@ impl ItemInput {
         match (draft.category_id, draft.condition, quantity) {
             (Some(category_id), Some(condition), Some(quantity)) if check.errors.is_empty() => {
                 Ok(Self {
-                    title,
-                    description,
-                    category_id,
-                    condition,
+                    fields: ItemFields {
+                        title,
+                        description,
+                        category_id,
+                        condition,
+                        width_cm,
+                        depth_cm,
+                        height_cm,
+                        weight_kg,
+                        new_price_sek,
+                        site,
+                        room,
+                        pickup_instructions,
+                        available_from: draft.available_from,
+                        expires_on: draft.expires_on,
+                        visibility: draft.visibility,
+                    },
                     quantity,
-                    width_cm,
-                    depth_cm,
-                    height_cm,
-                    weight_kg,
-                    new_price_sek,
-                    site,
-                    room,
-                    pickup_instructions,
-                    available_from: draft.available_from,
-                    expires_on: draft.expires_on,
-                    visibility: draft.visibility,
                     publish: draft.publish,
                 })
             }
             _ => Err(check.errors),
         }
-    }
-
-    /// The columns the form sets, for both insert and update.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn columns(
-        &self,
-    ) -> (
-        diesel::dsl::Eq<items::title, &str>,
-        diesel::dsl::Eq<items::description, &str>,
-        diesel::dsl::Eq<items::category_id, CategoryId>,
-        diesel::dsl::Eq<items::condition, Condition>,
-        diesel::dsl::Eq<items::quantity_total, i32>,
-        diesel::dsl::Eq<items::width_cm, Option<i32>>,
-        diesel::dsl::Eq<items::depth_cm, Option<i32>>,
-        diesel::dsl::Eq<items::height_cm, Option<i32>>,
-        diesel::dsl::Eq<items::weight_kg, Option<f64>>,
-        diesel::dsl::Eq<items::new_price_sek, Option<f64>>,
-        diesel::dsl::Eq<items::site, &str>,
-        diesel::dsl::Eq<items::room, &str>,
-        diesel::dsl::Eq<items::pickup_instructions, &str>,
-        diesel::dsl::Eq<items::available_from, Option<NaiveDate>>,
-        diesel::dsl::Eq<items::expires_on, Option<NaiveDate>>,
-        diesel::dsl::Eq<items::visibility, Visibility>,
-    ) {
-        (
-            items::title.eq(self.title.as_str()),
-            items::description.eq(self.description.as_str()),
-            items::category_id.eq(self.category_id),
-            items::condition.eq(self.condition),
-            items::quantity_total.eq(self.quantity),
-            items::width_cm.eq(self.width_cm),
-            items::depth_cm.eq(self.depth_cm),
-            items::height_cm.eq(self.height_cm),
-            items::weight_kg.eq(self.weight_kg),
-            items::new_price_sek.eq(self.new_price_sek),
-            items::site.eq(self.site.as_str()),
-            items::room.eq(self.room.as_str()),
-            items::pickup_instructions.eq(self.pickup_instructions.as_str()),
-            items::available_from.eq(self.available_from),
-            items::expires_on.eq(self.expires_on),
-            items::visibility.eq(self.visibility),
-        )
     }
 }
 
@@ -410,13 +381,26 @@ mod tests {
     }
 
     #[test]
+    fn a_saved_listing_shown_in_the_form_reads_back_the_same() {
+        let mut form = valid();
+        form.width_cm = "60".into();
+        form.room = "B 204".into();
+        form.available_from = "2026-12-01".into();
+        form.expires_on = "2027-01-31".into();
+        form.visibility = "network".into();
+        let saved = ItemInput::from_form(&form).expect("valid");
+        let shown = RawItemForm::showing(&saved.fields, saved.quantity);
+        assert_eq!(ItemInput::from_form(&shown), Ok(saved));
+    }
+
+    #[test]
     fn a_complete_form_is_accepted_with_swedish_numbers() {
         let input = ItemInput::from_form(&valid()).expect("valid");
-        assert_eq!(input.title, "Kontorsstol");
-        assert_eq!(input.weight_kg, Some(12.5));
-        assert_eq!(input.new_price_sek, Some(4000.0));
+        assert_eq!(input.fields.title, "Kontorsstol");
+        assert_eq!(input.fields.weight_kg, Some(12.5));
+        assert_eq!(input.fields.new_price_sek, Some(4000.0));
         assert!(input.publish);
-        assert_eq!(input.visibility, Visibility::Organisation);
+        assert_eq!(input.fields.visibility, Visibility::Organisation);
     }
 
     #[test]
@@ -481,7 +465,10 @@ mod tests {
             publish: true,
         };
         let input = ItemInput::validate(valid.clone()).expect("valid");
-        assert_eq!((input.quantity, input.visibility), (4, Visibility::Network));
+        assert_eq!(
+            (input.quantity, input.fields.visibility),
+            (4, Visibility::Network)
+        );
         let wrong = DraftInput {
             category_id: None,
             condition: None,

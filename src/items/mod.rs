@@ -10,11 +10,13 @@ pub use input::{DraftInput, FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::access::{self, Viewer};
 use crate::db::AnyConnection;
-use crate::db::schema::{categories, item_photos, items, organisations};
+use crate::db::schema::{categories, item_photos, items};
 use crate::events::{Event, Saved, Tx};
-use crate::ids::{CategoryId, ItemId, NetworkId, OrganisationId, PhotoId, UnitId, UserId};
+use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId, UserId};
 use crate::refusal::{Message, Refusal, Refuses};
 use lifecycle::{InvalidTransition, Move};
 
@@ -48,19 +50,18 @@ crate::text_enum! {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
-#[diesel(table_name = items)]
-pub struct Item {
-    pub id: ItemId,
-    pub organisation_id: OrganisationId,
-    pub owner_unit_id: Option<UnitId>,
-    pub created_by: UserId,
-    pub category_id: CategoryId,
+/// What a lister says about a listing, once checked: the columns the form and the API set
+/// (quantity aside, as it moves with reservations). A listing row embeds it, a checked
+/// form holds it, the API's listing shows it.
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Serialize, ToSchema,
+)]
+#[diesel(table_name = items, treat_none_as_null = true)]
+pub struct ItemFields {
     pub title: String,
     pub description: String,
+    pub category_id: CategoryId,
     pub condition: Condition,
-    pub quantity_total: i32,
-    pub quantity_available: i32,
     pub width_cm: Option<i32>,
     pub depth_cm: Option<i32>,
     pub height_cm: Option<i32>,
@@ -71,8 +72,22 @@ pub struct Item {
     pub pickup_instructions: String,
     pub available_from: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
-    pub status: Status,
     pub visibility: Visibility,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = items)]
+pub struct Item {
+    pub id: ItemId,
+    pub organisation_id: OrganisationId,
+    pub owner_unit_id: Option<UnitId>,
+    pub created_by: UserId,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub fields: ItemFields,
+    pub quantity_total: i32,
+    pub quantity_available: i32,
+    pub status: Status,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -87,38 +102,6 @@ pub struct Photo {
     pub alt_text: String,
     pub width: i32,
     pub height: i32,
-}
-
-/// The person looking: what they may see and change follows from their organisation.
-#[derive(Debug, Clone, Copy)]
-pub struct Viewer {
-    pub user_id: UserId,
-    pub organisation_id: OrganisationId,
-    pub network_id: Option<NetworkId>,
-    pub unit_id: Option<UnitId>,
-    pub is_admin: bool,
-}
-
-impl Viewer {
-    pub fn load(conn: &mut AnyConnection, user: &crate::accounts::User) -> QueryResult<Self> {
-        let network_id = organisations::table
-            .find(user.organisation_id)
-            .select(organisations::network_id)
-            .first::<Option<NetworkId>>(conn)?;
-        Ok(Self {
-            user_id: user.id,
-            organisation_id: user.organisation_id,
-            network_id,
-            unit_id: user.unit_id,
-            is_admin: user.is_admin(),
-        })
-    }
-
-    /// Whoever listed it, and the admins of its organisation, may change a listing.
-    pub fn may_edit(&self, item: &Item) -> bool {
-        item.organisation_id == self.organisation_id
-            && (item.created_by == self.user_id || self.is_admin)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,10 +170,14 @@ fn category_text(conn: &mut AnyConnection, category_id: CategoryId) -> QueryResu
 
 /// The stems of everything a person might search for: title, description, category, site.
 fn stems_for(conn: &mut AnyConnection, input: &ItemInput) -> QueryResult<String> {
-    let category = category_text(conn, input.category_id)?;
+    let category = category_text(conn, input.fields.category_id)?;
     Ok(search::index_stems(&format!(
         "{} {} {} {} {}",
-        input.title, input.description, category, input.site, input.room
+        input.fields.title,
+        input.fields.description,
+        category,
+        input.fields.site,
+        input.fields.room
     )))
 }
 
@@ -241,7 +228,7 @@ pub fn create(
     input: &ItemInput,
     photos: &[NewPhoto],
 ) -> Result<ItemId, ItemError> {
-    check_category(tx.conn, input.category_id)?;
+    check_category(tx.conn, input.fields.category_id)?;
     let now = Utc::now().naive_utc();
     let stems = stems_for(tx.conn, input)?;
     let status = if input.publish {
@@ -259,7 +246,8 @@ pub fn create(
             items::search_stems.eq(&stems),
             items::created_at.eq(now),
             items::updated_at.eq(now),
-            input.columns(),
+            items::quantity_total.eq(input.quantity),
+            &input.fields,
         ))
         .returning(items::id)
         .get_result(tx.conn)?;
@@ -273,7 +261,7 @@ pub fn create(
         } else {
             Saved::Drafted
         },
-        detail: input.title.clone(),
+        detail: input.fields.title.clone(),
     });
     Ok(id)
 }
@@ -288,7 +276,7 @@ pub fn update(
     photos: &PhotoChanges,
 ) -> Result<(), ItemError> {
     let item = find_for_edit(tx.conn, viewer, item_id)?;
-    check_category(tx.conn, input.category_id)?;
+    check_category(tx.conn, input.fields.category_id)?;
     let held = item.quantity_total - item.quantity_available;
     if input.quantity < held.max(1) {
         return Err(ItemError::Invalid(vec![FieldError::new(
@@ -303,7 +291,8 @@ pub fn update(
         .filter(items::quantity_available.eq(item.quantity_available))
         .filter(items::status.eq(item.status))
         .set((
-            input.columns(),
+            &input.fields,
+            items::quantity_total.eq(input.quantity),
             items::quantity_available.eq(input.quantity - held),
             items::search_stems.eq(&stems),
             items::updated_at.eq(Utc::now().naive_utc()),
@@ -358,7 +347,7 @@ pub fn update(
         },
         detail: format!(
             "{}; {} → {}",
-            input.title, item.quantity_total, input.quantity
+            input.fields.title, item.quantity_total, input.quantity
         ),
     });
     Ok(())
@@ -421,7 +410,7 @@ pub fn change_status(
         return Ok(());
     };
     if event == lifecycle::Event::Relist
-        && let Some(expires_on) = item.expires_on.filter(|date| *date < today)
+        && let Some(expires_on) = item.fields.expires_on.filter(|date| *date < today)
     {
         let ran = expires_on - item.created_at.date();
         let runs = ran.max(chrono::Duration::days(7));
@@ -459,7 +448,7 @@ pub fn expire(tx: &mut Tx, item_id: ItemId, today: NaiveDate) -> Result<bool, It
     let Some(item) = find(tx.conn, item_id)? else {
         return Ok(false);
     };
-    let due = item.expires_on.is_some_and(|date| date < today);
+    let due = item.fields.expires_on.is_some_and(|date| date < today);
     if !due || lifecycle::next(item.status, lifecycle::Event::Expire).is_err() {
         return Ok(false);
     }
@@ -484,30 +473,19 @@ pub fn find(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Option<Ite
         .optional()
 }
 
-/// The item if the viewer may see it: their own organisation's (drafts and expired ones
-/// only for who may edit them), or a network partner's shared listing.
+/// The item if the viewer may see it (see [`crate::access`]).
 pub fn find_visible(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     item_id: ItemId,
 ) -> Result<Item, ItemError> {
     let item = find(conn, item_id)?.ok_or(ItemError::NotFound)?;
-    let own = item.organisation_id == viewer.organisation_id;
-    // Drafts and ended listings are the lister's business until they are on offer again.
-    let hidden = matches!(item.status, Status::Draft | Status::Expired);
-    let visible = if own {
-        !hidden || viewer.may_edit(&item)
+    let owner_network = if item.organisation_id == viewer.organisation_id {
+        viewer.network_id
     } else {
-        let partner_network: Option<NetworkId> = organisations::table
-            .find(item.organisation_id)
-            .select(organisations::network_id)
-            .first(conn)?;
-        item.visibility == Visibility::Network
-            && viewer.network_id.is_some()
-            && partner_network == viewer.network_id
-            && !hidden
+        access::network_of(conn, item.organisation_id)?
     };
-    if visible {
+    if viewer.sees(&item, owner_network) {
         Ok(item)
     } else {
         Err(ItemError::NotFound)

@@ -11,6 +11,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::access::Viewer;
 use crate::accounts::{self, User};
 use crate::categories::Category;
 use crate::db::AnyConnection;
@@ -18,7 +19,7 @@ use crate::db::schema::{categories, items, reservations, units, users};
 use crate::events::{Event, Tx};
 use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UnitId, UserId};
 use crate::items::{
-    self as listings, FieldError, Item, ItemError, MAX_QUANTITY, Status, Viewer, find_visible,
+    self as listings, FieldError, Item, ItemError, MAX_QUANTITY, Status, find_visible,
 };
 use crate::ledger::savings::WouldBuyNew;
 use crate::ledger::{self, HandoverFacts};
@@ -308,7 +309,7 @@ pub fn reserve(
         item: item.id,
         organisations: [item.organisation_id, viewer.organisation_id],
         by: viewer.user_id,
-        detail: format!("{} × #{} {}", request.quantity, item.id, item.title),
+        detail: format!("{} × #{} {}", request.quantity, item.id, item.fields.title),
     });
     Ok(reservation)
 }
@@ -399,7 +400,10 @@ fn end(
         record,
         detail: match record {
             Some(record) => format!("reuse record #{record}"),
-            None => format!("{} × #{} {}", reservation.quantity, item.id, item.title),
+            None => format!(
+                "{} × #{} {}",
+                reservation.quantity, item.id, item.fields.title
+            ),
         },
     });
     Ok(record)
@@ -426,7 +430,7 @@ fn record_handover(
     by: Option<UserId>,
 ) -> QueryResult<RecordId> {
     let category: Category = categories::table
-        .find(item.category_id)
+        .find(item.fields.category_id)
         .select(Category::as_select())
         .first(conn)?;
     let from_unit = unit_name(conn, item.owner_unit_id)?;
@@ -436,15 +440,15 @@ fn record_handover(
         &HandoverFacts {
             reservation_id: reservation.id,
             item_id: item.id,
-            item_title: &item.title,
+            item_title: &item.fields.title,
             giving_organisation_id: item.organisation_id,
             receiving_organisation_id: reservation.organisation_id,
             from_unit,
             to_unit,
             category: &category,
             quantity: reservation.quantity,
-            weight_kg: item.weight_kg,
-            new_price_sek: item.new_price_sek,
+            weight_kg: item.fields.weight_kg,
+            new_price_sek: item.fields.new_price_sek,
             answer: reservation.would_buy_new,
             recorded_by: by,
         },

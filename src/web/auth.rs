@@ -14,11 +14,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::QueryResult;
 
 use super::AppError;
+use crate::access::Viewer;
 use crate::accounts::sessions::{self, Session};
 use crate::accounts::tokens::Purpose;
 use crate::accounts::{Capability, User};
 use crate::app::{App, SignInSettings};
-use crate::items::Viewer;
 
 pub const SESSION_COOKIE: &str = "bruka_session";
 

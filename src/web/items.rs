@@ -13,6 +13,7 @@ use super::cards::CardView;
 use super::csrf::CsrfForm;
 use super::multipart::{self, MultipartForm};
 use super::{AppError, Page};
+use crate::access::Viewer;
 use crate::app::catalog::VisibleChoices;
 use crate::app::listings::{self, Submission, Target};
 use crate::app::{App, Failure};
@@ -21,7 +22,7 @@ use crate::i18n::{Language, format_decimal};
 use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId};
 use crate::items::browse::{self, Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{self, Condition, FieldError, Item, ItemError, RawItemForm, Status, Viewer};
+use crate::items::{self, Condition, FieldError, Item, ItemError, RawItemForm, Status};
 use crate::ledger::savings::WouldBuyNew;
 use crate::photos;
 
@@ -217,7 +218,7 @@ fn details(language: Language, item: &Item, unit: Option<&str>, organisation: &s
     let mut rows = vec![
         Detail {
             key: "item-field-condition",
-            value: language.text(&format!("condition-{}", item.condition)),
+            value: language.text(&format!("condition-{}", item.fields.condition)),
         },
         Detail {
             key: "item-field-quantity-available",
@@ -230,44 +231,51 @@ fn details(language: Language, item: &Item, unit: Option<&str>, organisation: &s
             ),
         },
     ];
-    let size: Vec<String> = [item.width_cm, item.depth_cm, item.height_cm]
-        .iter()
-        .map(|v| v.map_or("–".to_string(), |cm| cm.to_string()))
-        .collect();
-    if item.width_cm.is_some() || item.depth_cm.is_some() || item.height_cm.is_some() {
+    let size: Vec<String> = [
+        item.fields.width_cm,
+        item.fields.depth_cm,
+        item.fields.height_cm,
+    ]
+    .iter()
+    .map(|v| v.map_or("–".to_string(), |cm| cm.to_string()))
+    .collect();
+    if item.fields.width_cm.is_some()
+        || item.fields.depth_cm.is_some()
+        || item.fields.height_cm.is_some()
+    {
         rows.push(Detail {
             key: "item-field-dimensions",
             value: format!("{} cm", size.join(" × ")),
         });
     }
-    if let Some(weight) = item.weight_kg {
+    if let Some(weight) = item.fields.weight_kg {
         rows.push(Detail {
             key: "item-field-weight",
             value: format!("{} kg", format_decimal(language, weight, 1)),
         });
     }
-    if let Some(price) = item.new_price_sek {
+    if let Some(price) = item.fields.new_price_sek {
         rows.push(Detail {
             key: "item-field-new-price",
             value: format!("{} kr", format_decimal(language, price, 0)),
         });
     }
-    let place = if item.room.is_empty() {
-        item.site.clone()
+    let place = if item.fields.room.is_empty() {
+        item.fields.site.clone()
     } else {
-        format!("{}, {}", item.site, item.room)
+        format!("{}, {}", item.fields.site, item.fields.room)
     };
     rows.push(Detail {
         key: "item-field-place",
         value: place,
     });
-    if let Some(from) = item.available_from {
+    if let Some(from) = item.fields.available_from {
         rows.push(Detail {
             key: "item-field-available-from",
             value: from.to_string(),
         });
     }
-    if let Some(until) = item.expires_on {
+    if let Some(until) = item.fields.expires_on {
         rows.push(Detail {
             key: "item-field-expires-on",
             value: until.to_string(),
@@ -516,33 +524,6 @@ pub async fn new_form(
     render_form(&page, &app, user.0.user.organisation_id, form).await
 }
 
-fn form_from_item(item: &Item) -> RawItemForm {
-    let text = |v: Option<i32>| v.map(|n| n.to_string()).unwrap_or_default();
-    let decimal = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
-    RawItemForm {
-        title: item.title.clone(),
-        description: item.description.clone(),
-        category_id: item.category_id.to_string(),
-        condition: item.condition.as_str().to_string(),
-        quantity: item.quantity_total.to_string(),
-        width_cm: text(item.width_cm),
-        depth_cm: text(item.depth_cm),
-        height_cm: text(item.height_cm),
-        weight_kg: decimal(item.weight_kg),
-        new_price_sek: decimal(item.new_price_sek),
-        site: item.site.clone(),
-        room: item.room.clone(),
-        pickup_instructions: item.pickup_instructions.clone(),
-        available_from: item
-            .available_from
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        expires_on: item.expires_on.map(|d| d.to_string()).unwrap_or_default(),
-        visibility: item.visibility.as_str().to_string(),
-        action: String::new(),
-    }
-}
-
 fn existing(photos: Vec<items::Photo>) -> Vec<ExistingPhoto> {
     photos
         .into_iter()
@@ -564,7 +545,7 @@ pub async fn edit_form(
     let viewer = user.0.viewer;
     let item_id = path.into_inner();
     let (item, photos) = listings::for_edit(&app, viewer, item_id).await?;
-    let values = form_from_item(&item);
+    let values = RawItemForm::showing(&item.fields, item.quantity_total);
     let form = FormPage {
         status: StatusCode::OK,
         action: format!("/items/{item_id}"),

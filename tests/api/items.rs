@@ -531,6 +531,29 @@ async fn join_network(app: &TestApp, names: &'static [&'static str]) {
     .await;
 }
 
+/// The id of the organisation with this name.
+async fn organisation_id(app: &TestApp, name: &'static str) -> i64 {
+    app.with_conn(move |conn| {
+        organisations::table
+            .filter(organisations::name.eq(name))
+            .select(organisations::id)
+            .first(conn)
+            .expect("organisation")
+    })
+    .await
+}
+
+/// Cards and the result count of a browse page.
+async fn browse_titles(browser: &Browser, path: &str) -> (Vec<String>, String) {
+    let page = browser.get_page(path).await;
+    let titles = page
+        .select_all(".card-title")
+        .iter()
+        .map(|t| t.text().collect())
+        .collect();
+    (titles, page.text_of(".result-count"))
+}
+
 async fn network_sharing_reaches_partners_only(backend: Backend) {
     let app = with_member(backend).await;
     app.create_organisation("Marks kommun", "mark.se", &[])
@@ -538,15 +561,24 @@ async fn network_sharing_reaches_partners_only(backend: Backend) {
     app.create_organisation("Tranemo kommun", "tranemo.se", &[])
         .await;
     join_network(&app, &["Borås stad", "Marks kommun"]).await;
+    let partner_user = app.new_browser();
+    partner_user.sign_in("per@mark.se", "Per").await;
+    let outsider = app.new_browser();
+    outsider.sign_in("ida@tranemo.se", "Ida").await;
+    for watcher in [&partner_user, &outsider] {
+        let saved = watcher
+            .post_form("/alerts", &[("q", "kontorsstol"), ("category", "")])
+            .await;
+        assert_eq!(saved.status(), 303);
+    }
+
     let mut shared = chair_fields(&app).await;
     shared.push(("visibility", "network".into()));
     let shared_id = app.browser.post_item(&as_refs(&shared), vec![]).await;
     let mut own = chair_fields(&app).await;
-    own[0].1 = "Bara för Borås".into();
+    own[0].1 = "Kontorsstol bara för Borås".into();
     let own_id = app.browser.post_item(&as_refs(&own), vec![]).await;
 
-    let partner_user = app.new_browser();
-    partner_user.sign_in("per@mark.se", "Per").await;
     assert_eq!(
         partner_user
             .get(&format!("/items/{shared_id}"))
@@ -558,13 +590,10 @@ async fn network_sharing_reaches_partners_only(backend: Backend) {
         partner_user.get(&format!("/items/{own_id}")).await.status(),
         404
     );
-    let browse = partner_user.get_page("/items").await;
-    let titles: Vec<String> = browse
-        .select_all(".card-title")
-        .iter()
-        .map(|t| t.text().collect())
-        .collect();
+    let (titles, count) = browse_titles(&partner_user, "/items").await;
     assert_eq!(titles, ["Kontorsstol med armstöd"]);
+    assert_eq!(count, "1 sak", "the kept counts follow the same rule");
+    let browse = partner_user.get_page("/items").await;
     assert!(browse.visible_text().contains("Borås stad"));
     assert_eq!(
         partner_user
@@ -574,8 +603,37 @@ async fn network_sharing_reaches_partners_only(backend: Backend) {
         404
     );
 
-    let outsider = app.new_browser();
-    outsider.sign_in("ida@tranemo.se", "Ida").await;
+    // Choosing an organisation narrows within what the viewer may see, never beyond it.
+    let boras = organisation_id(&app, "Borås stad").await;
+    let mark = organisation_id(&app, "Marks kommun").await;
+    let tranemo = organisation_id(&app, "Tranemo kommun").await;
+    let (titles, count) = browse_titles(&partner_user, &format!("/items?org={boras}")).await;
+    assert_eq!(
+        (titles, count.as_str()),
+        (vec!["Kontorsstol med armstöd".to_string()], "1 sak")
+    );
+    for other in [mark, tranemo] {
+        let (titles, _) = browse_titles(&partner_user, &format!("/items?org={other}")).await;
+        assert!(titles.is_empty(), "organisation {other}");
+    }
+    let (titles, count) = browse_titles(&app.browser, "/items").await;
+    assert_eq!((titles.len(), count.as_str()), (2, "2 saker"));
+    let (titles, count) = browse_titles(&app.browser, &format!("/items?org={boras}")).await;
+    assert_eq!((titles.len(), count.as_str()), (2, "2 saker"));
+    let (titles, _) = browse_titles(&app.browser, &format!("/items?org={mark}")).await;
+    assert!(titles.is_empty());
+
+    // Alerts reach the same people: the partner hears of the shared listing only, the
+    // outsider of neither (their first mail was the sign-in link).
+    let mails = app.smtp.mailbox.wait_for("per@mark.se", 2).await;
+    assert_eq!(
+        mails[1].subject(),
+        "Ny annons som matchar: Kontorsstol med armstöd"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.smtp.mailbox.to("per@mark.se").len(), 2);
+    assert_eq!(app.smtp.mailbox.to("ida@tranemo.se").len(), 1);
+
     assert_eq!(
         outsider.get(&format!("/items/{shared_id}")).await.status(),
         404

@@ -10,10 +10,10 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use diesel::QueryResult;
 
+use crate::access::Viewer;
 use crate::accounts::{Capability, User, api_tokens};
 use crate::app::App;
 use crate::i18n::Language;
-use crate::items::Viewer;
 use crate::web::{AppError, Lang};
 
 /// The person a valid token belongs to, and the language answers are written in.

@@ -19,7 +19,9 @@ use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 use crate::items::browse::{Filter, Sort};
 use crate::items::search::SearchQuery;
-use crate::items::{Condition, DraftInput, FieldError, Item, ItemInput, Status, Visibility};
+use crate::items::{
+    Condition, DraftInput, FieldError, Item, ItemFields, ItemInput, Status, Visibility,
+};
 use crate::refusal::Refusal;
 use crate::web::AppError;
 
@@ -76,24 +78,12 @@ pub struct ItemPage {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ItemDetail {
     pub id: ItemId,
-    pub title: String,
-    pub description: String,
+    #[serde(flatten)]
+    pub fields: ItemFields,
     pub category: ApiCategory,
-    pub condition: Condition,
     pub quantity_total: i32,
     pub quantity_available: i32,
     pub status: Status,
-    pub visibility: Visibility,
-    pub width_cm: Option<i32>,
-    pub depth_cm: Option<i32>,
-    pub height_cm: Option<i32>,
-    pub weight_kg: Option<f64>,
-    pub new_price_sek: Option<f64>,
-    pub site: String,
-    pub room: String,
-    pub pickup_instructions: String,
-    pub available_from: Option<NaiveDate>,
-    pub expires_on: Option<NaiveDate>,
     /// kg CO2e avoided per item of typical weight, from the category's sourced factor.
     pub typical_kg_co2e: Option<f64>,
     pub factor_source: String,
@@ -102,7 +92,7 @@ pub struct ItemDetail {
 }
 
 fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -> ItemDetail {
-    let category = categories.iter().find(|c| c.id == item.category_id);
+    let category = categories.iter().find(|c| c.id == item.fields.category_id);
     ItemDetail {
         id: item.id,
         category: api_category(language, category),
@@ -113,23 +103,10 @@ fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -
             .map(|c| c.factor_source.clone())
             .unwrap_or_default(),
         url: format!("{site}/items/{}", item.id),
-        title: item.title,
-        description: item.description,
-        condition: item.condition,
+        fields: item.fields,
         quantity_total: item.quantity_total,
         quantity_available: item.quantity_available,
         status: item.status,
-        visibility: item.visibility,
-        width_cm: item.width_cm,
-        depth_cm: item.depth_cm,
-        height_cm: item.height_cm,
-        weight_kg: item.weight_kg,
-        new_price_sek: item.new_price_sek,
-        site: item.site,
-        room: item.room,
-        pickup_instructions: item.pickup_instructions,
-        available_from: item.available_from,
-        expires_on: item.expires_on,
         created_at: item.created_at,
     }
 }

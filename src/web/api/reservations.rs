@@ -55,7 +55,7 @@ fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
         reservation: ApiReservation {
             id: details.reservation.id,
             item_id: details.item.id,
-            item_title: details.item.title.clone(),
+            item_title: details.item.fields.title.clone(),
             quantity: details.reservation.quantity,
             status: details.reservation.status,
             pickup_deadline: details.reservation.pickup_deadline,
@@ -63,9 +63,9 @@ fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
             url: format!("{site}/reservations/{}", details.reservation.id),
         },
         receiving_unit: details.receiving_unit,
-        site: details.item.site,
-        room: details.item.room,
-        pickup_instructions: details.item.pickup_instructions,
+        site: details.item.fields.site,
+        room: details.item.fields.room,
+        pickup_instructions: details.item.fields.pickup_instructions,
         lister_name: details.lister.name,
         lister_email: details.lister.email,
     }
