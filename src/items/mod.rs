@@ -1,6 +1,7 @@
 //! Listings: what a unit offers, who may see it, and how it is found.
 
 pub mod browse;
+pub mod compound;
 mod input;
 pub mod lifecycle;
 pub mod search;
