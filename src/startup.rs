@@ -247,6 +247,7 @@ async fn background_jobs(pool: DbPool, rules: Rules, interval: Duration, mail: M
                     reservations_expired = round.reservations_expired,
                     reminded = round.reminded,
                     listings_expired = round.listings_expired,
+                    listings_reindexed = round.listings_reindexed,
                     "background jobs"
                 );
                 mail.wake_worker();

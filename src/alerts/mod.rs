@@ -242,12 +242,12 @@ pub fn stop_by_token(conn: &mut AnyConnection, token: &str) -> QueryResult<bool>
 }
 
 /// Whether an alert matches a listing: the category (or its parent) if it names one, and
-/// every word of its query as a prefix of one of the listing's stems.
+/// its words as a search matches them (`search_weights` are the listing's stored terms).
 pub fn matches(
     alert: &Alert,
     item: &Item,
     item_parent_category: Option<CategoryId>,
-    stems: &str,
+    search_weights: &str,
 ) -> bool {
     if let Some(category) = alert.category_id
         && category != item.fields.category_id
@@ -256,13 +256,7 @@ pub fn matches(
         return false;
     }
     match SearchQuery::parse(&alert.query) {
-        Some(query) => query.words.iter().all(|alternatives| {
-            stems.split(' ').any(|stem| {
-                alternatives
-                    .iter()
-                    .any(|wanted| stem.starts_with(wanted.as_str()))
-            })
-        }),
+        Some(query) => query.matches(search_weights),
         None => alert.category_id.is_some(),
     }
 }
@@ -270,11 +264,11 @@ pub fn matches(
 /// Mails everyone whose alert matches a listing that just became available. Call inside
 /// the transaction that publishes it; each alert hears of each listing once.
 pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<usize> {
-    let (item, stems): (Item, String) = items::table
+    let (item, weights): (Item, String) = items::table
         .find(item_id)
-        .select((Item::as_select(), items::search_stems))
+        .select((Item::as_select(), items::search_weights))
         .first(conn)?;
-    let (item, stems) = (&item, stems.as_str());
+    let (item, weights) = (&item, weights.as_str());
     let audience = access::audience_of(conn, item)?;
     let parent: Option<CategoryId> = categories::table
         .find(item.fields.category_id)
@@ -291,7 +285,7 @@ pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<us
     let now = Utc::now().naive_utc();
     let mut sent = 0;
     for (alert, email, language) in candidates {
-        if !matches(&alert, item, parent, stems) {
+        if !matches(&alert, item, parent, weights) {
             continue;
         }
         let already: i64 = search_alerts::table

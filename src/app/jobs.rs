@@ -4,7 +4,7 @@
 //! conditional update through the lifecycle tables, so two instances never do one twice.
 
 use chrono::{NaiveDate, Utc};
-use diesel::QueryResult;
+use diesel::{Connection, QueryResult};
 
 use super::dispatch::{Delivery, write};
 use crate::db::AnyConnection;
@@ -14,6 +14,7 @@ use crate::reservations::{self, ReservationError, Rules};
 
 /// At most this many of each per round; the next round takes the rest.
 const BATCH: i64 = 200;
+const REINDEX_BATCH: i64 = 500;
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,7 @@ pub struct Round {
     pub reservations_expired: usize,
     pub reminded: usize,
     pub listings_expired: usize,
+    pub listings_reindexed: usize,
 }
 
 impl Round {
@@ -46,7 +48,21 @@ pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobErr
         reservations_expired: expire_reservations(conn)?,
         reminded: remind(conn, rules)?,
         listings_expired: expire_listings(conn, today)?,
+        listings_reindexed: reindex_listings(conn)?,
     })
+}
+
+/// Listings indexed by an older version of the search rules (after an upgrade), all of
+/// them, a transaction per batch. Until one is done, search finds it by its old terms.
+pub fn reindex_listings(conn: &mut AnyConnection) -> Result<usize, JobError> {
+    let mut done = 0;
+    loop {
+        let batch = conn.transaction(|conn| items::reindex(conn, REINDEX_BATCH))?;
+        done += batch;
+        if batch < REINDEX_BATCH as usize {
+            return Ok(done);
+        }
+    }
 }
 
 /// Each one in its own transaction: one listing's trouble does not hold back the others.

@@ -148,6 +148,8 @@ diesel::table! {
         status -> Text,
         visibility -> Text,
         search_stems -> Text,
+        search_weights -> Text,
+        search_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         cover_photo_key -> Nullable<Text>,

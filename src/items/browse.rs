@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
-use super::search::SearchQuery;
+use super::search::{SearchQuery, decode_weights};
 use super::{Condition, Item, Status};
 use crate::access::{Reach, Shown, Viewer};
 use crate::categories::Category;
 use crate::db::schema::{available_counts, items, organisations, units};
 use crate::db::{AnyConnection, Backend, CountRows, MultiBackend, TextCondition};
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
+use chrono::NaiveDateTime;
 
 pub const PAGE_SIZE: i64 = 24;
 /// Matches are paged through up to this many; when they have to be counted one by one (a
@@ -25,6 +26,8 @@ pub const MY_LISTINGS_LIMIT: i64 = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
+    /// Best match first (with a query; without one, newest first).
+    Relevance,
     #[default]
     Newest,
     Oldest,
@@ -33,10 +36,26 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::Newest, Sort::Oldest, Sort::Title, Sort::MostAvailable];
+    pub const ALL: [Sort; 5] = [
+        Sort::Relevance,
+        Sort::Newest,
+        Sort::Oldest,
+        Sort::Title,
+        Sort::MostAvailable,
+    ];
+
+    /// What a page is sorted by when nobody chose: best match for a search, else newest.
+    pub fn default_for(query: Option<&SearchQuery>) -> Self {
+        if query.is_some() {
+            Sort::Relevance
+        } else {
+            Sort::Newest
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Sort::Relevance => "relevance",
             Sort::Newest => "newest",
             Sort::Oldest => "oldest",
             Sort::Title => "title",
@@ -271,6 +290,10 @@ pub fn browse(
         Backend::Postgres => Plan::InPageOrder,
     };
     let matching = || filtered(backend, plan, &shown, filter, category_ids.as_deref());
+    if let (Some(query), Sort::Relevance) = (&filter.query, filter.sort) {
+        let ranked = rank(conn, query, matching())?;
+        return page_of_ranked(conn, &ranked, filter.page, known);
+    }
     let (total, total_is_capped) = match kept_count(conn, &shown, filter, category_ids.as_deref())?
     {
         Some(exact) => (exact, false),
@@ -286,14 +309,15 @@ pub fn browse(
     let page = filter.page.clamp(1, pages);
     let query = matching();
     let query = match filter.sort {
-        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
-        // is read straight from the index: no sort, not even of listings posted at the same
-        // moment or of every listing with a popular title.
-        Sort::Newest => query.order((
+        // Without a query there is nothing to rank by.
+        Sort::Relevance | Sort::Newest => query.order((
             items::created_at.desc(),
             items::category_id.desc(),
             items::id.desc(),
         )),
+        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
+        // is read straight from the index: no sort, not even of listings posted at the same
+        // moment or of every listing with a popular title.
         Sort::Oldest => query.order((
             items::created_at.asc(),
             items::category_id.asc(),
@@ -315,6 +339,64 @@ pub fn browse(
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .load(conn)?;
+    Ok(Results {
+        cards: cards(conn, found, known)?,
+        total,
+        total_is_capped,
+        page,
+        pages,
+    })
+}
+
+/// A search's matches, best first; ties newest first.
+fn rank(
+    conn: &mut AnyConnection,
+    query: &SearchQuery,
+    matching: BoxedItems,
+) -> QueryResult<Vec<ItemId>> {
+    let rows: Vec<(ItemId, NaiveDateTime, String)> = matching
+        .select((items::id, items::created_at, items::search_weights))
+        .load(conn)?;
+    let mut scored: Vec<(f32, NaiveDateTime, ItemId)> = rows
+        .into_iter()
+        .map(|(id, created_at, weights)| {
+            // A listing not yet indexed with weights (just after an upgrade) is still a
+            // match the database found; it goes last until it is indexed again.
+            let score = query.score(&decode_weights(&weights)).unwrap_or(0.0);
+            (score, created_at, id)
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| b.2.cmp(&a.2))
+    });
+    Ok(scored.into_iter().map(|(_, _, id)| id).collect())
+}
+
+fn page_of_ranked(
+    conn: &mut AnyConnection,
+    ranked: &[ItemId],
+    wanted_page: i64,
+    known: &KnownNames,
+) -> QueryResult<Results> {
+    // Said as the other orders say it, so changing the order does not change the count.
+    let matches = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
+    let (total, total_is_capped) = (matches.min(COUNT_CAP), matches > COUNT_CAP);
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = wanted_page.clamp(1, pages);
+    let start = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
+    let ids: Vec<ItemId> = ranked
+        .iter()
+        .skip(start)
+        .take(PAGE_SIZE as usize)
+        .copied()
+        .collect();
+    let mut found: Vec<CardItem> = items::table
+        .filter(items::id.eq_any(&ids))
+        .select(CardItem::as_select())
+        .load(conn)?;
+    found.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
     Ok(Results {
         cards: cards(conn, found, known)?,
         total,

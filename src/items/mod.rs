@@ -14,9 +14,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::{self, Viewer};
+use crate::categories::{Category, category_name};
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, item_photos, items};
 use crate::events::{Event, Saved, Tx};
+use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId, UserId};
 use crate::refusal::{Message, Refusal, Refuses};
 use lifecycle::{InvalidTransition, Move};
@@ -153,33 +155,74 @@ pub struct PhotoChanges {
     pub alt_texts: Vec<(PhotoId, String)>,
 }
 
+/// The category's and its parent's names in every language, as a listing's search text.
 fn category_text(conn: &mut AnyConnection, category_id: CategoryId) -> QueryResult<String> {
-    let (name, parent): (String, Option<CategoryId>) = categories::table
+    let category: Category = categories::table
         .find(category_id)
-        .select((categories::name, categories::parent_id))
+        .select(Category::as_select())
         .first(conn)?;
-    let parent_name = match parent {
+    let parent: Option<Category> = match category.parent_id {
         Some(id) => categories::table
             .find(id)
-            .select(categories::name)
-            .first::<String>(conn)
+            .select(Category::as_select())
+            .first(conn)
             .optional()?,
         None => None,
     };
-    Ok(format!("{} {name}", parent_name.unwrap_or_default()))
+    let mut names: Vec<String> = Vec::new();
+    for category in parent.iter().chain([&category]) {
+        names.push(category.name.clone());
+        for language in Language::ALL {
+            names.push(category_name(language, category));
+        }
+    }
+    names.dedup();
+    Ok(names.join(" "))
 }
 
-/// The stems of everything a person might search for: title, description, category, site.
-fn stems_for(conn: &mut AnyConnection, input: &ItemInput) -> QueryResult<String> {
-    let category = category_text(conn, input.fields.category_id)?;
-    Ok(search::index_stems(&format!(
-        "{} {} {} {} {}",
-        input.fields.title,
-        input.fields.description,
-        category,
-        input.fields.site,
-        input.fields.room
-    )))
+/// Everything a person might search for, as weighted terms: title, category, description,
+/// site and room.
+fn index_terms(conn: &mut AnyConnection, fields: &ItemFields) -> QueryResult<search::IndexTerms> {
+    let category = category_text(conn, fields.category_id)?;
+    let text = format!("{} {} {}", fields.description, fields.site, fields.room);
+    Ok(search::IndexTerms::new(&[
+        (search::Field::Title, &fields.title),
+        (search::Field::Category, &category),
+        (search::Field::Text, &text),
+    ]))
+}
+
+/// Indexes again, a batch at a time, the listings an older version of the search rules
+/// indexed; returns how many it did. Runs at start-up until none are left.
+pub fn reindex(conn: &mut AnyConnection, batch: i64) -> QueryResult<usize> {
+    let stale: Vec<(ItemId, ItemFields)> = items::table
+        .filter(items::search_version.ne(search::INDEX_VERSION))
+        .select((items::id, ItemFields::as_select()))
+        .order(items::id)
+        .limit(batch)
+        .load(conn)?;
+    for (id, fields) in &stale {
+        let terms = index_terms(conn, fields)?;
+        diesel::update(items::table.find(id))
+            .set(search_columns(&terms))
+            .execute(conn)?;
+    }
+    Ok(stale.len())
+}
+
+#[allow(clippy::type_complexity)]
+fn search_columns(
+    terms: &search::IndexTerms,
+) -> (
+    diesel::dsl::Eq<items::search_stems, String>,
+    diesel::dsl::Eq<items::search_weights, String>,
+    diesel::dsl::Eq<items::search_version, i32>,
+) {
+    (
+        items::search_stems.eq(terms.terms()),
+        items::search_weights.eq(terms.encoded()),
+        items::search_version.eq(search::INDEX_VERSION),
+    )
 }
 
 fn check_category(conn: &mut AnyConnection, category_id: CategoryId) -> Result<(), ItemError> {
@@ -231,7 +274,7 @@ pub fn create(
 ) -> Result<ItemId, ItemError> {
     check_category(tx.conn, input.fields.category_id)?;
     let now = Utc::now().naive_utc();
-    let stems = stems_for(tx.conn, input)?;
+    let terms = index_terms(tx.conn, &input.fields)?;
     let status = if input.publish {
         Status::Available
     } else {
@@ -244,7 +287,7 @@ pub fn create(
             items::created_by.eq(viewer.user_id),
             items::status.eq(status),
             items::quantity_available.eq(input.quantity),
-            items::search_stems.eq(&stems),
+            search_columns(&terms),
             items::created_at.eq(now),
             items::updated_at.eq(now),
             items::quantity_total.eq(input.quantity),
@@ -285,7 +328,7 @@ pub fn update(
             "item-error-quantity-held",
         )]));
     }
-    let stems = stems_for(tx.conn, input)?;
+    let terms = index_terms(tx.conn, &input.fields)?;
     let publishes = item.status == Status::Draft && input.publish;
     let updated = diesel::update(items::table.find(item_id))
         .filter(items::quantity_total.eq(item.quantity_total))
@@ -295,7 +338,7 @@ pub fn update(
             &input.fields,
             items::quantity_total.eq(input.quantity),
             items::quantity_available.eq(input.quantity - held),
-            items::search_stems.eq(&stems),
+            search_columns(&terms),
             items::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(tx.conn)?;

@@ -1,12 +1,64 @@
-//! Full-text search that behaves the same on SQLite and PostgreSQL: Bruka computes Snowball
-//! stems itself (Swedish and Norwegian), stores them in `items.search_stems`, and both
-//! databases match stems with prefix search.
+//! Search that behaves the same on SQLite and PostgreSQL, because Bruka decides both what
+//! matches and how well: it reduces a listing's text to weighted terms when the listing is
+//! saved, and a query to alternatives per word. The databases only find the listings that
+//! have the terms (SQLite's FTS5, PostgreSQL's `tsvector`, exact terms on both); the ranking
+//! is computed here from the weights stored beside them.
+//!
+//! A term is a Snowball stem (Swedish and Norwegian), of a whole word or of a compound's part
+//! (see [`super::compound`]): "kontorsstolar" gives kontorsstol (whole), stol (head) and
+//! kontor (modifier). Its weight says where it stood: the title counts most, then the
+//! category's names in every language, then the description, site and room; a whole word
+//! counts more than a compound's head, which counts more than a modifier, so desks come
+//! before desk lamps.
+
+use std::collections::{BTreeMap, HashMap};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-/// Words shorter than this are not worth a prefix search ("a", "i").
-const MIN_PREFIX_LEN: usize = 2;
+use super::compound::Lexicon;
+
+/// Words shorter than this are not searched for ("a", "i").
+const MIN_WORD_LEN: usize = 2;
 const MAX_QUERY_WORDS: usize = 8;
+/// Bumped when the terms a listing text gives change, so stored listings are indexed again
+/// (see `items::reindex`).
+pub const INDEX_VERSION: i32 = 2;
+
+/// Where a word stood in the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    /// The category's and its parent's names, in every language.
+    Category,
+    /// Description, site, room.
+    Text,
+}
+
+/// What a term is of its word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Whole,
+    Head,
+    Modifier,
+}
+
+fn weight(field: Field, role: Role) -> u8 {
+    match (field, role) {
+        (Field::Title, Role::Whole) => 100,
+        (Field::Title, Role::Head) => 70,
+        (Field::Title, Role::Modifier) => 30,
+        (Field::Category, Role::Whole) => 60,
+        (Field::Category, Role::Head) => 50,
+        (Field::Category, Role::Modifier) => 20,
+        (Field::Text, Role::Whole) => 20,
+        (Field::Text, Role::Head) => 15,
+        (Field::Text, Role::Modifier) => 8,
+    }
+}
+
+/// A query word found only as all the parts of its compound (a "kontorsstol" query and a
+/// listing "Stol till kontoret") counts this much of the parts' weakest weight.
+const PARTS_FACTOR: f32 = 0.6;
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
@@ -14,80 +66,222 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
-fn stemmers() -> [Stemmer; 2] {
-    [
-        Stemmer::create(Algorithm::Swedish),
-        Stemmer::create(Algorithm::Norwegian),
-    ]
+struct Stemmers {
+    swedish: Stemmer,
+    norwegian: Stemmer,
 }
 
-/// The stems to index for an item's text: each word's Swedish and Norwegian stem, so a
-/// search in either language finds it.
-pub fn index_stems(text: &str) -> String {
-    let stemmers = stemmers();
-    let mut stems: Vec<String> = Vec::new();
-    for word in words(text) {
-        for stemmer in &stemmers {
-            let stem = stemmer.stem(&word).into_owned();
-            if !stems.contains(&stem) {
-                stems.push(stem);
+impl Stemmers {
+    fn new() -> Self {
+        Self {
+            swedish: Stemmer::create(Algorithm::Swedish),
+            norwegian: Stemmer::create(Algorithm::Norwegian),
+        }
+    }
+
+    /// The word's distinct stems, Swedish first.
+    fn stems(&self, word: &str) -> Vec<String> {
+        let swedish = self.swedish.stem(word).into_owned();
+        let norwegian = self.norwegian.stem(word).into_owned();
+        if swedish == norwegian {
+            vec![swedish]
+        } else {
+            vec![swedish, norwegian]
+        }
+    }
+}
+
+/// The parts a compound splits into in either language (Swedish first), each as stems.
+fn compound_parts(word: &str) -> Vec<(Vec<String>, String)> {
+    let none = Default::default();
+    let mut found: Vec<(Vec<String>, String)> = Vec::new();
+    for lexicon in [Lexicon::swedish(), Lexicon::bokmal()] {
+        if let Some(parts) = lexicon.split(word, &none) {
+            let parts = (parts.modifiers, parts.head);
+            if !found.contains(&parts) {
+                found.push(parts);
             }
         }
     }
-    stems.join(" ")
+    found
 }
 
-/// A search as typed, reduced to stems: every word must match (as a prefix of an indexed
-/// stem, so "kontorsst" finds "kontorsstol").
+/// A listing's text as weighted terms: each term with the best weight it has anywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexTerms {
+    weights: BTreeMap<String, u8>,
+}
+
+impl IndexTerms {
+    pub fn new(parts: &[(Field, &str)]) -> Self {
+        let stemmers = Stemmers::new();
+        let mut terms = Self::default();
+        for (field, text) in parts {
+            for word in words(text) {
+                for stem in stemmers.stems(&word) {
+                    terms.add(stem, weight(*field, Role::Whole));
+                }
+                for (modifiers, head) in compound_parts(&word) {
+                    terms.add(head, weight(*field, Role::Head));
+                    for modifier in modifiers {
+                        terms.add(modifier, weight(*field, Role::Modifier));
+                    }
+                }
+            }
+        }
+        terms
+    }
+
+    fn add(&mut self, term: String, weight: u8) {
+        let best = self.weights.entry(term).or_insert(0);
+        *best = (*best).max(weight);
+    }
+
+    /// The terms the databases index (`items.search_stems`).
+    pub fn terms(&self) -> String {
+        self.weights.keys().cloned().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The terms with their weights (`items.search_weights`): `kontorsstol:100 stol:70`.
+    pub fn encoded(&self) -> String {
+        self.weights
+            .iter()
+            .map(|(term, weight)| format!("{term}:{weight}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Stored weights read back; a malformed entry is skipped (it only lowers a ranking).
+pub fn decode_weights(encoded: &str) -> HashMap<&str, u8> {
+    encoded
+        .split(' ')
+        .filter_map(|entry| {
+            let (term, weight) = entry.rsplit_once(':')?;
+            Some((term, weight.parse().ok()?))
+        })
+        .collect()
+}
+
+/// One word of a query and the ways a listing can have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryWord {
+    /// As typed, lowercase.
+    pub typed: String,
+    /// The word's stems; any of them matches.
+    pub stems: Vec<String>,
+    /// If the word is a compound: its parts' stems, all of which together also match.
+    pub parts: Vec<Vec<String>>,
+}
+
+impl QueryWord {
+    fn new(stemmers: &Stemmers, typed: String) -> Self {
+        let stems = stemmers.stems(&typed);
+        let parts = compound_parts(&typed)
+            .into_iter()
+            .map(|(modifiers, head)| {
+                let mut all = modifiers;
+                all.push(head);
+                all
+            })
+            .filter(|parts| parts.iter().all(|p| !stems.contains(p)))
+            .collect();
+        Self {
+            typed,
+            stems,
+            parts,
+        }
+    }
+
+    /// How well a listing with these weights has the word; `None` if it does not.
+    fn score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
+        let whole = self
+            .stems
+            .iter()
+            .filter_map(|stem| weights.get(stem.as_str()))
+            .max()
+            .map(|w| f32::from(*w));
+        let parts = self
+            .parts
+            .iter()
+            .filter_map(|parts| {
+                parts
+                    .iter()
+                    .map(|part| weights.get(part.as_str()).copied())
+                    .collect::<Option<Vec<u8>>>()
+                    .and_then(|found| found.into_iter().min())
+            })
+            .max()
+            .map(|w| f32::from(w) * PARTS_FACTOR);
+        match (whole, parts) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// A search as typed, reduced to words each of which a listing must have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
-    /// For each word, its distinct stems (Swedish, Norwegian); any of them may match.
-    pub words: Vec<Vec<String>>,
+    pub words: Vec<QueryWord>,
 }
 
 impl SearchQuery {
     pub fn parse(input: &str) -> Option<Self> {
-        let stemmers = stemmers();
-        let words: Vec<Vec<String>> = words(input)
-            .filter(|word| word.chars().count() >= MIN_PREFIX_LEN)
-            .take(MAX_QUERY_WORDS)
-            .map(|word| {
-                let mut alternatives: Vec<String> = Vec::new();
-                for stemmer in &stemmers {
-                    let stem = stemmer.stem(&word).into_owned();
-                    if !alternatives.contains(&stem) {
-                        alternatives.push(stem);
-                    }
-                }
-                alternatives
+        let stemmers = Stemmers::new();
+        let mut seen: Vec<String> = Vec::new();
+        let words: Vec<QueryWord> = words(input)
+            .filter(|word| word.chars().count() >= MIN_WORD_LEN)
+            .filter(|word| {
+                let new = !seen.contains(word);
+                seen.push(word.clone());
+                new
             })
+            .take(MAX_QUERY_WORDS)
+            .map(|word| QueryWord::new(&stemmers, word))
             .collect();
         (!words.is_empty()).then_some(Self { words })
     }
 
-    /// FTS5 syntax: `("stol"* OR "stoln"*) AND ("kontor"*)`. Stems are alphanumeric, so
-    /// quoting them cannot break out of the expression.
-    pub fn to_fts5(&self) -> String {
+    /// How well a listing with these stored weights matches: the sum over the words of how
+    /// well it has each; `None` unless it has every word.
+    pub fn score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
         self.words
             .iter()
-            .map(|alternatives| {
-                let any: Vec<String> = alternatives.iter().map(|s| format!("\"{s}\"*")).collect();
-                format!("({})", any.join(" OR "))
-            })
-            .collect::<Vec<_>>()
-            .join(" AND ")
+            .map(|word| word.score(weights))
+            .sum::<Option<f32>>()
     }
 
-    /// PostgreSQL tsquery syntax: `(stol:* | stoln:*) & (kontor:*)`.
-    pub fn to_tsquery(&self) -> String {
+    /// Whether a listing with these stored weights matches (saved searches, wanted ads).
+    pub fn matches(&self, encoded_weights: &str) -> bool {
+        self.score(&decode_weights(encoded_weights)).is_some()
+    }
+
+    /// Each word's alternatives, written with `any` between alternatives and `all` between
+    /// a compound's parts, e.g. `("kontorsstol" OR ("kontor" AND "stol"))`.
+    fn expression(&self, quote: fn(&str) -> String, any: &str, all: &str, and: &str) -> String {
         self.words
             .iter()
-            .map(|alternatives| {
-                let any: Vec<String> = alternatives.iter().map(|s| format!("{s}:*")).collect();
-                format!("({})", any.join(" | "))
+            .map(|word| {
+                let mut alternatives: Vec<String> = word.stems.iter().map(|s| quote(s)).collect();
+                for parts in &word.parts {
+                    let joined: Vec<String> = parts.iter().map(|p| quote(p)).collect();
+                    alternatives.push(format!("({})", joined.join(all)));
+                }
+                format!("({})", alternatives.join(any))
             })
             .collect::<Vec<_>>()
-            .join(" & ")
+            .join(and)
+    }
+
+    /// FTS5 syntax. Terms are alphanumeric, so quoting them cannot break out of it.
+    pub fn to_fts5(&self) -> String {
+        self.expression(|t| format!("\"{t}\""), " OR ", " AND ", " AND ")
+    }
+
+    /// PostgreSQL tsquery syntax (the `simple` configuration: terms as they are).
+    pub fn to_tsquery(&self) -> String {
+        self.expression(|t| t.to_string(), " | ", " & ", " & ")
     }
 }
 
@@ -95,34 +289,114 @@ impl SearchQuery {
 mod tests {
     use super::*;
 
+    fn listing(title: &str, category: &str, text: &str) -> String {
+        IndexTerms::new(&[
+            (Field::Title, title),
+            (Field::Category, category),
+            (Field::Text, text),
+        ])
+        .encoded()
+    }
+
+    fn score(query: &str, weights: &str) -> Option<f32> {
+        SearchQuery::parse(query)
+            .expect("words")
+            .score(&decode_weights(weights))
+    }
+
     #[test]
-    fn swedish_inflections_share_a_stem() {
-        let indexed = index_stems("Tre kontorsstolar och ett skrivbord");
-        let query = SearchQuery::parse("kontorsstol").expect("a word");
-        let stem = &query.words[0][0];
-        assert!(
-            indexed.split(' ').any(|s| s.starts_with(stem.as_str())),
-            "{indexed} / {stem}"
+    fn inflections_and_compound_parts_match() {
+        let chairs = listing("Tre kontorsstolar", "Möbler Kontorsstol", "");
+        for query in [
+            "kontorsstol",
+            "kontorsstolar",
+            "stolar",
+            "stol",
+            "kontorsstolen",
+        ] {
+            assert!(score(query, &chairs).is_some(), "{query}");
+        }
+        let norwegian = listing("Møtebord i eik", "Møbler Bord", "");
+        for query in ["møtebord", "bord", "bordet", "møte"] {
+            assert!(score(query, &norwegian).is_some(), "{query}");
+        }
+        assert_eq!(score("lampa", &chairs), None);
+    }
+
+    #[test]
+    fn a_compound_query_finds_its_parts_written_apart() {
+        let apart = listing("Stol till kontoret", "Möbler", "");
+        assert!(score("kontorsstol", &apart).is_some());
+        let whole = listing("Kontorsstol", "Möbler", "");
+        assert!(score("kontorsstol", &whole) > score("kontorsstol", &apart));
+    }
+
+    #[test]
+    fn the_head_of_a_compound_ranks_above_its_modifier() {
+        let desk = listing("Hörnskrivbord", "Möbler Skrivbord", "");
+        let lamp = listing("Skrivbordslampa", "Belysning", "");
+        assert!(score("skrivbord", &desk) > score("skrivbord", &lamp));
+        let exact = listing("Skrivbord", "Möbler Skrivbord", "");
+        assert!(score("skrivbord", &exact) > score("skrivbord", &desk));
+    }
+
+    #[test]
+    fn the_title_counts_more_than_the_category_and_the_description() {
+        let title = listing("Kylskåp", "Vitvaror", "");
+        let category = listing("Kyl och frys", "Vitvaror Kylskåp Kjøleskap Fridge", "");
+        let description = listing("Vitvara", "Vitvaror", "Passar bredvid kylskåpet");
+        let (t, c, d) = (
+            score("kylskåp", &title),
+            score("kylskåp", &category),
+            score("kylskåp", &description),
         );
-        let plural = SearchQuery::parse("skrivborden").expect("a word");
-        assert!(
-            indexed
-                .split(' ')
-                .any(|s| plural.words[0].iter().any(|q| s.starts_with(q.as_str())))
-        );
+        assert!(t > c && c > d && d.is_some(), "{t:?} {c:?} {d:?}");
+        assert!(score("kjøleskap", &category).is_some());
+    }
+
+    #[test]
+    fn every_word_must_match() {
+        let chairs = listing("Kontorsstol, svart", "Möbler", "");
+        assert!(score("svart stol", &chairs).is_some());
+        assert_eq!(score("vit stol", &chairs), None);
+    }
+
+    #[test]
+    fn stored_weights_read_back() {
+        let terms = IndexTerms::new(&[(Field::Title, "Kontorsstol")]);
+        let encoded = terms.encoded();
+        let weights = decode_weights(&encoded);
+        assert_eq!(weights.get("kontorsstol"), Some(&100));
+        assert_eq!(weights.get("stol"), Some(&70));
+        assert!(terms.terms().split(' ').all(|t| weights.contains_key(t)));
+        assert!(decode_weights("stol:x bord:20 :5").get("bord") == Some(&20));
     }
 
     #[test]
     fn queries_are_safe_for_both_syntaxes() {
         let query = SearchQuery::parse("stol\" OR 1=1; -- (drop)").expect("words");
         assert!(query.to_fts5().chars().filter(|c| *c == '"').count() % 2 == 0);
-        for stems in &query.words {
-            for stem in stems {
+        for word in &query.words {
+            for stem in word.stems.iter().chain(word.parts.iter().flatten()) {
                 assert!(stem.chars().all(char::is_alphanumeric), "{stem}");
             }
         }
         assert!(!query.to_tsquery().contains(';'));
         assert_eq!(SearchQuery::parse("  - ! "), None);
         assert_eq!(SearchQuery::parse("a"), None);
+    }
+
+    #[test]
+    fn compound_queries_are_written_for_both_databases() {
+        let query = SearchQuery::parse("kontorsstol").expect("a word");
+        // Split in Swedish (kontor stems to kont) and in Norwegian (kontor stays).
+        assert_eq!(
+            query.to_fts5(),
+            r#"("kontorsstol" OR ("kont" AND "stol") OR ("kontor" AND "stol"))"#
+        );
+        assert_eq!(
+            query.to_tsquery(),
+            "(kontorsstol | (kont & stol) | (kontor & stol))"
+        );
     }
 }

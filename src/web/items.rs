@@ -47,16 +47,17 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 
 impl BrowseQuery {
     fn filter(&self) -> Filter {
+        let query = non_empty(&self.q).and_then(SearchQuery::parse);
         Filter {
-            query: non_empty(&self.q).and_then(SearchQuery::parse),
+            sort: non_empty(&self.sort)
+                .and_then(Sort::parse)
+                .unwrap_or_else(|| Sort::default_for(query.as_ref())),
+            query,
             category_slug: non_empty(&self.category).map(str::to_string),
             condition: non_empty(&self.condition).and_then(Condition::parse),
             site: non_empty(&self.site).map(str::to_string),
             unit_id: non_empty(&self.unit).and_then(|v| v.parse().ok()),
             organisation_id: non_empty(&self.org).and_then(|v| v.parse().ok()),
-            sort: non_empty(&self.sort)
-                .and_then(Sort::parse)
-                .unwrap_or_default(),
             page: non_empty(&self.page)
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(1),

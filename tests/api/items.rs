@@ -967,7 +967,8 @@ async fn browse_totals_follow_every_change(backend: Backend) {
 
 /// A word most listings share and one only three have: SQLite finds a page of the first by
 /// walking the listings in the page's order and of the second by looking up its matches
-/// first; either way the page and the count are the ones plain SQL gives.
+/// first; either way the page and the count are the ones plain SQL gives. (Newest first
+/// here; best-match order is the relevance set's business.)
 async fn search_pages_are_right_for_common_and_rare_words(backend: Backend) {
     let app = with_member(backend).await;
     let original = post_chair(&app, &app.browser, "organisation", None, "publish").await;
@@ -1025,13 +1026,13 @@ async fn search_pages_are_right_for_common_and_rare_words(backend: Backend) {
 
     let (count, newest) = expected("Kontorsstol%", "newest").await;
     assert_eq!(count, 2598);
-    let page = app.get_page("/items?q=kontorsstolar").await;
+    let page = app.get_page("/items?q=kontorsstolar&sort=newest").await;
     assert_eq!(page.text_of(".result-count"), "Över 1 200 saker");
     assert_eq!(titles(&page), newest);
 
     let (count, newest) = expected("Whiteboard%", "newest").await;
     assert_eq!(count, 3);
-    let page = app.get_page("/items?q=whiteboard").await;
+    let page = app.get_page("/items?q=whiteboard&sort=newest").await;
     assert_eq!(page.text_of(".result-count"), "3 saker");
     assert_eq!(titles(&page), newest);
     let (_, by_title) = expected("Whiteboard%", "title").await;
@@ -1044,6 +1045,10 @@ async fn search_pages_are_right_for_common_and_rare_words(backend: Backend) {
 
     let nothing = app.get_page("/items?q=overheadapparat").await;
     assert_eq!(nothing.text_of(".result-count"), "0 saker");
+    // Best match (the default with words) counts the same way.
+    let page = app.get_page("/items?q=kontorsstolar").await;
+    assert_eq!(page.text_of(".result-count"), "Över 1 200 saker");
+    assert_eq!(titles(&page).len(), 24);
 }
 
 on_both_backends!(

@@ -126,7 +126,8 @@ pub struct ItemQuery {
     pub unit: Option<UnitId>,
     #[param(value_type = Option<i64>)]
     pub organisation: Option<OrganisationId>,
-    /// `newest` (default), `oldest`, `title` or `most_available`.
+    /// `relevance` (best match first; the default with `q`), `newest` (the default without),
+    /// `oldest`, `title` or `most_available`.
     pub sort: Option<String>,
     /// 1-based; 24 listings per page.
     pub page: Option<i64>,
@@ -149,8 +150,9 @@ impl ItemQuery {
                 parsed
             }
         };
+        let query = trimmed(&self.q).and_then(SearchQuery::parse);
         let sort = match trimmed(&self.sort) {
-            None => Sort::default(),
+            None => Sort::default_for(query.as_ref()),
             Some(raw) => Sort::parse(raw).unwrap_or_else(|| {
                 errors.push(FieldError::new("sort", "api-error-sort"));
                 Sort::default()
@@ -160,7 +162,7 @@ impl ItemQuery {
             return Err(invalid(errors));
         }
         Ok(Filter {
-            query: trimmed(&self.q).and_then(SearchQuery::parse),
+            query,
             category_slug: trimmed(&self.category).map(str::to_string),
             condition,
             site: trimmed(&self.site).map(str::to_string),
@@ -286,13 +288,13 @@ pub async fn reuse_before_you_buy(
         )]));
     }
     let filter = Filter {
+        sort: Sort::default_for(words.as_ref()),
         query: words,
         category_slug: category.clone(),
         condition: None,
         site: None,
         unit_id: None,
         organisation_id: None,
-        sort: Sort::Newest,
         page: 1,
     };
     let (page, categories) = search(&caller, filter, &app).await?;

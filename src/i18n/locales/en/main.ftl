@@ -181,6 +181,7 @@ browse-previous = Previous page
 browse-next = Next page
 browse-page-of = Page { $page } of { $pages }
 browse-more-than-pages = The pages show the first { $shown }. Search or filter to find the rest.
+sort-relevance = Best match
 sort-newest = Newest first
 sort-oldest = Oldest first
 sort-title = Name A–Z

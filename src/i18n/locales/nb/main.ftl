@@ -181,6 +181,7 @@ browse-previous = Forrige side
 browse-next = Neste side
 browse-page-of = Side { $page } av { $pages }
 browse-more-than-pages = Sidene viser de første { $shown }. Søk eller filtrer for å finne resten.
+sort-relevance = Beste treff
 sort-newest = Nyeste først
 sort-oldest = Eldste først
 sort-title = Navn A–Å

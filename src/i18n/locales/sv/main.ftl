@@ -181,6 +181,7 @@ browse-previous = Föregående sida
 browse-next = Nästa sida
 browse-page-of = Sida { $page } av { $pages }
 browse-more-than-pages = Sidorna visar de första { $shown }. Sök eller filtrera för att hitta resten.
+sort-relevance = Bäst träff
 sort-newest = Nyast först
 sort-oldest = Äldst först
 sort-title = Namn A–Ö
