@@ -22,7 +22,7 @@ const MIN_WORD_LEN: usize = 2;
 const MAX_QUERY_WORDS: usize = 8;
 /// Bumped when the terms a listing text gives change, so stored listings are indexed again
 /// (see `items::reindex`).
-pub const INDEX_VERSION: i32 = 2;
+pub const INDEX_VERSION: i32 = 3;
 
 /// Where a word stood in the listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,10 +106,24 @@ fn compound_parts(word: &str) -> Vec<(Vec<String>, String)> {
     found
 }
 
+/// A query word the title has exactly as typed (bokhylla, not the Norwegian bokhylle with
+/// the same stem) counts this much more.
+const EXACT_BONUS: f32 = 5.0;
+/// A title match counts this much more, divided by the title's words: "Skrivbord" is a
+/// closer answer to "skrivbord" than "Höj- och sänkbart skrivbord".
+const SHORT_TITLE_BONUS: f32 = 10.0;
+/// The weight a title match has at least (a whole word or a compound's head).
+const TITLE_MATCH: u8 = 70;
+/// Stored beside the terms, marked by characters a term cannot contain: a title word as
+/// written, and the number of title words.
+const EXACT_MARK: char = '=';
+const TITLE_WORDS_KEY: &str = "#";
+
 /// A listing's text as weighted terms: each term with the best weight it has anywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexTerms {
     weights: BTreeMap<String, u8>,
+    title_words: Vec<String>,
 }
 
 impl IndexTerms {
@@ -118,6 +132,9 @@ impl IndexTerms {
         let mut terms = Self::default();
         for (field, text) in parts {
             for word in words(text) {
+                if *field == Field::Title && !terms.title_words.contains(&word) {
+                    terms.title_words.push(word.clone());
+                }
                 for stem in stemmers.stems(&word) {
                     terms.add(stem, weight(*field, Role::Whole));
                 }
@@ -144,9 +161,16 @@ impl IndexTerms {
 
     /// The terms with their weights (`items.search_weights`): `kontorsstol:100 stol:70`.
     pub fn encoded(&self) -> String {
+        let title_words = self.title_words.len().min(usize::from(u8::MAX));
         self.weights
             .iter()
             .map(|(term, weight)| format!("{term}:{weight}"))
+            .chain(
+                self.title_words
+                    .iter()
+                    .map(|word| format!("{EXACT_MARK}{word}:1")),
+            )
+            .chain(std::iter::once(format!("{TITLE_WORDS_KEY}:{title_words}")))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -246,10 +270,20 @@ impl SearchQuery {
     /// How well a listing with these stored weights matches: the sum over the words of how
     /// well it has each; `None` unless it has every word.
     pub fn score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
-        self.words
-            .iter()
-            .map(|word| word.score(weights))
-            .sum::<Option<f32>>()
+        let mut total = 0.0;
+        let mut in_title = false;
+        for word in &self.words {
+            let score = word.score(weights)?;
+            in_title |= score >= f32::from(TITLE_MATCH);
+            total += score;
+            if weights.contains_key(format!("{EXACT_MARK}{}", word.typed).as_str()) {
+                total += EXACT_BONUS;
+            }
+        }
+        if in_title && let Some(&count) = weights.get(TITLE_WORDS_KEY) {
+            total += SHORT_TITLE_BONUS / f32::from(count.max(1));
+        }
+        Some(total)
     }
 
     /// Whether a listing with these stored weights matches (saved searches, wanted ads).
@@ -355,6 +389,17 @@ mod tests {
     }
 
     #[test]
+    fn the_exact_word_and_the_shorter_title_come_first() {
+        let short = listing("Skrivbord", "Möbler Skrivbord", "");
+        let long = listing("Höj- och sänkbart skrivbord", "Möbler Skrivbord", "");
+        assert!(score("skrivbord", &short) > score("skrivbord", &long));
+        let swedish = listing("Bokhylla i björk", "Möbler Skåp", "");
+        let norwegian = listing("Bokhylle i bjørk", "Møbler Skap", "");
+        assert!(score("bokhylla", &swedish) > score("bokhylla", &norwegian));
+        assert!(score("bokhylle", &norwegian) > score("bokhylle", &swedish));
+    }
+
+    #[test]
     fn every_word_must_match() {
         let chairs = listing("Kontorsstol, svart", "Möbler", "");
         assert!(score("svart stol", &chairs).is_some());
@@ -370,6 +415,8 @@ mod tests {
         assert_eq!(weights.get("stol"), Some(&70));
         assert!(terms.terms().split(' ').all(|t| weights.contains_key(t)));
         assert!(decode_weights("stol:x bord:20 :5").get("bord") == Some(&20));
+        assert!(weights.contains_key("=kontorsstol") && weights.get("#") == Some(&1));
+        assert!(!terms.terms().contains('='));
     }
 
     #[test]
