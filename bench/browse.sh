@@ -60,7 +60,9 @@ run_backend() {
   local health
   read -r health_rps health_p99 health_err < <(wrk_stats "$base/healthz" "$cookie")
   printf '   %-28s %9s req/s  p99 %7s ms  non-2xx %s\n' "/healthz" "$health_rps" "$health_p99" "$health_err"
-  for page in "/items" "/items?q=kontorsstol" "/items?category=mobler&sort=title&page=3" "/items/$item_id"; do
+  # Search: a common word, a compound's part (finds every kind of chair), a misspelling.
+  for page in "/items" "/items?q=kontorsstol" "/items?q=stol" "/items?q=skrifbord" \
+      "/items?category=mobler&sort=title&page=3" "/items/$item_id"; do
     read -r rps p99 errors < <(wrk_stats "$base$page" "$cookie")
     ratio=$(python3 -c "print(f'{$rps / $health_rps:.2f}')")
     printf '   %-28s %9s req/s  p99 %7s ms  non-2xx %s  ratio %s\n' "$page" "$rps" "$p99" "$errors" "$ratio"

@@ -111,7 +111,7 @@ impl Reach {
 }
 
 /// Listings a page may show: all of `own`'s and those of `partners` shared with the network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Shown {
     pub own: Option<OrganisationId>,
     pub partners: Vec<OrganisationId>,

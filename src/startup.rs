@@ -127,6 +127,7 @@ impl Application {
                 per_item: usize::try_from(settings.photos.per_item.get()).unwrap_or(usize::MAX),
             },
             catalog: Arc::new(Catalog::default()),
+            searches: Arc::default(),
             reservations: rules,
             site: SiteUrl(public_url.clone()),
             sign_in: SignInSettings {

@@ -35,6 +35,7 @@ pub async fn browse(
     filter: Filter,
 ) -> Result<Browse, Failure<ItemError>> {
     let catalog = app.catalog.clone();
+    let searches = app.searches.clone();
     app.read(move |conn| -> QueryResult<Browse> {
         let reach = Reach::load(conn, &viewer)?;
         let choices = catalog.visible(conn, &reach)?;
@@ -44,7 +45,7 @@ pub async fn browse(
             units: choices.units.iter().cloned().collect(),
         };
         Ok(Browse {
-            results: browse::browse(conn, &reach, &filter, &categories, &known)?,
+            results: browse::browse(conn, &searches, &reach, &filter, &categories, &known)?,
             categories,
             choices,
         })

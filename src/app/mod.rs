@@ -58,6 +58,8 @@ pub struct App {
     pub photos: PhotoStore,
     pub photo_rules: PhotoRules,
     pub catalog: Arc<Catalog>,
+    /// Ranked search results, kept per listing generation.
+    pub searches: Arc<crate::items::browse::RankedSearches>,
     pub reservations: Rules,
     pub site: SiteUrl,
     pub sign_in: SignInSettings,

@@ -321,3 +321,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     available_counts,
 );
+
+diesel::table! {
+    listing_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}

@@ -1,6 +1,9 @@
 //! Finding listings: visibility, filters, full-text search, sort and pages.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use quick_cache::sync::Cache;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -11,7 +14,7 @@ use super::search::{SearchQuery, decode_weights};
 use super::{Condition, Item, Status};
 use crate::access::{Reach, Shown, Viewer};
 use crate::categories::Category;
-use crate::db::schema::{available_counts, items, organisations, units};
+use crate::db::schema::{available_counts, items, listing_generation, organisations, units};
 use crate::db::{AnyConnection, Backend, CountRows, MultiBackend, TextCondition};
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 use chrono::NaiveDateTime;
@@ -262,6 +265,7 @@ fn filtered(
 /// `all_categories` is the category list.
 pub fn browse(
     conn: &mut AnyConnection,
+    searches: &RankedSearches,
     reach: &Reach,
     filter: &Filter,
     all_categories: &[Category],
@@ -291,7 +295,27 @@ pub fn browse(
     };
     let matching = || filtered(backend, plan, &shown, filter, category_ids.as_deref());
     if let (Some(query), Sort::Relevance) = (&filter.query, filter.sort) {
-        let ranked = rank(conn, query, matching())?;
+        let generation: i64 = listing_generation::table
+            .find(1)
+            .select(listing_generation::generation)
+            .first(conn)?;
+        let key = RankKey {
+            generation,
+            words: query.words.iter().map(|w| w.typed.clone()).collect(),
+            shown: shown.clone(),
+            categories: category_ids.clone(),
+            condition: filter.condition,
+            site: filter.site.clone(),
+            unit: filter.unit_id,
+        };
+        let ranked = match searches.ranked.get(&key) {
+            Some(ranked) => ranked,
+            None => {
+                let ranked = Arc::new(rank(conn, query, matching())?);
+                searches.ranked.insert(key, ranked.clone());
+                ranked
+            }
+        };
         return page_of_ranked(conn, &ranked, filter.page, known);
     }
     let (total, total_is_capped) = match kept_count(conn, &shown, filter, category_ids.as_deref())?
@@ -346,6 +370,36 @@ pub fn browse(
         page,
         pages,
     })
+}
+
+/// Searches ranked best match first, kept per instance under the listing generation they
+/// were computed at (see the `listing_generation` migration): a listing added, changed or
+/// taken anywhere starts a new generation, so a kept ranking is never stale, and paging or
+/// asking again costs one small read instead of scoring every match.
+pub struct RankedSearches {
+    ranked: Cache<RankKey, Arc<Vec<ItemId>>>,
+}
+
+impl Default for RankedSearches {
+    fn default() -> Self {
+        Self {
+            ranked: Cache::new(KEPT_RANKINGS),
+        }
+    }
+}
+
+/// Rankings kept per instance; each is at most a list of ids.
+const KEPT_RANKINGS: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RankKey {
+    generation: i64,
+    words: Vec<String>,
+    shown: Shown,
+    categories: Option<Vec<CategoryId>>,
+    condition: Option<Condition>,
+    site: Option<String>,
+    unit: Option<UnitId>,
 }
 
 /// A search's matches, best first; ties newest first.

@@ -338,7 +338,56 @@ async fn listings_indexed_by_older_rules_are_indexed_again(backend: Backend) {
     assert_eq!(again, 0);
 }
 
+/// Rankings are kept per instance, but a change made anywhere (here straight in the
+/// database, as another instance would) is seen by the next search.
+async fn kept_rankings_follow_changes_made_anywhere(backend: Backend) {
+    use bruka::db::schema::items;
+    use diesel::prelude::*;
+    let app = spawn_app(backend).await;
+    app.create_organisation("Borås stad", "boras.se", &[]).await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    post_catalogue(&app).await;
+    let titles = |page: crate::helpers::Page| -> Vec<String> {
+        page.select_all(".card-title")
+            .iter()
+            .map(|t| t.text().collect::<String>().trim().to_string())
+            .collect()
+    };
+    let before = titles(app.get_page("/items?q=bokhylla").await);
+    assert_eq!(before, ["Bokhylla, vit", "Bokhylle i bjørk"]);
+    app.with_conn(|conn| {
+        diesel::update(items::table.filter(items::title.eq("Bokhylla, vit")))
+            .set(items::status.eq("withdrawn"))
+            .execute(conn)
+            .expect("withdrawn elsewhere")
+    })
+    .await;
+    assert_eq!(
+        titles(app.get_page("/items?q=bokhylla").await),
+        ["Bokhylle i bjørk"]
+    );
+    let category = app.category_id("mobler/skap").await;
+    app.browser
+        .post_item(
+            &[
+                ("title", "Bokhylla"),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", "1"),
+                ("site", "Stadshuset"),
+                ("action", "publish"),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        titles(app.get_page("/items?q=bokhylla").await),
+        ["Bokhylla", "Bokhylle i bjørk"]
+    );
+}
+
 on_both_backends!(
     the_relevance_set_passes,
+    kept_rankings_follow_changes_made_anywhere,
     listings_indexed_by_older_rules_are_indexed_again,
 );
