@@ -288,12 +288,6 @@ pub fn browse(
             pages: 1,
         });
     }
-    let plan = match backend {
-        Backend::Sqlite => sqlite_plan(conn, filter)?,
-        // PostgreSQL plans each search with the word's frequency (see `filtered`).
-        Backend::Postgres => Plan::InPageOrder,
-    };
-    let matching = || filtered(backend, plan, &shown, filter, category_ids.as_deref());
     if let (Some(query), Sort::Relevance) = (&filter.query, filter.sort) {
         let generation: i64 = listing_generation::table
             .find(1)
@@ -311,13 +305,26 @@ pub fn browse(
         let ranked = match searches.ranked.get(&key) {
             Some(ranked) => ranked,
             None => {
-                let ranked = Arc::new(rank(conn, query, matching())?);
+                // Ranking reads every match anyway: SQLite looks them up by id (PostgreSQL
+                // plans each search itself).
+                let plan = match backend {
+                    Backend::Sqlite => Plan::SearchMatchesFirst,
+                    Backend::Postgres => Plan::InPageOrder,
+                };
+                let every_match = filtered(backend, plan, &shown, filter, category_ids.as_deref());
+                let ranked = Arc::new(rank(conn, query, every_match)?);
                 searches.ranked.insert(key, ranked.clone());
                 ranked
             }
         };
         return page_of_ranked(conn, &ranked, filter.page, known);
     }
+    let plan = match backend {
+        Backend::Sqlite => sqlite_plan(conn, filter)?,
+        // PostgreSQL plans each search with the word's frequency (see `filtered`).
+        Backend::Postgres => Plan::InPageOrder,
+    };
+    let matching = || filtered(backend, plan, &shown, filter, category_ids.as_deref());
     let (total, total_is_capped) = match kept_count(conn, &shown, filter, category_ids.as_deref())?
     {
         Some(exact) => (exact, false),
