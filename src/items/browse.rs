@@ -302,21 +302,18 @@ pub fn browse(
             site: filter.site.clone(),
             unit: filter.unit_id,
         };
-        let ranked = match searches.ranked.get(&key) {
-            Some(ranked) => ranked,
-            None => {
-                // Ranking reads every match anyway: SQLite looks them up by id (PostgreSQL
-                // plans each search itself).
-                let plan = match backend {
-                    Backend::Sqlite => Plan::SearchMatchesFirst,
-                    Backend::Postgres => Plan::InPageOrder,
-                };
-                let every_match = filtered(backend, plan, &shown, filter, category_ids.as_deref());
-                let ranked = Arc::new(rank(conn, query, every_match)?);
-                searches.ranked.insert(key, ranked.clone());
-                ranked
-            }
-        };
+        // The first asker ranks; others asking the same meanwhile wait for that ranking
+        // instead of each scoring every match (a burst on a new generation would).
+        let ranked = searches.ranked.get_or_insert_with(&key, || {
+            // Ranking reads every match anyway: SQLite looks them up by id (PostgreSQL
+            // plans each search itself).
+            let plan = match backend {
+                Backend::Sqlite => Plan::SearchMatchesFirst,
+                Backend::Postgres => Plan::InPageOrder,
+            };
+            let every_match = filtered(backend, plan, &shown, filter, category_ids.as_deref());
+            rank(conn, query, every_match).map(Arc::new)
+        })?;
         return page_of_ranked(conn, &ranked, filter.page, known);
     }
     let plan = match backend {
