@@ -3,6 +3,8 @@
 //! catalogue posted through the real form, each with what must come back and what must
 //! come first. Run on both backends, which must agree.
 
+use std::collections::HashMap;
+
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both_backends;
 
@@ -246,8 +248,8 @@ const CASES: &[(&str, Expect)] = &[
     ("bjørk", Finds(&["bokhylle"])),
 ];
 
-async fn post_catalogue(app: &TestApp) -> std::collections::HashMap<String, &'static str> {
-    let mut by_title = std::collections::HashMap::new();
+async fn post_catalogue(app: &TestApp) -> HashMap<String, &'static str> {
+    let mut by_title = HashMap::new();
     for (key, title, category, description) in CATALOGUE {
         let category = app.category_id(category).await;
         app.browser
@@ -269,11 +271,17 @@ async fn post_catalogue(app: &TestApp) -> std::collections::HashMap<String, &'st
     by_title
 }
 
-async fn the_relevance_set_passes(backend: Backend) {
+/// A signed-in member of Borås stad, with the catalogue posted (titles → keys).
+async fn with_catalogue(backend: Backend) -> (TestApp, HashMap<String, &'static str>) {
     let app = spawn_app(backend).await;
     app.create_organisation("Borås stad", "boras.se", &[]).await;
     app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
     let by_title = post_catalogue(&app).await;
+    (app, by_title)
+}
+
+async fn the_relevance_set_passes(backend: Backend) {
+    let (app, by_title) = with_catalogue(backend).await;
     let mut failures = Vec::new();
     for (query, expect) in CASES {
         let page = app.get_page(&format!("/items?q={query}")).await;
@@ -311,10 +319,7 @@ async fn the_relevance_set_passes(backend: Backend) {
 async fn listings_indexed_by_older_rules_are_indexed_again(backend: Backend) {
     use bruka::db::schema::items;
     use diesel::prelude::*;
-    let app = spawn_app(backend).await;
-    app.create_organisation("Borås stad", "boras.se", &[]).await;
-    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
-    post_catalogue(&app).await;
+    let (app, _) = with_catalogue(backend).await;
     let reindexed = app
         .with_conn(|conn| {
             // As the release before weights left them: whole-word stems only.
@@ -343,10 +348,7 @@ async fn listings_indexed_by_older_rules_are_indexed_again(backend: Backend) {
 async fn kept_rankings_follow_changes_made_anywhere(backend: Backend) {
     use bruka::db::schema::items;
     use diesel::prelude::*;
-    let app = spawn_app(backend).await;
-    app.create_organisation("Borås stad", "boras.se", &[]).await;
-    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
-    post_catalogue(&app).await;
+    let (app, _) = with_catalogue(backend).await;
     let titles = |page: crate::helpers::Page| -> Vec<String> {
         page.select_all(".card-title")
             .iter()
