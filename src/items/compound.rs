@@ -6,9 +6,9 @@
 //! and under which licences): a form may be a head (the last part, what the thing is) or a
 //! modifier (a part before it), as the dictionary's compound flags say, and Swedish lists
 //! the linking forms itself (kontor → kontors-, skola → skol-). Between parts a linking -s-
-//! or -e- is allowed for words the dictionary gives without one. The category names are
-//! added as parts too, so the words the catalogue uses always split (kjøleskap → kjøle +
-//! skap, although the Norwegian list does not mark "skap").
+//! or -e- is allowed for words the dictionary gives without one. A caller may add words
+//! the lists lack as parts of any kind (`extra`); search does not need to yet, since the
+//! category names it indexes all split or stand as words of their own.
 //!
 //! Splitting works on the word as typed, and the head is compared by its stem, so the
 //! inflected compound "kontorsstolarna" still has the head "stol". Of the possible splits
