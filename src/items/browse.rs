@@ -333,7 +333,7 @@ pub fn browse(
             (counted.min(COUNT_CAP), counted > COUNT_CAP)
         }
     };
-    let pages = ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = page_count(total);
     let page = filter.page.clamp(1, pages);
     let query = matching();
     let query = match filter.sort {
@@ -406,6 +406,12 @@ struct RankKey {
     unit: Option<UnitId>,
 }
 
+/// Pages of [`PAGE_SIZE`] for `total` matches, of which at most [`COUNT_CAP`] are paged
+/// through; at least one (the empty page).
+fn page_count(total: i64) -> i64 {
+    ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
+}
+
 /// A search's matches, best first; ties newest first.
 fn rank(
     conn: &mut AnyConnection,
@@ -441,7 +447,7 @@ fn page_of_ranked(
     // Said as the other orders say it, so changing the order does not change the count.
     let matches = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
     let (total, total_is_capped) = (matches.min(COUNT_CAP), matches > COUNT_CAP);
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let pages = page_count(total);
     let page = wanted_page.clamp(1, pages);
     let start = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
     let ids: Vec<ItemId> = ranked
