@@ -336,6 +336,9 @@ pub fn browse(
     let pages = page_count(total);
     let page = filter.page.clamp(1, pages);
     let query = matching();
+    // Ties are broken in the browse indexes' own order (…, category_id, id), so a page is
+    // read straight from the index: no sort, not even of listings posted at the same moment
+    // or of every listing with a popular title.
     let query = match filter.sort {
         // Without a query there is nothing to rank by.
         Sort::Relevance | Sort::Newest => query.order((
@@ -343,9 +346,6 @@ pub fn browse(
             items::category_id.desc(),
             items::id.desc(),
         )),
-        // Ties are broken in the browse indexes' own order (…, category_id, id), so a page
-        // is read straight from the index: no sort, not even of listings posted at the same
-        // moment or of every listing with a popular title.
         Sort::Oldest => query.order((
             items::created_at.asc(),
             items::category_id.asc(),

@@ -193,10 +193,12 @@ fn index_terms(conn: &mut AnyConnection, fields: &ItemFields) -> QueryResult<sea
 }
 
 /// Indexes again, a batch at a time, the listings an older version of the search rules
-/// indexed; returns how many it did. Runs at start-up until none are left.
+/// indexed; returns how many it did. The background job calls it every round, so it asks
+/// with `<` (versions only grow), which the `items_search_version` index answers without
+/// reading every listing.
 pub fn reindex(conn: &mut AnyConnection, batch: i64) -> QueryResult<usize> {
     let stale: Vec<(ItemId, ItemFields)> = items::table
-        .filter(items::search_version.ne(search::INDEX_VERSION))
+        .filter(items::search_version.lt(search::INDEX_VERSION))
         .select((items::id, ItemFields::as_select()))
         .order(items::id)
         .limit(batch)

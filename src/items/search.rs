@@ -13,8 +13,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rust_stemmers::{Algorithm, Stemmer};
-
 use super::compound::Lexicon;
 
 /// Words shorter than this are not searched for ("a", "i").
@@ -66,28 +64,14 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
-struct Stemmers {
-    swedish: Stemmer,
-    norwegian: Stemmer,
-}
-
-impl Stemmers {
-    fn new() -> Self {
-        Self {
-            swedish: Stemmer::create(Algorithm::Swedish),
-            norwegian: Stemmer::create(Algorithm::Norwegian),
-        }
-    }
-
-    /// The word's distinct stems, Swedish first.
-    fn stems(&self, word: &str) -> Vec<String> {
-        let swedish = self.swedish.stem(word).into_owned();
-        let norwegian = self.norwegian.stem(word).into_owned();
-        if swedish == norwegian {
-            vec![swedish]
-        } else {
-            vec![swedish, norwegian]
-        }
+/// The word's distinct stems, Swedish first (each lexicon stems as its language does).
+fn stems(word: &str) -> Vec<String> {
+    let swedish = Lexicon::swedish().stem(word);
+    let norwegian = Lexicon::bokmal().stem(word);
+    if swedish == norwegian {
+        vec![swedish]
+    } else {
+        vec![swedish, norwegian]
     }
 }
 
@@ -128,14 +112,13 @@ pub struct IndexTerms {
 
 impl IndexTerms {
     pub fn new(parts: &[(Field, &str)]) -> Self {
-        let stemmers = Stemmers::new();
         let mut terms = Self::default();
         for (field, text) in parts {
             for word in words(text) {
                 if *field == Field::Title && !terms.title_words.contains(&word) {
                     terms.title_words.push(word.clone());
                 }
-                for stem in stemmers.stems(&word) {
+                for stem in stems(&word) {
                     terms.add(stem, weight(*field, Role::Whole));
                 }
                 for (modifiers, head) in compound_parts(&word) {
@@ -199,8 +182,8 @@ pub struct QueryWord {
 }
 
 impl QueryWord {
-    fn new(stemmers: &Stemmers, typed: String) -> Self {
-        let stems = stemmers.stems(&typed);
+    fn new(typed: String) -> Self {
+        let stems = stems(&typed);
         let parts = compound_parts(&typed)
             .into_iter()
             .map(|(modifiers, head)| {
@@ -252,7 +235,6 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     pub fn parse(input: &str) -> Option<Self> {
-        let stemmers = Stemmers::new();
         let mut seen: Vec<String> = Vec::new();
         let words: Vec<QueryWord> = words(input)
             .filter(|word| word.chars().count() >= MIN_WORD_LEN)
@@ -262,7 +244,7 @@ impl SearchQuery {
                 new
             })
             .take(MAX_QUERY_WORDS)
-            .map(|word| QueryWord::new(&stemmers, word))
+            .map(QueryWord::new)
             .collect();
         (!words.is_empty()).then_some(Self { words })
     }
