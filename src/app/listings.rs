@@ -14,6 +14,7 @@ use crate::categories::Category;
 use crate::i18n::local_date;
 use crate::ids::{ItemId, OrganisationId, PhotoId};
 use crate::items::browse::{self, Filter};
+use crate::items::nothing_found::{self, Offers};
 use crate::items::{
     self, FieldError, Item, ItemError, ItemInput, NewPhoto, Photo, PhotoChanges, Status,
 };
@@ -26,6 +27,8 @@ pub struct Browse {
     pub results: browse::Results,
     pub categories: Arc<Vec<Category>>,
     pub choices: Arc<VisibleChoices>,
+    /// What to look at instead when nothing was found.
+    pub offers: Offers,
 }
 
 /// Listings the viewer may see that match `filter`, one page of them.
@@ -44,8 +47,15 @@ pub async fn browse(
             organisations: choices.organisations.iter().cloned().collect(),
             units: choices.units.iter().cloned().collect(),
         };
+        let results = browse::browse(conn, &searches, &reach, &filter, &categories, &known)?;
+        let offers = if results.total == 0 {
+            nothing_found::offers(conn, &searches, &reach, &filter, &categories, &known)?
+        } else {
+            Offers::default()
+        };
         Ok(Browse {
-            results: browse::browse(conn, &searches, &reach, &filter, &categories, &known)?,
+            results,
+            offers,
             categories,
             choices,
         })

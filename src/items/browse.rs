@@ -135,6 +135,8 @@ pub struct Results {
     pub total_is_capped: bool,
     pub page: i64,
     pub pages: i64,
+    /// Nothing matched every word as typed; what the best match says was meant.
+    pub corrected: Option<String>,
 }
 
 /// A category and all below it; none for an unknown slug (so nothing matches).
@@ -158,7 +160,7 @@ type BoxedItems = items::BoxedQuery<'static, MultiBackend>;
 
 /// How SQLite should find a page of matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
+pub(super) enum Plan {
     /// Walk a browse index in the page's order, checking each listing: quick when matches
     /// are common, as a page fills after a few dozen entries.
     InPageOrder,
@@ -179,7 +181,7 @@ struct SearchMatches {
     matches: i64,
 }
 
-fn sqlite_plan(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Plan> {
+pub(super) fn sqlite_plan(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Plan> {
     let Some(search) = &filter.query else {
         return Ok(Plan::InPageOrder);
     };
@@ -197,7 +199,7 @@ fn sqlite_plan(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Plan> {
     })
 }
 
-fn filtered(
+pub(super) fn filtered(
     backend: Backend,
     plan: Plan,
     shown: &Shown,
@@ -286,6 +288,7 @@ pub fn browse(
             total_is_capped: false,
             page: 1,
             pages: 1,
+            corrected: None,
         });
     }
     if let (Some(query), Sort::Relevance) = (&filter.query, filter.sort) {
@@ -373,6 +376,7 @@ pub fn browse(
         total_is_capped,
         page,
         pages,
+        corrected: None,
     })
 }
 
@@ -381,7 +385,7 @@ pub fn browse(
 /// taken anywhere starts a new generation, so a kept ranking is never stale, and paging or
 /// asking again costs one small read instead of scoring every match.
 pub struct RankedSearches {
-    ranked: Cache<RankKey, Arc<Vec<ItemId>>>,
+    ranked: Cache<RankKey, Arc<Ranking>>,
 }
 
 impl Default for RankedSearches {
@@ -412,22 +416,34 @@ fn page_count(total: i64) -> i64 {
     ((total.min(COUNT_CAP) + PAGE_SIZE - 1) / PAGE_SIZE).max(1)
 }
 
+/// A search's matches, best first, and what it was meant as if nothing matched exactly.
+#[derive(Debug, Default)]
+pub struct Ranking {
+    ids: Vec<ItemId>,
+    /// When no listing has every word as typed: the query as the best match says it was
+    /// meant (words replaced by their corrections).
+    corrected: Option<String>,
+}
+
 /// A search's matches, best first; ties newest first.
 fn rank(
     conn: &mut AnyConnection,
     query: &SearchQuery,
     matching: BoxedItems,
-) -> QueryResult<Vec<ItemId>> {
+) -> QueryResult<Ranking> {
     let rows: Vec<(ItemId, NaiveDateTime, String)> = matching
         .select((items::id, items::created_at, items::search_weights))
         .load(conn)?;
-    let mut scored: Vec<(f32, NaiveDateTime, ItemId)> = rows
-        .into_iter()
-        .map(|(id, created_at, weights)| {
+    let mut any_exact = false;
+    let mut scored: Vec<(f32, NaiveDateTime, ItemId, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(row, (id, created_at, weights))| {
             // A listing not yet indexed with weights (just after an upgrade) is still a
             // match the database found; it goes last until it is indexed again.
-            let score = query.score(&decode_weights(&weights)).unwrap_or(0.0);
-            (score, created_at, id)
+            let scored = query.score(&decode_weights(weights));
+            any_exact |= scored.is_none_or(|s| s.exact);
+            (scored.map_or(0.0, |s| s.score), *created_at, *id, row)
         })
         .collect();
     scored.sort_by(|a, b| {
@@ -435,15 +451,23 @@ fn rank(
             .then_with(|| b.1.cmp(&a.1))
             .then_with(|| b.2.cmp(&a.2))
     });
-    Ok(scored.into_iter().map(|(_, _, id)| id).collect())
+    let corrected = match scored.first() {
+        Some(&(_, _, _, row)) if !any_exact => query.corrected_for(&decode_weights(&rows[row].2)),
+        _ => None,
+    };
+    Ok(Ranking {
+        ids: scored.into_iter().map(|(_, _, id, _)| id).collect(),
+        corrected,
+    })
 }
 
 fn page_of_ranked(
     conn: &mut AnyConnection,
-    ranked: &[ItemId],
+    ranking: &Ranking,
     wanted_page: i64,
     known: &KnownNames,
 ) -> QueryResult<Results> {
+    let ranked = &ranking.ids;
     // Said as the other orders say it, so changing the order does not change the count.
     let matches = i64::try_from(ranked.len()).unwrap_or(i64::MAX);
     let (total, total_is_capped) = (matches.min(COUNT_CAP), matches > COUNT_CAP);
@@ -467,6 +491,7 @@ fn page_of_ranked(
         total_is_capped,
         page,
         pages,
+        corrected: ranking.corrected.clone(),
     })
 }
 
@@ -623,6 +648,7 @@ mod tests {
             total_is_capped,
             page: 1,
             pages: 1,
+            corrected: None,
         }
     }
 

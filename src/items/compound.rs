@@ -53,6 +53,9 @@ pub struct Lexicon {
     /// Short heads as written.
     short_heads: HashSet<String>,
     modifiers: HashMap<String, String>,
+    /// Every listed form, whatever its role, and their stems: the words the lexicon knows.
+    forms: HashSet<String>,
+    known: HashSet<String>,
 }
 
 impl Lexicon {
@@ -61,12 +64,16 @@ impl Lexicon {
         let mut heads = HashSet::new();
         let mut short_heads = HashSet::new();
         let mut modifiers = HashMap::new();
+        let mut forms = HashSet::new();
+        let mut known = HashSet::new();
         for line in text.lines() {
             let mut fields = line.split(' ');
             let (Some(form), Some(roles)) = (fields.next(), fields.next()) else {
                 continue;
             };
             let lemma = fields.next().unwrap_or(form);
+            known.insert(stemmer.stem(form).into_owned());
+            forms.insert(form.to_string());
             let len = form.chars().count();
             if len < min_part {
                 continue;
@@ -88,6 +95,8 @@ impl Lexicon {
             heads,
             short_heads,
             modifiers,
+            forms,
+            known,
         }
     }
 
@@ -105,6 +114,21 @@ impl Lexicon {
 
     pub fn stem(&self, word: &str) -> String {
         self.stemmer.stem(word).into_owned()
+    }
+
+    /// Whether `word` (lowercase) is listed as it is written.
+    pub fn has_form(&self, word: &str) -> bool {
+        self.forms.contains(word)
+    }
+
+    /// Whether `word` (lowercase) is a listed word in any of its forms (by stem).
+    pub fn lists(&self, word: &str) -> bool {
+        self.known.contains(self.stemmer.stem(word).as_ref())
+    }
+
+    /// Whether `word` is a listed word or a compound of listed parts.
+    pub fn knows(&self, word: &str) -> bool {
+        self.lists(word) || self.split(word, &HashSet::new()).is_some()
     }
 
     /// The parts of `word` (lowercase), if it is a compound of known parts. `extra` are

@@ -4,7 +4,9 @@ pub mod browse;
 pub mod compound;
 mod input;
 pub mod lifecycle;
+pub mod nothing_found;
 pub mod search;
+pub mod spelling;
 
 pub use input::{DraftInput, FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
 
@@ -169,15 +171,18 @@ fn category_text(conn: &mut AnyConnection, category_id: CategoryId) -> QueryResu
             .optional()?,
         None => None,
     };
-    let mut names: Vec<String> = Vec::new();
-    for category in parent.iter().chain([&category]) {
-        names.push(category.name.clone());
-        for language in Language::ALL {
-            names.push(category_name(language, category));
-        }
+    let names: Vec<String> = parent.iter().chain([&category]).map(names_of).collect();
+    Ok(names.join(" "))
+}
+
+/// A category's name as stored and in every language.
+pub(crate) fn names_of(category: &Category) -> String {
+    let mut names = vec![category.name.clone()];
+    for language in Language::ALL {
+        names.push(category_name(language, category));
     }
     names.dedup();
-    Ok(names.join(" "))
+    names.join(" ")
 }
 
 /// Everything a person might search for, as weighted terms: title, category, description,

@@ -12,8 +12,12 @@
 //! before desk lamps.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use quick_cache::sync::Cache;
 
 use super::compound::Lexicon;
+use super::spelling;
 
 /// Words shorter than this are not searched for ("a", "i").
 const MIN_WORD_LEN: usize = 2;
@@ -57,6 +61,9 @@ fn weight(field: Field, role: Role) -> u8 {
 /// A query word found only as all the parts of its compound (a "kontorsstol" query and a
 /// listing "Stol till kontoret") counts this much of the parts' weakest weight.
 const PARTS_FACTOR: f32 = 0.6;
+/// A query word found only through a correction counts this much of what the correction
+/// would: below a compound's part in the same field (a title's modifier counts 30).
+const CORRECTION_FACTOR: f32 = 0.25;
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
@@ -179,10 +186,40 @@ pub struct QueryWord {
     pub stems: Vec<String>,
     /// If the word is a compound: its parts' stems, all of which together also match.
     pub parts: Vec<Vec<String>>,
+    /// If the lexicon does not know the word: known words one edit away, which match too
+    /// but count less (see [`spelling`]).
+    pub corrections: Vec<QueryWord>,
+}
+
+/// Words kept as parsed: splitting and correcting a word costs far more than looking it up,
+/// and people search for the same words.
+const KEPT_WORDS: usize = 4096;
+
+/// How well a listing has a query word.
+#[derive(Debug, Clone, Copy)]
+struct WordScore {
+    /// As the word or its correction is found, before [`CORRECTION_FACTOR`].
+    score: f32,
+    /// Found only through this correction.
+    corrected: Option<usize>,
 }
 
 impl QueryWord {
     fn new(typed: String) -> Self {
+        static KEPT: LazyLock<Cache<String, QueryWord>> = LazyLock::new(|| Cache::new(KEPT_WORDS));
+        KEPT.get_or_insert_with(&typed, || {
+            let mut word = Self::plain(typed.clone());
+            word.corrections = spelling::corrections(&typed)
+                .into_iter()
+                .map(Self::plain)
+                .collect();
+            Ok::<_, std::convert::Infallible>(word)
+        })
+        .unwrap_or_else(|never| match never {})
+    }
+
+    /// The word without corrections.
+    fn plain(typed: String) -> Self {
         let stems = stems(&typed);
         let parts = compound_parts(&typed)
             .into_iter()
@@ -197,11 +234,13 @@ impl QueryWord {
             typed,
             stems,
             parts,
+            corrections: Vec::new(),
         }
     }
 
-    /// How well a listing with these weights has the word; `None` if it does not.
-    fn score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
+    /// How well a listing with these weights has the word as typed, by a stem or by all of
+    /// a compound's parts; `None` if it does not.
+    fn exact_score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
         let whole = self
             .stems
             .iter()
@@ -225,6 +264,54 @@ impl QueryWord {
             (a, b) => a.or(b),
         }
     }
+
+    /// How well a listing has the word, as typed or else through its best correction.
+    fn score(&self, weights: &HashMap<&str, u8>) -> Option<WordScore> {
+        if let Some(score) = self.exact_score(weights) {
+            return Some(WordScore {
+                score,
+                corrected: None,
+            });
+        }
+        self.corrections
+            .iter()
+            .enumerate()
+            .filter_map(|(at, correction)| Some((at, correction.exact_score(weights)?)))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(at, score)| WordScore {
+                score,
+                corrected: Some(at),
+            })
+    }
+
+    /// Every term of the word as typed: its stems and each compound part on its own.
+    pub fn terms(&self) -> impl Iterator<Item = &str> {
+        self.stems
+            .iter()
+            .chain(self.parts.iter().flatten())
+            .map(String::as_str)
+    }
+
+    /// The stems and compound parts that match the word as typed.
+    fn alternatives(&self) -> impl Iterator<Item = Alternative<'_>> {
+        let stems = self.stems.iter().map(|stem| Alternative::Term(stem));
+        let parts = self.parts.iter().map(|parts| Alternative::AllOf(parts));
+        stems.chain(parts)
+    }
+}
+
+/// One way a listing can have a query word, for the databases.
+enum Alternative<'a> {
+    Term(&'a str),
+    AllOf(&'a [String]),
+}
+
+/// How well a listing matches a whole query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub score: f32,
+    /// Every word was found as typed, none only through a correction.
+    pub exact: bool,
 }
 
 /// A search as typed, reduced to words each of which a listing must have.
@@ -251,21 +338,76 @@ impl SearchQuery {
 
     /// How well a listing with these stored weights matches: the sum over the words of how
     /// well it has each; `None` unless it has every word.
-    pub fn score(&self, weights: &HashMap<&str, u8>) -> Option<f32> {
+    pub fn score(&self, weights: &HashMap<&str, u8>) -> Option<Scored> {
         let mut total = 0.0;
-        let mut in_title = false;
+        // How much a title match counts: fully if a word as typed is in the title.
+        let mut in_title: Option<f32> = None;
+        let mut exact = true;
         for word in &self.words {
-            let score = word.score(weights)?;
-            in_title |= score >= f32::from(TITLE_MATCH);
-            total += score;
-            if weights.contains_key(format!("{EXACT_MARK}{}", word.typed).as_str()) {
-                total += EXACT_BONUS;
+            let found = word.score(weights)?;
+            let (as_written, factor) = match found.corrected {
+                Some(at) => (&word.corrections[at].typed, CORRECTION_FACTOR),
+                None => (&word.typed, 1.0),
+            };
+            exact &= found.corrected.is_none();
+            let mut score = found.score;
+            if weights.contains_key(format!("{EXACT_MARK}{as_written}").as_str()) {
+                score += EXACT_BONUS;
+            }
+            if found.score >= f32::from(TITLE_MATCH) {
+                in_title = Some(in_title.map_or(factor, |f| f.max(factor)));
+            }
+            total += score * factor;
+        }
+        if let (Some(factor), Some(&count)) = (in_title, weights.get(TITLE_WORDS_KEY)) {
+            total += factor * SHORT_TITLE_BONUS / f32::from(count.max(1));
+        }
+        Some(Scored {
+            score: total,
+            exact,
+        })
+    }
+
+    /// The query as a listing with these weights says it was meant: each word it has only
+    /// through a correction replaced by that correction. `None` if no word needed one.
+    pub fn corrected_for(&self, weights: &HashMap<&str, u8>) -> Option<String> {
+        let mut changed = false;
+        let words: Vec<&str> = self
+            .words
+            .iter()
+            .map(|word| match word.score(weights).and_then(|s| s.corrected) {
+                Some(at) => {
+                    changed = true;
+                    word.corrections[at].typed.as_str()
+                }
+                None => word.typed.as_str(),
+            })
+            .collect();
+        changed.then(|| words.join(" "))
+    }
+
+    /// Queries one edit from this one, a word at a time, for when it finds nothing: the
+    /// likeliest first.
+    pub fn respellings(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for (at, word) in self.words.iter().enumerate() {
+            for respelled in spelling::respellings(&word.typed) {
+                let words: Vec<&str> = self
+                    .words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == at {
+                            respelled.as_str()
+                        } else {
+                            w.typed.as_str()
+                        }
+                    })
+                    .collect();
+                found.push(words.join(" "));
             }
         }
-        if in_title && let Some(&count) = weights.get(TITLE_WORDS_KEY) {
-            total += SHORT_TITLE_BONUS / f32::from(count.max(1));
-        }
-        Some(total)
+        found
     }
 
     /// Whether a listing with these stored weights matches (saved searches, wanted ads).
@@ -273,17 +415,24 @@ impl SearchQuery {
         self.score(&decode_weights(encoded_weights)).is_some()
     }
 
-    /// Each word's alternatives, written with `any` between alternatives and `all` between
-    /// a compound's parts, e.g. `("kontorsstol" OR ("kontor" AND "stol"))`.
+    /// Each word's alternatives (its corrections' too), written with `any` between
+    /// alternatives and `all` between a compound's parts, e.g.
+    /// `("kontorsstol" OR ("kontor" AND "stol"))`.
     fn expression(&self, quote: fn(&str) -> String, any: &str, all: &str, and: &str) -> String {
         self.words
             .iter()
             .map(|word| {
-                let mut alternatives: Vec<String> = word.stems.iter().map(|s| quote(s)).collect();
-                for parts in &word.parts {
-                    let joined: Vec<String> = parts.iter().map(|p| quote(p)).collect();
-                    alternatives.push(format!("({})", joined.join(all)));
-                }
+                let alternatives: Vec<String> = std::iter::once(word)
+                    .chain(&word.corrections)
+                    .flat_map(QueryWord::alternatives)
+                    .map(|alternative| match alternative {
+                        Alternative::Term(term) => quote(term),
+                        Alternative::AllOf(parts) => {
+                            let joined: Vec<String> = parts.iter().map(|p| quote(p)).collect();
+                            format!("({})", joined.join(all))
+                        }
+                    })
+                    .collect();
                 format!("({})", alternatives.join(any))
             })
             .collect::<Vec<_>>()
@@ -318,6 +467,7 @@ mod tests {
         SearchQuery::parse(query)
             .expect("words")
             .score(&decode_weights(weights))
+            .map(|scored| scored.score)
     }
 
     #[test]
@@ -379,6 +529,34 @@ mod tests {
         let norwegian = listing("Bokhylle i bjørk", "Møbler Skap", "");
         assert!(score("bokhylla", &swedish) > score("bokhylla", &norwegian));
         assert!(score("bokhylle", &norwegian) > score("bokhylle", &swedish));
+    }
+
+    #[test]
+    fn a_slip_finds_the_word_meant_below_any_match_as_typed() {
+        let desk = listing("Skrivbord", "Möbler Skrivbord", "");
+        let lamp = listing("Skrivbordslampa", "Belysning", "");
+        let corrected = score("skrifbord", &desk).expect("found through skrivbord");
+        // A compound's modifier in the title still counts more than a correction.
+        assert!(score("skrivbord", &lamp).expect("a part") > corrected);
+        let query = SearchQuery::parse("skrifbord").expect("a word");
+        let weights = decode_weights(&desk);
+        assert_eq!(query.corrected_for(&weights).as_deref(), Some("skrivbord"));
+        assert!(!query.score(&weights).expect("found").exact);
+        assert!(query.to_fts5().contains("\"skrivbord\""));
+        let right = SearchQuery::parse("skrivbord").expect("a word");
+        assert_eq!(right.corrected_for(&weights), None);
+        assert!(right.words[0].corrections.is_empty());
+    }
+
+    #[test]
+    fn respellings_change_one_word_at_a_time() {
+        let query = SearchQuery::parse("vit hylsa").expect("words");
+        let respelled = query.respellings();
+        assert!(
+            respelled.contains(&"vit hylla".to_string()),
+            "{respelled:?}"
+        );
+        assert!(respelled.iter().all(|q| q.starts_with("vit ")));
     }
 
     #[test]

@@ -156,12 +156,14 @@ async fn render_wanted(
 pub async fn wanted_page(
     page: Page,
     user: CurrentUser,
+    // A search that found nothing links here with its words (and category) filled in.
+    prefilled: web::Query<WantedForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = user.0.user.organisation_id;
     let answer = WantedAnswer {
         status: StatusCode::OK,
-        form: WantedForm::default(),
+        form: prefilled.into_inner(),
         errors: Vec::new(),
     };
     render_wanted(&page, &app, organisation_id, answer).await

@@ -66,7 +66,12 @@ impl BrowseQuery {
 
     /// The query string for another page, keeping every filter.
     fn with_page(&self, page: i64) -> String {
-        let mut pairs: Vec<(&str, String)> = [
+        self.with(&[("page", &page.to_string())])
+    }
+
+    /// The query string with `changes` made (an empty value drops the key).
+    fn with(&self, changes: &[(&str, &str)]) -> String {
+        let kept = [
             ("q", &self.q),
             ("category", &self.category),
             ("condition", &self.condition),
@@ -76,11 +81,20 @@ impl BrowseQuery {
             ("sort", &self.sort),
         ]
         .into_iter()
-        .filter_map(|(key, value)| non_empty(value).map(|v| (key, v.to_string())))
-        .collect();
-        pairs.push(("page", page.to_string()));
+        .filter(|(key, _)| changes.iter().all(|(changed, _)| changed != key))
+        .filter_map(|(key, value)| non_empty(value).map(|v| (key, v)));
+        let pairs: Vec<(&str, &str)> = kept
+            .chain(changes.iter().copied().filter(|(_, v)| !v.is_empty()))
+            .collect();
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     }
+}
+
+/// A link the browse page offers, with what it says.
+#[derive(Serialize)]
+struct Offer {
+    text: String,
+    url: String,
 }
 
 /// Everything the browse filters show (`items/filters.html`), rendered once per distinct
@@ -123,6 +137,12 @@ struct BrowsePage<'a> {
     pages: i64,
     previous_url: Option<String>,
     next_url: Option<String>,
+    /// "Menade du …?": the query as meant, when nothing matched it as typed.
+    did_you_mean: Option<Offer>,
+    /// Nothing found: categories to look in, and whether the search finds listings there.
+    nearby: Vec<Offer>,
+    nearby_finds: bool,
+    wanted_url: String,
 }
 
 #[get("/items")]
@@ -159,6 +179,14 @@ pub async fn browse_page(
         filtered,
     };
     let page_link = |number: i64| format!("/items?{}", query.with_page(number));
+    let offers = &data.offers;
+    let meant = results.corrected.as_deref().or(offers.respelled.as_deref());
+    // Where the offered categories find something: the respelled search if there is one.
+    let searched = offers.respelled.as_deref().or(non_empty(&query.q));
+    let wanted_category = non_empty(&query.category)
+        .and_then(|slug| data.categories.iter().find(|c| c.slug == slug))
+        .map(|c| c.id.to_string())
+        .unwrap_or_default();
     let view = BrowsePage {
         filters: page.views().browse_filters(form)?,
         filtered,
@@ -175,6 +203,36 @@ pub async fn browse_page(
         pages: results.pages,
         previous_url: (results.page > 1).then(|| page_link(results.page - 1)),
         next_url: (results.page < results.pages).then(|| page_link(results.page + 1)),
+        did_you_mean: meant.map(|text| Offer {
+            url: format!("/items?{}", query.with(&[("q", text), ("page", "")])),
+            text: text.to_string(),
+        }),
+        nearby: offers
+            .categories
+            .iter()
+            .filter_map(|(id, count)| {
+                let category = data.categories.iter().find(|c| c.id == *id)?;
+                let name = category_texts.names.get(id)?;
+                let link = match (offers.finds_there, searched) {
+                    (true, Some(q)) => [("q", q), ("category", category.slug.as_str())],
+                    _ => [("category", category.slug.as_str()), ("q", "")],
+                };
+                let pairs: Vec<_> = link.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+                Some(Offer {
+                    text: format!("{name} ({})", format_decimal(language, *count as f64, 0)),
+                    url: format!("/items?{}", serde_urlencoded::to_string(pairs).ok()?),
+                })
+            })
+            .collect(),
+        nearby_finds: offers.finds_there,
+        wanted_url: format!(
+            "/wanted?{}",
+            serde_urlencoded::to_string([
+                ("title", query.q.as_deref().unwrap_or_default().trim()),
+                ("category_id", &wanted_category),
+            ])
+            .unwrap_or_default()
+        ),
     };
     page.show(StatusCode::OK, "items/browse.html", &view)
 }

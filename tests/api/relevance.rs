@@ -246,6 +246,27 @@ const CASES: &[(&str, Expect)] = &[
     ("grått tyg", Finds(&["soffa"])),
     ("björk", Finds(&["skolstol"])),
     ("bjørk", Finds(&["bokhylle"])),
+    // Misspellings: one slip in a word of five letters or more, found below what matches
+    // as typed.
+    (
+        "skrifbord",
+        Finds(&["skrivbord", "hornskrivbord", "hojsank"]),
+    ),
+    ("skrifbord", First("skrivbord")),
+    ("skrivbrod", First("skrivbord")),
+    ("bokhyla", Finds(&["bokhylla"])),
+    ("bokhyllla", First("bokhylla")),
+    ("diskmaksin", First("diskmaskin")),
+    ("mikrovågsung", Finds(&["mikro"])),
+    ("kjøleskp", Finds(&["kjoleskap"])),
+    ("konferensbrod", First("konferensbord")),
+    ("bildskärn", Finds(&["skarm"])),
+    ("minikly", Finds(&["minikyl"])),
+    ("dokumentskpå", First("dokumentskap")),
+    ("stapelbra stol", Finds(&["besoksstol"])),
+    ("whitebord", Finds(&["whiteboard"])),
+    // A word spelt right is not corrected into others.
+    ("skrivbord", Misses(&["cafebord", "konferensbord"])),
 ];
 
 async fn post_catalogue(app: &TestApp) -> HashMap<String, &'static str> {
@@ -388,7 +409,89 @@ async fn kept_rankings_follow_changes_made_anywhere(backend: Backend) {
     );
 }
 
+fn card_titles(page: &crate::helpers::Page) -> Vec<String> {
+    page.select_all(".card-title")
+        .iter()
+        .map(|t| t.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+/// Found only through a correction: the page says what it took the search to mean.
+async fn a_misspelt_search_says_what_it_found_instead(backend: Backend) {
+    let (app, _) = with_catalogue(backend).await;
+    let page = app.get_page("/items?q=skrifbord").await;
+    assert_eq!(card_titles(&page)[0], "Skrivbord");
+    assert_eq!(page.text_of(".did-you-mean a"), "skrivbord");
+    let meant = page.attr(".did-you-mean a", "href");
+    assert_eq!(meant, "/items?q=skrivbord");
+    let page = app.get_page(&meant).await;
+    assert!(page.select_all(".did-you-mean").is_empty());
+    assert_eq!(card_titles(&page)[0], "Skrivbord");
+    // Found as typed (Kontorsstol): nothing to correct, though a word was misspelt.
+    let page = app.get_page("/items?q=kontorsstol").await;
+    assert!(page.select_all(".did-you-mean").is_empty());
+}
+
+/// A search that finds nothing offers a respelling that does, categories to look in,
+/// saving the search and a wanted ad with its words filled in.
+async fn a_search_that_finds_nothing_offers_ways_on(backend: Backend) {
+    let (app, _) = with_catalogue(backend).await;
+    // "hylsa" is a word, but nobody listed one.
+    let page = app.get_page("/items?q=hylsa").await;
+    assert!(card_titles(&page).is_empty());
+    assert_eq!(page.text_of(".did-you-mean a"), "hylla");
+    let respelled = app.get_page(&page.attr(".did-you-mean a", "href")).await;
+    let titles = card_titles(&respelled);
+    assert!(
+        titles.contains(&"Vägghylla i furu".to_string()),
+        "{titles:?}"
+    );
+
+    // Fridges, looked for among the furniture: the fridge category finds them.
+    let page = app.get_page("/items?q=kylsk%C3%A5p&category=mobler").await;
+    assert!(card_titles(&page).is_empty());
+    assert!(page.text_of(".empty h3").contains("andra kategorier"));
+    let offered: Vec<String> = page
+        .select_all(".offers a")
+        .iter()
+        .map(|a| a.text().collect())
+        .collect();
+    assert_eq!(offered, ["Kylskåp (3)"]);
+    let there = app.get_page(&page.attr(".offers a", "href")).await;
+    assert_eq!(card_titles(&there).len(), 3);
+
+    // Nothing anywhere: the categories its parts are names of (desks, chairs).
+    let page = app.get_page("/items?q=skrivbordsstol").await;
+    assert!(card_titles(&page).is_empty());
+    let offered: Vec<String> = page
+        .select_all(".offers a")
+        .iter()
+        .map(|a| a.text().collect())
+        .collect();
+    assert!(
+        offered.iter().any(|o| o.starts_with("Skrivbord (")),
+        "{offered:?}"
+    );
+    assert!(
+        offered.iter().any(|o| o.starts_with("Kontorsstol (")),
+        "{offered:?}"
+    );
+    assert_eq!(
+        page.attr(".empty .save-search input[name=q]", "value"),
+        "skrivbordsstol"
+    );
+    let wanted = app
+        .get_page(&page.attr(".empty a[href^='/wanted']", "href"))
+        .await;
+    assert_eq!(
+        wanted.attr("#wanted-title-field", "value"),
+        "skrivbordsstol"
+    );
+}
+
 on_both_backends!(
+    a_misspelt_search_says_what_it_found_instead,
+    a_search_that_finds_nothing_offers_ways_on,
     the_relevance_set_passes,
     kept_rankings_follow_changes_made_anywhere,
     listings_indexed_by_older_rules_are_indexed_again,
