@@ -448,6 +448,21 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
 
     // Bo finds it by search, reserves one and confirms the pickup.
     anna.sign_in("bo@boras.se", "Bo Berg").await?;
+    // A slip in the search says what it found instead; a search that finds nothing offers
+    // a wanted ad with its words.
+    anna.go("/items?q=kontorsstoll").await?;
+    anna.check_accessibility().await?;
+    anna.submit(".did-you-mean a").await?;
+    if !anna.text().await?.contains("Kontorsstol med armstöd") {
+        return Err("the corrected search did not find the chair".into());
+    }
+    anna.go("/items?q=skrivbordsstol").await?;
+    anna.check_accessibility().await?;
+    anna.submit(".empty a[href^='/wanted']").await?;
+    anna.check_accessibility().await?;
+    if anna.path().await? != "/wanted" {
+        return Err("no wanted page from the empty search".into());
+    }
     anna.go("/items").await?;
     anna.check_accessibility().await?;
     anna.fill("#q", "").await?;
