@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
+use super::nothing_found::Offers;
 use super::search::{SearchQuery, decode_weights};
 use super::{Condition, Item, Status};
 use crate::access::{Reach, Shown, Viewer};
@@ -140,7 +141,7 @@ pub struct Results {
 }
 
 /// A category and all below it; none for an unknown slug (so nothing matches).
-fn category_and_children(all: &[Category], slug: &str) -> Vec<CategoryId> {
+pub(super) fn category_and_children(all: &[Category], slug: &str) -> Vec<CategoryId> {
     let Some(id) = all.iter().find(|c| c.slug == slug).map(|c| c.id) else {
         return Vec::new();
     };
@@ -292,19 +293,7 @@ pub fn browse(
         });
     }
     if let (Some(query), Sort::Relevance) = (&filter.query, filter.sort) {
-        let generation: i64 = listing_generation::table
-            .find(1)
-            .select(listing_generation::generation)
-            .first(conn)?;
-        let key = RankKey {
-            generation,
-            words: query.words.iter().map(|w| w.typed.clone()).collect(),
-            shown: shown.clone(),
-            categories: category_ids.clone(),
-            condition: filter.condition,
-            site: filter.site.clone(),
-            unit: filter.unit_id,
-        };
+        let key = RankKey::new(conn, query, &shown, filter, category_ids.as_deref())?;
         // The first asker ranks; others asking the same meanwhile wait for that ranking
         // instead of each scoring every match (a burst on a new generation would).
         let ranked = searches.ranked.get_or_insert_with(&key, || {
@@ -386,12 +375,16 @@ pub fn browse(
 /// asking again costs one small read instead of scoring every match.
 pub struct RankedSearches {
     ranked: Cache<RankKey, Arc<Ranking>>,
+    /// What searches that found nothing offer instead (see `nothing_found`), kept the same
+    /// way: working it out runs several searches.
+    pub(super) offers: Cache<RankKey, Arc<Offers>>,
 }
 
 impl Default for RankedSearches {
     fn default() -> Self {
         Self {
             ranked: Cache::new(KEPT_RANKINGS),
+            offers: Cache::new(KEPT_RANKINGS),
         }
     }
 }
@@ -399,8 +392,9 @@ impl Default for RankedSearches {
 /// Rankings kept per instance; each is at most a list of ids.
 const KEPT_RANKINGS: usize = 512;
 
+/// A search at one listing generation: everything that decides what it finds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct RankKey {
+pub(super) struct RankKey {
     generation: i64,
     words: Vec<String>,
     shown: Shown,
@@ -408,6 +402,30 @@ struct RankKey {
     condition: Option<Condition>,
     site: Option<String>,
     unit: Option<UnitId>,
+}
+
+impl RankKey {
+    pub(super) fn new(
+        conn: &mut AnyConnection,
+        query: &SearchQuery,
+        shown: &Shown,
+        filter: &Filter,
+        category_ids: Option<&[CategoryId]>,
+    ) -> QueryResult<Self> {
+        let generation: i64 = listing_generation::table
+            .find(1)
+            .select(listing_generation::generation)
+            .first(conn)?;
+        Ok(Self {
+            generation,
+            words: query.words.iter().map(|w| w.typed.clone()).collect(),
+            shown: shown.clone(),
+            categories: category_ids.map(<[CategoryId]>::to_vec),
+            condition: filter.condition,
+            site: filter.site.clone(),
+            unit: filter.unit_id,
+        })
+    }
 }
 
 /// Pages of [`PAGE_SIZE`] for `total` matches, of which at most [`COUNT_CAP`] are paged
@@ -480,10 +498,17 @@ fn page_of_ranked(
         .take(PAGE_SIZE as usize)
         .copied()
         .collect();
-    let mut found: Vec<CardItem> = items::table
-        .filter(items::id.eq_any(&ids))
-        .select(CardItem::as_select())
-        .load(conn)?;
+    let on_page = items::table.select(CardItem::as_select()).into_boxed();
+    let on_page = match conn.backend() {
+        // One JSON bind keeps the statement prepared: an IN list of binds is parsed anew
+        // for every page (a tenth of a ranked page's time).
+        Backend::Sqlite => on_page.filter(TextCondition::sqlite_in_list(
+            "items.id IN (SELECT value FROM json_each(",
+            &ids,
+        )),
+        Backend::Postgres => on_page.filter(items::id.eq_any(ids.clone())),
+    };
+    let mut found: Vec<CardItem> = on_page.load(conn)?;
     found.sort_by_key(|card| ids.iter().position(|id| *id == card.id));
     Ok(Results {
         cards: cards(conn, found, known)?,

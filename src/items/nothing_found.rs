@@ -2,10 +2,11 @@
 //! if a respelling finds something, and categories to look in.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel::prelude::*;
 
-use super::browse::{self, COUNT_CAP, Filter, KnownNames, Plan, RankedSearches};
+use super::browse::{self, COUNT_CAP, Filter, KnownNames, Plan, RankKey, RankedSearches};
 use super::search::{Field, IndexTerms, SearchQuery, decode_weights};
 use crate::access::{Reach, Shown};
 use crate::categories::Category;
@@ -43,6 +44,27 @@ pub fn offers(
     let Some(query) = &filter.query else {
         return Ok(Offers::default());
     };
+    let category_ids = filter
+        .category_slug
+        .as_deref()
+        .map(|slug| browse::category_and_children(all_categories, slug));
+    let shown = reach.shown(filter.organisation_id);
+    let key = RankKey::new(conn, query, &shown, filter, category_ids.as_deref())?;
+    let offers = searches.offers.get_or_insert_with(&key, || {
+        work_out(conn, searches, reach, filter, query, all_categories, known).map(Arc::new)
+    })?;
+    Ok(Offers::clone(&offers))
+}
+
+fn work_out(
+    conn: &mut AnyConnection,
+    searches: &RankedSearches,
+    reach: &Reach,
+    filter: &Filter,
+    query: &SearchQuery,
+    all_categories: &[Category],
+    known: &KnownNames,
+) -> QueryResult<Offers> {
     let mut respelled = None;
     for candidate in query.respellings().into_iter().take(RESPELLINGS_TRIED) {
         let Some(parsed) = SearchQuery::parse(&candidate) else {
