@@ -100,6 +100,8 @@ impl Application {
             tokio::spawn(housekeeping(pool.clone())),
         ];
         let views = web::Data::new(Views::new(settings.behind_tls())?);
+        // The lexicons take a moment to read; the first search should not wait for them.
+        std::thread::spawn(crate::items::compound::warm_up);
         let rules = Rules {
             pickup_within: chrono::Duration::days(i64::from(
                 settings.reservations.pickup_days.get(),

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::nothing_found::Offers;
-use super::search::{SearchQuery, decode_weights};
+use super::search::{SearchQuery, decode_weights, decode_weights_looked_at};
 use super::{Condition, Item, Status};
 use crate::access::{Reach, Shown, Viewer};
 use crate::categories::Category;
@@ -452,6 +452,7 @@ fn rank(
     let rows: Vec<(ItemId, NaiveDateTime, String)> = matching
         .select((items::id, items::created_at, items::search_weights))
         .load(conn)?;
+    let looked_at = query.looked_at();
     let mut any_exact = false;
     let mut scored: Vec<(f32, NaiveDateTime, ItemId, usize)> = rows
         .iter()
@@ -459,7 +460,7 @@ fn rank(
         .map(|(row, (id, created_at, weights))| {
             // A listing not yet indexed with weights (just after an upgrade) is still a
             // match the database found; it goes last until it is indexed again.
-            let scored = query.score(&decode_weights(weights));
+            let scored = query.score(&decode_weights_looked_at(weights, &looked_at));
             any_exact |= scored.is_none_or(|s| s.exact);
             (scored.map_or(0.0, |s| s.score), *created_at, *id, row)
         })

@@ -35,6 +35,12 @@ const LINKING_LETTERS: [char; 2] = ['s', 'e'];
 const SWEDISH: &str = include_str!("lexicon/sv.txt");
 const BOKMAL: &str = include_str!("lexicon/nb.txt");
 
+/// Reads both lexicons now rather than at the first search or listing that needs them.
+pub fn warm_up() {
+    Lexicon::swedish();
+    Lexicon::bokmal();
+}
+
 /// A compound's parts, each as a stem (the form that is indexed and searched).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parts {
