@@ -47,9 +47,15 @@ pub async fn browse(
             organisations: choices.organisations.iter().cloned().collect(),
             units: choices.units.iter().cloned().collect(),
         };
-        let results = browse::browse(conn, &searches, &reach, &filter, &categories, &known)?;
+        let searching = browse::Searching {
+            searches: &searches,
+            reach: &reach,
+            all_categories: &categories,
+            known: &known,
+        };
+        let results = browse::browse(conn, &searching, &filter)?;
         let offers = if results.total == 0 {
-            nothing_found::offers(conn, &searches, &reach, &filter, &categories, &known)?
+            nothing_found::offers(conn, &searching, &filter)?
         } else {
             Offers::default()
         };

@@ -264,16 +264,27 @@ pub(super) fn filtered(
     query
 }
 
-/// One page of the listings on offer within `reach` that match `filter`;
-/// `all_categories` is the category list.
+/// What a search runs against, whatever its filter: the kept rankings, the viewer's reach,
+/// the category list and the names already known.
+pub struct Searching<'a> {
+    pub searches: &'a RankedSearches,
+    pub reach: &'a Reach,
+    pub all_categories: &'a [Category],
+    pub known: &'a KnownNames,
+}
+
+/// One page of the listings on offer within the viewer's reach that match `filter`.
 pub fn browse(
     conn: &mut AnyConnection,
-    searches: &RankedSearches,
-    reach: &Reach,
+    searching: &Searching<'_>,
     filter: &Filter,
-    all_categories: &[Category],
-    known: &KnownNames,
 ) -> QueryResult<Results> {
+    let Searching {
+        searches,
+        reach,
+        all_categories,
+        known,
+    } = *searching;
     let backend = conn.backend();
     let category_ids = filter
         .category_slug

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use diesel::prelude::*;
 
-use super::browse::{self, COUNT_CAP, Filter, KnownNames, Plan, RankKey, RankedSearches};
+use super::browse::{self, COUNT_CAP, Filter, Plan, RankKey, Searching};
 use super::search::{Field, IndexTerms, SearchQuery, decode_weights};
-use crate::access::{Reach, Shown};
+use crate::access::Shown;
 use crate::categories::Category;
 use crate::db::schema::{available_counts, items};
 use crate::db::{AnyConnection, Backend};
@@ -35,11 +35,8 @@ pub struct Offers {
 /// What to offer for a search with `filter` that found nothing.
 pub fn offers(
     conn: &mut AnyConnection,
-    searches: &RankedSearches,
-    reach: &Reach,
+    searching: &Searching<'_>,
     filter: &Filter,
-    all_categories: &[Category],
-    known: &KnownNames,
 ) -> QueryResult<Offers> {
     let Some(query) = &filter.query else {
         return Ok(Offers::default());
@@ -47,24 +44,22 @@ pub fn offers(
     let category_ids = filter
         .category_slug
         .as_deref()
-        .map(|slug| browse::category_and_children(all_categories, slug));
-    let shown = reach.shown(filter.organisation_id);
+        .map(|slug| browse::category_and_children(searching.all_categories, slug));
+    let shown = searching.reach.shown(filter.organisation_id);
     let key = RankKey::new(conn, query, &shown, filter, category_ids.as_deref())?;
-    let offers = searches.offers.get_or_insert_with(&key, || {
-        work_out(conn, searches, reach, filter, query, all_categories, known).map(Arc::new)
+    let offers = searching.searches.offers.get_or_insert_with(&key, || {
+        work_out(conn, searching, filter, query).map(Arc::new)
     })?;
     Ok(Offers::clone(&offers))
 }
 
 fn work_out(
     conn: &mut AnyConnection,
-    searches: &RankedSearches,
-    reach: &Reach,
+    searching: &Searching<'_>,
     filter: &Filter,
     query: &SearchQuery,
-    all_categories: &[Category],
-    known: &KnownNames,
 ) -> QueryResult<Offers> {
+    let all_categories = searching.all_categories;
     let mut respelled = None;
     for candidate in query.respellings().into_iter().take(RESPELLINGS_TRIED) {
         let Some(parsed) = SearchQuery::parse(&candidate) else {
@@ -75,13 +70,13 @@ fn work_out(
             page: 1,
             ..filter.clone()
         };
-        if browse::browse(conn, searches, reach, &attempt, all_categories, known)?.total > 0 {
+        if browse::browse(conn, searching, &attempt)?.total > 0 {
             respelled = Some((candidate, parsed));
             break;
         }
     }
     let search = respelled.as_ref().map_or(query, |(_, parsed)| parsed);
-    let shown = reach.shown(None);
+    let shown = searching.reach.shown(None);
     let selected = filter
         .category_slug
         .as_deref()
@@ -147,8 +142,10 @@ fn categories_named_like(
         *counts.entry(id).or_default() += listings;
     }
     counts.retain(|id, _| {
-        all_categories.iter().any(|category| {
-            category.id == *id && {
+        all_categories
+            .iter()
+            .find(|category| category.id == *id)
+            .is_some_and(|category| {
                 let encoded =
                     IndexTerms::new(&[(Field::Category, &super::names_of(category))]).encoded();
                 let weights = decode_weights(&encoded);
@@ -157,8 +154,7 @@ fn categories_named_like(
                     .iter()
                     .flat_map(|word| word.terms())
                     .any(|term| weights.contains_key(term))
-            }
-        })
+            })
     });
     Ok(most_first(counts))
 }

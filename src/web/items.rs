@@ -213,11 +213,12 @@ pub async fn browse_page(
             .filter_map(|(id, count)| {
                 let category = data.categories.iter().find(|c| c.id == *id)?;
                 let name = category_texts.names.get(id)?;
-                let link = match (offers.finds_there, searched) {
-                    (true, Some(q)) => [("q", q), ("category", category.slug.as_str())],
-                    _ => [("category", category.slug.as_str()), ("q", "")],
-                };
-                let pairs: Vec<_> = link.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+                // The search goes along only where it finds something.
+                let q = searched.filter(|_| offers.finds_there).map(|q| ("q", q));
+                let pairs: Vec<(&str, &str)> = q
+                    .into_iter()
+                    .chain([("category", category.slug.as_str())])
+                    .collect();
                 Some(Offer {
                     text: format!("{name} ({})", format_decimal(language, *count as f64, 0)),
                     url: format!("/items?{}", serde_urlencoded::to_string(pairs).ok()?),
