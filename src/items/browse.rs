@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 
 use super::nothing_found::Offers;
-use super::search::{SearchQuery, decode_weights, decode_weights_looked_at};
+use super::search::{SearchQuery, decode_weights};
 use super::{Condition, Item, Status};
 use crate::access::{Reach, Shown, Viewer};
 use crate::categories::Category;
@@ -460,35 +461,63 @@ fn rank(
     query: &SearchQuery,
     matching: BoxedItems,
 ) -> QueryResult<Ranking> {
-    let rows: Vec<(ItemId, NaiveDateTime, String)> = matching
-        .select((items::id, items::created_at, items::search_weights))
-        .load(conn)?;
     let looked_at = query.looked_at();
     let mut any_exact = false;
-    let mut scored: Vec<(f32, NaiveDateTime, ItemId, usize)> = rows
-        .iter()
-        .enumerate()
-        .map(|(row, (id, created_at, weights))| {
-            // A listing not yet indexed with weights (just after an upgrade) is still a
-            // match the database found; it goes last until it is indexed again.
-            let scored = query.score(&decode_weights_looked_at(weights, &looked_at));
-            any_exact |= scored.is_none_or(|s| s.exact);
-            (scored.map_or(0.0, |s| s.score), *created_at, *id, row)
-        })
-        .collect();
-    scored.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| b.1.cmp(&a.1))
-            .then_with(|| b.2.cmp(&a.2))
-    });
-    let corrected = match scored.first() {
-        Some(&(_, _, _, row)) if !any_exact => query.corrected_for(&decode_weights(&rows[row].2)),
+    let mut scored: Vec<Ranked> = Vec::new();
+    // The best match's weights, to say what a misspelt query was meant as.
+    let mut best: Option<(Ranked, String)> = None;
+    // Read as they come: a common word matches thousands, and only the scores are kept.
+    let rows = matching
+        .select((items::id, items::created_at, items::search_weights))
+        .load_iter::<(ItemId, NaiveDateTime, String), DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (id, created_at, weights) = row?;
+        // A listing not yet indexed with weights (just after an upgrade) is still a
+        // match the database found; it goes last until it is indexed again.
+        let found = query.score(&looked_at.decode(&weights));
+        any_exact |= found.is_none_or(|s| s.exact);
+        let ranked = Ranked {
+            score: found.map_or(0.0, |s| s.score),
+            created_at,
+            id,
+        };
+        if !any_exact && best.as_ref().is_none_or(|(top, _)| ranked.before(top)) {
+            best = Some((ranked, weights));
+        }
+        scored.push(ranked);
+    }
+    scored.sort_by(Ranked::order);
+    let corrected = match best {
+        Some((_, weights)) if !any_exact => query.corrected_for(&decode_weights(&weights)),
         _ => None,
     };
     Ok(Ranking {
-        ids: scored.into_iter().map(|(_, _, id, _)| id).collect(),
+        ids: scored.into_iter().map(|ranked| ranked.id).collect(),
         corrected,
     })
+}
+
+/// A match's place in a ranking.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    score: f32,
+    created_at: NaiveDateTime,
+    id: ItemId,
+}
+
+impl Ranked {
+    /// Higher score first, then newer, then the higher id.
+    fn before(&self, other: &Self) -> bool {
+        self.order(other) == std::cmp::Ordering::Less
+    }
+
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then_with(|| other.created_at.cmp(&self.created_at))
+            .then_with(|| other.id.cmp(&self.id))
+    }
 }
 
 fn page_of_ranked(

@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
+use memchr::memmem;
 use quick_cache::sync::Cache;
 
 use super::compound::Lexicon;
@@ -177,20 +178,53 @@ pub fn decode_weights(encoded: &str) -> HashMap<&str, u8> {
         .collect()
 }
 
-/// Only the stored weights a query looks at (see [`SearchQuery::looked_at`]): ranking reads
-/// thousands of listings, and most of each one's terms are of no interest to it.
-pub fn decode_weights_looked_at<'a>(
-    encoded: &'a str,
-    looked_at: &std::collections::HashSet<String>,
-) -> HashMap<&'a str, u8> {
-    encoded
-        .split(' ')
-        .filter_map(|entry| {
-            let (term, weight) = entry.rsplit_once(':')?;
-            looked_at.contains(term).then_some(())?;
-            Some((term, weight.parse().ok()?))
-        })
-        .collect()
+/// The stored entries a query looks at (see [`SearchQuery::looked_at`]), found in a
+/// listing's encoded weights by substring search: ranking reads thousands of listings, and
+/// splitting each into its few dozen terms to hash them cost more than reading them.
+pub struct LookedAt {
+    /// Each entry's key as stored between a space and its weight: ` key:`.
+    entries: Vec<memmem::Finder<'static>>,
+}
+
+impl LookedAt {
+    fn new(keys: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            entries: keys
+                .into_iter()
+                .map(|key| memmem::Finder::new(format!(" {key}:").as_bytes()).into_owned())
+                .collect(),
+        }
+    }
+
+    /// The looked-at entries of `encoded` (see [`IndexTerms::encoded`]), each stored once.
+    pub fn decode<'a>(&self, encoded: &'a str) -> HashMap<&'a str, u8> {
+        let bytes = encoded.as_bytes();
+        let mut found = HashMap::new();
+        for entry in &self.entries {
+            let needle = entry.needle();
+            // The first entry has no space before it.
+            let key_at = if bytes.starts_with(&needle[1..]) {
+                Some(0)
+            } else {
+                entry.find(bytes).map(|at| at + 1)
+            };
+            let Some(key_at) = key_at else { continue };
+            let weight_at = key_at + needle.len() - 1;
+            let weight_end = memchr::memchr(b' ', &bytes[weight_at..])
+                .map_or(bytes.len(), |length| weight_at + length);
+            // Slicing at ASCII bytes (space, colon) is on character boundaries.
+            let (Some(key), Some(weight)) = (
+                encoded.get(key_at..weight_at - 1),
+                encoded.get(weight_at..weight_end),
+            ) else {
+                continue;
+            };
+            if let Ok(weight) = weight.parse() {
+                found.insert(key, weight);
+            }
+        }
+        found
+    }
 }
 
 /// One word of a query and the ways a listing can have it.
@@ -427,7 +461,11 @@ impl SearchQuery {
     }
 
     /// Every stored entry [`Self::score`] and [`Self::corrected_for`] may look up.
-    pub fn looked_at(&self) -> std::collections::HashSet<String> {
+    pub fn looked_at(&self) -> LookedAt {
+        LookedAt::new(self.looked_at_keys())
+    }
+
+    fn looked_at_keys(&self) -> std::collections::HashSet<String> {
         let mut keys = std::collections::HashSet::from([TITLE_WORDS_KEY.to_string()]);
         for word in self
             .words
@@ -599,11 +637,22 @@ mod tests {
         for typed in ["kontorsstolar svart", "skrifbord", "stol", "armstöd kontor"] {
             let query = SearchQuery::parse(typed).expect("words");
             let all = decode_weights(&stored);
-            let looked_at = decode_weights_looked_at(&stored, &query.looked_at());
+            let looked_at = query.looked_at().decode(&stored);
             assert!(looked_at.len() < all.len(), "{typed}");
             assert_eq!(query.score(&all), query.score(&looked_at), "{typed}");
             assert_eq!(query.corrected_for(&all), query.corrected_for(&looked_at));
         }
+    }
+
+    #[test]
+    fn looked_at_entries_are_found_whole_wherever_they_stand() {
+        let keys = ["stol", "kontorsstol", "tol", "=stol", "#", "bord"];
+        let looked_at = LookedAt::new(keys.map(String::from));
+        let found = looked_at.decode("stol:70 kontorsstol:100 tolv:20 =stol:1 #:2");
+        let expected = HashMap::from([("stol", 70), ("kontorsstol", 100), ("=stol", 1), ("#", 2)]);
+        assert_eq!(found, expected);
+        assert!(looked_at.decode("").is_empty());
+        assert!(looked_at.decode("stol:x bord").is_empty());
     }
 
     #[test]
