@@ -27,13 +27,18 @@ pub struct Viewer {
 
 impl Viewer {
     pub fn load(conn: &mut AnyConnection, user: &User) -> QueryResult<Self> {
-        Ok(Self {
+        Ok(Self::of(user, network_of(conn, user.organisation_id)?))
+    }
+
+    /// The viewer `user` is, whose organisation is in `network_id`.
+    pub fn of(user: &User, network_id: Option<NetworkId>) -> Self {
+        Self {
             user_id: user.id,
             organisation_id: user.organisation_id,
-            network_id: network_of(conn, user.organisation_id)?,
+            network_id,
             unit_id: user.unit_id,
             is_admin: user.is_admin(),
-        })
+        }
     }
 
     /// Whoever listed it, and the admins of its organisation, may change a listing.

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
-use crate::db::schema::{api_tokens, users};
-use crate::ids::{TokenId, UserId};
+use crate::db::schema::{api_tokens, organisations, users};
+use crate::ids::{NetworkId, TokenId, UserId};
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -134,21 +134,35 @@ pub fn revoke(conn: &mut AnyConnection, user_id: UserId, token_id: TokenId) -> Q
     Ok(changed == 1)
 }
 
+/// Who presented a token, with the network of their organisation (what they may see
+/// depends on it, so it is read in the same query).
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub user: User,
+    pub network_id: Option<NetworkId>,
+}
+
 /// The person a presented secret belongs to, if the token is live and the person is not
 /// disabled. Records the use (at most once a minute).
-pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Option<User>> {
+pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Option<Bearer>> {
     if !secret.starts_with(SECRET_PREFIX) {
         return Ok(None);
     }
-    let found: Option<(TokenId, Option<NaiveDateTime>, User)> = api_tokens::table
-        .inner_join(users::table)
-        .filter(api_tokens::secret_sha256.eq(digest(secret)))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(users::disabled.eq(false))
-        .select((api_tokens::id, api_tokens::last_used_at, User::as_select()))
-        .first(conn)
-        .optional()?;
-    let Some((token_id, last_used_at, user)) = found else {
+    let found: Option<(TokenId, Option<NaiveDateTime>, User, Option<NetworkId>)> =
+        api_tokens::table
+            .inner_join(users::table.inner_join(organisations::table))
+            .filter(api_tokens::secret_sha256.eq(digest(secret)))
+            .filter(api_tokens::revoked_at.is_null())
+            .filter(users::disabled.eq(false))
+            .select((
+                api_tokens::id,
+                api_tokens::last_used_at,
+                User::as_select(),
+                organisations::network_id,
+            ))
+            .first(conn)
+            .optional()?;
+    let Some((token_id, last_used_at, user, network_id)) = found else {
         return Ok(None);
     };
     let now = Utc::now().naive_utc();
@@ -157,7 +171,7 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Optio
             .set(api_tokens::last_used_at.eq(Some(now)))
             .execute(conn)?;
     }
-    Ok(Some(user))
+    Ok(Some(Bearer { user, network_id }))
 }
 
 #[cfg(test)]

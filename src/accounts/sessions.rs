@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
-use crate::db::schema::{sessions, users};
-use crate::ids::UserId;
+use crate::db::schema::{organisations, sessions, users};
+use crate::ids::{NetworkId, UserId};
 
 /// A session seen again within this interval is not touched, which spares a write per request.
 pub const TOUCH_INTERVAL: Duration = Duration::minutes(10);
@@ -42,18 +42,37 @@ pub fn create(conn: &mut AnyConnection, user_id: UserId, idle: Duration) -> Quer
     Ok(session)
 }
 
+/// A session that may be used, with its user.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub session: Session,
+    pub user: User,
+    /// The network of the user's organisation. What a person may see depends on it, and
+    /// every signed-in request needs it, so it comes with the session rather than after it.
+    pub network_id: Option<NetworkId>,
+}
+
 /// The live session and its user, if the session exists, is neither revoked nor expired,
 /// and the user is not disabled.
-pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<(Session, User)>> {
-    sessions::table
-        .inner_join(users::table)
+pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<LiveSession>> {
+    let found = sessions::table
+        .inner_join(users::table.inner_join(organisations::table))
         .filter(sessions::id.eq(id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
         .filter(users::disabled.eq(false))
-        .select((Session::as_select(), User::as_select()))
+        .select((
+            Session::as_select(),
+            User::as_select(),
+            organisations::network_id,
+        ))
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(found.map(|(session, user, network_id)| LiveSession {
+        session,
+        user,
+        network_id,
+    }))
 }
 
 /// Slides the expiry forward; returns the new expiry if the session was touched.

@@ -4,18 +4,37 @@
 //! and reports only the last failure; opening by scheme keeps the real error (wrong password,
 //! missing directory) in front of the operator.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::result::DatabaseErrorKind;
 use diesel::sqlite::SqliteConnection;
-use diesel::{Connection, RunQueryDsl};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{AnyConnection, Backend, DatabaseUrl};
 
-pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+/// A connection on loan from the pool; it goes back when dropped.
+pub struct PooledConn(r2d2::PooledConnection<ConnectionManager>);
+
+impl Deref for PooledConn {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.0.conn
+    }
+}
+
+impl DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.0.conn
+    }
+}
 
 /// The connection pool plus a first-come-first-served queue in front of it.
 ///
@@ -32,12 +51,12 @@ pub struct DbPool {
 impl DbPool {
     /// A connection, waiting for one if all are in use. Background jobs call this directly.
     pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
-        self.connections.get()
+        self.connections.get().map(PooledConn)
     }
 
     /// Like [`get`](DbPool::get), giving up after `timeout`.
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn, r2d2::Error> {
-        self.connections.get_timeout(timeout)
+        self.connections.get_timeout(timeout).map(PooledConn)
     }
 
     /// Waits, in arrival order, until a connection is likely free.
@@ -73,6 +92,43 @@ pub enum ConnectError {
     Check(diesel::result::Error),
 }
 
+/// A PostgreSQL connection handed back this recently is taken as alive without asking the
+/// server. Under load every connection comes back within milliseconds, and a ping on each
+/// checkout would double the round trips of a page; a connection that sat idle longer (the
+/// server may have restarted meanwhile) is pinged first.
+const RECENTLY_USED: Duration = Duration::from_secs(1);
+
+/// A pooled connection and when it was last handed back in working order.
+pub struct Checked {
+    conn: AnyConnection,
+    returned_at: Instant,
+    /// Set by [`LossWatch`] when a query found the connection gone.
+    lost: Arc<AtomicBool>,
+}
+
+/// Watches a connection's queries for the one that finds the server or network gone.
+///
+/// diesel leaves its transaction state in error for some such failures but not for all: a
+/// query that cannot even be sent ("no connection to the server") leaves it untouched, and
+/// a connection that failed that way would be handed out again and again.
+struct LossWatch(Arc<AtomicBool>);
+
+impl Instrumentation for LossWatch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery {
+            error: Some(diesel::result::Error::DatabaseError(kind, _)),
+            ..
+        } = event
+            && matches!(
+                kind,
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+            )
+        {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
@@ -105,21 +161,35 @@ impl ConnectionManager {
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = AnyConnection;
+    type Connection = Checked;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<AnyConnection, ConnectError> {
-        self.open()
+    fn connect(&self) -> Result<Checked, ConnectError> {
+        let mut conn = self.open()?;
+        let lost = Arc::new(AtomicBool::new(false));
+        conn.set_instrumentation(LossWatch(Arc::clone(&lost)));
+        Ok(Checked {
+            conn,
+            returned_at: Instant::now(),
+            lost,
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map(|_| ())
-            .map_err(ConnectError::Check)
+    /// Called on checkout for PostgreSQL only (see `build_pool`).
+    fn is_valid(&self, checked: &mut Checked) -> Result<(), ConnectError> {
+        if checked.returned_at.elapsed() < RECENTLY_USED {
+            return Ok(());
+        }
+        checked.conn.ping().map_err(ConnectError::Check)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+    /// A connection a query found gone, or one left inside a transaction (or with diesel's
+    /// transaction state in error), is closed instead of being handed to the next request.
+    fn has_broken(&self, checked: &mut Checked) -> bool {
+        if checked.lost.load(Ordering::Relaxed) || checked.conn.is_broken() {
+            return true;
+        }
+        checked.returned_at = Instant::now();
         false
     }
 }
@@ -142,8 +212,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> 
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
-        // A PostgreSQL connection can die with its server or network; a SQLite file cannot,
-        // and the check would cost a query per checkout.
+        // A PostgreSQL connection can die with its server or network; a SQLite file cannot.
         .test_on_check_out(url.backend() == Backend::Postgres)
         .build_unchecked(manager);
     Ok(DbPool {

@@ -66,7 +66,7 @@ pub struct Signed {
 }
 
 /// A live session with its user and, if it was slid forward, its new expiry.
-type LiveSession = (Session, User, Viewer, Option<NaiveDateTime>);
+type SessionCheck = (Session, User, Viewer, Option<NaiveDateTime>);
 
 /// Verifies the session cookie and slides its expiry. An invalid or ended session clears
 /// the cookie; the request then continues as anonymous.
@@ -83,12 +83,12 @@ pub async fn load_session(
             Ok(claims) => {
                 let idle = auth.idle;
                 let check = app
-                    .read(move |conn| -> QueryResult<Option<LiveSession>> {
+                    .read(move |conn| -> QueryResult<Option<SessionCheck>> {
                         Ok(match sessions::find_live(conn, &claims.sub)? {
-                            Some((session, user)) => {
-                                let touched = sessions::touch(conn, &session, idle)?;
-                                let viewer = Viewer::load(conn, &user)?;
-                                Some((session, user, viewer, touched))
+                            Some(live) => {
+                                let touched = sessions::touch(conn, &live.session, idle)?;
+                                let viewer = Viewer::of(&live.user, live.network_id);
+                                Some((live.session, live.user, viewer, touched))
                             }
                             None => None,
                         })

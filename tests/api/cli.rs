@@ -300,30 +300,30 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
     .expect("url");
     let pool = bruka::db::build_pool(&url, 1).expect("pool");
     let mut conn = pool.get().expect("connection");
-    let listings: i64 = items::table.count().get_result(&mut conn).expect("count");
+    let listings: i64 = items::table.count().get_result(&mut *conn).expect("count");
     let photos: i64 = item_photos::table
         .count()
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .expect("count");
-    let people: i64 = users::table.count().get_result(&mut conn).expect("count");
+    let people: i64 = users::table.count().get_result(&mut *conn).expect("count");
     let reserved: i64 = reservations::table
         .count()
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .expect("count");
     let picked_up: i64 = reservations::table
         .filter(reservations::status.eq("picked_up"))
         .count()
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .expect("count");
     let records: i64 = reuse_records::table
         .filter(reuse_records::reservation_id.is_not_null())
         .count()
-        .get_result(&mut conn)
+        .get_result(&mut *conn)
         .expect("count");
     let history: Vec<chrono::NaiveDateTime> = reuse_records::table
         .filter(reuse_records::reservation_id.is_null())
         .select(reuse_records::recorded_at)
-        .load(&mut conn)
+        .load(&mut *conn)
         .expect("history");
     assert_eq!((listings, photos), (40, 40));
     assert!(people > 5, "colleagues to list and reserve");
@@ -395,7 +395,7 @@ fn a_backup_taken_while_serving_restores_the_same_ledger_elsewhere() {
         let url = bruka::db::DatabaseUrl::sqlite_file(root.join("data/bruka.db"));
         let pool = bruka::db::build_pool(&url, 1).expect("pool");
         let mut conn = pool.get().expect("connection");
-        let listings: i64 = items::table.count().get_result(&mut conn).expect("count");
+        let listings: i64 = items::table.count().get_result(&mut *conn).expect("count");
         let rows: Vec<(i64, i64, i64)> = reuse_records::table
             .order(reuse_records::id)
             .select((
@@ -403,7 +403,7 @@ fn a_backup_taken_while_serving_restores_the_same_ledger_elsewhere() {
                 reuse_records::co2e_grams,
                 reuse_records::money_saved_ore,
             ))
-            .load(&mut conn)
+            .load(&mut *conn)
             .expect("ledger");
         let photos = walk(&root.join("data/photos"));
         (listings, rows, photos)
@@ -495,7 +495,7 @@ fn the_postgres_backup_instructions_restore_the_same_ledger() {
         reuse_records::table
             .order(reuse_records::id)
             .select((reuse_records::id, reuse_records::co2e_grams))
-            .load::<(i64, i64)>(&mut conn)
+            .load::<(i64, i64)>(&mut *conn)
             .expect("ledger")
     };
     let before = ledger(&original.url);

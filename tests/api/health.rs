@@ -40,3 +40,46 @@ async fn readyz_fails_when_postgres_database_is_gone() {
     assert_eq!(body["status"], "unavailable");
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+/// A PostgreSQL restart ends every pooled connection. A connection that sat idle is checked
+/// before use, so the first page after a quiet spell works; one that was in use a moment
+/// before is trusted, fails its request and is closed, so at most one request per pooled
+/// connection fails and the pool then serves from new connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_recover_when_postgres_ends_the_connections() {
+    if crate::helpers::postgres_admin_url().is_none() {
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    app.create_organisation("Alingsås kommun", "alingsas.se", &["Skolan"])
+        .await;
+    app.browser
+        .sign_in("anna@alingsas.se", "Anna Andersson")
+        .await;
+    assert_eq!(app.browser.get("/items").await.status(), 200);
+
+    let ended = tokio::task::block_in_place(|| app.database.cut_connections());
+    assert!(ended >= 1, "the server had connections to end");
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(
+        app.browser.get("/items").await.status(),
+        200,
+        "idle connections are checked before use"
+    );
+
+    tokio::task::block_in_place(|| app.database.cut_connections());
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(app.browser.get("/items").await.status().as_u16());
+    }
+    let failed = statuses.iter().filter(|&&status| status != 200).count();
+    let pool_size = app.settings.database.pool_size.get() as usize;
+    assert!(
+        failed <= pool_size,
+        "at most one failed request per pooled connection: {statuses:?}"
+    );
+    assert!(
+        statuses[pool_size..].iter().all(|&status| status == 200),
+        "a failed connection is not used again: {statuses:?}"
+    );
+}

@@ -114,6 +114,29 @@ impl TestDatabase {
         }
     }
 
+    /// Ends every server connection to this PostgreSQL database, as a database restart or
+    /// a failover would; returns how many were ended.
+    pub fn cut_connections(&self) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            ended: i64,
+        }
+        let (admin_url, name) = self
+            .postgres_cleanup
+            .as_ref()
+            .expect("only a PostgreSQL test database has server connections");
+        let mut admin = PgConnection::establish(admin_url).expect("admin connection");
+        diesel::sql_query(
+            "SELECT COUNT(pg_terminate_backend(pid)) AS ended FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Ended>(&mut admin)
+        .expect("terminate backends")
+        .ended
+    }
+
     /// Makes the database vanish while a server still uses it (to test readiness).
     pub fn drop_now(&mut self) {
         if let Some((admin_url, name)) = self.postgres_cleanup.take()

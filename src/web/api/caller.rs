@@ -52,11 +52,11 @@ impl FromRequest for ApiCaller {
             };
             let found = app
                 .read(move |conn| -> QueryResult<_> {
-                    let Some(user) = api_tokens::authenticate(conn, &secret)? else {
+                    let Some(bearer) = api_tokens::authenticate(conn, &secret)? else {
                         return Ok(None);
                     };
-                    let viewer = Viewer::load(conn, &user)?;
-                    Ok(Some((user, viewer)))
+                    let viewer = Viewer::of(&bearer.user, bearer.network_id);
+                    Ok(Some((bearer.user, viewer)))
                 })
                 .await?;
             let Some((user, viewer)) = found else {
