@@ -37,13 +37,13 @@ enum Command {
     /// Fill the example organisation with colleagues and listings (with photos).
     Demo {
         /// How many listings to add.
-        #[arg(long, default_value_t = 240)]
+        #[arg(long, default_value_t = bruka::demo::FIRST_RUN_LISTINGS)]
         items: usize,
         /// How many past handovers to add to the savings ledger (spread over two years).
-        #[arg(long, default_value_t = 400)]
+        #[arg(long, default_value_t = bruka::demo::FIRST_RUN_HISTORY)]
         history: usize,
         /// Random seed, for repeatable data.
-        #[arg(long, default_value_t = 2026)]
+        #[arg(long, default_value_t = bruka::demo::SEED)]
         seed: u64,
     },
     /// Organisations: `bruka org add --name "Trollhättans stad" --domain trollhattan.se`.
@@ -166,6 +166,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
                 app.public_url()
             ));
             say("  without SMTP the sign-in link is printed in the log below and saved in the mail folder");
+        }
+        if let Some(listings) = app.demo_listings() {
+            say(&format!(
+                "  example data: {listings} listings with photos in the example organisation (set demo_bootstrap = false to start empty)"
+            ));
         }
         say("  stop with Ctrl+C");
         app.run_until_stopped().await?;

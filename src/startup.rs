@@ -30,6 +30,8 @@ pub struct Application {
     public_url: String,
     database_url: DatabaseUrl,
     demo_admin: Option<String>,
+    /// How many example listings this start made (first start with `demo_bootstrap`).
+    demo_listings: Option<usize>,
     mail_target: String,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -108,8 +110,10 @@ impl Application {
             )),
             remind_before: chrono::Duration::hours(i64::from(settings.reservations.reminder_hours)),
         };
+        let photos = PhotoStore::local(&settings.photos_dir())?;
         background.push(tokio::spawn(background_jobs(
             pool.clone(),
+            photos.clone(),
             rules,
             Duration::from_millis(settings.reservations.check_interval_ms.get()),
             mail_queue.clone(),
@@ -117,7 +121,7 @@ impl Application {
         let app = web::Data::new(application::App {
             db: pool,
             mail: mail_queue,
-            photos: PhotoStore::local(&settings.photos_dir())?,
+            photos,
             photo_rules: PhotoRules {
                 limits: PhotoLimits {
                     max_bytes: usize::try_from(settings.photos.max_mb.get())
@@ -145,6 +149,20 @@ impl Application {
             api_limits: ApiLimits::new(settings.limits.api_per_minute),
             public_summaries: PublicSummaries::default(),
         });
+        // A newcomer's first start: the example organisation gets a marketplace to look at.
+        let demo_listings = match demo_admin {
+            Some(_) => {
+                let size = crate::demo::DemoSize {
+                    count: crate::demo::FIRST_RUN_LISTINGS,
+                    history: crate::demo::FIRST_RUN_HISTORY,
+                };
+                let report = crate::demo::seed(&app.db, &app.photos, size, crate::demo::SEED)
+                    .await
+                    .context("filling the example marketplace")?;
+                Some(report.items_created)
+            }
+            None => None,
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app.clone())
@@ -169,6 +187,7 @@ impl Application {
             address,
             database_url,
             demo_admin,
+            demo_listings,
             mail_target,
             background,
         })
@@ -177,6 +196,11 @@ impl Application {
     /// The example admin's address, when this start created the example organisation.
     pub fn demo_admin(&self) -> Option<&str> {
         self.demo_admin.as_deref()
+    }
+
+    /// How many example listings this start made, when it filled the example marketplace.
+    pub fn demo_listings(&self) -> Option<usize> {
+        self.demo_listings
     }
 
     /// Where mail goes: "SMTP" or the folder.
@@ -235,9 +259,22 @@ impl Stopper {
 }
 
 /// Expires reservations and listings that are due and reminds requesters before their
-/// pickup deadline (`app::jobs`), then wakes the mail worker for what that queued.
-async fn background_jobs(pool: DbPool, rules: Rules, interval: Duration, mail: MailQueue) {
+/// pickup deadline (`app::jobs`), then wakes the mail worker for what that queued; clears
+/// the photos of unsaved forms older than a day.
+async fn background_jobs(
+    pool: DbPool,
+    photos: PhotoStore,
+    rules: Rules,
+    interval: Duration,
+    mail: MailQueue,
+) {
     loop {
+        // Photos held for listing forms that were never saved, with their files.
+        match application::listings::clear_expired_drafts(&pool, &photos).await {
+            Ok(cleared) if cleared > 0 => tracing::info!(cleared, "cleared unsaved forms' photos"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "clearing unsaved forms' photos failed"),
+        }
         let pool = pool.clone();
         let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<jobs::Round> {
             let mut conn = pool.get()?;

@@ -7,19 +7,22 @@ use std::sync::Arc;
 use chrono::Utc;
 use diesel::QueryResult;
 
-use super::catalog::VisibleChoices;
+use super::catalog::{Catalog, VisibleChoices};
 use super::{App, Failure};
 use crate::access::{Reach, Viewer};
 use crate::categories::Category;
+use crate::db::AnyConnection;
 use crate::i18n::local_date;
 use crate::ids::{ItemId, OrganisationId, PhotoId};
-use crate::items::browse::{self, Filter};
+use crate::items::browse::{self, Filter, RankedSearches};
+use crate::items::drafts::{self, DraftPhoto};
+use crate::items::favourites;
 use crate::items::nothing_found::{self, Offers};
 use crate::items::{
     self, FieldError, Item, ItemError, ItemInput, NewPhoto, Photo, PhotoChanges, Status,
 };
 use crate::organisations::{self, Unit};
-use crate::photos::{self, PhotoError, ProcessedPhoto, Size};
+use crate::photos::{self, PhotoError, Size};
 use crate::reservations::{self, ListOf, Summary};
 
 /// A page of listings with what the filters offer.
@@ -39,35 +42,45 @@ pub async fn browse(
 ) -> Result<Browse, Failure<ItemError>> {
     let catalog = app.catalog.clone();
     let searches = app.searches.clone();
-    app.read(move |conn| -> QueryResult<Browse> {
-        let reach = Reach::load(conn, &viewer)?;
-        let choices = catalog.visible(conn, &reach)?;
-        let categories = catalog.categories(conn)?;
-        let known = browse::KnownNames {
-            organisations: choices.organisations.iter().cloned().collect(),
-            units: choices.units.iter().cloned().collect(),
-        };
-        let searching = browse::Searching {
-            searches: &searches,
-            reach: &reach,
-            all_categories: &categories,
-            known: &known,
-        };
-        let results = browse::browse(conn, &searching, &filter)?;
-        let offers = if results.total == 0 {
-            nothing_found::offers(conn, &searching, &filter)?
-        } else {
-            Offers::default()
-        };
-        Ok(Browse {
-            results,
-            offers,
-            categories,
-            choices,
-        })
+    app.read(move |conn| browse_in(conn, &catalog, &searches, &viewer, &filter))
+        .await
+        .map_err(|failure| failure.map_refused(ItemError::Db))
+}
+
+/// [`browse`] on a connection the caller holds, for use cases that show a page of listings
+/// beside other things.
+pub(super) fn browse_in(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    searches: &RankedSearches,
+    viewer: &Viewer,
+    filter: &Filter,
+) -> QueryResult<Browse> {
+    let reach = Reach::load(conn, viewer)?;
+    let choices = catalog.visible(conn, &reach)?;
+    let categories = catalog.categories(conn)?;
+    let known = browse::KnownNames {
+        organisations: choices.organisations.iter().cloned().collect(),
+        units: choices.units.iter().cloned().collect(),
+    };
+    let searching = browse::Searching {
+        searches,
+        reach: &reach,
+        all_categories: &categories,
+        known: &known,
+    };
+    let results = browse::browse(conn, &searching, filter)?;
+    let offers = if results.total == 0 {
+        nothing_found::offers(conn, &searching, filter)?
+    } else {
+        Offers::default()
+    };
+    Ok(Browse {
+        results,
+        offers,
+        categories,
+        choices,
     })
-    .await
-    .map_err(|failure| failure.map_refused(ItemError::Db))
 }
 
 /// The viewer's own listings, newest change first, with the category list for their names.
@@ -93,6 +106,8 @@ pub struct Listing {
     pub units: Vec<Unit>,
     /// Reservations of it, for whoever may manage it.
     pub reservations: Vec<Summary>,
+    /// The viewer saved it ("Sparade").
+    pub favourite: bool,
 }
 
 pub async fn listing(
@@ -115,6 +130,7 @@ pub async fn listing(
             Vec::new()
         };
         Ok(Listing {
+            favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
             units: organisations::units_of(conn, viewer.organisation_id)?,
             item,
@@ -123,6 +139,39 @@ pub async fn listing(
             unit_name,
             reservations,
         })
+    })
+    .await
+}
+
+/// Saves a listing the viewer may see to their "Sparade", or takes it off (`keep` false;
+/// that needs no sight of the listing, it only touches the viewer's own list).
+pub async fn favour(
+    app: &App,
+    viewer: Viewer,
+    item_id: ItemId,
+    keep: bool,
+) -> Result<(), Failure<ItemError>> {
+    let now = Utc::now().naive_utc();
+    app.write(move |tx| -> Result<(), ItemError> {
+        if keep {
+            items::find_visible(tx.conn, &viewer, item_id)?;
+            favourites::save(tx.conn, viewer.user_id, item_id, now)?;
+        } else {
+            favourites::forget(tx.conn, viewer.user_id, item_id)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The viewer's saved listings they may still see, with the category list for names.
+pub async fn saved(
+    app: &App,
+    viewer: Viewer,
+) -> Result<(Vec<browse::Card>, Arc<Vec<Category>>), Failure<ItemError>> {
+    let catalog = app.catalog.clone();
+    app.read(move |conn| -> Result<_, ItemError> {
+        Ok((browse::saved_by(conn, &viewer)?, catalog.categories(conn)?))
     })
     .await
 }
@@ -218,52 +267,83 @@ pub enum Target {
     Existing(ItemId),
 }
 
-/// A listing as submitted: the checked fields and what to do with the photos.
+/// A listing as submitted: its fields and what to do with the photos.
 pub struct Submission {
-    pub input: ItemInput,
-    /// New photos as uploaded (JPEG, PNG or WebP), in order.
+    /// The fields, as the caller checked them: the listing, or what is wrong with it.
+    pub input: Result<ItemInput, Vec<FieldError>>,
+    /// New photos as uploaded (JPEG, PNG, WebP or HEIC), in order.
     pub uploads: Vec<Vec<u8>>,
     /// Files that were larger than allowed (their bytes were not kept).
     pub oversized: usize,
     /// More files than allowed were sent.
     pub too_many: bool,
+    /// Photos the viewer uploaded earlier for this form (see [`items::drafts`]), in the
+    /// order the form shows them; they come before the new uploads.
+    pub drafts: Vec<String>,
     /// Alt text for the new photos; the title when empty.
     pub alt_text: String,
     pub remove: Vec<PhotoId>,
     pub alt_texts: Vec<(PhotoId, String)>,
 }
 
-fn photo_refusal(key: &'static str) -> Failure<ItemError> {
-    Failure::Refused(ItemError::Invalid(vec![FieldError::new("photos", key)]))
+/// What became of a submission.
+#[derive(Debug)]
+pub enum Saved {
+    Listing(ItemId),
+    /// Nothing was saved. The form's photos (earlier ones and those just sent) are held for
+    /// the viewer, so the form can show them again and send only their keys.
+    Refused {
+        errors: Vec<FieldError>,
+        photos: Vec<DraftPhoto>,
+    },
 }
 
-/// Saves a new or edited listing with its photos: checks the photo count, processes and
-/// stores the photos, writes the listing in one transaction (its events dispatched there),
-/// and removes stored photos again when the write is refused, or that the edit made unused.
-/// `current` are the listing's photos now (none for a new one).
+/// Saves a new or edited listing with its photos. New uploads are processed and held as
+/// the viewer's drafts first; the listing is written in one transaction that claims the
+/// drafts (its events dispatched there). Whatever is refused (a field, a photo, too many
+/// photos, the write itself), the photos stay held. Stored photos that the edit made
+/// unused are removed. `current` are the listing's photos now (none for a new one).
 pub async fn save(
     app: &App,
     viewer: Viewer,
     target: Target,
     current: &[Photo],
     submission: Submission,
-) -> Result<ItemId, Failure<ItemError>> {
+) -> Result<Saved, Failure<ItemError>> {
     let Submission {
         input,
         uploads,
         oversized,
         too_many,
+        drafts,
         alt_text,
         remove,
         alt_texts,
     } = submission;
-    let kept = current.iter().filter(|p| !remove.contains(&p.id)).count();
-    if too_many || kept + uploads.len() > app.photo_rules.per_item {
-        return Err(photo_refusal("photo-error-too-many"));
+    let (sent, photo_error) = hold_uploads(app, viewer, uploads, oversized).await?;
+    let mut keys = drafts;
+    keys.extend(sent.into_iter().map(|photo| photo.key));
+    let mut errors = match &input {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.clone(),
+    };
+    if let Some(error) = photo_error {
+        errors.push(FieldError::new("photos", error.message_key()));
     }
-    let stored = store_uploads(app, uploads, oversized)
-        .await
-        .map_err(|error| photo_refusal(error.message_key()))?;
+    let kept = current.iter().filter(|p| !remove.contains(&p.id)).count();
+    let held = held_photos(app, viewer, keys.clone()).await?;
+    if too_many || kept + held.len() > app.photo_rules.per_item {
+        errors.push(FieldError::new("photos", "photo-error-too-many"));
+    }
+    let input = match input {
+        Ok(input) if errors.is_empty() => input,
+        _ => {
+            return Ok(Saved::Refused {
+                errors,
+                photos: held,
+            });
+        }
+    };
     let alt = if alt_text.is_empty() {
         input.fields.title.clone()
     } else {
@@ -274,67 +354,141 @@ pub async fn save(
         .filter(|p| remove.contains(&p.id))
         .map(|p| p.photo_key.clone())
         .collect();
-    let changes = PhotoChanges {
-        add: new_photos(&stored, &alt),
-        remove,
-        alt_texts,
-    };
     let outcome = app
-        .write(move |tx| match target {
-            Target::New => items::create(tx, &viewer, &input, &changes.add),
-            Target::Existing(item_id) => {
-                items::update(tx, &viewer, item_id, &input, &changes).map(|()| item_id)
+        .write(move |tx| {
+            let claimed = drafts::claim(tx.conn, viewer.user_id, &keys)?;
+            let changes = PhotoChanges {
+                add: claimed
+                    .into_iter()
+                    .map(|photo| NewPhoto {
+                        key: photo.key,
+                        alt_text: alt.clone(),
+                        width: photo.width,
+                        height: photo.height,
+                    })
+                    .collect(),
+                remove,
+                alt_texts,
+            };
+            match target {
+                Target::New => items::create(tx, &viewer, &input, &changes.add),
+                Target::Existing(item_id) => {
+                    items::update(tx, &viewer, item_id, &input, &changes).map(|()| item_id)
+                }
             }
         })
         .await;
-    let unused = if outcome.is_ok() {
-        removed_keys
-    } else {
-        keys_of(&stored)
-    };
-    discard_unused(app, unused).await;
-    outcome
+    match outcome {
+        Ok(id) => {
+            discard_unused(app, removed_keys).await;
+            Ok(Saved::Listing(id))
+        }
+        Err(Failure::Refused(ItemError::Invalid(errors))) => Ok(Saved::Refused {
+            errors,
+            photos: held,
+        }),
+        Err(failure) => Err(failure),
+    }
 }
 
-/// Decodes, checks and stores every uploaded photo; on any failure nothing is kept.
-/// Takes the uploads by value: they can be 150 MB together and need no copy.
-async fn store_uploads(
+/// The viewer's held photos among `keys`, in their order.
+async fn held_photos(
     app: &App,
+    viewer: Viewer,
+    keys: Vec<String>,
+) -> Result<Vec<DraftPhoto>, Failure<ItemError>> {
+    app.read(move |conn| drafts::held(conn, viewer.user_id, &keys))
+        .await
+        .map_err(|failure| failure.map_refused(ItemError::Db))
+}
+
+/// Processes and stores each upload and holds it for the viewer. A file that is not a
+/// usable photo is left out and its error returned beside the ones that were held, so one
+/// bad file does not cost the others.
+pub async fn hold_uploads(
+    app: &App,
+    viewer: Viewer,
     uploads: Vec<Vec<u8>>,
     oversized: usize,
-) -> Result<Vec<ProcessedPhoto>, PhotoError> {
-    if oversized > 0 {
-        return Err(PhotoError::TooLarge);
+) -> Result<(Vec<DraftPhoto>, Option<PhotoError>), Failure<ItemError>> {
+    let mut first_error = (oversized > 0).then_some(PhotoError::TooLarge);
+    if uploads.is_empty() {
+        return Ok((Vec::new(), first_error));
     }
     let limits = app.photo_rules.limits;
+    // Takes the uploads by value: they can be 150 MB together and need no copy.
     let processed = tokio::task::spawn_blocking(move || {
         uploads
             .iter()
             .map(|upload| photos::process(upload, &limits))
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Vec<_>>()
     })
-    .await
-    .map_err(|_| PhotoError::Damaged)??;
-    let mut saved: Vec<ProcessedPhoto> = Vec::new();
-    for photo in processed {
+    .await?;
+    let mut held = Vec::new();
+    for result in processed {
+        let photo = match result {
+            Ok(photo) => photo,
+            Err(error) => {
+                first_error.get_or_insert(error);
+                continue;
+            }
+        };
+        let draft = DraftPhoto {
+            key: photo.key.clone(),
+            width: i32::try_from(photo.width).unwrap_or(i32::MAX),
+            height: i32::try_from(photo.height).unwrap_or(i32::MAX),
+        };
+        // Held before it is stored: the clean-up job never deletes the files of a photo
+        // that someone holds.
+        let now = Utc::now().naive_utc();
+        let row = draft.clone();
+        app.write(move |tx| {
+            drafts::hold(tx.conn, viewer.user_id, &row, now).map_err(ItemError::Db)
+        })
+        .await?;
         if let Err(error) = app.photos.save(&photo).await {
             tracing::error!(%error, "photo could not be stored");
-            discard(app, &keys_of(&saved)).await;
-            return Err(PhotoError::Damaged);
+            first_error.get_or_insert(PhotoError::Damaged);
+            continue;
         }
-        saved.push(photo);
+        held.push(draft);
     }
-    Ok(saved)
+    Ok((held, first_error))
 }
 
-/// Removes stored photos (after a failed save).
-async fn discard(app: &App, keys: &[String]) {
-    for key in keys {
-        if let Err(error) = app.photos.delete(key).await {
-            tracing::warn!(%error, %key, "orphan photo left behind");
+/// Removes held photos older than [`drafts::LIFETIME_HOURS`], with their stored files
+/// when nothing else uses them. Each row is taken by one instance only.
+pub async fn clear_expired_drafts(
+    db: &crate::db::DbPool,
+    store: &photos::PhotoStore,
+) -> anyhow::Result<usize> {
+    let mut cleared = 0;
+    loop {
+        let pool = db.clone();
+        let unused =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<(usize, Vec<String>)> {
+                let mut conn = pool.get()?;
+                let due = drafts::expired(&mut conn, Utc::now().naive_utc(), DRAFT_BATCH)?;
+                let mut unused = Vec::new();
+                for id in &due {
+                    unused.extend(drafts::forget(&mut conn, *id)?);
+                }
+                Ok((due.len(), unused))
+            })
+            .await??;
+        for key in &unused.1 {
+            if let Err(error) = store.delete(key).await {
+                tracing::warn!(%error, %key, "an expired draft photo was left behind");
+            }
+        }
+        cleared += unused.0;
+        if unused.0 < DRAFT_BATCH as usize {
+            return Ok(cleared);
         }
     }
 }
+
+const DRAFT_BATCH: i64 = 200;
 
 /// Removes the stored photos no listing uses any more; shared ones stay.
 async fn discard_unused(app: &App, keys: Vec<String>) {
@@ -353,21 +507,9 @@ async fn discard_unused(app: &App, keys: Vec<String>) {
         })
         .await
         .unwrap_or_default();
-    discard(app, &unused).await;
-}
-
-fn keys_of(photos: &[ProcessedPhoto]) -> Vec<String> {
-    photos.iter().map(|p| p.key.clone()).collect()
-}
-
-fn new_photos(processed: &[ProcessedPhoto], alt: &str) -> Vec<NewPhoto> {
-    processed
-        .iter()
-        .map(|p| NewPhoto {
-            key: p.key.clone(),
-            alt_text: alt.to_string(),
-            width: i32::try_from(p.width).unwrap_or(i32::MAX),
-            height: i32::try_from(p.height).unwrap_or(i32::MAX),
-        })
-        .collect()
+    for key in unused {
+        if let Err(error) = app.photos.delete(&key).await {
+            tracing::warn!(%error, %key, "orphan photo left behind");
+        }
+    }
 }

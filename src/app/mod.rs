@@ -14,6 +14,7 @@ pub mod limits;
 pub mod listings;
 pub mod reservations;
 pub mod signin;
+pub mod start;
 pub mod stats;
 
 pub use catalog::Catalog;

@@ -301,6 +301,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photo_drafts (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        photo_key -> Text,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    favourites (user_id, item_id) {
+        user_id -> BigInt,
+        item_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(favourites -> items (item_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
@@ -320,6 +341,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_alerts,
     api_tokens,
     available_counts,
+    photo_drafts,
+    favourites,
 );
 
 diesel::table! {

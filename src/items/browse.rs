@@ -609,6 +609,25 @@ pub fn listed_by(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<C
     cards(conn, found, &KnownNames::default())
 }
 
+/// The viewer's saved listings that they may still see, newest saved first. One that was
+/// withdrawn, ended or is no longer shared with them drops out (and comes back if it does).
+pub fn saved_by(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<Card>> {
+    let mut visible = Vec::new();
+    for id in super::favourites::of(conn, viewer.user_id)? {
+        match super::find_visible(conn, viewer, id) {
+            Ok(_) => visible.push(id),
+            Err(super::ItemError::Db(error)) => return Err(error),
+            Err(_) => {}
+        }
+    }
+    let mut found: Vec<CardItem> = items::table
+        .filter(items::id.eq_any(&visible))
+        .select(CardItem::as_select())
+        .load(conn)?;
+    found.sort_by_key(|item| visible.iter().position(|id| *id == item.id));
+    cards(conn, found, &KnownNames::default())
+}
+
 /// Adds the names each card shows: from `known` or, for those it lacks, one query per kind.
 fn cards(
     conn: &mut AnyConnection,

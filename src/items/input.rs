@@ -238,6 +238,16 @@ impl RawItemForm {
         }
     }
 
+    /// A new listing's form that starts from one of the person's listings ("post a similar
+    /// listing"): every field but the dates, which belong to the earlier offer.
+    pub fn similar_to(fields: &ItemFields, quantity: i32) -> Self {
+        Self {
+            available_from: String::new(),
+            expires_on: String::new(),
+            ..Self::showing(fields, quantity)
+        }
+    }
+
     /// The form's text as typed values; what cannot be read is reported here, the rules are
     /// checked by [`ItemInput::validate`].
     fn draft(&self, check: &mut Checker) -> DraftInput {

@@ -2,6 +2,8 @@
 
 pub mod browse;
 pub mod compound;
+pub mod drafts;
+pub mod favourites;
 mod input;
 pub mod lifecycle;
 pub mod nothing_found;
@@ -18,7 +20,7 @@ use utoipa::ToSchema;
 use crate::access::{self, Viewer};
 use crate::categories::{Category, category_name};
 use crate::db::AnyConnection;
-use crate::db::schema::{categories, item_photos, items};
+use crate::db::schema::{categories, item_photos, items, photo_drafts};
 use crate::events::{Event, Saved, Tx};
 use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId, UserId};
@@ -494,6 +496,34 @@ pub fn due_to_expire(
         .load(conn)
 }
 
+/// One of a person's listings on offer whose end date is near.
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct Ending {
+    pub id: ItemId,
+    pub title: String,
+    pub expires_on: NaiveDate,
+}
+
+/// How many ending listings the start page shows at most.
+const ENDING_LIMIT: i64 = 20;
+
+/// The viewer's own listings on offer that end on or before `until`, soonest first.
+pub fn ending_by(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    until: NaiveDate,
+) -> QueryResult<Vec<Ending>> {
+    items::table
+        .filter(items::created_by.eq(viewer.user_id))
+        .filter(items::organisation_id.eq(viewer.organisation_id))
+        .filter(items::status.eq(Status::Available))
+        .filter(items::expires_on.le(until))
+        .order((items::expires_on, items::id))
+        .limit(ENDING_LIMIT)
+        .select((items::id, items::title, items::expires_on.assume_not_null()))
+        .load(conn)
+}
+
 /// The clock ends a listing past its end date; false when it is not due (any more).
 pub fn expire(tx: &mut Tx, item_id: ItemId, today: NaiveDate) -> Result<bool, ItemError> {
     let Some(item) = find(tx.conn, item_id)? else {
@@ -567,17 +597,26 @@ pub fn photos_of(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Vec<P
         .load(conn)
 }
 
-/// Whether any listing still shows this stored photo (they are shared by content).
+/// Whether any listing shows, or any unsaved form holds, this stored photo (photos are
+/// stored by content, so one file can serve several).
 pub fn photo_in_use(conn: &mut AnyConnection, key: &str) -> QueryResult<bool> {
-    Ok(item_photos::table
+    let listed: i64 = item_photos::table
         .filter(item_photos::photo_key.eq(key))
         .count()
-        .get_result::<i64>(conn)?
-        > 0)
+        .get_result(conn)?;
+    let held: i64 = photo_drafts::table
+        .filter(photo_drafts::photo_key.eq(key))
+        .count()
+        .get_result(conn)?;
+    Ok(listed + held > 0)
 }
 
-/// Whether the viewer may see a stored photo: it belongs to a listing they may see.
+/// Whether the viewer may see a stored photo: it belongs to a listing they may see, or
+/// they hold it for a form not saved yet.
 pub fn photo_visible(conn: &mut AnyConnection, viewer: &Viewer, key: &str) -> QueryResult<bool> {
+    if drafts::holds(conn, viewer.user_id, key)? {
+        return Ok(true);
+    }
     let item_ids: Vec<ItemId> = item_photos::table
         .filter(item_photos::photo_key.eq(key))
         .select(item_photos::item_id)

@@ -2,6 +2,7 @@
 //! through object_store (a local folder by default; an S3-compatible store for several
 //! instances).
 
+mod heif;
 mod process;
 
 pub use process::{PhotoError, PhotoLimits, ProcessedPhoto, process};

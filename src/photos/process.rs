@@ -3,7 +3,7 @@
 //!
 //! JPEGs from phone cameras are large (12-24 MP); they are decoded at reduced size with
 //! jpeg-decoder's DCT scaling, which is most of the speed. PNG and WebP go through `image`
-//! with decoding limits. Resizing uses fast_image_resize.
+//! with decoding limits, HEIC through libheif (see [`super::heif`]). Resizing uses fast_image_resize.
 
 use std::io::Cursor;
 
@@ -38,7 +38,7 @@ impl Default for PhotoLimits {
 pub enum PhotoError {
     #[error("the file is larger than the limit")]
     TooLarge,
-    #[error("the file is not a JPEG, PNG or WebP image")]
+    #[error("the file is not a JPEG, PNG, WebP or HEIC image")]
     NotAnImage,
     #[error("the image has too many pixels")]
     TooManyPixels,
@@ -72,11 +72,14 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
     if bytes.len() > limits.max_bytes {
         return Err(PhotoError::TooLarge);
     }
-    let format = image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)?;
-    let upright = match format {
-        ImageFormat::Jpeg => decode_jpeg(bytes, limits)?,
-        ImageFormat::Png | ImageFormat::WebP => decode_other(bytes, format, limits)?,
-        _ => return Err(PhotoError::NotAnImage),
+    let upright = if super::heif::looks_like_heif(bytes) {
+        super::heif::decode(bytes, limits)?
+    } else {
+        match image::guess_format(bytes).map_err(|_| PhotoError::NotAnImage)? {
+            ImageFormat::Jpeg => decode_jpeg(bytes, limits)?,
+            format @ (ImageFormat::Png | ImageFormat::WebP) => decode_other(bytes, format, limits)?,
+            _ => return Err(PhotoError::NotAnImage),
+        }
     };
     let display = fit(&upright, DISPLAY_SIZE)?;
     let thumb = fit(&display, THUMB_SIZE)?;
@@ -94,7 +97,11 @@ pub fn process(bytes: &[u8], limits: &PhotoLimits) -> Result<ProcessedPhoto, Pho
     })
 }
 
-fn check_pixels(width: u64, height: u64, limits: &PhotoLimits) -> Result<(), PhotoError> {
+pub(super) fn check_pixels(
+    width: u64,
+    height: u64,
+    limits: &PhotoLimits,
+) -> Result<(), PhotoError> {
     if width == 0 || height == 0 {
         return Err(PhotoError::Damaged);
     }
@@ -268,6 +275,47 @@ mod tests {
         assert_eq!(
             process(&whole, &few_pixels).err(),
             Some(PhotoError::TooManyPixels)
+        );
+    }
+
+    /// A 96 × 64 HEIC made with libheif's `heif-enc`: the left half red, the right blue.
+    const HEIC: &[u8] = include_bytes!("../../tests/fixtures/two-colours.heic");
+
+    #[cfg(feature = "heic")]
+    #[test]
+    fn heic_photos_become_plain_jpegs() {
+        let processed = process(HEIC, &PhotoLimits::default()).expect("processed");
+        assert_eq!((processed.width, processed.height), (96, 64));
+        let display = image::load_from_memory(&processed.display)
+            .expect("decodes")
+            .to_rgb8();
+        assert!(
+            display[(10, 32)][0] > 150 && display[(10, 32)][2] < 100,
+            "red left"
+        );
+        assert!(
+            display[(86, 32)][2] > 150 && display[(86, 32)][0] < 100,
+            "blue right"
+        );
+        assert!(!processed.display.windows(4).any(|w| w == b"Exif"));
+        let truncated = &HEIC[..HEIC.len() / 2];
+        assert_eq!(
+            process(truncated, &PhotoLimits::default()).err(),
+            Some(PhotoError::Damaged)
+        );
+        let tiny = PhotoLimits {
+            max_pixels: 1000,
+            ..PhotoLimits::default()
+        };
+        assert_eq!(process(HEIC, &tiny).err(), Some(PhotoError::TooManyPixels));
+    }
+
+    #[cfg(not(feature = "heic"))]
+    #[test]
+    fn heic_is_refused_without_libheif() {
+        assert_eq!(
+            process(HEIC, &PhotoLimits::default()).err(),
+            Some(PhotoError::NotAnImage)
         );
     }
 

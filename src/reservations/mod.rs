@@ -607,7 +607,20 @@ pub enum ListOf {
 
 /// Reservations, newest first.
 pub fn list(conn: &mut AnyConnection, of: ListOf) -> QueryResult<Vec<Summary>> {
-    let query = reservations::table
+    summaries(conn, of, None)
+}
+
+/// The open reservations of `of`, the ones that still ask someone to do something.
+pub fn list_open(conn: &mut AnyConnection, of: ListOf) -> QueryResult<Vec<Summary>> {
+    summaries(conn, of, Some(ReservationStatus::Reserved))
+}
+
+fn summaries(
+    conn: &mut AnyConnection,
+    of: ListOf,
+    status: Option<ReservationStatus>,
+) -> QueryResult<Vec<Summary>> {
+    let mut query = reservations::table
         .inner_join(items::table)
         .inner_join(users::table)
         .order((reservations::created_at.desc(), reservations::id.desc()))
@@ -624,11 +637,14 @@ pub fn list(conn: &mut AnyConnection, of: ListOf) -> QueryResult<Vec<Summary>> {
             users::name,
         ))
         .into_boxed();
-    let query = match of {
+    query = match of {
         ListOf::MadeBy(user_id) => query.filter(reservations::requester_id.eq(user_id)),
         ListOf::ListedBy(user_id) => query.filter(items::created_by.eq(user_id)),
         ListOf::Item(item_id) => query.filter(reservations::item_id.eq(item_id)),
     };
+    if let Some(status) = status {
+        query = query.filter(reservations::status.eq(status));
+    }
     query.load(conn)
 }
 

@@ -1,110 +1,106 @@
-//! The start page: what Bruka is for, and the categories with the factors behind the figures.
+//! The start page. Signed in: a search box, what is waiting for the person, the newest
+//! listings and a shortcut to post one. Signed out: what Bruka is for and how to sign in.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
+use super::auth::MaybeUser;
+use super::cards::CardView;
+use super::reservations::{Line, lines};
 use super::{AppError, Page};
 use crate::app::App;
-use crate::categories::{self, Category, category_name, describe_factor};
-use crate::i18n::{Language, format_decimal};
+use crate::app::start::{self, Overview};
+use crate::i18n::format_decimal;
+use crate::ids::ItemId;
 
+/// One of the person's listings that ends soon.
 #[derive(Serialize)]
-struct CategoryRow {
-    name: String,
-    factor: String,
-    factor_is_estimate: bool,
-    price: String,
-    price_is_estimate: bool,
-    source: String,
-    notes: String,
-    version: String,
+struct EndingLine {
+    id: ItemId,
+    title: String,
+    ends: String,
+    days_left: i64,
 }
 
+/// `home.html` for a signed-in person.
 #[derive(Serialize)]
-struct CategoryGroupView {
+struct StartPage {
+    /// The signed-in half of `home.html`.
+    overview: bool,
     name: String,
-    slug: String,
-    rows: Vec<CategoryRow>,
+    to_collect: Vec<Line>,
+    to_hand_over: Vec<Line>,
+    ending: Vec<EndingLine>,
+    nothing_to_do: bool,
+    newest: String,
+    newest_count: usize,
+    total: i64,
+    total_text: String,
 }
 
-fn describe_price(language: Language, price: Option<f64>) -> String {
-    match price {
-        Some(amount) => language.text_with(
-            "price-estimate",
-            &[("amount", format_decimal(language, amount, 0).into())],
-        ),
-        None => language.text("price-missing"),
+impl StartPage {
+    fn new(page: &Page, name: String, overview: Overview, app: &App) -> Result<Self, AppError> {
+        let language = page.language();
+        let nothing_to_do = overview.nothing_to_do();
+        let Overview {
+            newest,
+            to_collect,
+            to_hand_over,
+            ending,
+            today,
+        } = overview;
+        let texts = app.catalog.category_texts(&newest.categories, language);
+        let cards: Vec<CardView> = newest
+            .results
+            .cards
+            .into_iter()
+            .map(|card| CardView::for_browse(language, card, &texts.names))
+            .collect();
+        Ok(StartPage {
+            overview: true,
+            name,
+            to_collect: lines(language, to_collect).0,
+            to_hand_over: lines(language, to_hand_over).0,
+            ending: ending
+                .into_iter()
+                .map(|listing| EndingLine {
+                    id: listing.id,
+                    title: listing.title,
+                    ends: listing.expires_on.to_string(),
+                    days_left: (listing.expires_on - today).num_days(),
+                })
+                .collect(),
+            nothing_to_do,
+            newest_count: cards.len(),
+            newest: page.views().cards(cards)?,
+            total: newest.results.total,
+            total_text: format_decimal(language, newest.results.total as f64, 0),
+        })
     }
 }
 
-fn group_views(language: Language, all: Vec<Category>) -> Vec<CategoryGroupView> {
-    categories::group(all)
-        .into_iter()
-        .map(|group| CategoryGroupView {
-            name: category_name(language, &group.category),
-            slug: group.category.slug.clone(),
-            rows: group
-                .children
-                .iter()
-                .map(|child| CategoryRow {
-                    name: category_name(language, child),
-                    factor: describe_factor(language, child.factor()),
-                    factor_is_estimate: child.factor_is_estimate,
-                    price: describe_price(language, child.default_new_price_sek),
-                    price_is_estimate: child.new_price_is_estimate
-                        && child.default_new_price_sek.is_some(),
-                    source: child.factor_source.clone(),
-                    notes: child.factor_notes.clone(),
-                    version: child.factor_version.clone(),
-                })
-                .collect(),
-        })
-        .collect()
-}
-
-/// `home.html`.
+/// `home.html` for someone not signed in.
 #[derive(Serialize)]
-struct StartPage {
-    groups: Vec<CategoryGroupView>,
+struct Welcome {
+    overview: bool,
 }
 
 #[get("/")]
-pub async fn start_page(page: Page, app: web::Data<App>) -> Result<HttpResponse, AppError> {
-    let all = app.read(categories::list_all).await?;
-    let view = StartPage {
-        groups: group_views(page.language(), all),
+pub async fn start_page(
+    page: Page,
+    user: MaybeUser,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let Some(signed) = user.0 else {
+        return page.show(StatusCode::OK, "home.html", &Welcome { overview: false });
     };
-    page.show(StatusCode::OK, "home.html", &view)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::categories::Factor;
-
-    #[test]
-    fn factors_read_naturally_in_each_language() {
-        let per_item = Some(Factor::PerItem { kg_co2e: 64.0 });
-        assert_eq!(
-            describe_factor(Language::Swedish, per_item),
-            "64 kg CO₂e per styck"
-        );
-        let per_kg = Some(Factor::PerKg {
-            kg_co2e_per_kg: 5.65,
-            typical_weight_kg: None,
+    if signed.user.needs_profile() {
+        return Err(AppError::ProfileRequired {
+            next: "/".to_string(),
         });
-        assert_eq!(
-            describe_factor(Language::Swedish, per_kg),
-            "5,65 kg CO₂e per kg"
-        );
-        assert_eq!(
-            describe_factor(Language::English, per_kg),
-            "5.65 kg CO₂e per kg"
-        );
-        assert_eq!(
-            describe_price(Language::Swedish, Some(4000.0)),
-            "cirka 4\u{202f}000 kr"
-        );
     }
+    let overview = start::overview(&app, signed.viewer).await?;
+    let view = StartPage::new(&page, signed.user.display_name(), overview, &app)?;
+    page.show(StatusCode::OK, "home.html", &view)
 }

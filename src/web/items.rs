@@ -14,15 +14,16 @@ use super::csrf::CsrfForm;
 use super::multipart::{self, MultipartForm};
 use super::{AppError, Page};
 use crate::access::Viewer;
+use crate::app::App;
 use crate::app::catalog::VisibleChoices;
-use crate::app::listings::{self, Submission, Target};
-use crate::app::{App, Failure};
+use crate::app::listings::{self, Browse, Saved, Submission, Target};
 use crate::categories::{self, Category, Choice, category_name, describe_factor};
 use crate::i18n::{Language, format_decimal};
 use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId};
 use crate::items::browse::{self, Filter, Sort};
+use crate::items::drafts::DraftPhoto;
 use crate::items::search::SearchQuery;
-use crate::items::{self, Condition, FieldError, Item, ItemError, RawItemForm, Status};
+use crate::items::{self, Condition, FieldError, Item, RawItemForm, Status};
 use crate::ledger::savings::WouldBuyNew;
 use crate::photos;
 
@@ -97,6 +98,57 @@ struct Offer {
     url: String,
 }
 
+/// One removable chip per chosen filter that took effect (a value that does not parse or
+/// names nothing the viewer can see is left out), labelled "kind: value".
+fn chips(
+    query: &BrowseQuery,
+    filter: &Filter,
+    language: Language,
+    data: &Browse,
+    category_names: &HashMap<CategoryId, String>,
+) -> Vec<Offer> {
+    let chip = |kind: &str, value: String, key: &str| Offer {
+        text: format!("{}: {value}", language.text(kind)),
+        url: format!("/items?{}", query.with(&[(key, ""), ("page", "")])),
+    };
+    let category = filter.category_slug.as_deref().and_then(|slug| {
+        let found = data.categories.iter().find(|c| c.slug == slug)?;
+        Some(chip(
+            "browse-category",
+            category_names.get(&found.id)?.clone(),
+            "category",
+        ))
+    });
+    let condition = filter.condition.map(|condition| {
+        let name = language.text(&format!("condition-{}", condition.as_str()));
+        chip("item-field-condition", name, "condition")
+    });
+    let site = filter
+        .site
+        .clone()
+        .map(|site| chip("browse-site", site, "site"));
+    let unit = filter
+        .unit_id
+        .and_then(|id| named(id, &data.choices.units))
+        .map(|name| chip("browse-unit", name, "unit"));
+    let organisation = filter
+        .organisation_id
+        .and_then(|id| named(id, &data.choices.organisations))
+        .map(|name| chip("browse-organisation", name, "org"));
+    [category, condition, site, unit, organisation]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The name beside `id` in a list of choices.
+fn named<Id: PartialEq>(id: Id, names: &[(Id, String)]) -> Option<String> {
+    names
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, name)| name.clone())
+}
+
 /// Everything the browse filters show (`items/filters.html`), rendered once per distinct
 /// form (see [`super::fragments`]).
 #[derive(Serialize, PartialEq, Eq, Hash)]
@@ -114,6 +166,8 @@ pub struct FilterForm {
     selected_org: String,
     selected_sort: &'static str,
     filtered: bool,
+    /// How many filters are chosen, shown on the folded "Filter" control.
+    active_filters: usize,
 }
 
 /// Distinct filter forms kept per instance (about 6 KB each).
@@ -123,6 +177,8 @@ pub const KEPT_FILTER_FORMS: usize = 1024;
 #[derive(Serialize)]
 struct BrowsePage<'a> {
     filters: String,
+    /// The chosen filters, each a link to the same page without it.
+    chips: Vec<Offer>,
     filtered: bool,
     q: &'a str,
     selected_category: &'a str,
@@ -156,6 +212,7 @@ pub async fn browse_page(
     let filter = query.filter();
     let mut data = listings::browse(&app, user.0.viewer, filter.clone()).await?;
     let category_texts = app.catalog.category_texts(&data.categories, language);
+    let chips = chips(&query, &filter, language, &data, &category_texts.names);
     let results = &mut data.results;
     let cards: Vec<CardView> = std::mem::take(&mut results.cards)
         .into_iter()
@@ -177,6 +234,7 @@ pub async fn browse_page(
         selected_org: selected(&query.org),
         selected_sort: filter.sort.as_str(),
         filtered,
+        active_filters: chips.len(),
     };
     let page_link = |number: i64| format!("/items?{}", query.with_page(number));
     let offers = &data.offers;
@@ -189,6 +247,7 @@ pub async fn browse_page(
         .unwrap_or_default();
     let view = BrowsePage {
         filters: page.views().browse_filters(form)?,
+        chips,
         filtered,
         q: query.q.as_deref().unwrap_or_default(),
         selected_category: query.category.as_deref().unwrap_or_default(),
@@ -373,6 +432,12 @@ struct ItemPage<'a> {
     own_unit: Option<UnitId>,
     answers: [&'static str; WouldBuyNew::ALL.len()],
     pickup_days: i64,
+    /// Saved to the viewer's "Sparade".
+    favourite: bool,
+    /// What was just done to the listing's place in "Sparade", to confirm it.
+    favourite_done: Option<&'static str>,
+    /// The listing's address, to share.
+    share_url: String,
 }
 
 #[get("/items/{id}")]
@@ -415,6 +480,11 @@ pub async fn show(
         own_unit: viewer.unit_id,
         answers: WouldBuyNew::ALL.map(WouldBuyNew::as_str),
         pickup_days: app.reservations.pickup_within.num_days(),
+        favourite: listing.favourite,
+        favourite_done: ["favourite", "unfavourite"]
+            .into_iter()
+            .find(|done| page.query_has(&format!("done={done}"))),
+        share_url: format!("{}/items/{}", app.site.0, item.id),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }
@@ -520,6 +590,10 @@ struct FormPage<'a> {
     values: &'a RawItemForm,
     errors: Vec<FieldError>,
     photos: Vec<ExistingPhoto>,
+    /// Photos sent with this form earlier and held for it (shown, sent again by key).
+    drafts: Vec<DraftPhoto>,
+    /// The listing a new one copies ("post a similar listing").
+    copied_from: Option<String>,
     is_new: bool,
 }
 
@@ -533,6 +607,9 @@ struct FormView<'a> {
     category_groups: Vec<CategoryGroupOption>,
     conditions: [&'static str; Condition::ALL.len()],
     existing_photos: &'a [ExistingPhoto],
+    draft_photos: &'a [DraftPhoto],
+    max_photos: usize,
+    copied_from: Option<&'a str>,
     is_new: bool,
     has_network: bool,
 }
@@ -556,22 +633,45 @@ async fn render_form(
         category_groups: category_options(page.language(), all.to_vec()),
         conditions: Condition::ALL.map(Condition::as_str),
         existing_photos: &form.photos,
+        draft_photos: &form.drafts,
+        max_photos: app.photo_rules.per_item,
+        copied_from: form.copied_from.as_deref(),
         is_new: form.is_new,
         has_network,
     };
     page.show(form.status, "items/form.html", &view)
 }
 
+#[derive(Deserialize)]
+pub struct NewFormQuery {
+    /// One of the viewer's listings to start from ("post a similar listing").
+    like: Option<ItemId>,
+}
+
 #[get("/items/new")]
 pub async fn new_form(
     page: Page,
     user: CurrentUser,
+    query: web::Query<NewFormQuery>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let values = RawItemForm {
-        quantity: "1".into(),
-        condition: Condition::Good.as_str().into(),
-        ..RawItemForm::default()
+    let viewer = user.0.viewer;
+    let (values, copied_from) = match query.like {
+        Some(item_id) => {
+            let (item, _) = listings::for_edit(&app, viewer, item_id).await?;
+            (
+                RawItemForm::similar_to(&item.fields, item.quantity_total),
+                Some(item.fields.title),
+            )
+        }
+        None => (
+            RawItemForm {
+                quantity: "1".into(),
+                condition: Condition::Good.as_str().into(),
+                ..RawItemForm::default()
+            },
+            None,
+        ),
     };
     let form = FormPage {
         status: StatusCode::OK,
@@ -579,9 +679,11 @@ pub async fn new_form(
         values: &values,
         errors: Vec::new(),
         photos: Vec::new(),
+        drafts: Vec::new(),
+        copied_from,
         is_new: true,
     };
-    render_form(&page, &app, user.0.user.organisation_id, form).await
+    render_form(&page, &app, viewer.organisation_id, form).await
 }
 
 fn existing(photos: Vec<items::Photo>) -> Vec<ExistingPhoto> {
@@ -612,6 +714,8 @@ pub async fn edit_form(
         values: &values,
         errors: Vec::new(),
         photos: existing(photos),
+        drafts: Vec::new(),
+        copied_from: None,
         is_new: false,
     };
     render_form(&page, &app, viewer.organisation_id, form).await
@@ -620,17 +724,32 @@ pub async fn edit_form(
 /// The photo fields a submitted form carries besides the listing's own.
 struct PhotoFields {
     alt_text: String,
+    /// Held photos the form shows, in order, less those ticked for removal.
+    drafts: Vec<String>,
     remove: Vec<PhotoId>,
     alt_texts: Vec<(PhotoId, String)>,
 }
 
 fn photo_fields(form: &MultipartForm) -> PhotoFields {
+    let dropped: Vec<&str> = form
+        .fields
+        .iter()
+        .filter_map(|(key, _)| key.strip_prefix("remove_draft_"))
+        .collect();
     PhotoFields {
         alt_text: form
             .field("photo_alt")
             .unwrap_or_default()
             .trim()
             .to_string(),
+        drafts: form
+            .fields
+            .iter()
+            .filter(|(key, _)| key == "draft_photo")
+            .map(|(_, value)| value.trim())
+            .filter(|key| photos::valid_key(key) && !dropped.contains(key))
+            .map(str::to_string)
+            .collect(),
         remove: form
             .fields
             .iter()
@@ -648,6 +767,23 @@ fn photo_fields(form: &MultipartForm) -> PhotoFields {
     }
 }
 
+/// A form with photos in its `photos` field, within the upload limits.
+async fn read_photo_form(
+    page: &Page,
+    payload: Multipart,
+    app: &App,
+) -> Result<MultipartForm, AppError> {
+    let rules = app.photo_rules;
+    multipart::read(
+        page.req(),
+        payload,
+        "photos",
+        rules.limits.max_bytes,
+        rules.per_item,
+    )
+    .await
+}
+
 /// Reads the form, checks its fields and saves the listing with its photos
 /// (`app::listings::save`); a refusal shows the form again with what is wrong.
 async fn save_listing(
@@ -658,55 +794,98 @@ async fn save_listing(
     target: Target,
     current: Vec<items::Photo>,
 ) -> Result<HttpResponse, AppError> {
-    let rules = app.photo_rules;
-    let mut form = multipart::read(
-        page.req(),
-        payload,
-        "photos",
-        rules.limits.max_bytes,
-        rules.per_item,
-    )
-    .await?;
+    let mut form = read_photo_form(&page, payload, &app).await?;
     let raw: RawItemForm = form.decode()?;
     let (action, is_new) = match target {
         Target::New => ("/items".to_string(), true),
         Target::Existing(id) => (format!("/items/{id}"), false),
     };
-    let answer = |errors: Vec<FieldError>| FormPage {
+    let answer = |errors: Vec<FieldError>, drafts: Vec<DraftPhoto>| FormPage {
         status: StatusCode::BAD_REQUEST,
         action: action.clone(),
         values: &raw,
         errors,
         photos: existing(current.clone()),
+        drafts,
+        copied_from: None,
         is_new,
-    };
-    let organisation_id = viewer.organisation_id;
-    let input = match items::ItemInput::from_form(&raw) {
-        Ok(input) => input,
-        Err(errors) => return render_form(&page, &app, organisation_id, answer(errors)).await,
     };
     let fields = photo_fields(&form);
     let submission = Submission {
-        input,
+        input: items::ItemInput::from_form(&raw),
         uploads: std::mem::take(&mut form.files)
             .into_iter()
             .map(|file| file.bytes)
             .collect(),
         oversized: form.oversized,
         too_many: form.too_many,
+        drafts: fields.drafts,
         alt_text: fields.alt_text,
         remove: fields.remove,
         alt_texts: fields.alt_texts,
     };
-    match listings::save(&app, viewer, target, &current, submission).await {
-        Ok(id) => Ok(HttpResponse::SeeOther()
+    let organisation_id = viewer.organisation_id;
+    match listings::save(&app, viewer, target, &current, submission).await? {
+        Saved::Listing(id) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/items/{id}?saved=1")))
             .finish()),
-        Err(Failure::Refused(ItemError::Invalid(errors))) => {
-            render_form(&page, &app, organisation_id, answer(errors)).await
+        Saved::Refused { errors, photos } => {
+            render_form(&page, &app, organisation_id, answer(errors, photos)).await
         }
-        Err(failure) => Err(failure.into()),
     }
+}
+
+/// A photo sent ahead, as the form's script shows it.
+#[derive(Serialize)]
+struct SentPhoto {
+    key: String,
+    width: i32,
+    height: i32,
+    thumb: String,
+}
+
+#[derive(Serialize)]
+struct SentPhotos {
+    photos: Vec<SentPhoto>,
+    /// Why a file was left out, in the person's language.
+    error: Option<String>,
+}
+
+/// Photos the listing form's script sends as soon as they are chosen (downscaled, with a
+/// progress bar): held for the person until the form is saved, which then carries only
+/// their keys. Answers 422 when none of the files could be used.
+#[post("/items/photos")]
+pub async fn send_photos_ahead(
+    page: Page,
+    user: CurrentUser,
+    payload: Multipart,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let form = read_photo_form(&page, payload, &app).await?;
+    let uploads = form.files.into_iter().map(|file| file.bytes).collect();
+    let (held, error) =
+        listings::hold_uploads(&app, user.0.viewer, uploads, form.oversized).await?;
+    let status = if held.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let error = error
+        .map(|error| error.message_key())
+        .or(held.is_empty().then_some("photo-error-not-image"))
+        .map(|key| page.language().text(key));
+    Ok(HttpResponse::build(status).json(SentPhotos {
+        photos: held
+            .into_iter()
+            .map(|photo| SentPhoto {
+                thumb: format!("/photos/{}/thumb.jpg", photo.key),
+                key: photo.key,
+                width: photo.width,
+                height: photo.height,
+            })
+            .collect(),
+        error,
+    }))
 }
 
 #[post("/items")]

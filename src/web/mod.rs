@@ -9,6 +9,8 @@ pub mod cards;
 mod client;
 pub mod csrf;
 mod error;
+mod factors;
+mod favourites;
 mod fragments;
 mod health;
 pub(crate) mod home;
@@ -18,6 +20,7 @@ mod locale;
 mod login;
 mod multipart;
 mod page;
+mod print;
 mod profile;
 pub mod reservations;
 mod security;
@@ -39,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(assets::serve)
         .service(locale::switch_language)
         .service(home::start_page)
+        .service(factors::factors_page)
         .service(login::login_page)
         .service(login::request_link)
         .service(login::confirm_page)
@@ -55,11 +59,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::set_method)
         .service(items::browse_page)
         .service(items::new_form)
+        .service(items::send_photos_ahead)
         .service(items::create)
         .service(items::edit_form)
         .service(items::show)
         .service(items::update)
         .service(items::change_status)
+        .service(favourites::favour)
+        .service(print::print_sheet)
         .service(items::my_items)
         .service(items::serve_photo)
         .service(reservations::reserve)

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
+use super::cards::CardView;
 use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
 use crate::alerts::Alert;
@@ -252,6 +253,9 @@ struct MyPage {
     history_waiting: Vec<Line>,
     alerts: Vec<Alert>,
     alert_notice: Option<String>,
+    /// The saved listings' cards, rendered.
+    saved: String,
+    saved_count: usize,
 }
 
 #[get("/my")]
@@ -271,7 +275,13 @@ pub async fn my_page(
             ))
         })
         .await?;
+    let (saved, categories) = crate::app::listings::saved(&app, user.0.viewer).await?;
     let language = page.language();
+    let texts = app.catalog.category_texts(&categories, language);
+    let saved: Vec<CardView> = saved
+        .into_iter()
+        .map(|card| CardView::for_browse(language, card, &texts.names))
+        .collect();
     let (mine, history_mine) = lines(language, mine);
     let (waiting, history_waiting) = lines(language, waiting);
     let view = MyPage {
@@ -284,6 +294,8 @@ pub async fn my_page(
             .into_inner()
             .alert
             .filter(|notice| notice == "saved" || notice == "stopped"),
+        saved_count: saved.len(),
+        saved: page.views().cards(saved)?,
     };
     page.show(StatusCode::OK, "reservations/my.html", &view)
 }

@@ -28,13 +28,15 @@ pub struct Views {
     site_headers: Fragments<SiteHeader>,
     site_footers: Fragments<SiteFooter>,
     css_url: String,
+    js_url: String,
     icon_url: Arc<str>,
     cookies_secure: bool,
 }
 
-/// Where the header's logout form takes the person's CSRF token. Kept headers are shared
-/// by everyone with the same name on the same page, so the token is put in afterwards. The
-/// marker cannot come from a variable: tera escapes every `<` in them.
+/// Where the header's logout forms (in the row and in the menu) take the person's CSRF
+/// token. Kept headers are shared by everyone with the same name on the same page, so the
+/// token is put in afterwards. The marker cannot come from a variable: tera escapes every
+/// `<` in them.
 const CSRF_TOKEN_SLOT: &str = "<!--csrf-token-->";
 
 /// Distinct headers kept per instance (about 3 KB each): one per page address and person.
@@ -79,6 +81,7 @@ impl Views {
             site_headers: Fragments::new("site_header.html", KEPT_HEADERS),
             site_footers: Fragments::new("site_footer.html", Language::ALL.len()),
             css_url: assets::versioned_url("bruka.css"),
+            js_url: assets::versioned_url("bruka.js"),
             icon_url: assets::versioned_url("icon.svg").into(),
             cookies_secure,
         })
@@ -125,7 +128,7 @@ impl Views {
         let mut header_html = self.site_headers.render(&self.tera, header)?;
         if let Some(token) = csrf_token {
             // Tokens are 64 hex digits (checked when read from the cookie): nothing to escape.
-            header_html = header_html.replacen(CSRF_TOKEN_SLOT, token, 1);
+            header_html = header_html.replace(CSRF_TOKEN_SLOT, token);
         }
         let footer = SiteFooter {
             lang: language.code(),
@@ -135,6 +138,7 @@ impl Views {
         let mut context = Context::new();
         context.insert("lang", language.code());
         context.insert("css_url", &self.css_url);
+        context.insert("js_url", &self.js_url);
         context.insert("icon_url", &*self.icon_url);
         context.insert("site_header", &header_html);
         context.insert("site_footer", &footer_html);

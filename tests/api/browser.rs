@@ -77,7 +77,18 @@ fn start_driver(program: &Path) -> Driver {
     Driver { child, url }
 }
 
-async fn open_browser(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
+/// The desktop journey's window and the phone's (an iPhone 12–15 sized viewport).
+const DESKTOP: (u32, u32) = (1280, 1000);
+const PHONE: (u32, u32) = (390, 844);
+/// No page may scroll sideways at this width (the narrowest phones in use).
+const NARROWEST: u32 = 320;
+
+async fn open_browser(
+    driver: &Driver,
+    profile: &Path,
+    downloads: &Path,
+    (width, height): (u32, u32),
+) -> Client {
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_string(),
@@ -86,7 +97,7 @@ async fn open_browser(driver: &Driver, profile: &Path, downloads: &Path) -> Clie
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000",
+                format!("--window-size={width},{height}"),
                 format!("--user-data-dir={}", profile.display()),
             ],
             "prefs": {
@@ -108,6 +119,8 @@ struct Person<'a> {
     client: Client,
     app: &'a TestApp,
     axe: &'a str,
+    /// The window size to return to after each check at the narrowest width.
+    window: (u32, u32),
     /// Pages checked so far, for the failure message.
     checked: Vec<String>,
 }
@@ -269,8 +282,74 @@ impl Person<'_> {
         body.text().await.map_err(|e| e.to_string())
     }
 
-    /// Runs axe-core on the page: no WCAG 2.1 A or AA violation may be found.
+    /// Sets the window's inner size (the viewport) to `width` × `height`.
+    async fn resize(&self, (width, height): (u32, u32)) -> Step<()> {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .map_err(|e| format!("resize to {width}: {e}"))?;
+        // The outer window has borders in some builds; correct for them once.
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        let inner_width = inner[0].as_u64().unwrap_or(u64::from(width)) as u32;
+        let inner_height = inner[1].as_u64().unwrap_or(u64::from(height)) as u32;
+        if (inner_width, inner_height) != (width, height) {
+            self.client
+                .set_window_size(
+                    width + width.saturating_sub(inner_width),
+                    height + height.saturating_sub(inner_height),
+                )
+                .await
+                .map_err(|e| format!("resize to {width}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// At [`NARROWEST`] px nothing on the page may be wider than the viewport.
+    async fn check_fits_narrowest(&self) -> Step<()> {
+        self.resize((NARROWEST, self.window.1)).await?;
+        let wide = self
+            .client
+            .execute(
+                "const width = document.documentElement.clientWidth;
+                 const wider = [...document.querySelectorAll('body *')]
+                   .filter(el => { const r = el.getBoundingClientRect();
+                                   return r.width > 0 && el.checkVisibility() && (r.right > width + 1 || r.left < -1); })
+                   .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+                                         + ' ' + Math.round(el.getBoundingClientRect().right));
+                 return {scroll: document.documentElement.scrollWidth, width, wider};",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        self.resize(self.window).await?;
+        let scroll = wide["scroll"].as_u64().unwrap_or(0);
+        let width = wide["width"].as_u64().unwrap_or(0);
+        if scroll > width || wide["wider"].as_array().is_some_and(|w| !w.is_empty()) {
+            let path = self.path().await?;
+            return Err(format!(
+                "{path} scrolls sideways at {NARROWEST} px (content {scroll} px): {}",
+                wide["wider"]
+            ));
+        }
+        Ok(())
+    }
+
+    /// Saves a screenshot under target/e2e-screenshots for a person to look at.
+    async fn screenshot(&self, name: &str) -> Step<()> {
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+        std::fs::create_dir_all(&shots).map_err(|e| e.to_string())?;
+        let png = self.client.screenshot().await.map_err(|e| e.to_string())?;
+        std::fs::write(shots.join(format!("{name}.png")), png).map_err(|e| e.to_string())
+    }
+
+    /// Runs axe-core on the page (no WCAG 2.1 A or AA violation may be found) and checks
+    /// that it does not scroll sideways at the narrowest phone width.
     async fn check_accessibility(&mut self) -> Step<()> {
+        self.check_fits_narrowest().await?;
         let path = self.path().await?;
         self.client
             .execute(self.axe, vec![])
@@ -574,7 +653,68 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     }
 }
 
-async fn a_person_lists_reserves_and_reports_in_a_real_browser(backend: Backend) {
+/// "Borås stad" with two units, on a fresh server.
+async fn boras(backend: Backend) -> TestApp {
+    let app = spawn_app(backend).await;
+    app.create_organisation(
+        "Borås stad",
+        "boras.se",
+        &["Stadsledningskansliet", "Grundskolan"],
+    )
+    .await;
+    app
+}
+
+/// chromedriver with one Chromium of `window` size, a scratch folder for its profile and
+/// downloads, and the chair photo to post.
+struct Chromium {
+    client: Client,
+    window: (u32, u32),
+    photo: PathBuf,
+    downloads: PathBuf,
+    _driver: Driver,
+    _scratch: tempfile::TempDir,
+}
+
+impl Chromium {
+    async fn launch(chromedriver: &Path, window: (u32, u32)) -> Self {
+        let scratch = tempfile::tempdir().expect("scratch");
+        let downloads = scratch.path().join("downloads");
+        std::fs::create_dir_all(&downloads).expect("downloads");
+        let photo = chair_photo(scratch.path());
+        let driver = start_driver(chromedriver);
+        let profile = scratch.path().join("profile");
+        let client = open_browser(&driver, &profile, &downloads, window).await;
+        Self {
+            client,
+            window,
+            photo,
+            downloads,
+            _driver: driver,
+            _scratch: scratch,
+        }
+    }
+
+    /// The person at this browser, its viewport exactly the window size asked for.
+    async fn person<'a>(&self, app: &'a TestApp, axe: &'a str) -> Person<'a> {
+        let person = Person {
+            client: self.client.clone(),
+            app,
+            axe,
+            window: self.window,
+            checked: Vec::new(),
+        };
+        person
+            .resize(self.window)
+            .await
+            .expect("the viewport's size");
+        person
+    }
+}
+
+/// chromedriver and axe-core, or `None` (after saying SKIPPED) where they are missing and
+/// not required.
+fn browser_tools() -> Option<(PathBuf, String)> {
     let (Some(chromedriver), true) = (
         std::env::var_os("CHROMEDRIVER")
             .map(PathBuf::from)
@@ -588,55 +728,315 @@ async fn a_person_lists_reserves_and_reports_in_a_real_browser(backend: Backend)
         eprintln!(
             "SKIPPED browser journey: install chromium + chromium-driver and `npm install --prefix .ci/node axe-core`"
         );
-        return;
+        return None;
     };
-    let axe = std::fs::read_to_string(axe_path()).expect("axe-core");
-    let app = spawn_app(backend).await;
-    app.create_organisation(
-        "Borås stad",
-        "boras.se",
-        &["Stadsledningskansliet", "Grundskolan"],
-    )
-    .await;
-    let scratch = tempfile::tempdir().expect("scratch");
-    let downloads = scratch.path().join("downloads");
-    std::fs::create_dir_all(&downloads).expect("downloads");
-    let photo = chair_photo(scratch.path());
-    let driver = start_driver(&chromedriver);
-    let client = open_browser(&driver, &scratch.path().join("profile"), &downloads).await;
-    let mut person = Person {
-        client,
-        app: &app,
-        axe: &axe,
-        checked: Vec::new(),
-    };
-    let outcome = std::panic::AssertUnwindSafe(journey(&app, &mut person, &photo, &downloads))
-        .catch_unwind()
-        .await;
+    Some((
+        chromedriver,
+        std::fs::read_to_string(axe_path()).expect("axe-core"),
+    ))
+}
+
+/// Ends a journey: on failure a screenshot `name.png` is saved and the test fails.
+async fn finish(
+    person: Person<'_>,
+    outcome: Result<Step<()>, Box<dyn std::any::Any + Send>>,
+    name: &str,
+    at_least_checked: usize,
+) {
     let failure = match outcome {
         Ok(Ok(())) => None,
         Ok(Err(message)) => Some(message),
         Err(_) => Some("a step panicked".to_string()),
     };
     if let Some(message) = &failure {
-        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
-        let _ = std::fs::create_dir_all(&shots);
-        let shot = shots.join(format!("journey-{backend:?}.png"));
-        if let Ok(png) = person.client.screenshot().await {
-            let _ = std::fs::write(&shot, png);
-        }
+        let shot = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/e2e-screenshots")
+            .join(format!("{name}.png"));
+        let _ = person.screenshot(name).await;
         let _ = person.client.close().await;
         panic!("{message}\nscreenshot: {}", shot.display());
     }
     assert!(
-        person.checked.len() >= 20,
+        person.checked.len() >= at_least_checked,
         "axe ran on every page: {:?}",
         person.checked
     );
     let _ = person.client.close().await;
 }
 
+async fn a_person_lists_reserves_and_reports_in_a_real_browser(backend: Backend) {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(backend).await;
+    let chromium = Chromium::launch(&chromedriver, DESKTOP).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let (photo, downloads) = (&chromium.photo, &chromium.downloads);
+    let outcome = std::panic::AssertUnwindSafe(journey(&app, &mut person, photo, downloads))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, &format!("journey-{backend:?}"), 20).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_lists_reserves_and_reports_in_a_real_browser_on_sqlite() {
     a_person_lists_reserves_and_reports_in_a_real_browser(Backend::Sqlite).await
+}
+
+impl Person<'_> {
+    /// Waits until `script` (a JavaScript expression) is true on the page.
+    async fn wait_until(&self, script: &str, what: &str) -> Step<()> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let done = self
+                .client
+                .execute(&format!("return !!({script});"), vec![])
+                .await
+                .map_err(|e| e.to_string())?;
+            if done == Value::Bool(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("waited in vain for {what}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for each (script, what) in turn; see [`Person::wait_until`].
+    async fn wait_for_all(&self, checks: &[(&str, &str)]) -> Step<()> {
+        for (script, what) in checks {
+            self.wait_until(script, what).await?;
+        }
+        Ok(())
+    }
+
+    /// Every control a thumb presses (buttons, fields, menus, chips, navigation links) is
+    /// at least 44 px high; links inside running text are exempt (WCAG 2.5.8).
+    async fn check_tap_targets(&self) -> Step<()> {
+        let small = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(
+                    'button, .button, summary, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, nav a, .chip, .chip-clear, .choice')]
+                  .filter(el => { const r = el.getBoundingClientRect();
+                                  return el.checkVisibility() && r.width > 0 && r.height > 0 && r.height < 44; })
+                  .slice(0, 5).map(el => el.outerHTML.slice(0, 80) + ' ' + Math.round(el.getBoundingClientRect().height));",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match small.as_array() {
+            Some(found) if !found.is_empty() => {
+                let path = self.path().await?;
+                Err(format!("tap targets under 44 px on {path}: {small}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A phone step's checks: axe and 320 px, tap targets, what is above the fold (printed)
+    /// and a screenshot named `name`.
+    async fn phone_step(&mut self, name: &str) -> Step<()> {
+        self.check_accessibility().await?;
+        self.check_tap_targets().await?;
+        let path = self.path().await?;
+        eprintln!(
+            "{path} on a phone, above the fold: {}",
+            self.above_the_fold().await?
+        );
+        self.screenshot(name).await
+    }
+
+    /// What a phone shows before any scrolling: the texts of headings, labels, buttons and
+    /// cards that start above the fold.
+    async fn above_the_fold(&self) -> Step<String> {
+        let seen = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('h1, h2, label, button, .button, summary, .card-title, input[type=search]')]
+                   .filter(el => { const r = el.getBoundingClientRect();
+                                   return el.checkVisibility() && r.height > 0 && r.top < window.innerHeight; })
+                   .map(el => (el.innerText || el.placeholder || el.tagName).trim().replace(/\\s+/g, ' '))
+                   .filter(text => text.length > 0).join(' | ');",
+                vec![],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(seen.as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// Bo, on a 390 × 844 phone: the start page with its to-do and newest listings, the header
+/// menu, two cards per row, the folded filters and their chips, posting with a photo sent
+/// ahead (preview and progress) through a refused form that keeps the photo, saving and
+/// printing. Every page is checked by axe, for sideways scrolling at 320 px and for tap
+/// targets; each step leaves a screenshot under target/e2e-screenshots/phone-*.png.
+async fn phone_journey(app: &TestApp, bo: &mut Person<'_>, photo: &Path) -> Step<()> {
+    bo.go("/language/sv?next=/login").await?;
+    bo.sign_in("bo@boras.se", "Bo Berg").await?;
+    let chair = app.category_id("mobler/kontorsstol").await;
+    let desk = app.category_id("mobler/skrivbord").await;
+    for (title, category) in [
+        ("Kontorsstol med armstöd", &chair),
+        ("Höj- och sänkbart skrivbord", &desk),
+        ("Kontorsstol, svart", &chair),
+    ] {
+        app.browser
+            .post_item(
+                &[
+                    ("title", title),
+                    ("category_id", category),
+                    ("condition", "good"),
+                    ("quantity", "3"),
+                    ("site", "Stadshuset"),
+                    ("action", "publish"),
+                ],
+                vec![(
+                    "photos",
+                    "a.jpg",
+                    std::fs::read(photo).map_err(|e| e.to_string())?,
+                    "image/jpeg",
+                )],
+            )
+            .await;
+    }
+
+    // The start page: search first, then what to do and the newest listings.
+    bo.go("/").await?;
+    bo.phone_step("phone-1-start").await?;
+    bo.wait_for_all(&[
+        (
+            "document.querySelector('#start-q').getBoundingClientRect().bottom < window.innerHeight / 2",
+            "the search box in the top half of the first screen",
+        ),
+        (
+            "getComputedStyle(document.querySelector('nav.main-nav')).display === 'none'",
+            "the wide navigation folded away",
+        ),
+        (
+            "document.querySelector('header').getBoundingClientRect().height < 80",
+            "a compact header",
+        ),
+    ])
+    .await?;
+    // The menu opens with the keyboard and shows the navigation.
+    bo.tab_to("details.menu summary").await?;
+    bo.press(Key::Enter).await?;
+    bo.wait_until(
+        "document.querySelector('.menu-nav a[href=\"/items\"]').getBoundingClientRect().height >= 44",
+        "the menu's links",
+    )
+    .await?;
+    bo.check_accessibility().await?;
+    bo.screenshot("phone-2-menu").await?;
+    bo.submit(".menu-nav a[href='/items']").await?;
+
+    // Browse: two cards per row; the filters fold behind one control.
+    bo.phone_step("phone-3-browse").await?;
+    bo.wait_for_all(&[
+        (
+            "(() => { const c = document.querySelectorAll('.grid .card');
+                      const a = c[0].getBoundingClientRect(), b = c[1].getBoundingClientRect();
+                      return Math.abs(a.top - b.top) < 2 && b.left > a.right; })()",
+            "two cards side by side",
+        ),
+        (
+            "!document.querySelector('.filter-panel').open",
+            "the filters folded on a phone",
+        ),
+    ])
+    .await?;
+    bo.tab_to(".filter-panel summary").await?;
+    bo.press(Key::Enter).await?;
+    bo.choose("#category", "mobler/kontorsstol").await?;
+    bo.submit(".filter-actions button[type=submit]").await?;
+    bo.wait_until(
+        "document.querySelectorAll('.chips a.chip').length === 1 && document.querySelectorAll('.grid .card').length === 2",
+        "one chip and the two chairs",
+    )
+    .await?;
+    bo.check_accessibility().await?;
+    bo.screenshot("phone-4-filter-chip").await?;
+    bo.submit(".chips a.chip").await?;
+    bo.wait_until(
+        "document.querySelectorAll('.chips').length === 0 && document.querySelectorAll('.grid .card').length === 3",
+        "the chip removed and every listing back",
+    )
+    .await?;
+
+    // Posting: the photo goes ahead with a progress bar and shows as a preview.
+    bo.go("/items/new").await?;
+    bo.phone_step("phone-5-post-form").await?;
+    bo.client
+        .find(Locator::Css("#photos"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&photo.display().to_string())
+        .await
+        .map_err(|e| format!("attach photo: {e}"))?;
+    bo.wait_until(
+        "document.querySelector('.photo-preview input[name=draft_photo]') && document.querySelector('.photo-preview').dataset.sent === '100'",
+        "the photo sent ahead, its progress at 100 %",
+    )
+    .await?;
+    bo.check_accessibility().await?;
+    bo.screenshot("phone-6-preview").await?;
+    // Sent without a title: refused, and the photo is still there.
+    bo.choose("#category_id", &chair).await?;
+    bo.fill("#site", "Skolan").await?;
+    bo.submit("button[name=action][value=publish]").await?;
+    bo.wait_until(
+        "document.querySelector('.error-summary') && document.querySelectorAll('.photo-preview input[name=draft_photo]').length === 1 && document.querySelector('#photos-kept')",
+        "the refused form with the photo kept",
+    )
+    .await?;
+    bo.check_accessibility().await?;
+    bo.screenshot("phone-7-refused-keeps-photo").await?;
+    bo.fill("#title", "Bokhylla i björk").await?;
+    bo.submit("button[name=action][value=publish]").await?;
+    let item_path = bo.path().await?;
+    if !item_path.starts_with("/items/") {
+        return Err(format!("not published: {}", bo.text().await?));
+    }
+    bo.wait_until(
+        "document.querySelector('.gallery img')",
+        "the photo on the listing",
+    )
+    .await?;
+    bo.phone_step("phone-8-listing").await?;
+    bo.go(&format!("{item_path}/print")).await?;
+    bo.check_accessibility().await?;
+    bo.screenshot("phone-9-print").await?;
+
+    // Saving one of Anna's chairs for later shows it on "my page".
+    bo.go("/items?q=armstöd").await?;
+    bo.submit(".grid .card a").await?;
+    bo.submit(".favourite-form button").await?;
+    bo.check_accessibility().await?;
+    bo.go("/my").await?;
+    bo.phone_step("phone-10-my-page").await?;
+    if !bo.text().await?.contains("Kontorsstol med armstöd") {
+        return Err("the saved chair is not on my page".into());
+    }
+    for path in ["/wanted", "/my/items", "/profile", "/factors"] {
+        bo.go(path).await?;
+        bo.check_accessibility().await?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_posts_and_finds_on_a_phone_in_a_real_browser_on_sqlite() {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    let chromium = Chromium::launch(&chromedriver, PHONE).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let outcome = std::panic::AssertUnwindSafe(phone_journey(&app, &mut person, &chromium.photo))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, "phone-failure", 15).await;
 }

@@ -145,10 +145,14 @@ fn default_start_serves_from_sqlite_in_data_and_stops_cleanly_on_sigterm() {
     );
     let instruction = format!("sign in: open {url}/login and enter admin@exempelkommun.example");
     assert!(printed.contains(&instruction), "{printed}");
+    assert!(
+        printed.contains("example data: 240 listings with photos"),
+        "a newcomer is told the example marketplace is there: {printed}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let body = reqwest::get(format!("{url}/"))
+        let body = reqwest::get(format!("{url}/factors"))
             .await
             .expect("served")
             .text()

@@ -26,7 +26,7 @@ async fn categories_are_seeded_once_and_admin_edits_survive_restarts(backend: Ba
     let restarted = app.start_another_instance().await;
     let body = app
         .browser
-        .get_in_language(&format!("{restarted}/"), "en")
+        .get_in_language(&format!("{restarted}/factors"), "en")
         .await
         .text()
         .await

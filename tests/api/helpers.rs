@@ -525,14 +525,7 @@ impl Browser {
     ) -> i64 {
         let response = self.post_multipart("/items", fields, files).await;
         assert_eq!(response.status(), 303, "item listed");
-        response.headers()["location"]
-            .to_str()
-            .expect("ascii")
-            .trim_start_matches("/items/")
-            .split('?')
-            .next()
-            .and_then(|id| id.parse().ok())
-            .expect("item id in location")
+        listed_item_id(&response)
     }
 
     /// Asks for a sign-in link and returns it as received by mail.
@@ -643,4 +636,16 @@ fn database_name_is_replaced_keeping_options() {
         "postgres://u:p@h/x?sslmode=disable"
     );
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
+}
+
+/// The id of the listing a saved form's answer leads to (`Location: /items/ID?…`).
+pub fn listed_item_id(response: &reqwest::Response) -> i64 {
+    response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .trim_start_matches("/items/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .expect("item id in location")
 }

@@ -17,6 +17,7 @@ mod items;
 mod json_api;
 mod language;
 mod mail_outbox;
+mod posting;
 mod relevance;
 mod reservations;
 mod sign_in;

@@ -100,7 +100,10 @@ async fn new_user_signs_in_by_mailed_link_and_completes_profile(backend: Backend
         .await;
     assert_eq!(response.status(), 303);
     let home = anna.get_page("/").await;
-    assert_eq!(home.text_of(".signed-in-as"), "Inloggad som Anna Berg");
+    assert_eq!(
+        home.text_of("nav.main-nav .signed-in-as"),
+        "Inloggad som Anna Berg"
+    );
 
     let (name, role, last_login) = app
         .with_conn(|conn| {
@@ -505,7 +508,10 @@ async fn each_person_gets_their_own_header_and_token(backend: Backend) {
         let page = browser.get_page("/items").await;
         let token = browser.cookie("bruka_csrf").expect("a CSRF cookie");
         assert_eq!(
-            page.attr("form[action='/logout'] input[name=csrf_token]", "value"),
+            page.attr(
+                "nav.main-nav form[action='/logout'] input[name=csrf_token]",
+                "value"
+            ),
             token
         );
         tokens.push(token);
@@ -513,7 +519,7 @@ async fn each_person_gets_their_own_header_and_token(backend: Backend) {
     assert_ne!(tokens[0], tokens[1]);
     let odd_page = odd.get_page("/items").await;
     assert_eq!(
-        odd_page.text_of(".signed-in-as"),
+        odd_page.text_of("nav.main-nav .signed-in-as"),
         "Inloggad som <!--csrf-token-->"
     );
     // Each can sign out with the form as shown.
@@ -522,7 +528,10 @@ async fn each_person_gets_their_own_header_and_token(backend: Backend) {
         .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     let after = app.browser.get_page("/items").await;
-    assert_eq!(after.text_of(".signed-in-as"), "Inloggad som Anna");
+    assert_eq!(
+        after.text_of("nav.main-nav .signed-in-as"),
+        "Inloggad som Anna"
+    );
 }
 
 /// A first start has an example organisation whose admin can sign in at once.

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::caller::ApiCaller;
 use super::problem::Problem;
 use crate::app::App;
-use crate::app::listings::{self, Submission, Target};
+use crate::app::listings::{self, Saved, Submission, Target};
 use crate::categories::{Category, category_name};
 use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
@@ -461,15 +461,19 @@ pub async fn create(
     let categories = listings::categories(&app).await?;
     let input = body.input(&categories).map_err(invalid)?;
     let submission = Submission {
-        input,
+        input: Ok(input),
         uploads: Vec::new(),
         oversized: 0,
         too_many: false,
+        drafts: Vec::new(),
         alt_text: String::new(),
         remove: Vec::new(),
         alt_texts: Vec::new(),
     };
-    let id = listings::save(&app, viewer, Target::New, &[], submission).await?;
+    let id = match listings::save(&app, viewer, Target::New, &[], submission).await? {
+        Saved::Listing(id) => id,
+        Saved::Refused { errors, .. } => return Err(invalid(errors)),
+    };
     let (item, categories) = listings::visible(&app, viewer, id).await?;
     let location = format!("/api/v1/items/{}", item.id);
     Ok(HttpResponse::build(StatusCode::CREATED)

@@ -2,11 +2,13 @@
 site-tagline = Reuse first – your organisation's internal marketplace
 skip-to-content = Skip to content
 nav-main-label = Main menu
+nav-menu = Menu
 nav-start = Home
 language-switcher-label = Choose language
 footer-about = Bruka is an internal marketplace for reusing furniture and equipment in the public sector.
 footer-source = Open source
 footer-method = How we count
+footer-factors = Emission factors and new prices
 
 # Start page
 home-title = Reuse first
@@ -15,6 +17,33 @@ home-how-heading = How it works
 home-how-post = List furniture and equipment your unit no longer needs, with photos and pickup details.
 home-how-claim = Find and reserve what your unit needs, collect it and confirm the handover.
 home-how-count = Every handover counts as an avoided purchase: money saved and kilograms of CO₂ equivalents avoided, traceable to a source.
+home-sign-in = Sign in
+home-factors-link = Emission factors and how we count
+factors-title = Emission factors and method
+factors-lead = Every handover is counted with the factor and new price of the item's category. This is the table in force, with the source and version of each row.
+factors-to-method = Skip to how we count
+start-title = What do you need?
+start-search-label = Search the listings
+start-search-placeholder = e.g. office chair, desk
+start-search-button = Search
+start-browse-all = { $count ->
+    [one] Show 1 item
+   *[other] Show all { $shown } items
+}
+start-todo = To do
+start-todo-empty = Nothing is waiting for you right now.
+start-todo-collect = To collect
+start-todo-collect-line = { $count } · collect by { $deadline }
+start-todo-hand-over = Reserved from your listings
+start-todo-hand-over-line = { $count } for { $who } · collect by { $deadline }
+start-todo-ending = Listings ending soon
+start-todo-ending-line = { $days ->
+    [0] ends today ({ $date })
+    [one] ends tomorrow ({ $date })
+   *[other] ends in { $days } days ({ $date })
+}
+start-newest = New on the marketplace
+start-newest-empty = Nothing here yet. List something your unit no longer needs!
 home-categories-heading = Categories and emission factors
 home-categories-intro = The factors are the emissions of producing and distributing a new item (not its use), at the conservative end of published ranges.
 categories-empty = There are no categories yet.
@@ -169,6 +198,10 @@ browse-sort = Sort
 browse-all = All
 browse-submit = Show
 browse-clear = Clear filters
+browse-filter-toggle = Filter and sort
+browse-chips-label = Chosen filters
+browse-chip-remove = Remove the filter
+browse-chips-clear = Clear all filters
 browse-count = { $count ->
     [one] 1 item
    *[other] { $shown } items
@@ -224,6 +257,45 @@ item-edit-title = Edit listing
 item-choose = Choose…
 item-existing-photos = Photos in the listing
 item-remove-photo = Remove the photo
+item-optional = (optional)
+item-more-details = More details (optional): description, size, new price, room, pickup, dates
+item-photos-kept = { $count ->
+    [one] The photo you chose is kept here for a day; you do not need to choose it again.
+   *[other] The { $count } photos you chose are kept here for a day; you do not need to choose them again.
+}
+item-photos-chosen = Chosen photos
+item-photo-number = Photo { $number }
+item-take-photo = Take a photo with the camera
+item-choose-photos = Choose photos
+item-saving = Saving…
+item-copied-from = A new listing with the details of "{ $title }". Add photos of the new item and change what differs.
+item-post-similar = List a similar item
+item-favourite = Save
+item-unfavourite = Saved – remove from Saved
+item-favourite-done = The listing is now under Saved on My page.
+item-unfavourite-done = The listing is removed from Saved.
+item-share-heading = Share the listing
+item-share-link = Link to the listing
+item-share-button = Share or copy the link
+item-share-copied = The link is copied.
+item-share-mail = Send the link by e-mail
+item-print = Print a sheet with a QR code to put on the item
+print-title = Print: { $title }
+print-hint = Print this page and put the sheet on the item; the QR code opens the listing.
+print-back = Back to the listing
+print-kicker = Reuse – free to take over
+print-listed-by = Listed by
+print-scan = Scan the code to reserve it in Bruka
+print-qr-label = QR code for the listing { $title }
+my-saved = Saved
+my-saved-empty = You have not saved any listings. Press "Save" on a listing to find it again here.
+photo-js-uploading = Uploading photos…
+photo-js-uploaded = The photos are uploaded.
+photo-js-failed = The photo could not be uploaded. Try again or choose another photo.
+photo-js-waiting = The listing is saved once the photos are uploaded…
+photo-js-move-up = Move up
+photo-js-move-down = Move down
+photo-js-removed = The photo is removed.
 item-legend-size = Size and weight
 item-field-condition = Condition
 item-field-quantity-available = Available
@@ -254,7 +326,7 @@ item-label-available_from = Can be collected from
 item-label-expires_on = Listed until
 item-label-visibility = Who sees the listing?
 item-hint-category = The category decides how much emissions the reuse counts as avoiding.
-item-hint-photos = Up to 10 photos, JPEG, PNG or WebP, at most 15 MB each. Location data is removed.
+item-hint-photos = Up to 10 photos, JPEG, PNG, WebP or HEIC (iPhone), at most 15 MB each. Location data is removed.
 item-hint-photo-alt = Describe what the photos show for people who cannot see them. Left empty, the title is used.
 item-hint-price = Leave empty to use the category's estimated new price.
 item-hint-no-network = Your organisation is not in a network yet, so the listing is only shown to you.
@@ -271,7 +343,7 @@ item-error-quantity-held = The quantity cannot go below what is already reserved
 item-error-changed-meanwhile = Someone reserved at the same time. Check the quantity and save again.
 item-error-status-changed = The listing changed meanwhile. Reload the page and try again.
 photo-error-too-large = A photo is larger than 15 MB
-photo-error-not-image = A file is not a JPEG, PNG or WebP image
+photo-error-not-image = A file is not a JPEG, PNG, WebP or HEIC image
 photo-error-too-many-pixels = A photo has too many pixels
 photo-error-damaged = A photo is damaged or incomplete
 photo-error-too-many = At most 10 photos per listing
@@ -488,6 +560,7 @@ stats-col-material = kg material
 stats-chart-description = Largest: { $label } with { $value }. The table below has all figures.
 stats-chart-empty = No values to show.
 stats-method-heading = How we count
+stats-factors-link = The categories' factors, new prices and sources
 stats-method-formula = Avoided emissions = D × (emissions of producing new − refurbishment − transport), production and distribution only, never the use phase. Money saved = D × new price.
 stats-method-displacement = Displacement D from the answer to "would you otherwise buy new?": yes { $yes }, not sure { $unsure }, no { $no }.
 stats-method-deductions = Deductions per item: refurbishment { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.

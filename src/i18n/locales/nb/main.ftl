@@ -2,11 +2,13 @@
 site-tagline = Ombruk først – kommunens interne markedsplass
 skip-to-content = Hopp til innholdet
 nav-main-label = Hovedmeny
+nav-menu = Meny
 nav-start = Start
 language-switcher-label = Velg språk
 footer-about = Bruka er en intern markedsplass for ombruk av møbler og utstyr i offentlig sektor.
 footer-source = Åpen kildekode
 footer-method = Slik regner vi
+footer-factors = Utslippsfaktorer og nypriser
 
 # Start page
 home-title = Ombruk først
@@ -15,6 +17,33 @@ home-how-heading = Slik fungerer det
 home-how-post = Legg ut møbler og utstyr som enheten din ikke lenger trenger, med bilder og informasjon om henting.
 home-how-claim = Finn og reserver det enheten din trenger, hent det og bekreft overleveringen.
 home-how-count = Hver overlevering teller som et unngått innkjøp: sparte kroner og kilo CO₂-ekvivalenter, sporbare til en kilde.
+home-sign-in = Logg inn
+home-factors-link = Utslippsfaktorer og hvordan vi regner
+factors-title = Utslippsfaktorer og metode
+factors-lead = Hver overlevering regnes med faktoren og nyprisen for tingens kategori. Her er tabellen som gjelder, med kilde og versjon for hver rad.
+factors-to-method = Hopp til hvordan vi regner
+start-title = Hva trenger du?
+start-search-label = Søk blant tingene
+start-search-placeholder = f.eks. kontorstol, skrivebord
+start-search-button = Søk
+start-browse-all = { $count ->
+    [one] Vis 1 ting
+   *[other] Vis alle { $shown } ting
+}
+start-todo = Å gjøre
+start-todo-empty = Ingenting venter på deg nå.
+start-todo-collect = Å hente
+start-todo-collect-line = { $count } stk · hentes senest { $deadline }
+start-todo-hand-over = Reservert fra annonsene dine
+start-todo-hand-over-line = { $count } stk til { $who } · hentes senest { $deadline }
+start-todo-ending = Annonser som snart utløper
+start-todo-ending-line = { $days ->
+    [0] utløper i dag ({ $date })
+    [one] utløper i morgen ({ $date })
+   *[other] utløper om { $days } dager ({ $date })
+}
+start-newest = Nytt på markedsplassen
+start-newest-empty = Her er det ingenting ennå. Legg ut noe enheten din ikke trenger!
 home-categories-heading = Kategorier og utslippsfaktorer
 home-categories-intro = Faktorene viser utslipp fra produksjon og distribusjon av en ny ting (ikke bruk), i den forsiktige enden av publiserte intervaller.
 categories-empty = Det finnes ingen kategorier ennå.
@@ -169,6 +198,10 @@ browse-sort = Sorter
 browse-all = Alle
 browse-submit = Vis
 browse-clear = Fjern filtre
+browse-filter-toggle = Filter og sortering
+browse-chips-label = Valgte filtre
+browse-chip-remove = Fjern filteret
+browse-chips-clear = Fjern alle filtre
 browse-count = { $count ->
     [one] 1 ting
    *[other] { $shown } ting
@@ -224,6 +257,45 @@ item-edit-title = Rediger annonse
 item-choose = Velg …
 item-existing-photos = Bilder i annonsen
 item-remove-photo = Fjern bildet
+item-optional = (valgfritt)
+item-more-details = Flere opplysninger (valgfrie): beskrivelse, mål, nypris, rom, henting, datoer
+item-photos-kept = { $count ->
+    [one] Bildet du valgte, er lagret her i et døgn; du trenger ikke velge det igjen.
+   *[other] De { $count } bildene du valgte, er lagret her i et døgn; du trenger ikke velge dem igjen.
+}
+item-photos-chosen = Valgte bilder
+item-photo-number = Bilde { $number }
+item-take-photo = Ta bilde med kameraet
+item-choose-photos = Velg bilder
+item-saving = Lagrer…
+item-copied-from = En ny annonse med opplysningene fra «{ $title }». Legg til bilder av den nye tingen og endre det som er annerledes.
+item-post-similar = Legg ut en lignende
+item-favourite = Lagre
+item-unfavourite = Lagret – fjern fra Lagrede
+item-favourite-done = Annonsen ligger nå under Lagrede på Min side.
+item-unfavourite-done = Annonsen er fjernet fra Lagrede.
+item-share-heading = Del annonsen
+item-share-link = Lenke til annonsen
+item-share-button = Del eller kopier lenken
+item-share-copied = Lenken er kopiert.
+item-share-mail = Send lenken på e-post
+item-print = Skriv ut et ark med QR-kode å feste på tingen
+print-title = Utskrift: { $title }
+print-hint = Skriv ut siden og fest arket på tingen; QR-koden åpner annonsen.
+print-back = Tilbake til annonsen
+print-kicker = Ombruk – ledig å overta
+print-listed-by = Lagt ut av
+print-scan = Skann koden for å reservere i Bruka
+print-qr-label = QR-kode til annonsen { $title }
+my-saved = Lagrede
+my-saved-empty = Du har ikke lagret noen annonser. Trykk på «Lagre» på en annonse for å finne tilbake til den her.
+photo-js-uploading = Laster opp bilder…
+photo-js-uploaded = Bildene er lastet opp.
+photo-js-failed = Bildet kunne ikke lastes opp. Prøv igjen eller velg et annet bilde.
+photo-js-waiting = Annonsen lagres når bildene er lastet opp…
+photo-js-move-up = Flytt opp
+photo-js-move-down = Flytt ned
+photo-js-removed = Bildet er fjernet.
 item-legend-size = Mål og vekt
 item-field-condition = Stand
 item-field-quantity-available = Tilgjengelige
@@ -254,7 +326,7 @@ item-label-available_from = Kan hentes fra
 item-label-expires_on = Annonsen gjelder til
 item-label-visibility = Hvem ser annonsen?
 item-hint-category = Kategorien avgjør hvor mye utslipp ombruket regnes å unngå.
-item-hint-photos = Opptil 10 bilder, JPEG, PNG eller WebP, høyst 15 MB hver. Stedsinformasjon fjernes.
+item-hint-photos = Opptil 10 bilder, JPEG, PNG, WebP eller HEIC (iPhone), høyst 15 MB hver. Stedsinformasjon fjernes.
 item-hint-photo-alt = Beskriv hva bildene viser for den som ikke ser dem. Tomt felt gir overskriften.
 item-hint-price = La stå tomt for kategoriens anslåtte nypris.
 item-hint-no-network = Organisasjonen deres er ikke med i noe nettverk ennå; annonsen vises da bare for dere.
@@ -271,7 +343,7 @@ item-error-quantity-held = Antallet kan ikke bli lavere enn det som allerede er 
 item-error-changed-meanwhile = Noen reserverte samtidig. Kontroller antallet og lagre igjen.
 item-error-status-changed = Annonsen er endret i mellomtiden. Last inn siden på nytt og prøv igjen.
 photo-error-too-large = Et bilde er større enn 15 MB
-photo-error-not-image = En fil er ikke et bilde i JPEG, PNG eller WebP
+photo-error-not-image = En fil er ikke et bilde i JPEG, PNG, WebP eller HEIC
 photo-error-too-many-pixels = Et bilde har for mange piksler
 photo-error-damaged = Et bilde er skadet eller ufullstendig
 photo-error-too-many = Høyst 10 bilder per annonse
@@ -488,6 +560,7 @@ stats-col-material = kg materiale
 stats-chart-description = Størst: { $label } med { $value }. Tabellen nedenfor har alle tallene.
 stats-chart-empty = Ingen verdier å vise.
 stats-method-heading = Slik regner vi
+stats-factors-link = Kategorienes faktorer, nypriser og kilder
 stats-method-formula = Unngåtte utslipp = D × (utslipp ved nyproduksjon − oppussing − transport), bare produksjon og distribusjon, aldri bruksfasen. Sparte penger = D × nypris.
 stats-method-displacement = Fortrengning D etter svaret på «ville dere ellers kjøpt nytt?»: ja { $yes }, usikker { $unsure }, nei { $no }.
 stats-method-deductions = Fradrag per ting: oppussing { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.

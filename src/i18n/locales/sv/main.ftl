@@ -2,11 +2,13 @@
 site-tagline = Återbruk först – kommunens interna marknadsplats
 skip-to-content = Hoppa till innehållet
 nav-main-label = Huvudmeny
+nav-menu = Meny
 nav-start = Start
 language-switcher-label = Välj språk
 footer-about = Bruka är en intern marknadsplats för återbruk av möbler och utrustning i offentlig sektor.
 footer-source = Öppen källkod
 footer-method = Så räknar vi
+footer-factors = Utsläppsfaktorer och nypriser
 
 # Start page
 home-title = Återbruk först
@@ -15,6 +17,33 @@ home-how-heading = Så fungerar det
 home-how-post = Lägg upp möbler och utrustning som din enhet inte längre behöver, med bilder och upphämtningsinformation.
 home-how-claim = Hitta och reservera det din enhet behöver, hämta det och bekräfta överlämningen.
 home-how-count = Varje överlämning räknas som ett undvikt inköp: sparade kronor och kilo koldioxidekvivalenter, spårbara till en källa.
+home-sign-in = Logga in
+home-factors-link = Utsläppsfaktorer och hur vi räknar
+factors-title = Utsläppsfaktorer och metod
+factors-lead = Varje överlämning räknas med faktorn och nypriset för sakens kategori. Här är tabellen som gäller, med källa och version för varje rad.
+factors-to-method = Hoppa till hur vi räknar
+start-title = Vad behöver du?
+start-search-label = Sök bland sakerna
+start-search-placeholder = t.ex. kontorsstol, skrivbord
+start-search-button = Sök
+start-browse-all = { $count ->
+    [one] Visa 1 sak
+   *[other] Visa alla { $shown } saker
+}
+start-todo = Att göra
+start-todo-empty = Inget väntar på dig just nu.
+start-todo-collect = Att hämta
+start-todo-collect-line = { $count } st · hämtas senast { $deadline }
+start-todo-hand-over = Reserverat från dina annonser
+start-todo-hand-over-line = { $count } st till { $who } · hämtas senast { $deadline }
+start-todo-ending = Annonser som snart går ut
+start-todo-ending-line = { $days ->
+    [0] går ut i dag ({ $date })
+    [one] går ut i morgon ({ $date })
+   *[other] går ut om { $days } dagar ({ $date })
+}
+start-newest = Nytt i marknadsplatsen
+start-newest-empty = Här finns inget ännu. Lägg upp något som din enhet inte behöver!
 home-categories-heading = Kategorier och utsläppsfaktorer
 home-categories-intro = Faktorerna anger utsläpp från tillverkning och distribution av en ny sak (inte användning), i den försiktiga delen av publicerade intervall.
 categories-empty = Inga kategorier finns ännu.
@@ -169,6 +198,10 @@ browse-sort = Sortera
 browse-all = Alla
 browse-submit = Visa
 browse-clear = Rensa filter
+browse-filter-toggle = Filter och sortering
+browse-chips-label = Valda filter
+browse-chip-remove = Ta bort filtret
+browse-chips-clear = Rensa alla filter
 browse-count = { $count ->
     [one] 1 sak
    *[other] { $shown } saker
@@ -224,6 +257,45 @@ item-edit-title = Redigera annons
 item-choose = Välj…
 item-existing-photos = Bilder i annonsen
 item-remove-photo = Ta bort bilden
+item-optional = (valfritt)
+item-more-details = Fler uppgifter (valfria): beskrivning, mått, nypris, rum, hämtning, datum
+item-photos-kept = { $count ->
+    [one] Bilden du valde är sparad här i ett dygn; du behöver inte välja den igen.
+   *[other] De { $count } bilderna du valde är sparade här i ett dygn; du behöver inte välja dem igen.
+}
+item-photos-chosen = Valda bilder
+item-photo-number = Bild { $number }
+item-take-photo = Ta foto med kameran
+item-choose-photos = Välj bilder
+item-saving = Sparar…
+item-copied-from = En ny annons med uppgifterna från "{ $title }". Lägg till bilder på den nya saken och ändra det som skiljer.
+item-post-similar = Lägg upp en liknande
+item-favourite = Spara
+item-unfavourite = Sparad – ta bort från Sparade
+item-favourite-done = Annonsen finns nu under Sparade på Min sida.
+item-unfavourite-done = Annonsen är borttagen från Sparade.
+item-share-heading = Dela annonsen
+item-share-link = Länk till annonsen
+item-share-button = Dela eller kopiera länken
+item-share-copied = Länken är kopierad.
+item-share-mail = Skicka länken med e-post
+item-print = Skriv ut ett blad med QR-kod att sätta på saken
+print-title = Utskrift: { $title }
+print-hint = Skriv ut sidan och sätt bladet på saken; QR-koden öppnar annonsen.
+print-back = Tillbaka till annonsen
+print-kicker = Återbruk – ledig att ta över
+print-listed-by = Upplagd av
+print-scan = Skanna koden för att reservera i Bruka
+print-qr-label = QR-kod till annonsen { $title }
+my-saved = Sparade
+my-saved-empty = Du har inte sparat några annonser. Tryck på "Spara" på en annons för att hitta tillbaka till den här.
+photo-js-uploading = Laddar upp bilder…
+photo-js-uploaded = Bilderna är uppladdade.
+photo-js-failed = Bilden kunde inte laddas upp. Försök igen eller välj en annan bild.
+photo-js-waiting = Annonsen sparas när bilderna är uppladdade…
+photo-js-move-up = Flytta upp
+photo-js-move-down = Flytta ned
+photo-js-removed = Bilden är borttagen.
 item-legend-size = Mått och vikt
 item-field-condition = Skick
 item-field-quantity-available = Tillgängliga
@@ -254,7 +326,7 @@ item-label-available_from = Kan hämtas från
 item-label-expires_on = Annonsen gäller till
 item-label-visibility = Vem ser annonsen?
 item-hint-category = Kategorin avgör hur mycket utsläpp återbruket räknas som att undvika.
-item-hint-photos = Upp till 10 bilder, JPEG, PNG eller WebP, högst 15 MB var. Platsinformation tas bort.
+item-hint-photos = Upp till 10 bilder, JPEG, PNG, WebP eller HEIC (iPhone), högst 15 MB var. Platsinformation tas bort.
 item-hint-photo-alt = Beskriv vad bilderna visar för den som inte ser dem. Tomt fält ger rubriken.
 item-hint-price = Lämna tomt för kategorins uppskattade nypris.
 item-hint-no-network = Er organisation ingår inte i något nätverk ännu; annonsen syns då bara för er.
@@ -271,7 +343,7 @@ item-error-quantity-held = Antalet kan inte bli lägre än det som redan är res
 item-error-changed-meanwhile = Någon reserverade samtidigt. Kontrollera antalet och spara igen.
 item-error-status-changed = Annonsen har ändrats under tiden. Ladda om sidan och försök igen.
 photo-error-too-large = En bild är större än 15 MB
-photo-error-not-image = En fil är inte en bild i JPEG, PNG eller WebP
+photo-error-not-image = En fil är inte en bild i JPEG, PNG, WebP eller HEIC
 photo-error-too-many-pixels = En bild har för många pixlar
 photo-error-damaged = En bild är skadad eller ofullständig
 photo-error-too-many = Högst 10 bilder per annons
@@ -488,6 +560,7 @@ stats-col-material = kg material
 stats-chart-description = Störst: { $label } med { $value }. Tabellen nedanför har alla siffror.
 stats-chart-empty = Inga värden att visa.
 stats-method-heading = Så räknar vi
+stats-factors-link = Kategoriernas faktorer, nypriser och källor
 stats-method-formula = Undvikna utsläpp = D × (utsläpp vid nyproduktion − renovering − transport), bara produktion och distribution, aldrig användningsfasen. Sparade pengar = D × nypris.
 stats-method-displacement = Undanträngning D efter svaret på "skulle ni annars köpa nytt?": ja { $yes }, osäker { $unsure }, nej { $no }.
 stats-method-deductions = Avdrag per sak: renovering { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.

@@ -2,9 +2,10 @@
 //! organisation with colleagues and listings in every category, each with a generated photo
 //! that went through the real photo pipeline.
 
+mod photos;
+
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use image::{Rgb, RgbImage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -22,6 +23,9 @@ use crate::db::{AnyConnection, Backend, write_transaction};
 use crate::items::{Condition, ItemFields, ItemInput, NewPhoto, Visibility};
 use crate::organisations;
 use crate::photos::{PhotoLimits, PhotoStore, ProcessedPhoto, process};
+
+/// Every example listing's description begins with this, so nobody takes it for a real offer.
+pub const EXAMPLE_MARK: &str = "Exempelannons, påhittad för att visa hur Bruka fungerar.";
 
 const COLLEAGUES: [(&str, &str); 6] = [
     ("anna.lindqvist", "Anna Lindqvist"),
@@ -137,68 +141,6 @@ fn titles(slug: &str) -> &'static [&'static str] {
     }
 }
 
-/// Drawn photos: a shape standing for the category on a soft background, in the colour of
-/// the variant. They are real JPEGs and go through the same pipeline as uploads.
-fn drawn_photo(slug: &str, variant: u32) -> Vec<u8> {
-    let (width, height) = (960, 720);
-    let palette = [
-        [52, 92, 140],
-        [160, 70, 60],
-        [60, 120, 80],
-        [90, 90, 90],
-        [180, 140, 60],
-        [110, 70, 130],
-    ];
-    let colour = palette[(variant as usize) % palette.len()];
-    let mut image = RgbImage::from_fn(width, height, |_, y| {
-        let shade = 235 - (y * 40 / height) as u8;
-        Rgb([shade, shade, shade.saturating_sub(6)])
-    });
-    let mut fill = |x0: u32, y0: u32, x1: u32, y1: u32, rgb: [u8; 3]| {
-        for y in y0.min(height)..y1.min(height) {
-            for x in x0.min(width)..x1.min(width) {
-                image.put_pixel(x, y, Rgb(rgb));
-            }
-        }
-    };
-    let dark = colour.map(|c| c / 2);
-    match slug.split('/').next().unwrap_or_default() {
-        "mobler" if slug.contains("stol") => {
-            fill(380, 160, 580, 420, colour);
-            fill(360, 420, 600, 470, colour);
-            fill(470, 470, 490, 600, dark);
-            fill(380, 600, 580, 620, dark);
-        }
-        "mobler" => {
-            fill(220, 300, 740, 340, colour);
-            fill(240, 340, 270, 600, dark);
-            fill(690, 340, 720, 600, dark);
-        }
-        "it" => {
-            fill(280, 160, 680, 440, dark);
-            fill(300, 180, 660, 420, colour.map(|c| c.saturating_add(80)));
-            fill(460, 440, 500, 520, dark);
-            fill(380, 520, 580, 540, dark);
-        }
-        "vitvaror" => {
-            fill(330, 120, 630, 640, [245, 245, 245]);
-            fill(330, 120, 630, 130, dark);
-            fill(430, 300, 530, 400, colour);
-        }
-        _ => {
-            fill(360, 220, 600, 560, colour);
-            fill(400, 260, 560, 300, dark);
-        }
-    }
-    let mut out = Vec::new();
-    let encoded =
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&image);
-    if encoded.is_err() {
-        out.clear();
-    }
-    out
-}
-
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub items_created: usize,
@@ -239,6 +181,12 @@ fn ensure_colleagues(conn: &mut AnyConnection) -> anyhow::Result<Vec<Lister>> {
     Ok(listers)
 }
 
+/// What a first start with `demo_bootstrap` makes: what `bruka demo` makes by default.
+pub const FIRST_RUN_LISTINGS: usize = 240;
+pub const FIRST_RUN_HISTORY: usize = 400;
+/// The default random seed, so every first start shows the same example.
+pub const SEED: u64 = 2026;
+
 /// Photos per category; listings of a category share them (they are content-addressed).
 const PHOTO_VARIANTS: u32 = 3;
 
@@ -251,7 +199,7 @@ async fn store_photos(
         let mut variants = Vec::new();
         for variant in 0..PHOTO_VARIANTS {
             let processed = process(
-                &drawn_photo(&category.slug, variant),
+                &photos::photo(&category.slug, variant),
                 &PhotoLimits::default(),
             )
             .map_err(|e| anyhow::anyhow!("demo photo: {e}"))?;
@@ -319,7 +267,7 @@ pub async fn seed(
                     let fields = ItemFields {
                         title: title.to_string(),
                         description: format!(
-                            "{title} som {unit} inte längre behöver. Fungerar som den ska; se bilden.",
+                            "{EXAMPLE_MARK} {title} som {unit} inte längre behöver. Fungerar som den ska; se bilden.",
                             unit = "enheten"
                         ),
                         category_id: category.id,

@@ -1,0 +1,2 @@
+DROP TABLE favourites;
+DROP TABLE photo_drafts;
