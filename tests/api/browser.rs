@@ -1023,6 +1023,26 @@ async fn phone_journey(app: &TestApp, bo: &mut Person<'_>, photo: &Path) -> Step
         bo.go(path).await?;
         bo.check_accessibility().await?;
     }
+    // The tables of the admin, the audit log, the statistics and the ledger, on a phone.
+    for (role, pages) in [
+        ("admin", ["/admin", "/admin/audit"]),
+        ("sustainability", ["/stats", "/ledger"]),
+    ] {
+        app.with_conn(move |conn| {
+            use bruka::db::schema::users;
+            use diesel::prelude::*;
+            diesel::update(users::table.filter(users::email.eq("bo@boras.se")))
+                .set(users::role.eq(role))
+                .execute(conn)
+                .expect("role set")
+        })
+        .await;
+        for path in pages {
+            bo.go(path).await?;
+            bo.phone_step(&format!("phone-11{}", path.replace('/', "-")))
+                .await?;
+        }
+    }
     Ok(())
 }
 
