@@ -313,6 +313,12 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
     .await;
     app.create_organisation("Borås stad", "boras.se", &[]).await;
     app.browser.sign_in("anna@boras.se", "Anna").await;
+    let form = app.browser.get_page("/items/new").await;
+    assert!(
+        form.text_of("#photos-hint")
+            .contains("Upp till 10 bilder, JPEG, PNG, WebP eller HEIC (iPhone), högst 1 MB var."),
+        "the hint says this installation's limits"
+    );
     let fields = chair_fields(&app).await;
     let whole = photo_with_gps(800, 600);
     let noise: Vec<u8> = (0..1_600_000u32)
