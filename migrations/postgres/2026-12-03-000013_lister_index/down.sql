@@ -1,0 +1,2 @@
+DROP INDEX items_lister;
+CREATE INDEX items_created_by ON items (created_by);
