@@ -164,18 +164,6 @@ pub async fn favour(
     .await
 }
 
-/// The viewer's saved listings they may still see, with the category list for names.
-pub async fn saved(
-    app: &App,
-    viewer: Viewer,
-) -> Result<(Vec<browse::Card>, Arc<Vec<Category>>), Failure<ItemError>> {
-    let catalog = app.catalog.clone();
-    app.read(move |conn| -> Result<_, ItemError> {
-        Ok((browse::saved_by(conn, &viewer)?, catalog.categories(conn)?))
-    })
-    .await
-}
-
 /// A listing the viewer may see, with the category list to describe it.
 pub async fn visible(
     app: &App,

@@ -265,17 +265,20 @@ pub async fn my_page(
     query: web::Query<AlertQuery>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = user.0.viewer.user_id;
-    let (mine, waiting, alerts) = app
+    let viewer = user.0.viewer;
+    let user_id = viewer.user_id;
+    let catalog = app.catalog.clone();
+    let (mine, waiting, alerts, saved, categories) = app
         .read(move |conn| -> diesel::QueryResult<_> {
             Ok((
                 reservations::list(conn, ListOf::MadeBy(user_id))?,
                 reservations::list(conn, ListOf::ListedBy(user_id))?,
                 crate::alerts::of_user(conn, user_id)?,
+                crate::items::browse::saved_by(conn, &viewer)?,
+                catalog.categories(conn)?,
             ))
         })
         .await?;
-    let (saved, categories) = crate::app::listings::saved(&app, user.0.viewer).await?;
     let language = page.language();
     let texts = app.catalog.category_texts(&categories, language);
     let saved: Vec<CardView> = saved
