@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
-use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UserId};
+use crate::ids::{
+    ConversationId, ItemId, OrganisationId, QueueEntryId, RecordId, ReservationId, UserId,
+};
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub enum Subject {
     Item(ItemId),
     Reservation(ReservationId),
     ReuseRecord(RecordId),
+    QueueEntry(QueueEntryId),
+    Conversation(ConversationId),
 }
 
 impl Subject {
@@ -23,6 +27,8 @@ impl Subject {
             Subject::Item(id) => ("item", id.0),
             Subject::Reservation(id) => ("reservation", id.0),
             Subject::ReuseRecord(id) => ("reuse_record", id.0),
+            Subject::QueueEntry(id) => ("queue_entry", id.0),
+            Subject::Conversation(id) => ("conversation", id.0),
         }
     }
 }

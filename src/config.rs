@@ -115,6 +115,8 @@ pub struct ReservationSettings {
     pub pickup_days: NonZeroU32,
     /// Hours before the pickup deadline that the requester is reminded.
     pub reminder_hours: u32,
+    /// Hours the first in a listing's queue has to take units offered to them.
+    pub offer_hours: NonZeroU32,
     /// How often reminders and expiry (of reservations and listings) are checked.
     pub check_interval_ms: NonZeroU64,
 }
@@ -211,6 +213,7 @@ impl Default for ReservationSettings {
         Self {
             pickup_days: at_least_one(7),
             reminder_hours: 24,
+            offer_hours: at_least_one(48),
             check_interval_ms: at_least_one_u64(60_000),
         }
     }
@@ -387,7 +390,7 @@ impl MailFrom {
 }
 
 /// Each setting's environment variable (after `BRUKA_`) and its place in the file.
-pub const ENVIRONMENT: [(&str, &str); 26] = [
+pub const ENVIRONMENT: [(&str, &str); 27] = [
     ("DATA_DIR", "data_dir"),
     ("BIND", "bind"),
     ("PUBLIC_URL", "public_url"),
@@ -413,6 +416,7 @@ pub const ENVIRONMENT: [(&str, &str); 26] = [
     ("PHOTOS_PER_ITEM", "photos.per_item"),
     ("RESERVATION_PICKUP_DAYS", "reservations.pickup_days"),
     ("RESERVATION_REMINDER_HOURS", "reservations.reminder_hours"),
+    ("RESERVATION_OFFER_HOURS", "reservations.offer_hours"),
     (
         "RESERVATION_CHECK_INTERVAL_MS",
         "reservations.check_interval_ms",

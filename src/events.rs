@@ -5,9 +5,15 @@
 //! not at all.
 
 use crate::db::AnyConnection;
-use crate::ids::{ItemId, OrganisationId, RecordId, ReservationId, UserId};
+use chrono::NaiveDateTime;
+
+use crate::ids::{
+    ConversationId, ItemId, MessageId, OrganisationId, QueueEntryId, RecordId, ReservationId,
+    UserId,
+};
 use crate::items::Status;
 use crate::reservations::lifecycle::Ending;
+use crate::reservations::queue::QueueStep;
 
 /// How a listing was saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +60,44 @@ pub enum Event {
     },
     /// A requester's pickup deadline is near.
     PickupDue { reservation: ReservationId },
+    /// The requester asked for a later pickup deadline.
+    DeadlineAsked {
+        reservation: ReservationId,
+        organisations: [OrganisationId; 2],
+        by: UserId,
+        until: NaiveDateTime,
+    },
+    /// The lister set a new pickup deadline.
+    DeadlineMoved {
+        reservation: ReservationId,
+        organisations: [OrganisationId; 2],
+        by: UserId,
+        from: NaiveDateTime,
+        until: NaiveDateTime,
+    },
+    /// A place in a listing's queue changed: joined, offered units, took or left them.
+    QueueMoved {
+        entry: QueueEntryId,
+        item: ItemId,
+        organisations: [OrganisationId; 2],
+        requester: UserId,
+        step: QueueStep,
+        detail: String,
+    },
+    /// Someone wrote in a conversation; `to` are the members who have not read it.
+    MessagePosted {
+        conversation: ConversationId,
+        message: MessageId,
+        organisations: [OrganisationId; 2],
+        by: UserId,
+        to: Vec<UserId>,
+    },
+    /// An admin who takes no part in a conversation read it, to moderate.
+    ConversationModerated {
+        conversation: ConversationId,
+        organisation: OrganisationId,
+        by: UserId,
+    },
     /// A ledger row was corrected by a reversing row.
     RecordReversed {
         record: RecordId,

@@ -52,3 +52,18 @@ crate::int_newtype! {
     /// A personal API token.
     pub struct TokenId;
 }
+
+crate::int_newtype! {
+    /// A thread between an interested colleague and a listing's side.
+    pub struct ConversationId;
+}
+
+crate::int_newtype! {
+    /// One message in a conversation.
+    pub struct MessageId;
+}
+
+crate::int_newtype! {
+    /// A place in the queue for a fully reserved listing.
+    pub struct QueueEntryId;
+}

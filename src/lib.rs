@@ -9,6 +9,7 @@ pub mod backup;
 pub mod bootstrap;
 pub mod categories;
 pub mod config;
+pub mod conversations;
 pub mod db;
 pub mod demo;
 pub mod events;

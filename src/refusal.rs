@@ -85,6 +85,8 @@ pub enum Refusal {
         code: &'static str,
         message: Message,
     },
+    /// Too many of these in a short time; trying later works.
+    TooMany(Message),
     /// Nothing the person did: the database or another part failed.
     Failed(Box<dyn std::error::Error + Send + Sync>),
     /// Nothing the person did, and trying again soon may work: no database connection.

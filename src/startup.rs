@@ -109,6 +109,9 @@ impl Application {
                 settings.reservations.pickup_days.get(),
             )),
             remind_before: chrono::Duration::hours(i64::from(settings.reservations.reminder_hours)),
+            offer_within: chrono::Duration::hours(i64::from(
+                settings.reservations.offer_hours.get(),
+            )),
         };
         let photos = PhotoStore::local(&settings.photos_dir())?;
         background.push(tokio::spawn(background_jobs(
@@ -288,6 +291,8 @@ async fn background_jobs(
                     reminded = round.reminded,
                     listings_expired = round.listings_expired,
                     listings_reindexed = round.listings_reindexed,
+                    offers_lapsed = round.offers_lapsed,
+                    digests_sent = round.digests_sent,
                     "background jobs"
                 );
                 mail.wake_worker();

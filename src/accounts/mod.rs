@@ -58,6 +58,21 @@ pub struct User {
     pub role: Role,
     pub language: String,
     pub disabled: bool,
+    pub notify: Notify,
+    pub notify_token: Option<String>,
+    pub unread_messages: i32,
+}
+
+crate::text_enum! {
+    /// How a person hears of events by mail.
+    pub enum Notify ("notification setting") {
+        /// A mail for each event.
+        Each = "each",
+        /// One mail a day with everything since the last one.
+        Daily = "daily",
+        /// No mail; Bruka's pages still show everything.
+        None = "none",
+    }
 }
 
 impl User {
@@ -152,6 +167,7 @@ pub fn find_or_create(
             users::email.eq(email.as_str()),
             users::role.eq(role),
             users::created_at.eq(Utc::now().naive_utc()),
+            users::notify_token.eq(tokens::random_id()),
         ))
         .returning(users::id)
         .get_result(conn)?;
@@ -259,6 +275,26 @@ pub fn set_role(
             .execute(conn)?;
         Ok(())
     })
+}
+
+/// Sets how a person hears of events.
+pub fn set_notify(conn: &mut AnyConnection, user_id: UserId, notify: Notify) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::notify.eq(notify))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The one-click stop from a mail's List-Unsubscribe link: no more mail about events. False
+/// for a token that belongs to nobody.
+pub fn stop_notices(conn: &mut AnyConnection, token: &str) -> QueryResult<bool> {
+    if token.is_empty() {
+        return Ok(false);
+    }
+    let changed = diesel::update(users::table.filter(users::notify_token.eq(token)))
+        .set(users::notify.eq(Notify::None))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 #[cfg(test)]

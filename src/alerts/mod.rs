@@ -10,7 +10,6 @@ use crate::access;
 use crate::accounts::tokens::random_id;
 use crate::db::AnyConnection;
 use crate::db::schema::{categories, items, saved_searches, search_alerts, users};
-use crate::i18n::Language;
 use crate::ids::{AlertId, CategoryId, ItemId, OrganisationId, UserId};
 use crate::items::search::SearchQuery;
 use crate::items::{FieldError, Item};
@@ -274,17 +273,17 @@ pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<us
         .find(item.fields.category_id)
         .select(categories::parent_id)
         .first(conn)?;
-    let candidates: Vec<(Alert, String, String)> = saved_searches::table
+    let candidates: Vec<(Alert, crate::accounts::User)> = saved_searches::table
         .inner_join(users::table)
         .filter(saved_searches::organisation_id.eq_any(&audience))
         .filter(saved_searches::active.eq(true))
         .filter(saved_searches::user_id.ne(item.created_by))
         .filter(users::disabled.eq(false))
-        .select((Alert::as_select(), users::email, users::language))
+        .select((Alert::as_select(), crate::accounts::User::as_select()))
         .load(conn)?;
     let now = Utc::now().naive_utc();
     let mut sent = 0;
-    for (alert, email, language) in candidates {
+    for (alert, person) in candidates {
         if !matches(&alert, item, parent, weights) {
             continue;
         }
@@ -313,10 +312,7 @@ pub fn on_published(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<us
         };
         notices::queue(
             conn,
-            &Recipient::new(
-                &email,
-                Language::from_tag(&language).unwrap_or(Language::DEFAULT),
-            ),
+            &Recipient::person(&person),
             &Notice::Match {
                 item_id: item.id,
                 item_title: item.fields.title.clone(),

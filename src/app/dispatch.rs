@@ -7,11 +7,13 @@ use diesel::QueryResult;
 use crate::accounts::{self, User};
 use crate::alerts;
 use crate::audit::{self, Change, Subject};
+use crate::conversations;
 use crate::db::{AnyConnection, write_transaction};
 use crate::events::{Event, Saved, Tx};
 use crate::ids::{ItemId, ReservationId, UserId};
 use crate::items::{self, Status};
 use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
+use crate::reservations::queue::{self, QueueEntry, QueueStep};
 use crate::reservations::{self, Reservation, lifecycle::Ending};
 
 /// Whether events cause mail. Example data is made through the real code, but nobody is to
@@ -138,7 +140,60 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
             action: ending.verb(),
             detail: detail.clone(),
         },
-        Event::PickupDue { .. } => return None,
+        Event::PickupDue { .. } | Event::MessagePosted { .. } => return None,
+        Event::DeadlineAsked {
+            reservation,
+            organisations,
+            by,
+            until,
+        } => Change {
+            organisations,
+            actor: Some(*by),
+            subject: Subject::Reservation(*reservation),
+            action: "deadline_asked",
+            detail: format!("until {until}"),
+        },
+        Event::DeadlineMoved {
+            reservation,
+            organisations,
+            by,
+            from,
+            until,
+        } => Change {
+            organisations,
+            actor: Some(*by),
+            subject: Subject::Reservation(*reservation),
+            action: "deadline_moved",
+            detail: format!("{from} → {until}"),
+        },
+        Event::QueueMoved {
+            entry,
+            organisations,
+            requester,
+            step,
+            detail,
+            ..
+        } => Change {
+            organisations,
+            actor: match step {
+                QueueStep::Joined | QueueStep::Accepted | QueueStep::Left => Some(*requester),
+                QueueStep::Offered | QueueStep::Lapsed | QueueStep::Ended => None,
+            },
+            subject: Subject::QueueEntry(*entry),
+            action: step.verb(),
+            detail: detail.clone(),
+        },
+        Event::ConversationModerated {
+            conversation,
+            organisation,
+            by,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: Subject::Conversation(*conversation),
+            action: "read_to_moderate",
+            detail: String::new(),
+        },
         Event::RecordReversed {
             record,
             organisations,
@@ -156,7 +211,7 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
 }
 
 fn recipient(user: &User) -> Recipient {
-    Recipient::new(&user.email, user.language())
+    Recipient::person(user)
 }
 
 fn person(conn: &mut AnyConnection, id: UserId) -> QueryResult<User> {
@@ -223,9 +278,90 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
                 Notice::PickupReminder(about.facts),
             )])
         }
-        Event::ListingSaved { .. } | Event::ListingMoved { .. } | Event::RecordReversed { .. } => {
-            Ok(Vec::new())
+        Event::DeadlineAsked {
+            reservation, until, ..
+        } => {
+            let about = About::load(conn, *reservation)?;
+            Ok(vec![(
+                recipient(&about.lister),
+                Notice::DeadlineAsked {
+                    facts: about.facts,
+                    until: *until,
+                },
+            )])
         }
+        Event::DeadlineMoved { reservation, .. } => {
+            let about = About::load(conn, *reservation)?;
+            Ok(vec![(
+                recipient(&about.requester),
+                Notice::DeadlineMoved(about.facts),
+            )])
+        }
+        Event::QueueMoved {
+            entry,
+            step,
+            requester,
+            ..
+        } => {
+            let notice = |entry: QueueEntry, title: String| match step {
+                QueueStep::Offered => Some(Notice::QueueOffer {
+                    entry_id: entry.id,
+                    item_id: entry.item_id,
+                    item_title: title,
+                    quantity: entry.offered_quantity,
+                    until: entry.offer_expires_at.unwrap_or(entry.updated_at),
+                }),
+                QueueStep::Ended => Some(Notice::QueueEnded {
+                    item_id: entry.item_id,
+                    item_title: title,
+                }),
+                _ => None,
+            };
+            let entry = queue::find(conn, *entry)?.ok_or(diesel::result::Error::NotFound)?;
+            let item = items::find(conn, entry.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+            let person = person(conn, *requester)?;
+            Ok(notice(entry, item.fields.title)
+                .map(|notice| vec![(recipient(&person), notice)])
+                .unwrap_or_default())
+        }
+        Event::MessagePosted {
+            conversation,
+            message,
+            by,
+            to,
+            ..
+        } => {
+            if to.is_empty() {
+                return Ok(Vec::new());
+            }
+            let conversation =
+                conversations::find(conn, *conversation)?.ok_or(diesel::result::Error::NotFound)?;
+            let item =
+                items::find(conn, conversation.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+            let body = conversations::body_of(conn, *message)?;
+            let author = person(conn, *by)?.display_name();
+            let mut notices = Vec::new();
+            for &member in to {
+                let member = person(conn, member)?;
+                if member.disabled {
+                    continue;
+                }
+                notices.push((
+                    recipient(&member),
+                    Notice::Message {
+                        conversation_id: conversation.id,
+                        item_title: item.fields.title.clone(),
+                        author: author.clone(),
+                        excerpt: conversations::excerpt(&body),
+                    },
+                ));
+            }
+            Ok(notices)
+        }
+        Event::ListingSaved { .. }
+        | Event::ListingMoved { .. }
+        | Event::RecordReversed { .. }
+        | Event::ConversationModerated { .. } => Ok(Vec::new()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Background work: reservations past their deadline expire, requesters are reminded before
-//! it, listings past their end date expire. Everything a round needs is in the database, so
+//! it, queue offers nobody took lapse, listings past their end date expire, daily digests go
+//! out. Everything a round needs is in the database, so
 //! a restarted (or another) instance carries on where one stopped; each change is a
 //! conditional update through the lifecycle tables, so two instances never do one twice.
 
@@ -10,7 +11,8 @@ use super::dispatch::{Delivery, write};
 use crate::db::AnyConnection;
 use crate::i18n::local_date;
 use crate::items::{self, ItemError};
-use crate::reservations::{self, ReservationError, Rules};
+use crate::mail::digest;
+use crate::reservations::{self, ReservationError, Rules, queue};
 
 /// At most this many of each per round; the next round takes the rest.
 const BATCH: i64 = 200;
@@ -23,6 +25,8 @@ pub struct Round {
     pub reminded: usize,
     pub listings_expired: usize,
     pub listings_reindexed: usize,
+    pub offers_lapsed: usize,
+    pub digests_sent: usize,
 }
 
 impl Round {
@@ -45,8 +49,10 @@ pub enum JobError {
 pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobError> {
     let today = local_date(Utc::now().naive_utc());
     Ok(Round {
-        reservations_expired: expire_reservations(conn)?,
+        reservations_expired: expire_reservations(conn, rules)?,
+        offers_lapsed: lapse_offers(conn, rules)?,
         reminded: remind(conn, rules)?,
+        digests_sent: send_digests(conn)?,
         listings_expired: expire_listings(conn, today)?,
         listings_reindexed: reindex_listings(conn)?,
     })
@@ -82,9 +88,23 @@ where
     Ok(done)
 }
 
-pub fn expire_reservations(conn: &mut AnyConnection) -> Result<usize, JobError> {
+pub fn expire_reservations(conn: &mut AnyConnection, rules: &Rules) -> Result<usize, JobError> {
     let due = reservations::due_to_expire(conn, BATCH);
-    each(due, conn, reservations::expire)
+    each(due, conn, |tx, id| reservations::expire(tx, id, rules))
+}
+
+pub fn lapse_offers(conn: &mut AnyConnection, rules: &Rules) -> Result<usize, JobError> {
+    let due = queue::due_to_lapse(conn, BATCH);
+    each(due, conn, |tx, id| queue::lapse(tx, id, rules))
+}
+
+/// The digests of everyone with notices from before this morning's digest time.
+pub fn send_digests(conn: &mut AnyConnection) -> Result<usize, JobError> {
+    let cutoff = digest::cutoff(Utc::now().naive_utc());
+    let due = digest::due(conn, cutoff, BATCH);
+    each(due, conn, |tx, user_id| {
+        digest::send(tx.conn, user_id, cutoff)
+    })
 }
 
 pub fn remind(conn: &mut AnyConnection, rules: &Rules) -> Result<usize, JobError> {

@@ -11,8 +11,10 @@ use super::catalog::{Catalog, VisibleChoices};
 use super::{App, Failure};
 use crate::access::{Reach, Viewer};
 use crate::categories::Category;
+use crate::conversations;
 use crate::db::AnyConnection;
 use crate::i18n::local_date;
+use crate::ids::ConversationId;
 use crate::ids::{ItemId, OrganisationId, PhotoId};
 use crate::items::browse::{self, Filter, RankedSearches};
 use crate::items::drafts::{self, DraftPhoto};
@@ -23,6 +25,7 @@ use crate::items::{
 };
 use crate::organisations::{self, Unit};
 use crate::photos::{self, PhotoError, Size};
+use crate::reservations::queue::{self, QueueEntry};
 use crate::reservations::{self, ListOf, Summary};
 
 /// A page of listings with what the filters offer.
@@ -108,6 +111,14 @@ pub struct Listing {
     pub reservations: Vec<Summary>,
     /// The viewer saved it ("Sparade").
     pub favourite: bool,
+    /// The viewer's thread with the listing's side.
+    pub conversation: Option<ConversationId>,
+    /// The viewer's place in its queue, and how many are ahead.
+    pub queue_place: Option<(QueueEntry, i64)>,
+    /// How many wait in its queue.
+    pub waiting: i64,
+    /// Threads about it, for its side (the lister, unit colleagues).
+    pub threads: Vec<conversations::Summary>,
 }
 
 pub async fn listing(
@@ -129,7 +140,21 @@ pub async fn listing(
         } else {
             Vec::new()
         };
+        let threads = if item.created_by == viewer.user_id
+            || (item.organisation_id == viewer.organisation_id
+                && item.owner_unit_id.is_some()
+                && item.owner_unit_id == viewer.unit_id)
+        {
+            conversations::about(conn, item_id)?
+        } else {
+            Vec::new()
+        };
         Ok(Listing {
+            conversation: conversations::of_asker(conn, item_id, viewer.user_id)?
+                .map(|conversation| conversation.id),
+            queue_place: queue::place_of(conn, viewer.user_id, item_id)?,
+            waiting: queue::waiting_on(conn, item_id)?,
+            threads,
             favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
             units: organisations::units_of(conn, viewer.organisation_id)?,

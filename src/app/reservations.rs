@@ -1,23 +1,43 @@
 //! Reserving and what follows it, for pages and the API alike: each use case is one write
-//! transaction through the reservation lifecycle, and its notices go out after the commit.
+//! transaction through the reservation lifecycle (or the queue's), and its notices go out
+//! after the commit.
+
+use chrono::NaiveDateTime;
 
 use super::{App, Failure};
 use crate::access::Viewer;
-use crate::ids::{ItemId, ReservationId};
-use crate::reservations::{self, Details, Party, Reservation, ReservationError, ReserveRequest};
+use crate::conversations::{self, ConversationError};
+use crate::ids::{ItemId, QueueEntryId, ReservationId};
+use crate::reservations::queue::{self, QueueEntry};
+use crate::reservations::{
+    self, Details, Party, Pickup, Reservation, ReservationError, ReserveRequest,
+};
 
 /// What someone taking part in a reservation can do with it while it is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Either side confirms the handover.
-    PickedUp,
+    /// Either side confirms the handover, of all or part of it.
+    PickedUp(Pickup),
     /// The requester changes their mind.
     Cancel,
     /// The lister says no.
     Decline,
+    /// The requester asks for a later deadline.
+    AskForTime(NaiveDateTime),
+    /// The lister sets a new deadline.
+    SetDeadline(NaiveDateTime),
 }
 
-/// Holds `request.quantity` of a listing for the viewer's unit; the lister is mailed.
+/// The reservation went through; its note to the lister could not start a thread.
+fn thread_failure(error: ConversationError) -> ReservationError {
+    match error {
+        ConversationError::Db(error) => ReservationError::Db(error),
+        _ => ReservationError::NotFound,
+    }
+}
+
+/// Holds `request.quantity` of a listing for the viewer's unit; the lister is mailed, and
+/// the message opens the requester's thread with the lister.
 pub async fn reserve(
     app: &App,
     viewer: Viewer,
@@ -28,25 +48,45 @@ pub async fn reserve(
     app.write(move |tx| {
         let reservation: Reservation =
             reservations::reserve(tx, &viewer, item_id, &request, &rules)?;
+        conversations::note_reservation(tx, &viewer, item_id, &request.message)
+            .map_err(thread_failure)?;
         reservations::details(tx.conn, &viewer, reservation.id)
     })
     .await
 }
 
-/// Takes `step` on an open reservation and answers with how it stands afterwards.
+/// Takes `step` on an open reservation and answers with how it stands afterwards; after a
+/// partial pickup whose rest stays held, that is the reservation holding the rest.
 pub async fn take_step(
     app: &App,
     viewer: Viewer,
     reservation_id: ReservationId,
     step: Step,
 ) -> Result<Details, Failure<ReservationError>> {
+    let rules = app.reservations;
     app.write(move |tx| {
+        let mut shown = reservation_id;
         match step {
-            Step::PickedUp => reservations::pick_up(tx, &viewer, reservation_id).map(|_| ()),
-            Step::Cancel => reservations::withdraw(tx, &viewer, reservation_id, Party::Requester),
-            Step::Decline => reservations::withdraw(tx, &viewer, reservation_id, Party::Lister),
-        }?;
-        reservations::details(tx.conn, &viewer, reservation_id)
+            Step::PickedUp(pickup) => {
+                reservations::pick_up(tx, &viewer, reservation_id, pickup, &rules)?;
+                if let Some(rest) = reservations::continued_by(tx.conn, reservation_id)? {
+                    shown = rest;
+                }
+            }
+            Step::Cancel => {
+                reservations::withdraw(tx, &viewer, reservation_id, Party::Requester, &rules)?
+            }
+            Step::Decline => {
+                reservations::withdraw(tx, &viewer, reservation_id, Party::Lister, &rules)?
+            }
+            Step::AskForTime(until) => {
+                reservations::ask_for_time(tx, &viewer, reservation_id, until)?
+            }
+            Step::SetDeadline(until) => {
+                reservations::set_deadline(tx, &viewer, reservation_id, until)?
+            }
+        }
+        reservations::details(tx.conn, &viewer, shown)
     })
     .await
 }
@@ -59,4 +99,47 @@ pub async fn details(
 ) -> Result<Details, Failure<ReservationError>> {
     app.read(move |conn| reservations::details(conn, &viewer, reservation_id))
         .await
+}
+
+/// Puts the viewer in line for a fully reserved listing.
+pub async fn join_queue(
+    app: &App,
+    viewer: Viewer,
+    item_id: ItemId,
+    request: ReserveRequest,
+) -> Result<QueueEntry, Failure<ReservationError>> {
+    app.write(move |tx| {
+        let entry = queue::join(tx, &viewer, item_id, &request)?;
+        conversations::note_reservation(tx, &viewer, item_id, &request.message)
+            .map_err(thread_failure)?;
+        Ok(entry)
+    })
+    .await
+}
+
+/// What the person in line does with their place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueChoice {
+    /// Take what is offered: it becomes a reservation.
+    Accept,
+    /// Leave the line, or turn the offer down.
+    Leave,
+}
+
+/// Takes an offer (answering with the new reservation) or leaves the line (`None`).
+pub async fn answer_queue(
+    app: &App,
+    viewer: Viewer,
+    entry_id: QueueEntryId,
+    choice: QueueChoice,
+) -> Result<Option<Details>, Failure<ReservationError>> {
+    let rules = app.reservations;
+    app.write(move |tx| match choice {
+        QueueChoice::Accept => {
+            let reservation = queue::accept(tx, &viewer, entry_id, "", &rules)?;
+            reservations::details(tx.conn, &viewer, reservation.id).map(Some)
+        }
+        QueueChoice::Leave => queue::leave(tx, &viewer, entry_id, &rules).map(|_| None),
+    })
+    .await
 }

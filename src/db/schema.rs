@@ -81,6 +81,9 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        notify -> Text,
+        notify_token -> Nullable<Text>,
+        unread_messages -> Integer,
     }
 }
 
@@ -120,6 +123,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         language -> Nullable<Text>,
         notice -> Nullable<Text>,
+        unsubscribe_token -> Nullable<Text>,
     }
 }
 
@@ -195,6 +199,9 @@ diesel::table! {
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
         closed_by -> Nullable<BigInt>,
+        released_quantity -> Integer,
+        continues_id -> Nullable<BigInt>,
+        wanted_deadline -> Nullable<Timestamp>,
     }
 }
 
@@ -322,6 +329,69 @@ diesel::table! {
 
 diesel::joinable!(favourites -> items (item_id));
 
+diesel::table! {
+    digest_entries (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        notice -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        asker_id -> BigInt,
+        asker_organisation_id -> BigInt,
+        created_at -> Timestamp,
+        last_message_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> BigInt,
+        conversation_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    conversation_members (conversation_id, user_id) {
+        conversation_id -> BigInt,
+        user_id -> BigInt,
+        unread -> Integer,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    queue_entries (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        organisation_id -> BigInt,
+        requester_id -> BigInt,
+        receiving_unit_id -> Nullable<BigInt>,
+        quantity -> Integer,
+        would_buy_new -> Text,
+        status -> Text,
+        offered_quantity -> Integer,
+        offer_expires_at -> Nullable<Timestamp>,
+        reservation_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(conversations -> items (item_id));
+diesel::joinable!(conversations -> users (asker_id));
+diesel::joinable!(messages -> conversations (conversation_id));
+diesel::joinable!(conversation_members -> conversations (conversation_id));
+diesel::joinable!(queue_entries -> items (item_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
     organisations,
@@ -343,6 +413,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     available_counts,
     photo_drafts,
     favourites,
+    digest_entries,
+    conversations,
+    messages,
+    conversation_members,
+    queue_entries,
 );
 
 diesel::table! {

@@ -365,6 +365,7 @@ fn seed_handovers(
     let rules = reservations::Rules {
         pickup_within: Duration::days(7),
         remind_before: Duration::hours(24),
+        offer_within: Duration::hours(48),
     };
     let (mut reserved, mut picked_up) = (0, 0);
     for &item_id in item_ids.iter().take(wanted) {
@@ -399,7 +400,13 @@ fn seed_handovers(
         reserved += 1;
         if rng.random_bool(0.75) {
             write(conn, Delivery::Quiet, |tx| {
-                reservations::pick_up(tx, &requester.viewer, reservation.id)
+                reservations::pick_up(
+                    tx,
+                    &requester.viewer,
+                    reservation.id,
+                    Default::default(),
+                    &rules,
+                )
             })
             .map_err(|e| anyhow::anyhow!("demo pickup: {e}"))?;
             picked_up += 1;

@@ -1,6 +1,7 @@
 //! Mail: queued in the database with the event that causes it, rendered and delivered by a
 //! background worker over SMTP or into a folder.
 
+pub mod digest;
 pub mod notices;
 pub mod outbox;
 pub mod render;

@@ -7,23 +7,47 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
 use serde::{Deserialize, Serialize};
 
-use super::outbox;
+use super::{digest, outbox};
+use crate::accounts::{Notify, User};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
-use crate::ids::{ItemId, ReservationId};
+use crate::ids::{ConversationId, ItemId, QueueEntryId, ReservationId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
     pub email: String,
     pub language: Language,
+    /// The person, when the address is one of Bruka's users: their setting decides how
+    /// (and whether) an event reaches them.
+    pub person: Option<(UserId, Notify)>,
+    /// The secret of their List-Unsubscribe link.
+    pub unsubscribe_token: Option<String>,
 }
 
 impl Recipient {
+    /// An address to write to whatever anyone set (a sign-in link).
     pub fn new(email: &str, language: Language) -> Self {
         Self {
             email: email.to_string(),
             language,
+            person: None,
+            unsubscribe_token: None,
         }
+    }
+
+    /// A user, who hears of events the way they chose.
+    pub fn person(user: &User) -> Self {
+        Self {
+            email: user.email.clone(),
+            language: user.language(),
+            person: Some((user.id, user.notify)),
+            unsubscribe_token: user.notify_token.clone(),
+        }
+    }
+
+    pub fn with_unsubscribe(mut self, token: Option<String>) -> Self {
+        self.unsubscribe_token = token;
+        self
     }
 }
 
@@ -69,9 +93,50 @@ pub enum Notice {
         item_title: String,
         expires_on: NaiveDate,
     },
+    /// To the members of a thread who did not write it: a new message.
+    Message {
+        conversation_id: ConversationId,
+        item_title: String,
+        author: String,
+        excerpt: String,
+    },
+    /// To the lister: the requester asks for a later deadline.
+    DeadlineAsked {
+        facts: ReservationFacts,
+        until: NaiveDateTime,
+    },
+    /// To the requester: the lister set a new deadline (`facts` has it).
+    DeadlineMoved(ReservationFacts),
+    /// To the first in a listing's queue: units are held for them until `until`.
+    QueueOffer {
+        entry_id: QueueEntryId,
+        item_id: ItemId,
+        item_title: String,
+        quantity: i32,
+        until: NaiveDateTime,
+    },
+    /// To someone waiting: the listing is gone, nothing will come back.
+    QueueEnded { item_id: ItemId, item_title: String },
+    /// The day's notices of someone who asked for one mail a day.
+    Digest { notices: Vec<Notice> },
 }
 
-/// Queues the notice for `to`; call inside the transaction that makes the change.
-pub fn queue(conn: &mut AnyConnection, to: &Recipient, notice: &Notice) -> QueryResult<i64> {
-    outbox::enqueue(conn, to, notice)
+impl Notice {
+    /// Whether a person's notification setting applies: a sign-in link always goes out.
+    fn is_about_an_event(&self) -> bool {
+        !matches!(self, Notice::SignInLink { .. } | Notice::Digest { .. })
+    }
+}
+
+/// Queues the notice for `to` as their setting says: a mail now, a line in tomorrow's
+/// digest, or nothing (the pages show it all the same). Call inside the transaction that
+/// makes the change.
+pub fn queue(conn: &mut AnyConnection, to: &Recipient, notice: &Notice) -> QueryResult<()> {
+    match to.person {
+        Some((user_id, Notify::Daily)) if notice.is_about_an_event() => {
+            digest::hold(conn, user_id, notice)
+        }
+        Some((_, Notify::None)) if notice.is_about_an_event() => Ok(()),
+        _ => outbox::enqueue(conn, to, notice).map(|_| ()),
+    }
 }

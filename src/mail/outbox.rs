@@ -23,6 +23,7 @@ pub struct QueuedMail {
     pub language: Option<String>,
     pub notice: Option<String>,
     pub attempts: i32,
+    pub unsubscribe_token: Option<String>,
 }
 
 /// Call inside the transaction of the event the mail is about.
@@ -35,6 +36,7 @@ pub fn enqueue(conn: &mut AnyConnection, to: &Recipient, notice: &Notice) -> Que
             mail_outbox::recipient.eq(&to.email),
             mail_outbox::language.eq(to.language.code()),
             mail_outbox::notice.eq(notice),
+            mail_outbox::unsubscribe_token.eq(&to.unsubscribe_token),
             mail_outbox::created_at.eq(now),
             mail_outbox::next_attempt_at.eq(now),
         ))

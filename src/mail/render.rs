@@ -78,6 +78,16 @@ impl Renderer {
                 context.insert("link", &parts.link);
                 context.insert("link_label", &language.text(parts.link_label_key));
                 context.insert("footer", &parts.footer);
+                let settings_note = to.unsubscribe_token.as_ref().map(|token| {
+                    language.text_with(
+                        "mail-settings-note",
+                        &[
+                            ("profile", format!("{}/profile#notify", self.site).into()),
+                            ("stop", self.unsubscribe_link(token).into()),
+                        ],
+                    )
+                });
+                context.insert("settings_note", &settings_note);
                 ("notice", parts.subject)
             }
         };
@@ -93,6 +103,11 @@ impl Renderer {
             render("txt")?,
             render("html")?,
         ))
+    }
+
+    /// The address of a person's one-click stop, for List-Unsubscribe and the mail's footer.
+    pub fn unsubscribe_link(&self, token: &str) -> String {
+        format!("{}/notifications/stop/{token}", self.site)
     }
 
     fn layout<'n>(&self, language: Language, notice: &'n Notice) -> Layout<'n> {
@@ -175,6 +190,87 @@ impl Renderer {
                     footer: None,
                 }
             }
+            Notice::Message {
+                conversation_id,
+                item_title,
+                author,
+                excerpt,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("author", author.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-message-subject", &args),
+                    paragraphs: vec![
+                        language.text_with("mail-message-text", &args),
+                        excerpt.clone(),
+                    ],
+                    link: format!("{}/conversations/{conversation_id}", self.site),
+                    link_label_key: "mail-open-conversation",
+                    footer: Some(language.text("mail-message-no-reply")),
+                }
+            }
+            Notice::DeadlineAsked { facts, until } => {
+                let mut args = reservation_args(facts);
+                args.push(("until", local_time(*until).into()));
+                about_reservation(
+                    "mail-deadline-asked",
+                    facts,
+                    vec![language.text_with("mail-deadline-asked-text", &args)],
+                )
+            }
+            Notice::DeadlineMoved(facts) => simple("mail-deadline-moved", facts),
+            Notice::QueueOffer {
+                entry_id: _,
+                item_id,
+                item_title,
+                quantity,
+                until,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("quantity", (*quantity).into()),
+                    ("until", local_time(*until).into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-queue-offer-subject", &args),
+                    paragraphs: vec![language.text_with("mail-queue-offer-text", &args)],
+                    link: format!("{}/items/{item_id}#queue", self.site),
+                    link_label_key: "mail-queue-offer-open",
+                    footer: None,
+                }
+            }
+            Notice::QueueEnded {
+                item_id,
+                item_title,
+            } => {
+                let args = [("title", FluentValue::from(item_title.clone()))];
+                Parts {
+                    subject: language.text_with("mail-queue-ended-subject", &args),
+                    paragraphs: vec![language.text_with("mail-queue-ended-text", &args)],
+                    link: format!("{}/items/{item_id}", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
+            Notice::Digest { notices } => {
+                let paragraphs = notices
+                    .iter()
+                    .filter_map(|notice| match self.layout(language, notice) {
+                        Layout::Event(parts) => Some(format!("{} – {}", parts.subject, parts.link)),
+                        Layout::SignIn { .. } => None,
+                    })
+                    .collect();
+                Parts {
+                    subject: language
+                        .text_with("mail-digest-subject", &[("count", notices.len().into())]),
+                    paragraphs,
+                    link: format!("{}/my", self.site),
+                    link_label_key: "mail-digest-open",
+                    footer: None,
+                }
+            }
         })
     }
 }
@@ -184,7 +280,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::ids::{ItemId, ReservationId};
+    use crate::ids::{ConversationId, ItemId, QueueEntryId, ReservationId};
 
     fn facts() -> ReservationFacts {
         ReservationFacts {
@@ -231,6 +327,31 @@ mod tests {
                 item_title: "Bord".into(),
                 expires_on: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
             },
+            Notice::Message {
+                conversation_id: ConversationId(4),
+                item_title: "Bord".into(),
+                author: "Bo".into(),
+                excerpt: "Går den genom en vanlig dörr? <b>".into(),
+            },
+            Notice::DeadlineAsked {
+                facts: facts(),
+                until: facts().pickup_deadline,
+            },
+            Notice::DeadlineMoved(facts()),
+            Notice::QueueOffer {
+                entry_id: QueueEntryId(5),
+                item_id: ItemId(3),
+                item_title: "Bord".into(),
+                quantity: 2,
+                until: facts().pickup_deadline,
+            },
+            Notice::QueueEnded {
+                item_id: ItemId(3),
+                item_title: "Bord".into(),
+            },
+            Notice::Digest {
+                notices: vec![Notice::Reserved(facts()), Notice::DeadlineMoved(facts())],
+            },
         ];
         for language in Language::ALL {
             for notice in &notices {
@@ -242,8 +363,29 @@ mod tests {
                     mail.text
                 );
                 assert!(!mail.html.contains("<Ergo>"), "HTML escapes the title");
+                assert!(!mail.html.contains("<b>"), "HTML escapes a message");
             }
         }
+    }
+
+    #[test]
+    fn an_event_mail_says_how_to_change_or_stop_notices() {
+        let to = Recipient::new("a@b.se", Language::Swedish).with_unsubscribe(Some("tok".into()));
+        let mail = Renderer::new("https://bruka.example/")
+            .expect("templates")
+            .render(&to, &Notice::Declined(facts()))
+            .expect("mail");
+        assert!(
+            mail.text
+                .contains("https://bruka.example/notifications/stop/tok")
+        );
+        assert!(mail.text.contains("https://bruka.example/profile#notify"));
+        let digest = Notice::Digest {
+            notices: vec![Notice::Declined(facts()), Notice::PickedUp(facts())],
+        };
+        let mail = render(Language::English, &digest);
+        assert!(mail.subject.contains('2'), "{}", mail.subject);
+        assert_eq!(mail.text.matches("/reservations/7").count(), 2);
     }
 
     #[test]

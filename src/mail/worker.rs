@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
-use lettre::message::header::{ContentType, MessageId};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue, MessageId};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
@@ -201,12 +201,14 @@ impl MailWorker {
             .as_deref()
             .and_then(Language::from_tag)
             .unwrap_or(Language::DEFAULT);
-        self.renderer
-            .render(&Recipient::new(&mail.recipient, language), &notice)
-            .map_err(|error| match std::error::Error::source(&error) {
+        let to = Recipient::new(&mail.recipient, language)
+            .with_unsubscribe(mail.unsubscribe_token.clone());
+        self.renderer.render(&to, &notice).map_err(|error| {
+            match std::error::Error::source(&error) {
                 Some(source) => format!("{error}: {source}"),
                 None => error.to_string(),
-            })
+            }
+        })
     }
 
     fn build(&self, mail: &QueuedMail) -> Result<Message, String> {
@@ -216,13 +218,23 @@ impl MailWorker {
             .parse()
             .map_err(|e| format!("recipient: {e}"))?;
         let domain = self.from.email.domain().to_string();
-        Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(content.subject)
             // A stable id lets receiving systems drop a copy should a retry follow a delivery
             // whose confirmation was lost.
-            .header(MessageId::from(format!("<outbox-{}@{domain}>", mail.id)))
+            .header(MessageId::from(format!("<outbox-{}@{domain}>", mail.id)));
+        if let Some(token) = &mail.unsubscribe_token {
+            // RFC 2369 and RFC 8058: mail programs offer a one-click "unsubscribe".
+            builder = builder
+                .header(ListUnsubscribe(format!(
+                    "<{}>",
+                    self.renderer.unsubscribe_link(token)
+                )))
+                .header(ListUnsubscribePost);
+        }
+        builder
             .multipart(
                 MultiPart::alternative()
                     .singlepart(
@@ -237,5 +249,41 @@ impl MailWorker {
                     ),
             )
             .map_err(|e| e.to_string())
+    }
+}
+
+/// `List-Unsubscribe: <https://…/notifications/stop/TOKEN>`.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`: the link stops mail on a POST alone.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
     }
 }

@@ -1,6 +1,7 @@
 //! The reservation lifecycle as one table. A reservation is open (`reserved`) until exactly
 //! one of four endings closes it; which side of the pickup deadline each ending needs is part
-//! of the table. Writes are conditional UPDATEs on the open status and that side of the
+//! of the table. A pickup is confirmed on either side of the deadline: until the clock ends
+//! it, the quantity is still held, and chairs that left a minute late have still left. Writes are conditional UPDATEs on the open status and that side of the
 //! deadline (`reservations::close`), so the request path and the expiry job can race freely.
 
 use super::{Party, ReservationStatus};
@@ -88,7 +89,7 @@ pub fn end(
         return Err(Refused::NotYours);
     }
     Ok(match ending {
-        Ending::PickedUp => (ReservationStatus::PickedUp, Deadline::NotPassed),
+        Ending::PickedUp => (ReservationStatus::PickedUp, Deadline::Any),
         Ending::Cancelled => (ReservationStatus::Cancelled, Deadline::Any),
         Ending::Declined => (ReservationStatus::Declined, Deadline::Any),
         Ending::Expired => (ReservationStatus::Expired, Deadline::Passed),
@@ -114,12 +115,8 @@ mod tests {
         let lister = Party(super::Party::Lister);
         type Row = (Ending, Actor, Option<(S, Deadline)>);
         let expected: &[Row] = &[
-            (
-                PickedUp,
-                requester,
-                Some((S::PickedUp, Deadline::NotPassed)),
-            ),
-            (PickedUp, lister, Some((S::PickedUp, Deadline::NotPassed))),
+            (PickedUp, requester, Some((S::PickedUp, Deadline::Any))),
+            (PickedUp, lister, Some((S::PickedUp, Deadline::Any))),
             (PickedUp, Clock, None),
             (Cancelled, requester, Some((S::Cancelled, Deadline::Any))),
             (Cancelled, lister, None),

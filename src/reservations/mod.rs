@@ -3,9 +3,10 @@
 //! Every change is one conditional UPDATE inside a transaction (`… WHERE status =
 //! 'reserved'`, `… WHERE quantity_available >= n`), so two requests, or two instances,
 //! can never both succeed where only one may. At all times, for every listing:
-//! held (open reservations) + picked up + available = total.
+//! held (open reservations and queue offers) + picked up + available = total.
 
 pub mod lifecycle;
+pub mod queue;
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -28,6 +29,9 @@ use lifecycle::{Actor, Deadline, Ending, Refused};
 
 /// Longest message a requester may write to the lister.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// How far ahead a requester may ask for, and a lister may set, a pickup deadline.
+pub const LONGEST_DEADLINE: Duration = Duration::days(90);
 
 crate::text_enum! {
     pub enum ReservationStatus ("reservation status") {
@@ -57,6 +61,12 @@ pub struct Reservation {
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
     pub closed_by: Option<UserId>,
+    /// What a partial pickup gave back to the listing.
+    pub released_quantity: i32,
+    /// The reservation whose rest this one holds, after a partial pickup.
+    pub continues_id: Option<ReservationId>,
+    /// The deadline the requester asked for, until the lister sets one.
+    pub wanted_deadline: Option<NaiveDateTime>,
 }
 
 impl Reservation {
@@ -70,6 +80,8 @@ impl Reservation {
 pub struct Rules {
     pub pickup_within: Duration,
     pub remind_before: Duration,
+    /// How long the first in a listing's queue has to take what is offered.
+    pub offer_within: Duration,
 }
 
 /// A reservation as asked for, already parsed.
@@ -110,6 +122,12 @@ pub enum ReservationError {
     PastDeadline,
     #[error("only the {0:?} may do that")]
     NotAllowed(Party),
+    #[error("units are available: reserve them instead of queueing")]
+    StillAvailable { available: i32 },
+    #[error("already in the queue for this listing")]
+    AlreadyQueued,
+    #[error("the offer was taken, left or has lapsed")]
+    OfferGone,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -136,6 +154,17 @@ impl Refuses for ReservationError {
             ),
             ReservationError::NotAllowed(_) => {
                 Refusal::NotAllowed(Message::new("reservation-error-not-allowed"))
+            }
+            ReservationError::StillAvailable { available } => conflict(
+                "still_available",
+                Message::new("queue-error-still-available")
+                    .with("available", Arg::Number(i64::from(available))),
+            ),
+            ReservationError::AlreadyQueued => {
+                conflict("already_queued", Message::new("queue-error-already"))
+            }
+            ReservationError::OfferGone => {
+                conflict("offer_gone", Message::new("queue-error-offer-gone"))
             }
             ReservationError::Db(error) => error.refusal(),
         }
@@ -287,23 +316,20 @@ pub fn reserve(
         let event = listings::lifecycle::Event::LastUnitHeld;
         listings::apply(tx.conn, item_id, Status::Available, event)?;
     }
-    let reservation_id: ReservationId = diesel::insert_into(reservations::table)
-        .values((
-            reservations::item_id.eq(item_id),
-            reservations::organisation_id.eq(viewer.organisation_id),
-            reservations::requester_id.eq(viewer.user_id),
-            reservations::receiving_unit_id.eq(receiving_unit_id),
-            reservations::quantity.eq(request.quantity),
-            reservations::message.eq(request.message.trim()),
-            reservations::would_buy_new.eq(request.answer),
-            reservations::status.eq(ReservationStatus::Reserved),
-            reservations::pickup_deadline.eq(now + rules.pickup_within),
-            reservations::created_at.eq(now),
-            reservations::updated_at.eq(now),
-        ))
-        .returning(reservations::id)
-        .get_result(tx.conn)?;
-    let reservation = find(tx.conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
+    let reservation = hold(
+        tx.conn,
+        &Hold {
+            item_id,
+            organisation_id: viewer.organisation_id,
+            requester_id: viewer.user_id,
+            receiving_unit_id,
+            quantity: request.quantity,
+            message: request.message.trim(),
+            answer: request.answer,
+            deadline: now + rules.pickup_within,
+            continues_id: None,
+        },
+    )?;
     tx.emit(Event::Reserved {
         reservation: reservation.id,
         item: item.id,
@@ -314,18 +340,56 @@ pub fn reserve(
     Ok(reservation)
 }
 
+/// A reservation about to be written: units already taken from the listing (or from an
+/// offer, or from the reservation a partial pickup continues).
+pub(crate) struct Hold<'a> {
+    pub item_id: ItemId,
+    pub organisation_id: OrganisationId,
+    pub requester_id: UserId,
+    pub receiving_unit_id: Option<UnitId>,
+    pub quantity: i32,
+    pub message: &'a str,
+    pub answer: WouldBuyNew,
+    pub deadline: NaiveDateTime,
+    pub continues_id: Option<ReservationId>,
+}
+
+pub(crate) fn hold(conn: &mut AnyConnection, hold: &Hold<'_>) -> QueryResult<Reservation> {
+    let now = Utc::now().naive_utc();
+    diesel::insert_into(reservations::table)
+        .values((
+            reservations::item_id.eq(hold.item_id),
+            reservations::organisation_id.eq(hold.organisation_id),
+            reservations::requester_id.eq(hold.requester_id),
+            reservations::receiving_unit_id.eq(hold.receiving_unit_id),
+            reservations::quantity.eq(hold.quantity),
+            reservations::message.eq(hold.message),
+            reservations::would_buy_new.eq(hold.answer),
+            reservations::status.eq(ReservationStatus::Reserved),
+            reservations::pickup_deadline.eq(hold.deadline),
+            reservations::created_at.eq(now),
+            reservations::updated_at.eq(now),
+            reservations::continues_id.eq(hold.continues_id),
+        ))
+        .returning(reservations::id)
+        .get_result(conn)
+        .and_then(|id| find(conn, id)?.ok_or(diesel::result::Error::NotFound))
+}
+
 /// Closes an open reservation as `ending`, on the side of the deadline the lifecycle
 /// allows; false if it was not open (or not on that side) any more.
 fn close(
     conn: &mut AnyConnection,
-    reservation_id: ReservationId,
+    reservation: &Reservation,
     to: ReservationStatus,
     by: Option<UserId>,
     deadline: Deadline,
 ) -> QueryResult<bool> {
     let now = Utc::now().naive_utc();
-    let update = diesel::update(reservations::table.find(reservation_id))
+    // The quantity read is part of the condition: a partial pickup decided on it.
+    let update = diesel::update(reservations::table.find(reservation.id))
         .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .filter(reservations::quantity.eq(reservation.quantity))
         .into_boxed();
     let update = match deadline {
         Deadline::NotPassed => update.filter(reservations::pickup_deadline.ge(now)),
@@ -347,13 +411,15 @@ fn close(
 /// expiry. The reservation closes conditionally, the listing moves through its lifecycle
 /// (held units come back, or the last handover makes it gone), a pickup writes its ledger
 /// row, and the ending is recorded as an event. `by` is the person and their side, or
-/// `None` for the clock. Returns the ledger row of a pickup.
+/// `None` for the clock. `part` is a partial pickup. Returns the ledger row of a pickup.
 fn end(
     tx: &mut Tx,
     reservation: &Reservation,
     item: &Item,
     ending: Ending,
     by: Option<(Party, UserId)>,
+    part: Option<Part>,
+    rules: &Rules,
 ) -> Result<Option<RecordId>, ReservationError> {
     let actor = by.map(|(_, user_id)| user_id);
     let side = by.map_or(Actor::Clock, |(party, _)| Actor::Party(party));
@@ -368,29 +434,62 @@ fn end(
     if deadline == Deadline::NotPassed && reservation.pickup_deadline < Utc::now().naive_utc() {
         return Err(ReservationError::PastDeadline);
     }
-    if !close(tx.conn, reservation.id, to, actor, deadline)? {
+    if !close(tx.conn, reservation, to, actor, deadline)? {
         // Another request (or the expiry job) ended it first.
         let now = find(tx.conn, reservation.id)?.ok_or(ReservationError::NotFound)?;
         return Err(match now.status {
+            ReservationStatus::Reserved if now.quantity != reservation.quantity => {
+                ReservationError::Closed(ReservationStatus::PickedUp)
+            }
             ReservationStatus::Reserved => ReservationError::PastDeadline,
             status => ReservationError::Closed(status),
         });
     }
+    let mut handed_over = reservation.clone();
+    let mut continued = None;
+    if let Some(part) = part {
+        let rest = reservation.quantity - part.quantity;
+        let released = if part.rest == Rest::GoesBack { rest } else { 0 };
+        diesel::update(reservations::table.find(reservation.id))
+            .set((
+                reservations::quantity.eq(part.quantity),
+                reservations::released_quantity.eq(released),
+            ))
+            .execute(tx.conn)?;
+        handed_over.quantity = part.quantity;
+        match part.rest {
+            Rest::GoesBack => release(tx, item.id, rest, rules)?,
+            Rest::StaysHeld => {
+                let rest_held = hold(
+                    tx.conn,
+                    &Hold {
+                        item_id: item.id,
+                        organisation_id: reservation.organisation_id,
+                        requester_id: reservation.requester_id,
+                        receiving_unit_id: reservation.receiving_unit_id,
+                        quantity: rest,
+                        message: "",
+                        answer: reservation.would_buy_new,
+                        deadline: reservation.pickup_deadline,
+                        continues_id: Some(reservation.id),
+                    },
+                )?;
+                continued = Some(rest_held.id);
+            }
+        }
+    }
     let record = if ending.releases() {
-        release(tx.conn, item.id, reservation.quantity)?;
+        release(tx, item.id, reservation.quantity, rules)?;
         None
     } else {
-        let still_held: i64 = reservations::table
-            .filter(reservations::item_id.eq(item.id))
-            .filter(reservations::status.eq(ReservationStatus::Reserved))
-            .count()
-            .get_result(tx.conn)?;
+        let still_held = held_on(tx.conn, item.id)?;
         let now_item = find_item(tx.conn, item.id)?;
         if still_held == 0 && now_item.quantity_available == 0 {
             let event = listings::lifecycle::Event::AllHandedOver;
             listings::apply(tx.conn, now_item.id, now_item.status, event)?;
+            queue::end_line(tx, item.id)?;
         }
-        Some(record_handover(tx.conn, reservation, item, actor)?)
+        Some(record_handover(tx.conn, &handed_over, item, actor)?)
     };
     tx.emit(Event::ReservationEnded {
         reservation: reservation.id,
@@ -398,9 +497,16 @@ fn end(
         ending,
         by: actor,
         record,
-        detail: match record {
-            Some(record) => format!("reuse record #{record}"),
-            None => format!(
+        detail: match (record, part) {
+            (Some(record), Some(part)) => format!(
+                "reuse record #{record}: {} of {}, rest {}{}",
+                part.quantity,
+                reservation.quantity,
+                part.rest.as_str(),
+                continued.map(|id| format!(" as #{id}")).unwrap_or_default()
+            ),
+            (Some(record), None) => format!("reuse record #{record}"),
+            (None, _) => format!(
                 "{} × #{} {}",
                 reservation.quantity, item.id, item.fields.title
             ),
@@ -409,18 +515,38 @@ fn end(
     Ok(record)
 }
 
-/// Gives the held quantity back to the listing, which is on offer again if it was fully
-/// reserved.
-fn release(conn: &mut AnyConnection, item_id: ItemId, quantity: i32) -> Result<(), ItemError> {
+/// Units held on a listing: open reservations and queue offers.
+fn held_on(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<i64> {
+    let reserved: i64 = reservations::table
+        .filter(reservations::item_id.eq(item_id))
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .count()
+        .get_result(conn)?;
+    Ok(reserved + queue::offers_on(conn, item_id)?)
+}
+
+/// Gives held units back to the listing, which is on offer again if it was fully reserved,
+/// and offers them to whoever is first in its queue.
+pub(crate) fn release(
+    tx: &mut Tx,
+    item_id: ItemId,
+    quantity: i32,
+    rules: &Rules,
+) -> Result<(), ReservationError> {
     let status: Status = diesel::update(items::table.find(item_id))
         .set((
             items::quantity_available.eq(items::quantity_available + quantity),
             items::updated_at.eq(Utc::now().naive_utc()),
         ))
         .returning(items::status)
-        .get_result(conn)?;
-    listings::apply(conn, item_id, status, listings::lifecycle::Event::Released)?;
-    Ok(())
+        .get_result(tx.conn)?;
+    listings::apply(
+        tx.conn,
+        item_id,
+        status,
+        listings::lifecycle::Event::Released,
+    )?;
+    queue::offer_available(tx, item_id, rules)
 }
 
 fn record_handover(
@@ -455,15 +581,75 @@ fn record_handover(
     )
 }
 
-/// Either side confirms the handover: the reservation closes and the ledger gets its record.
+crate::text_enum! {
+    /// After a partial pickup, what happens to the units nobody took yet.
+    pub enum Rest ("rest of a partial pickup") {
+        /// Back to the listing (and its queue).
+        GoesBack = "back",
+        /// Held for the same requester, under a new reservation with the same deadline.
+        StaysHeld = "held",
+    }
+}
+
+/// What a confirmation says was picked up: all that is held unless `quantity` says less.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pickup {
+    pub quantity: Option<i32>,
+    /// The lister's choice for the rest; the requester's rest stays held.
+    pub rest: Option<Rest>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    quantity: i32,
+    rest: Rest,
+}
+
+impl Pickup {
+    /// All of it (`None`), or a part and what happens to the rest.
+    fn part(self, held: i32, party: Party) -> Result<Option<Part>, ReservationError> {
+        let quantity = self.quantity.unwrap_or(held);
+        if quantity < 1 {
+            return Err(ReservationError::Invalid(vec![FieldError::new(
+                "quantity",
+                "pickup-error-quantity",
+            )]));
+        }
+        if quantity > held {
+            return Err(ReservationError::Invalid(vec![FieldError::new(
+                "quantity",
+                "pickup-error-more-than-held",
+            )]));
+        }
+        if quantity == held {
+            return Ok(None);
+        }
+        let rest = match party {
+            Party::Requester => Rest::StaysHeld,
+            Party::Lister => self.rest.ok_or_else(|| {
+                ReservationError::Invalid(vec![FieldError::new("rest", "pickup-error-rest")])
+            })?,
+        };
+        Ok(Some(Part { quantity, rest }))
+    }
+}
+
+/// Either side confirms the handover, of all that is held or of part of it: the reservation
+/// closes and the ledger gets its record of what was picked up.
 pub fn pick_up(
     tx: &mut Tx,
     viewer: &Viewer,
     reservation_id: ReservationId,
+    pickup: Pickup,
+    rules: &Rules,
 ) -> Result<RecordId, ReservationError> {
     let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
+    if !reservation.is_open() {
+        return Err(ReservationError::Closed(reservation.status));
+    }
+    let part = pickup.part(reservation.quantity, party)?;
     let by = Some((party, viewer.user_id));
-    let record = end(tx, &reservation, &item, Ending::PickedUp, by)?;
+    let record = end(tx, &reservation, &item, Ending::PickedUp, by, part, rules)?;
     record.ok_or(ReservationError::NotFound)
 }
 
@@ -473,6 +659,7 @@ pub fn withdraw(
     viewer: &Viewer,
     reservation_id: ReservationId,
     as_party: Party,
+    rules: &Rules,
 ) -> Result<(), ReservationError> {
     let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
     if party != as_party {
@@ -482,14 +669,120 @@ pub fn withdraw(
         Party::Requester => Ending::Cancelled,
         Party::Lister => Ending::Declined,
     };
-    end(
-        tx,
-        &reservation,
-        &item,
-        ending,
-        Some((party, viewer.user_id)),
-    )?;
+    let by = Some((party, viewer.user_id));
+    end(tx, &reservation, &item, ending, by, None, rules)?;
     Ok(())
+}
+
+/// The latest deadline that can be asked for or set from now.
+fn check_deadline(until: NaiveDateTime, after: NaiveDateTime) -> Result<(), ReservationError> {
+    let now = Utc::now().naive_utc();
+    let key = if until <= now {
+        "deadline-error-past"
+    } else if until <= after {
+        "deadline-error-not-later"
+    } else if until > now + LONGEST_DEADLINE {
+        "deadline-error-too-far"
+    } else {
+        return Ok(());
+    };
+    Err(ReservationError::Invalid(vec![FieldError::new(
+        "deadline", key,
+    )]))
+}
+
+/// The requester asks the lister for a later pickup deadline.
+pub fn ask_for_time(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    reservation_id: ReservationId,
+    until: NaiveDateTime,
+) -> Result<(), ReservationError> {
+    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
+    if party != Party::Requester {
+        return Err(ReservationError::NotAllowed(Party::Requester));
+    }
+    if !reservation.is_open() {
+        return Err(ReservationError::Closed(reservation.status));
+    }
+    check_deadline(until, reservation.pickup_deadline)?;
+    let asked = diesel::update(reservations::table.find(reservation_id))
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .set((
+            reservations::wanted_deadline.eq(Some(until)),
+            reservations::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn)?;
+    if asked != 1 {
+        return Err(closed_now(tx.conn, reservation_id)?);
+    }
+    tx.emit(Event::DeadlineAsked {
+        reservation: reservation_id,
+        organisations: [item.organisation_id, reservation.organisation_id],
+        by: viewer.user_id,
+        until,
+    });
+    Ok(())
+}
+
+/// The lister sets a new pickup deadline (granting a request, or on their own); the
+/// requester is reminded again before it.
+pub fn set_deadline(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    reservation_id: ReservationId,
+    until: NaiveDateTime,
+) -> Result<(), ReservationError> {
+    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
+    if party != Party::Lister {
+        return Err(ReservationError::NotAllowed(Party::Lister));
+    }
+    if !reservation.is_open() {
+        return Err(ReservationError::Closed(reservation.status));
+    }
+    // Any future time: a lister may also shorten a deadline they set too generously.
+    check_deadline(until, Utc::now().naive_utc())?;
+    let moved = diesel::update(reservations::table.find(reservation_id))
+        .filter(reservations::status.eq(ReservationStatus::Reserved))
+        .set((
+            reservations::pickup_deadline.eq(until),
+            reservations::wanted_deadline.eq(None::<NaiveDateTime>),
+            reservations::reminder_sent_at.eq(None::<NaiveDateTime>),
+            reservations::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn)?;
+    if moved != 1 {
+        return Err(closed_now(tx.conn, reservation_id)?);
+    }
+    tx.emit(Event::DeadlineMoved {
+        reservation: reservation_id,
+        organisations: [item.organisation_id, reservation.organisation_id],
+        by: viewer.user_id,
+        from: reservation.pickup_deadline,
+        until,
+    });
+    Ok(())
+}
+
+/// The reservation that holds the rest of `id` after a partial pickup.
+pub fn continued_by(
+    conn: &mut AnyConnection,
+    id: ReservationId,
+) -> QueryResult<Option<ReservationId>> {
+    reservations::table
+        .filter(reservations::continues_id.eq(id))
+        .select(reservations::id)
+        .first(conn)
+        .optional()
+}
+
+/// Why a conditional update on an open reservation matched nothing.
+fn closed_now(
+    conn: &mut AnyConnection,
+    reservation_id: ReservationId,
+) -> Result<ReservationError, ReservationError> {
+    let now = find(conn, reservation_id)?.ok_or(ReservationError::NotFound)?;
+    Ok(ReservationError::Closed(now.status))
 }
 
 /// Open reservations past their pickup deadline, oldest deadline first.
@@ -505,12 +798,16 @@ pub fn due_to_expire(conn: &mut AnyConnection, limit: i64) -> QueryResult<Vec<Re
 
 /// The clock ends a reservation nobody picked up in time; false when it is not due (any
 /// more: picked up, ended, or handled by another instance).
-pub fn expire(tx: &mut Tx, reservation_id: ReservationId) -> Result<bool, ReservationError> {
+pub fn expire(
+    tx: &mut Tx,
+    reservation_id: ReservationId,
+    rules: &Rules,
+) -> Result<bool, ReservationError> {
     let Some(reservation) = find(tx.conn, reservation_id)? else {
         return Ok(false);
     };
     let item = find_item(tx.conn, reservation.item_id)?;
-    match end(tx, &reservation, &item, Ending::Expired, None) {
+    match end(tx, &reservation, &item, Ending::Expired, None, None, rules) {
         Ok(_) => Ok(true),
         Err(ReservationError::Closed(_) | ReservationError::PastDeadline) => Ok(false),
         Err(error) => Err(error),
@@ -670,7 +967,7 @@ pub fn accounting(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Acco
     Ok(Accounting {
         total: item.quantity_total,
         available: item.quantity_available,
-        held: sum_of(conn, ReservationStatus::Reserved)?,
+        held: sum_of(conn, ReservationStatus::Reserved)? + queue::offered_units(conn, item_id)?,
         picked_up: sum_of(conn, ReservationStatus::PickedUp)?,
     })
 }

@@ -178,6 +178,10 @@ impl AppError {
                     message: Some(message.clone()),
                     ..Answer::plain(StatusCode::CONFLICT, code)
                 },
+                Refusal::TooMany(message) => Answer {
+                    message: Some(message.clone()),
+                    ..Answer::plain(StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+                },
                 Refusal::Failed(_) => server(StatusCode::INTERNAL_SERVER_ERROR),
                 Refusal::Unavailable(_) => server(StatusCode::SERVICE_UNAVAILABLE),
             },

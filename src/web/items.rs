@@ -438,6 +438,23 @@ struct ItemPage<'a> {
     favourite_done: Option<&'static str>,
     /// The listing's address, to share.
     share_url: String,
+    /// Fully reserved: the viewer can queue for it.
+    can_queue: bool,
+    /// The viewer's place in its queue.
+    queue_place: Option<QueuePlace>,
+    /// How many wait in its queue.
+    waiting: i64,
+    offer_hours: i64,
+}
+
+#[derive(Serialize)]
+struct QueuePlace {
+    id: crate::ids::QueueEntryId,
+    offered: bool,
+    quantity: i32,
+    offered_quantity: i32,
+    until: String,
+    ahead: i64,
 }
 
 #[get("/items/{id}")]
@@ -485,6 +502,25 @@ pub async fn show(
             .into_iter()
             .find(|done| page.query_has(&format!("done={done}"))),
         share_url: format!("{}/items/{}", app.site.0, item.id),
+        can_queue: item.status == Status::Reserved
+            && item.created_by != viewer.user_id
+            && listing.queue_place.is_none(),
+        queue_place: listing
+            .queue_place
+            .as_ref()
+            .map(|(entry, ahead)| QueuePlace {
+                id: entry.id,
+                offered: entry.status == crate::reservations::queue::QueueStatus::Offered,
+                quantity: entry.quantity,
+                offered_quantity: entry.offered_quantity,
+                until: entry
+                    .offer_expires_at
+                    .map(crate::i18n::local_time)
+                    .unwrap_or_default(),
+                ahead: *ahead,
+            }),
+        waiting: listing.waiting,
+        offer_hours: app.reservations.offer_within.num_hours(),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }

@@ -19,9 +19,11 @@ mod ledger;
 mod locale;
 mod login;
 mod multipart;
+mod notifications;
 mod page;
 mod print;
 mod profile;
+mod queue;
 pub mod reservations;
 mod security;
 pub mod stats;
@@ -73,6 +75,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(reservations::show)
         .service(reservations::act)
         .service(reservations::my_page)
+        .service(profile::set_notify)
+        .service(notifications::stop_page)
+        .service(notifications::stop)
+        .service(queue::join)
+        .service(queue::answer)
         .service(stats::dashboard)
         .service(stats::export_file)
         .service(stats::public_summary)

@@ -9,6 +9,7 @@ use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
 use crate::accounts::api_tokens::{self, ApiToken, TokenError};
+use crate::accounts::{self, Notify};
 use crate::app::{App, Failure};
 use crate::i18n::local_time;
 use crate::ids::TokenId;
@@ -54,6 +55,9 @@ struct ProfilePage<'a> {
     new_secret: Option<String>,
     error: Option<&'static str>,
     revoked: bool,
+    notify: &'static str,
+    notify_choices: [&'static str; 3],
+    notify_saved: bool,
 }
 
 async fn render(
@@ -86,6 +90,9 @@ async fn render(
         new_secret: outcome.new_secret,
         error: outcome.error,
         revoked: page.query_has("revoked=1"),
+        notify: person.notify.as_str(),
+        notify_choices: Notify::ALL.map(Notify::as_str),
+        notify_saved: page.query_has("notify=saved"),
     };
     let mut response = page.show(outcome.status, "profile.html", &view)?;
     // A new secret is on this page once; no cache may keep it.
@@ -166,5 +173,27 @@ pub async fn revoke_token(
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/profile?revoked=1"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct NotifyForm {
+    #[serde(default)]
+    notify: String,
+}
+
+/// How the person hears of events: each by mail, a daily digest, or not by mail.
+#[post("/profile/notify")]
+pub async fn set_notify(
+    user: CurrentUser,
+    form: CsrfForm<NotifyForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let notify = Notify::parse(form.0.notify.trim()).ok_or(AppError::BadRequest)?;
+    let user_id = user.0.user.id;
+    app.read(move |conn| accounts::set_notify(conn, user_id, notify))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/profile?notify=saved#notify"))
         .finish())
 }

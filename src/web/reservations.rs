@@ -6,17 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::cards::CardView;
-use super::csrf::{CsrfForm, NoFields};
+use super::csrf::CsrfForm;
 use super::{AppError, Page};
 use crate::alerts::Alert;
 use crate::app::reservations::{self as reserving, Step};
 use crate::app::{App, Failure};
-use crate::i18n::{Language, local_time};
+use crate::i18n::{Language, local_date, local_day_start, local_time};
 use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::{FieldError, Item};
 use crate::ledger::savings::WouldBuyNew;
 use crate::reservations::{
-    self, ListOf, Party, Reservation, ReservationError, ReservationStatus, ReserveRequest, Summary,
+    self, ListOf, Party, Pickup, Reservation, ReservationError, ReservationStatus, ReserveRequest,
+    Rest, Summary,
 };
 
 #[derive(Deserialize)]
@@ -33,7 +34,7 @@ pub struct ReserveForm {
 
 impl ReserveForm {
     /// Text that is not a number, or an unknown answer, is a form error like any other.
-    fn request(&self) -> Result<ReserveRequest, ReservationError> {
+    pub(super) fn request(&self) -> Result<ReserveRequest, ReservationError> {
         let mut errors = Vec::new();
         let quantity = self.quantity.trim().parse::<i32>().unwrap_or_else(|_| {
             errors.push(FieldError::new("quantity", "reserve-error-quantity"));
@@ -113,6 +114,13 @@ struct ReservationPage<'a> {
     answer_text: String,
     actions: Vec<Action>,
     done: Option<String>,
+    /// The deadline the requester asked for, shown to both sides.
+    wanted_deadline: Option<String>,
+    /// A date field's starting value: what was asked for, or a week after the deadline.
+    deadline_suggestion: String,
+    /// The earliest and latest dates a deadline form accepts.
+    deadline_min: String,
+    deadline_max: String,
 }
 
 fn actions(open: bool, party: Party) -> Vec<Action> {
@@ -165,6 +173,19 @@ pub async fn show(
         status_text: language.text(&format!("reservation-status-{}", reservation.status)),
         answer_text: language.text(&format!("reserve-answer-{}", reservation.would_buy_new)),
         actions: actions(reservation.is_open(), details.party),
+        wanted_deadline: reservation.wanted_deadline.map(local_time),
+        deadline_suggestion: local_date(
+            reservation
+                .wanted_deadline
+                .unwrap_or(reservation.pickup_deadline + chrono::Duration::days(7)),
+        )
+        .to_string(),
+        deadline_min: local_date(chrono::Utc::now().naive_utc()).to_string(),
+        deadline_max: local_date(
+            chrono::Utc::now().naive_utc() + reservations::LONGEST_DEADLINE
+                - chrono::Duration::days(1),
+        )
+        .to_string(),
         done: query
             .into_inner()
             .done
@@ -173,20 +194,70 @@ pub async fn show(
     page.show(StatusCode::OK, "reservations/show.html", &view)
 }
 
-const DONE_KEYS: [&str; 4] = ["reserved", "picked-up", "cancel", "decline"];
+const DONE_KEYS: [&str; 6] = [
+    "reserved",
+    "picked-up",
+    "cancel",
+    "decline",
+    "more-time",
+    "deadline",
+];
 
 #[derive(Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
 }
 
-fn step_of(raw: &str) -> Option<Step> {
-    match raw {
-        "picked-up" => Some(Step::PickedUp),
-        "cancel" => Some(Step::Cancel),
-        "decline" => Some(Step::Decline),
-        _ => None,
-    }
+/// What the action forms on a reservation's page send: a partial pickup's quantity and
+/// rest, or a deadline as a local date.
+#[derive(Deserialize, Default)]
+pub struct StepForm {
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    rest: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+fn invalid(field: &'static str, key: &'static str) -> ReservationError {
+    ReservationError::Invalid(vec![FieldError::new(field, key)])
+}
+
+/// The end of the chosen local day: a deadline "on the 12th" lasts the whole day.
+fn deadline_of(raw: &str) -> Result<chrono::NaiveDateTime, ReservationError> {
+    let day = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| invalid("deadline", "deadline-error-date"))?;
+    let next = day
+        .succ_opt()
+        .ok_or_else(|| invalid("deadline", "deadline-error-date"))?;
+    Ok(local_day_start(next) - chrono::Duration::minutes(1))
+}
+
+fn step_of(raw: &str, form: &StepForm) -> Option<Result<Step, ReservationError>> {
+    Some(match raw {
+        "picked-up" => {
+            let quantity = match form.quantity.trim() {
+                "" => Ok(None),
+                text => text
+                    .parse::<i32>()
+                    .map(Some)
+                    .map_err(|_| invalid("quantity", "pickup-error-quantity")),
+            };
+            let rest = match form.rest.trim() {
+                "" => Ok(None),
+                text => Rest::parse(text)
+                    .map(Some)
+                    .ok_or_else(|| invalid("rest", "pickup-error-rest")),
+            };
+            quantity.and_then(|quantity| rest.map(|rest| Step::PickedUp(Pickup { quantity, rest })))
+        }
+        "cancel" => Ok(Step::Cancel),
+        "decline" => Ok(Step::Decline),
+        "more-time" => deadline_of(&form.deadline).map(Step::AskForTime),
+        "deadline" => deadline_of(&form.deadline).map(Step::SetDeadline),
+        _ => return None,
+    })
 }
 
 #[post("/reservations/{id}/{step}")]
@@ -194,15 +265,23 @@ pub async fn act(
     page: Page,
     user: CurrentUser,
     path: web::Path<(ReservationId, String)>,
-    _form: CsrfForm<NoFields>,
+    form: CsrfForm<StepForm>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let (reservation_id, raw_step) = path.into_inner();
-    let step = step_of(&raw_step).ok_or(AppError::NotFound)?;
+    let step = step_of(&raw_step, &form.0).ok_or(AppError::NotFound)?;
     let back = format!("/reservations/{reservation_id}");
-    match reserving::take_step(&app, user.0.viewer, reservation_id, step).await {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{back}?done={raw_step}")))
+    let taken = match step {
+        Ok(step) => reserving::take_step(&app, user.0.viewer, reservation_id, step).await,
+        Err(error) => Err(Failure::Refused(error)),
+    };
+    match taken {
+        // After a partial pickup whose rest stays held, the page to see is the rest's.
+        Ok(details) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/reservations/{}?done={raw_step}", details.reservation.id),
+            ))
             .finish()),
         Err(failure) => page.explain(failure.into(), &back),
     }

@@ -12,6 +12,7 @@ mod cli;
 mod database;
 mod errors;
 mod expiry;
+mod flexible;
 mod health;
 mod items;
 mod json_api;

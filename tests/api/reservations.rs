@@ -469,38 +469,6 @@ async fn due_reservations_are_reminded_then_expire(backend: Backend) {
     assert_eq!(expired_by, vec![None], "expired by the background job");
 }
 
-async fn a_deadline_that_passed_unnoticed_blocks_the_pickup(backend: Backend) {
-    // The job runs rarely here: the deadline check itself must refuse.
-    let app = spawn_app_with(backend, |settings| {
-        settings.reservations.check_interval_ms = crate::helpers::nonzero(3_600_000);
-    })
-    .await;
-    let requester = lister_and_requester(&app).await;
-    let item_id = list_chairs(&app, 1).await;
-    let id = reservation_id(&reserve(&requester, item_id, "1").await);
-    app.with_conn(move |conn| {
-        diesel::update(reservations::table.find(id))
-            .set(
-                reservations::pickup_deadline
-                    .eq(chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1)),
-            )
-            .execute(conn)
-            .expect("deadline moved")
-    })
-    .await;
-    let response = requester
-        .post_form(&format!("/reservations/{id}/picked-up"), &[])
-        .await;
-    assert_eq!(response.status(), 409);
-    assert!(
-        crate::helpers::Page::from_response(response)
-            .await
-            .visible_text()
-            .contains("Sista dagen för upphämtning har passerat")
-    );
-    assert!(ledger_rows(&app).await.is_empty());
-}
-
 /// 200 reservations of one unit each, at once, through two instances, for 5 chairs.
 async fn exactly_the_quantity_is_held_under_concurrent_reservations(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -766,7 +734,6 @@ on_both_backends!(
     bad_reservations_are_refused_and_change_nothing,
     cancel_and_decline_give_the_quantity_back,
     due_reservations_are_reminded_then_expire,
-    a_deadline_that_passed_unnoticed_blocks_the_pickup,
     exactly_the_quantity_is_held_under_concurrent_reservations,
     stopping_mid_load_leaves_quantities_and_ledger_consistent,
     the_ledger_is_corrected_by_reversal_and_everything_is_in_the_audit_log,

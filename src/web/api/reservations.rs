@@ -213,7 +213,7 @@ pub async fn get_one(
         (status = 200, description = "Picked up; the saving is in the ledger", body = ReservationDetail),
         (status = 401, description = "No valid token", body = Problem),
         (status = 404, description = "No such reservation for this person", body = Problem),
-        (status = 409, description = "Already closed, or past its deadline", body = Problem),
+        (status = 409, description = "Already closed", body = Problem),
     ),
     security(("token" = []))
 )]
@@ -223,7 +223,7 @@ pub async fn picked_up(
     path: web::Path<ReservationId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let step = Step::PickedUp;
+    let step = Step::PickedUp(Default::default());
     let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
     Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }

@@ -1,0 +1,13 @@
+DROP TABLE queue_entries;
+DROP TABLE conversation_members;
+DROP TABLE messages;
+DROP TABLE conversations;
+DROP TABLE digest_entries;
+ALTER TABLE mail_outbox DROP COLUMN unsubscribe_token;
+DROP INDEX users_notify_token;
+ALTER TABLE users DROP COLUMN unread_messages;
+ALTER TABLE users DROP COLUMN notify_token;
+ALTER TABLE users DROP COLUMN notify;
+ALTER TABLE reservations DROP COLUMN wanted_deadline;
+ALTER TABLE reservations DROP COLUMN continues_id;
+ALTER TABLE reservations DROP COLUMN released_quantity;
