@@ -8,6 +8,7 @@
 //! arguments of a use case and renders what it returns.
 
 pub mod catalog;
+pub mod conversations;
 pub mod dispatch;
 pub mod jobs;
 pub mod limits;

@@ -445,6 +445,9 @@ struct ItemPage<'a> {
     /// How many wait in its queue.
     waiting: i64,
     offer_hours: i64,
+    /// The viewer's thread with the listing's side, or whether they can start one.
+    conversation: Option<crate::ids::ConversationId>,
+    can_ask: bool,
 }
 
 #[derive(Serialize)]
@@ -521,6 +524,10 @@ pub async fn show(
             }),
         waiting: listing.waiting,
         offer_hours: app.reservations.offer_within.num_hours(),
+        conversation: listing.conversation,
+        can_ask: listing.conversation.is_none()
+            && item.created_by != viewer.user_id
+            && matches!(item.status, Status::Available | Status::Reserved),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }

@@ -7,6 +7,7 @@ mod assets;
 pub mod auth;
 pub mod cards;
 mod client;
+mod conversations;
 pub mod csrf;
 mod error;
 mod factors;
@@ -78,6 +79,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(profile::set_notify)
         .service(notifications::stop_page)
         .service(notifications::stop)
+        .service(conversations::ask)
+        .service(conversations::show)
+        .service(conversations::reply)
         .service(queue::join)
         .service(queue::answer)
         .service(stats::dashboard)

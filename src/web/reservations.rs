@@ -335,6 +335,28 @@ struct MyPage {
     /// The saved listings' cards, rendered.
     saved: String,
     saved_count: usize,
+    conversations: Vec<ConversationLine>,
+    queue: Vec<QueueLine>,
+}
+
+#[derive(Serialize)]
+struct ConversationLine {
+    id: crate::ids::ConversationId,
+    item_title: String,
+    asker: Option<String>,
+    last: String,
+    unread: i32,
+}
+
+#[derive(Serialize)]
+struct QueueLine {
+    id: crate::ids::QueueEntryId,
+    item_id: ItemId,
+    item_title: String,
+    quantity: i32,
+    offered: bool,
+    offered_quantity: i32,
+    until: String,
 }
 
 #[get("/my")]
@@ -347,7 +369,7 @@ pub async fn my_page(
     let viewer = user.0.viewer;
     let user_id = viewer.user_id;
     let catalog = app.catalog.clone();
-    let (mine, waiting, alerts, saved, categories) = app
+    let (mine, waiting, alerts, saved, categories, threads, places) = app
         .read(move |conn| -> diesel::QueryResult<_> {
             Ok((
                 reservations::list(conn, ListOf::MadeBy(user_id))?,
@@ -355,6 +377,8 @@ pub async fn my_page(
                 crate::alerts::of_user(conn, user_id)?,
                 crate::items::browse::saved_by(conn, &viewer)?,
                 catalog.categories(conn)?,
+                crate::conversations::list_for(conn, user_id)?,
+                reservations::queue::places_of(conn, user_id)?,
             ))
         })
         .await?;
@@ -378,6 +402,30 @@ pub async fn my_page(
             .filter(|notice| notice == "saved" || notice == "stopped"),
         saved_count: saved.len(),
         saved: page.views().cards(saved)?,
+        conversations: threads
+            .into_iter()
+            .map(|thread| ConversationLine {
+                id: thread.id,
+                item_title: thread.item_title,
+                // The asker sees whom they asked as the listing; the other side sees who asked.
+                asker: (thread.asker_id != user_id)
+                    .then(|| thread.asker_name.unwrap_or(thread.asker_email)),
+                last: local_time(thread.last_message_at),
+                unread: thread.unread,
+            })
+            .collect(),
+        queue: places
+            .into_iter()
+            .map(|place| QueueLine {
+                id: place.id,
+                item_id: place.item_id,
+                item_title: place.item_title,
+                quantity: place.quantity,
+                offered: place.status == reservations::queue::QueueStatus::Offered,
+                offered_quantity: place.offered_quantity,
+                until: place.offer_expires_at.map(local_time).unwrap_or_default(),
+            })
+            .collect(),
     };
     page.show(StatusCode::OK, "reservations/my.html", &view)
 }

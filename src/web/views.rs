@@ -47,6 +47,7 @@ struct SignedInView {
     name: String,
     is_admin: bool,
     keeps_ledger: bool,
+    unread: i32,
 }
 
 /// Everything `site_header.html` shows except the CSRF token.
@@ -116,6 +117,7 @@ impl Views {
                 name: user.display_name(),
                 is_admin: user.is_admin(),
                 keeps_ledger: user.may(crate::accounts::Capability::KeepLedger),
+                unread: user.unread_messages,
             }
         });
         let header = SiteHeader {

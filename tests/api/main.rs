@@ -9,6 +9,7 @@ mod alerts;
 mod assets;
 mod browser;
 mod cli;
+mod conversations;
 mod database;
 mod errors;
 mod expiry;
