@@ -92,6 +92,21 @@ pub async fn reserve(
 }
 
 #[derive(Serialize)]
+struct ThreadView {
+    id: crate::ids::ConversationId,
+    open: bool,
+    messages: Vec<MessageLine>,
+}
+
+#[derive(Serialize)]
+struct MessageLine {
+    author: String,
+    body: String,
+    at: String,
+    mine: bool,
+}
+
+#[derive(Serialize)]
 struct Action {
     path: &'static str,
     label_key: &'static str,
@@ -116,6 +131,8 @@ struct ReservationPage<'a> {
     done: Option<String>,
     /// The deadline the requester asked for, shown to both sides.
     wanted_deadline: Option<String>,
+    /// The requester's thread with the listing's side, which the reservation continues.
+    thread: Option<ThreadView>,
     /// A date field's starting value: what was asked for, or a week after the deadline.
     deadline_suggestion: String,
     /// The earliest and latest dates a deadline form accepts.
@@ -157,7 +174,26 @@ pub async fn show(
     query: web::Query<DoneQuery>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let details = reserving::details(&app, user.0.viewer, path.into_inner()).await?;
+    let viewer = user.0.viewer;
+    let details = reserving::details(&app, viewer, path.into_inner()).await?;
+    let (item_id, asker) = (details.item.id, details.reservation.requester_id);
+    let thread = app
+        .read(move |conn| crate::conversations::for_reservation(conn, &viewer, item_id, asker))
+        .await?
+        .map(|thread| ThreadView {
+            id: thread.conversation.id,
+            open: thread.open,
+            messages: thread
+                .messages
+                .into_iter()
+                .map(|line| MessageLine {
+                    author: line.author,
+                    body: line.body,
+                    at: local_time(line.created_at),
+                    mine: line.mine,
+                })
+                .collect(),
+        });
     let language = page.language();
     let reservation = &details.reservation;
     let view = ReservationPage {
@@ -174,6 +210,7 @@ pub async fn show(
         answer_text: language.text(&format!("reserve-answer-{}", reservation.would_buy_new)),
         actions: actions(reservation.is_open(), details.party),
         wanted_deadline: reservation.wanted_deadline.map(local_time),
+        thread,
         deadline_suggestion: local_date(
             reservation
                 .wanted_deadline

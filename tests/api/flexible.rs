@@ -172,6 +172,12 @@ async fn more_time_is_asked_for_and_granted(backend: Backend) {
     let item_id = list_chairs(&app, 2).await;
     let id = reservation_id(&reserve(&requester, item_id, "2").await);
     let (deadline, _) = deadline_of(&app, id).await;
+    // The reservation's message opened the thread; both sides see it on the reservation.
+    for browser in [&requester, &app.browser] {
+        let page = browser.get_page(&format!("/reservations/{id}")).await;
+        assert!(page.text_of(".thread").contains("Vi hämtar på torsdag."));
+        assert_eq!(page.select_all("#thread-reply").len(), 1);
+    }
     let today = bruka::i18n::local_date(Utc::now().naive_utc());
     let wanted = (today + Duration::days(14)).to_string();
 
