@@ -691,6 +691,23 @@ fn check_deadline(until: NaiveDateTime, after: NaiveDateTime) -> Result<(), Rese
     )]))
 }
 
+/// An open reservation and its listing, for `viewer` taking part as `as_party`.
+fn open_as(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    reservation_id: ReservationId,
+    as_party: Party,
+) -> Result<(Reservation, Item), ReservationError> {
+    let (reservation, item, party) = taking_part(conn, viewer, reservation_id)?;
+    if party != as_party {
+        return Err(ReservationError::NotAllowed(as_party));
+    }
+    if !reservation.is_open() {
+        return Err(ReservationError::Closed(reservation.status));
+    }
+    Ok((reservation, item))
+}
+
 /// The requester asks the lister for a later pickup deadline.
 pub fn ask_for_time(
     tx: &mut Tx,
@@ -698,13 +715,7 @@ pub fn ask_for_time(
     reservation_id: ReservationId,
     until: NaiveDateTime,
 ) -> Result<(), ReservationError> {
-    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
-    if party != Party::Requester {
-        return Err(ReservationError::NotAllowed(Party::Requester));
-    }
-    if !reservation.is_open() {
-        return Err(ReservationError::Closed(reservation.status));
-    }
+    let (reservation, item) = open_as(tx.conn, viewer, reservation_id, Party::Requester)?;
     check_deadline(until, reservation.pickup_deadline)?;
     let asked = diesel::update(reservations::table.find(reservation_id))
         .filter(reservations::status.eq(ReservationStatus::Reserved))
@@ -733,13 +744,7 @@ pub fn set_deadline(
     reservation_id: ReservationId,
     until: NaiveDateTime,
 ) -> Result<(), ReservationError> {
-    let (reservation, item, party) = taking_part(tx.conn, viewer, reservation_id)?;
-    if party != Party::Lister {
-        return Err(ReservationError::NotAllowed(Party::Lister));
-    }
-    if !reservation.is_open() {
-        return Err(ReservationError::Closed(reservation.status));
-    }
+    let (reservation, item) = open_as(tx.conn, viewer, reservation_id, Party::Lister)?;
     // Any future time: a lister may also shorten a deadline they set too generously.
     check_deadline(until, Utc::now().naive_utc())?;
     let moved = diesel::update(reservations::table.find(reservation_id))

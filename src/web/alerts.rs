@@ -1,23 +1,17 @@
 //! Saved searches, wanted ads (efterlysningar) and stopping either from a mailed link.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
-use super::{AppError, Page};
+use super::{AppError, Page, see_other};
 use crate::alerts::{self, AlertError, Kind, NewAlert};
 use crate::app::{App, Failure};
 use crate::categories::{self, Category, category_name};
 use crate::i18n::local_time;
 use crate::ids::{AlertId, CategoryId, OrganisationId};
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
 
 #[derive(Deserialize)]
 pub struct SaveSearchForm {

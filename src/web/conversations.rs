@@ -1,12 +1,12 @@
 //! Asking the lister about a listing, and the thread's page with its reply form.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::csrf::CsrfForm;
-use super::{AppError, Page};
+use super::{AppError, Page, see_other};
 use crate::app::conversations as talking;
 use crate::app::{App, Failure};
 use crate::conversations::{ConversationError, Line, MAX_MESSAGE_CHARS, Side};
@@ -20,12 +20,6 @@ pub struct MessageForm {
     body: String,
 }
 
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
-
 #[post("/items/{id}/ask")]
 pub async fn ask(
     page: Page,
@@ -36,13 +30,14 @@ pub async fn ask(
 ) -> Result<HttpResponse, AppError> {
     let item_id = path.into_inner();
     match talking::ask(&app, user.0.viewer, item_id, form.0.body).await {
-        Ok(id) => Ok(see_other(format!("/conversations/{id}#latest"))),
+        Ok(id) => Ok(see_other(&format!("/conversations/{id}#latest"))),
         Err(failure) => page.explain(failure.into(), &format!("/items/{item_id}")),
     }
 }
 
+/// A message as the thread page and the reservation page show it.
 #[derive(Serialize)]
-struct MessageView {
+pub(super) struct MessageView {
     author: String,
     body: String,
     at: String,
@@ -65,7 +60,7 @@ struct ThreadPage {
     max_chars: usize,
 }
 
-fn message_view(line: Line) -> MessageView {
+pub(super) fn message_view(line: Line) -> MessageView {
     MessageView {
         author: line.author,
         body: line.body,
@@ -129,7 +124,7 @@ pub async fn reply(
     let id = path.into_inner();
     let body = form.0.body;
     match talking::reply(&app, user.0.viewer, id, body.clone()).await {
-        Ok(()) => Ok(see_other(format!("/conversations/{id}#latest"))),
+        Ok(()) => Ok(see_other(&format!("/conversations/{id}#latest"))),
         // Too long, too many, empty: the page again, with what was typed kept.
         Err(Failure::Refused(
             error @ (ConversationError::Invalid(_) | ConversationError::TooMany { .. }),

@@ -10,7 +10,7 @@ use super::auth::{AnySession, MaybeUser, removal_cookie, session_cookie};
 use super::client::client_ip;
 use super::csrf::CsrfForm;
 use super::locale::safe_return_path;
-use super::{AppError, Page};
+use super::{AppError, Page, see_other};
 use crate::accounts::tokens::LOGIN_LINK_LIFETIME;
 use crate::accounts::{self, AccountError, Email};
 use crate::app::signin::{self, SignInError};
@@ -21,12 +21,6 @@ use crate::organisations::{self, Unit};
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
-}
-
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
 }
 
 /// `login.html`.

@@ -107,3 +107,10 @@ pub use auth::load_session;
 pub use csrf::csrf_cookie;
 pub use error::error_pages;
 pub use security::{request_id_header, security_headers};
+
+/// The answer to a form that worked: go to `location` (post, redirect, get).
+fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location.to_string()))
+        .finish()
+}

@@ -1,21 +1,14 @@
 //! The queue on a fully reserved listing: joining it, taking an offer, leaving.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 
 use super::auth::CurrentUser;
 use super::csrf::{CsrfForm, NoFields};
 use super::reservations::ReserveForm;
-use super::{AppError, Page};
+use super::{AppError, Page, see_other};
 use crate::app::reservations::{self as reserving, QueueChoice};
 use crate::app::{App, Failure};
 use crate::ids::{ItemId, QueueEntryId};
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
-}
 
 #[post("/items/{id}/queue")]
 pub async fn join(
@@ -31,7 +24,7 @@ pub async fn join(
         Err(error) => Err(Failure::Refused(error)),
     };
     match joined {
-        Ok(_) => Ok(see_other(format!("/items/{item_id}?done=queued#queue"))),
+        Ok(_) => Ok(see_other(&format!("/items/{item_id}?done=queued#queue"))),
         Err(failure) => page.explain(failure.into(), &format!("/items/{item_id}")),
     }
 }
@@ -51,11 +44,11 @@ pub async fn answer(
         _ => return Err(AppError::NotFound),
     };
     match reserving::answer_queue(&app, user.0.viewer, entry_id, choice).await {
-        Ok(Some(details)) => Ok(see_other(format!(
+        Ok(Some(details)) => Ok(see_other(&format!(
             "/reservations/{}?done=reserved",
             details.reservation.id
         ))),
-        Ok(None) => Ok(see_other("/my?done=left-queue#queue".to_string())),
+        Ok(None) => Ok(see_other("/my?done=left-queue#queue")),
         Err(failure) => page.explain(failure.into(), "/my"),
     }
 }

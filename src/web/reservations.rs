@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::CurrentUser;
 use super::cards::CardView;
+use super::conversations::{MessageView, message_view};
 use super::csrf::CsrfForm;
 use super::{AppError, Page};
 use crate::alerts::Alert;
@@ -95,15 +96,7 @@ pub async fn reserve(
 struct ThreadView {
     id: crate::ids::ConversationId,
     open: bool,
-    messages: Vec<MessageLine>,
-}
-
-#[derive(Serialize)]
-struct MessageLine {
-    author: String,
-    body: String,
-    at: String,
-    mine: bool,
+    messages: Vec<MessageView>,
 }
 
 #[derive(Serialize)]
@@ -183,16 +176,7 @@ pub async fn show(
         .map(|thread| ThreadView {
             id: thread.conversation.id,
             open: thread.open,
-            messages: thread
-                .messages
-                .into_iter()
-                .map(|line| MessageLine {
-                    author: line.author,
-                    body: line.body,
-                    at: local_time(line.created_at),
-                    mine: line.mine,
-                })
-                .collect(),
+            messages: thread.messages.into_iter().map(message_view).collect(),
         });
     let language = page.language();
     let reservation = &details.reservation;
