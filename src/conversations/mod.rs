@@ -252,17 +252,28 @@ pub fn thread_for(
         return Err(ConversationError::TooMany { minutes: 24 * 60 });
     }
     let now = Utc::now().naive_utc();
-    let id: ConversationId = diesel::insert_into(conversations::table)
-        .values((
-            conversations::item_id.eq(item_id),
-            conversations::asker_id.eq(viewer.user_id),
-            conversations::asker_organisation_id.eq(viewer.organisation_id),
-            conversations::created_at.eq(now),
-            conversations::last_message_at.eq(now),
-        ))
-        .returning(conversations::id)
-        .get_result(tx.conn)?;
-    let conversation = find(tx.conn, id)?.ok_or(ConversationError::NotFound)?;
+    // A savepoint, because the same first question may arrive at two instances at once:
+    // the unique (item, asker) index lets one thread in, and the other joins it.
+    let inserted = tx.conn.transaction(|conn| {
+        diesel::insert_into(conversations::table)
+            .values((
+                conversations::item_id.eq(item_id),
+                conversations::asker_id.eq(viewer.user_id),
+                conversations::asker_organisation_id.eq(viewer.organisation_id),
+                conversations::created_at.eq(now),
+                conversations::last_message_at.eq(now),
+            ))
+            .returning(conversations::id)
+            .get_result::<ConversationId>(conn)
+    });
+    let conversation = match inserted {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => of_asker(tx.conn, item_id, viewer.user_id)?,
+        other => find(tx.conn, other?)?,
+    }
+    .ok_or(ConversationError::NotFound)?;
     join(tx.conn, conversation.id, viewer.user_id)?;
     join(tx.conn, conversation.id, item.created_by)?;
     Ok((conversation, item))

@@ -171,7 +171,7 @@ pub fn join(
     let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
     check_unit(tx.conn, viewer, receiving_unit_id)?;
     let now = Utc::now().naive_utc();
-    let id: QueueEntryId = diesel::insert_into(queue_entries::table)
+    let inserted = diesel::insert_into(queue_entries::table)
         .values((
             queue_entries::item_id.eq(item_id),
             queue_entries::organisation_id.eq(viewer.organisation_id),
@@ -184,7 +184,15 @@ pub fn join(
             queue_entries::updated_at.eq(now),
         ))
         .returning(queue_entries::id)
-        .get_result(tx.conn)?;
+        .get_result::<QueueEntryId>(tx.conn);
+    let id = match inserted {
+        // The same press at two instances at once: the unique index lets one in.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => return Err(ReservationError::AlreadyQueued),
+        other => other?,
+    };
     let entry = find(tx.conn, id)?.ok_or(ReservationError::NotFound)?;
     emit(tx, &entry, item.organisation_id, QueueStep::Joined);
     Ok(entry)

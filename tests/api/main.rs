@@ -19,6 +19,7 @@ mod items;
 mod json_api;
 mod language;
 mod mail_outbox;
+mod parallel;
 mod posting;
 mod relevance;
 mod reservations;

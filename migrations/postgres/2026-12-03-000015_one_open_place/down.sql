@@ -1,0 +1,1 @@
+DROP INDEX queue_entries_one_open_place;
