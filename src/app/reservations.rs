@@ -8,7 +8,7 @@ use super::{App, Failure};
 use crate::access::Viewer;
 use crate::conversations::{self, ConversationError};
 use crate::ids::{ItemId, QueueEntryId, ReservationId};
-use crate::reservations::queue::{self, QueueEntry};
+use crate::reservations::queue::{self, Place};
 use crate::reservations::{
     self, Details, Party, Pickup, Reservation, ReservationError, ReserveRequest,
 };
@@ -107,14 +107,20 @@ pub async fn join_queue(
     viewer: Viewer,
     item_id: ItemId,
     request: ReserveRequest,
-) -> Result<QueueEntry, Failure<ReservationError>> {
+) -> Result<Place, Failure<ReservationError>> {
     app.write(move |tx| {
         let entry = queue::join(tx, &viewer, item_id, &request)?;
         conversations::note_reservation(tx, &viewer, item_id, &request.message)
             .map_err(thread_failure)?;
-        Ok(entry)
+        queue::place(tx.conn, viewer.user_id, entry.id)?.ok_or(ReservationError::NotFound)
     })
     .await
+}
+
+/// The viewer's open places in line, offers first.
+pub async fn places(app: &App, viewer: Viewer) -> Result<Vec<Place>, Failure<ReservationError>> {
+    app.read(move |conn| Ok(queue::places_of(conn, viewer.user_id)?))
+        .await
 }
 
 /// What the person in line does with their place.

@@ -36,6 +36,13 @@ pub fn local_day_start(day: NaiveDate) -> NaiveDateTime {
     }
 }
 
+/// The last minute of a local calendar day, in UTC: a deadline "on the 12th" lasts the
+/// whole of the 12th. `None` only for the last day chrono can represent.
+pub fn local_day_end(day: NaiveDate) -> Option<NaiveDateTime> {
+    day.succ_opt()
+        .map(|next| local_day_start(next) - chrono::Duration::minutes(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +76,22 @@ mod tests {
                 .and_then(|d| d.and_hms_opt(22, 0, 0))
                 .expect("a date")
         );
+    }
+
+    #[test]
+    fn a_day_ends_at_its_last_local_minute() {
+        let at = |y, m, d, h, min| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(h, min, 0))
+                .expect("a date")
+        };
+        let winter = NaiveDate::from_ymd_opt(2026, 12, 12).expect("a date");
+        assert_eq!(local_day_end(winter), Some(at(2026, 12, 12, 22, 59)));
+        let summer = NaiveDate::from_ymd_opt(2026, 7, 1).expect("a date");
+        assert_eq!(local_day_end(summer), Some(at(2026, 7, 1, 21, 59)));
+        // The day the clocks go forward is an hour short, and still ends at 23:59 local.
+        let spring = NaiveDate::from_ymd_opt(2027, 3, 28).expect("a date");
+        assert_eq!(local_day_end(spring), Some(at(2027, 3, 28, 21, 59)));
+        assert_eq!(local_day_end(NaiveDate::MAX), None);
     }
 }

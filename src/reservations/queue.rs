@@ -451,16 +451,33 @@ pub fn waiting_on(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// A line on "my page": a place in a queue, with the listing's title.
-#[derive(Debug, Clone, Serialize, Queryable)]
+/// A place in a queue, with the listing's title: for "my page" and the API.
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = queue_entries)]
 pub struct Place {
     pub id: QueueEntryId,
     pub item_id: ItemId,
+    #[diesel(select_expression = items::title, select_expression_type = items::title)]
     pub item_title: String,
     pub quantity: i32,
     pub status: QueueStatus,
     pub offered_quantity: i32,
     pub offer_expires_at: Option<NaiveDateTime>,
+}
+
+/// One of the person's places in line, open or not.
+pub fn place(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    id: QueueEntryId,
+) -> QueryResult<Option<Place>> {
+    queue_entries::table
+        .inner_join(items::table)
+        .filter(queue_entries::id.eq(id))
+        .filter(queue_entries::requester_id.eq(user_id))
+        .select(Place::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The viewer's open places in line, offers first.
@@ -471,15 +488,7 @@ pub fn places_of(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<Vec<P
         .filter(queue_entries::status.eq_any([QueueStatus::Waiting, QueueStatus::Offered]))
         .order(queue_entries::id.desc())
         .limit(100)
-        .select((
-            queue_entries::id,
-            queue_entries::item_id,
-            items::title,
-            queue_entries::quantity,
-            queue_entries::status,
-            queue_entries::offered_quantity,
-            queue_entries::offer_expires_at,
-        ))
+        .select(Place::as_select())
         .load(conn)?;
     places.sort_by_key(|place| place.status != QueueStatus::Offered);
     Ok(places)

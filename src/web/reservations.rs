@@ -12,7 +12,7 @@ use super::{AppError, Page};
 use crate::alerts::Alert;
 use crate::app::reservations::{self as reserving, Step};
 use crate::app::{App, Failure};
-use crate::i18n::{Language, local_date, local_day_start, local_time};
+use crate::i18n::{Language, local_date, local_day_end, local_time};
 use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::{FieldError, Item};
 use crate::ledger::savings::WouldBuyNew;
@@ -245,14 +245,11 @@ fn invalid(field: &'static str, key: &'static str) -> ReservationError {
     ReservationError::Invalid(vec![FieldError::new(field, key)])
 }
 
-/// The end of the chosen local day: a deadline "on the 12th" lasts the whole day.
 fn deadline_of(raw: &str) -> Result<chrono::NaiveDateTime, ReservationError> {
-    let day = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| invalid("deadline", "deadline-error-date"))?;
-    let next = day
-        .succ_opt()
-        .ok_or_else(|| invalid("deadline", "deadline-error-date"))?;
-    Ok(local_day_start(next) - chrono::Duration::minutes(1))
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(local_day_end)
+        .ok_or_else(|| invalid("deadline", "deadline-error-date"))
 }
 
 fn step_of(raw: &str, form: &StepForm) -> Option<Result<Step, ReservationError>> {

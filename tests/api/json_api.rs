@@ -403,6 +403,12 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
         "/api/v1/reservations",
         "/api/v1/reservations/{id}",
         "/api/v1/reservations/{id}/picked-up",
+        "/api/v1/reservations/{id}/more-time",
+        "/api/v1/reservations/{id}/deadline",
+        "/api/v1/items/{id}/queue",
+        "/api/v1/queue",
+        "/api/v1/queue/{id}/accept",
+        "/api/v1/queue/{id}/leave",
         "/api/v1/stats",
         "/api/v1/reuse-before-you-buy",
     ] {
@@ -534,7 +540,172 @@ async fn errors_are_in_the_callers_language(backend: Backend) {
     );
 }
 
+async fn the_api_picks_up_part_moves_the_deadline_and_queues(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _requester = lister_and_requester(&app).await;
+    for (email, name) in [("cy@boras.se", "Cy Carlsson"), ("di@boras.se", "Di Dahl")] {
+        app.new_browser().sign_in(email, name).await;
+    }
+    let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let cy = Client::new(&app, &token_for(&app, "cy@boras.se").await);
+    let di = Client::new(&app, &token_for(&app, "di@boras.se").await);
+    let item_id = list_chairs(&app, 6).await;
+    let response = bo
+        .post(
+            &format!("/api/v1/items/{item_id}/reservations"),
+            &json!({"quantity": 6, "would_buy_new": "yes"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let reservation: Value = response.json().await.expect("json");
+    let id = reservation["id"].as_i64().expect("id");
+
+    // The queue: the answer is required, one place each, then an offer when units return.
+    let queue = format!("/api/v1/items/{item_id}/queue");
+    problem(
+        cy.post(&queue, &json!({"quantity": 2})).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let response = cy
+        .post(&queue, &json!({"quantity": 2, "would_buy_new": "no"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let place: Value = response.json().await.expect("json");
+    assert_eq!(place["status"], "waiting");
+    let cy_place = place["id"].as_i64().expect("id");
+    let body = problem(
+        cy.post(&queue, &json!({"quantity": 1, "would_buy_new": "no"}))
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(body["code"], "already_queued");
+    let response = di
+        .post(&queue, &json!({"quantity": 1, "would_buy_new": "yes"}))
+        .await;
+    let di_place = response.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let leave = format!("/api/v1/queue/{di_place}/leave");
+    assert_eq!(
+        di.post(&leave, &json!({})).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(di.post(&leave, &json!({})).await, StatusCode::CONFLICT).await;
+    let accept = format!("/api/v1/queue/{cy_place}/accept");
+    let body = problem(cy.post(&accept, &json!({})).await, StatusCode::CONFLICT).await;
+    assert_eq!(body["code"], "offer_gone", "nothing is offered yet");
+
+    // More time: asked by the requester, set by the lister, each only by their side.
+    let wanted = (chrono::Utc::now() + chrono::Duration::days(20))
+        .date_naive()
+        .to_string();
+    let more_time = format!("/api/v1/reservations/{id}/more-time");
+    let set = format!("/api/v1/reservations/{id}/deadline");
+    for until in ["2020-01-01", "2099-01-01"] {
+        let body = problem(
+            bo.post(&more_time, &json!({"deadline": until})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(body["errors"][0]["field"], "deadline", "{until}");
+    }
+    problem(
+        bo.post(&more_time, &json!({"deadline": "på fredag"})).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    problem(
+        anna.post(&more_time, &json!({"deadline": wanted})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let response = bo.post(&more_time, &json!({"deadline": wanted})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let asked: Value = response.json().await.expect("json");
+    assert!(asked["wanted_deadline"].is_string());
+    problem(
+        bo.post(&set, &json!({"deadline": wanted})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let response = anna.post(&set, &json!({"deadline": wanted})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let moved: Value = response.json().await.expect("json");
+    assert_eq!(moved["pickup_deadline"], asked["wanted_deadline"]);
+    assert!(moved["wanted_deadline"].is_null());
+
+    // A partial pickup: bad reports change nothing, then 4 of 6 with the rest back.
+    let confirm = format!("/api/v1/reservations/{id}/picked-up");
+    for report in [
+        json!({"quantity": 7, "rest": "back"}),
+        json!({"quantity": 0, "rest": "back"}),
+        json!({"quantity": 4}),
+        json!({"quantity": 4, "rest": "bort"}),
+        json!({"quantity": 99_999_999_999_i64, "rest": "back"}),
+    ] {
+        problem(
+            anna.post(&confirm, &report).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    problem(
+        anna.post(
+            &confirm,
+            &json!({"quantity": 4, "rest": "back", "extra": 1}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let response = anna
+        .post(&confirm, &json!({"quantity": 4, "rest": "back"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let done: Value = response.json().await.expect("json");
+    assert_eq!(
+        (done["status"].clone(), done["quantity"].clone()),
+        (json!("picked_up"), json!(4))
+    );
+
+    // The 2 that went back are offered to Cy, who takes them once.
+    let places: Value = cy.get("/api/v1/queue").await.json().await.expect("json");
+    assert_eq!(places["places"][0]["status"], "offered");
+    assert_eq!(places["places"][0]["offered_quantity"], 2);
+    problem(bo.post(&accept, &json!({})).await, StatusCode::NOT_FOUND).await;
+    let response = cy.post(&accept, &json!({})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let taken: Value = response.json().await.expect("json");
+    assert_eq!(taken["quantity"], 2);
+    problem(cy.post(&accept, &json!({})).await, StatusCode::CONFLICT).await;
+    let empty: Value = cy.get("/api/v1/queue").await.json().await.expect("json");
+    assert_eq!(empty["places"], json!([]));
+    let rest = taken["id"].as_i64().expect("id");
+    let response = cy
+        .http
+        .post(app.url(&format!("/api/v1/reservations/{rest}/picked-up")))
+        .bearer_auth(&cy.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::OK, "no body: all of it");
+    let ledger: Vec<i32> = app
+        .with_conn(|conn| {
+            reuse_records::table
+                .order(reuse_records::id)
+                .select(reuse_records::quantity)
+                .load(conn)
+                .expect("ledger")
+        })
+        .await;
+    assert_eq!(ledger, [4, 2]);
+}
+
 on_both_backends!(
+    the_api_picks_up_part_moves_the_deadline_and_queues,
     errors_are_in_the_callers_language,
     tokens_are_made_on_the_profile_page_and_see_only_their_organisation,
     the_api_posts_reserves_and_confirms_with_the_web_rules,

@@ -1,10 +1,12 @@
-//! The JSON API under `/api/v1`, for integrations: listings, reservations, statistics and
-//! "reuse before you buy". Callers present a personal token; errors are problem documents.
+//! The JSON API under `/api/v1`, for integrations: listings, reservations, the queue,
+//! statistics and "reuse before you buy". Callers present a personal token; errors are
+//! problem documents.
 //! The OpenAPI document at `/api/openapi.json` is generated from these handlers.
 
 mod caller;
 mod items;
 pub(crate) mod problem;
+mod queue;
 mod reservations;
 mod stats;
 
@@ -37,12 +39,19 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
         reservations::create,
         reservations::get_one,
         reservations::picked_up,
+        reservations::more_time,
+        reservations::deadline,
+        queue::join,
+        queue::list,
+        queue::accept,
+        queue::leave,
         stats::get_stats,
     ),
     modifiers(&TokenAuth),
     tags(
         (name = "items", description = "Listings"),
         (name = "reservations", description = "Reserving and picking up"),
+        (name = "queue", description = "Waiting in line for a fully reserved listing"),
         (name = "stats", description = "Savings statistics"),
     )
 )]
@@ -65,8 +74,13 @@ pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
+/// A body, query or path that cannot be read as what the endpoint takes.
+fn unreadable(detail: String) -> AppError {
+    AppError::BadInput(Message::new("api-error-malformed").with("detail", Arg::Text(detail)))
+}
+
 fn malformed(detail: String) -> actix_web::Error {
-    AppError::BadInput(Message::new("api-error-malformed").with("detail", Arg::Text(detail))).into()
+    unreadable(detail).into()
 }
 
 async fn no_such_endpoint() -> Result<HttpResponse, AppError> {
@@ -94,6 +108,12 @@ pub fn scope() -> actix_web::Scope {
         .service(reservations::create)
         .service(reservations::get_one)
         .service(reservations::picked_up)
+        .service(reservations::more_time)
+        .service(reservations::deadline)
+        .service(queue::join)
+        .service(queue::list)
+        .service(queue::accept)
+        .service(queue::leave)
         .service(stats::get_stats)
         .default_service(web::to(no_such_endpoint))
 }

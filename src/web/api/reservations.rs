@@ -1,9 +1,10 @@
-//! Reservations over the API: reserve, see one's own, and confirm a pickup, with the same
-//! rules (and mail) as the web pages.
+//! Reservations over the API: reserve, see one's own, confirm a pickup (all or part),
+//! ask for more time and set a new deadline, with the same rules (and mail) as the web
+//! pages.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -11,11 +12,12 @@ use super::caller::ApiCaller;
 use super::problem::Problem;
 use crate::app::App;
 use crate::app::reservations::{self as reserving, Step};
+use crate::i18n::local_day_end;
 use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::FieldError;
 use crate::ledger::savings::WouldBuyNew;
 use crate::refusal::Refusal;
-use crate::reservations::{self, ListOf, ReservationStatus, ReserveRequest};
+use crate::reservations::{self, ListOf, Pickup, ReservationStatus, ReserveRequest, Rest};
 use crate::web::AppError;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -48,9 +50,13 @@ pub struct ReservationDetail {
     pub pickup_instructions: String,
     pub lister_name: Option<String>,
     pub lister_email: String,
+    /// The later deadline the requester asked for, until the lister sets one (UTC).
+    pub wanted_deadline: Option<NaiveDateTime>,
+    /// After a partial pickup whose rest stayed held: the reservation that was picked up.
+    pub continues_id: Option<ReservationId>,
 }
 
-fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
+pub(super) fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
     ReservationDetail {
         reservation: ApiReservation {
             id: details.reservation.id,
@@ -68,6 +74,8 @@ fn detail_of(details: reservations::Details, site: &str) -> ReservationDetail {
         pickup_instructions: details.item.fields.pickup_instructions,
         lister_name: details.lister.name,
         lister_email: details.lister.email,
+        wanted_deadline: details.reservation.wanted_deadline,
+        continues_id: details.reservation.continues_id,
     }
 }
 
@@ -120,7 +128,7 @@ pub struct NewReservation {
 }
 
 impl NewReservation {
-    fn request(&self) -> Result<ReserveRequest, Vec<FieldError>> {
+    pub(super) fn request(&self) -> Result<ReserveRequest, Vec<FieldError>> {
         let mut errors = Vec::new();
         let quantity = i32::try_from(self.quantity).unwrap_or(0);
         let answer = WouldBuyNew::parse(self.would_buy_new.trim()).unwrap_or_else(|| {
@@ -202,18 +210,59 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }
 
-/// Confirm that a reservation was picked up (either side may). Records the saving.
+/// What was picked up, when it was not everything held.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PickupReport {
+    /// How many were picked up; all that is held when left out.
+    #[schema(minimum = 1, example = 4)]
+    pub quantity: Option<i64>,
+    /// The lister's choice for the rest of a partial pickup: `back` to the listing (and its
+    /// queue) or `held` for the requester. The requester's rest always stays held.
+    #[schema(pattern = "^(back|held)$", example = "back")]
+    pub rest: Option<String>,
+}
+
+impl PickupReport {
+    fn pickup(&self) -> Result<Pickup, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let quantity = self.quantity.map(|quantity| {
+            i32::try_from(quantity).unwrap_or_else(|_| {
+                errors.push(FieldError::new("quantity", "pickup-error-quantity"));
+                0
+            })
+        });
+        let rest = self.rest.as_deref().and_then(|raw| {
+            let rest = Rest::parse(raw.trim());
+            if rest.is_none() {
+                errors.push(FieldError::new("rest", "pickup-error-rest"));
+            }
+            rest
+        });
+        if errors.is_empty() {
+            Ok(Pickup { quantity, rest })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Confirm that a reservation was picked up (either side may), all of it or, with a body,
+/// a part. Records the saving for what was picked up.
 #[utoipa::path(
     post,
     path = "/api/v1/reservations/{id}/picked-up",
     operation_id = "confirm_pickup",
     tag = "reservations",
     params(("id" = i64, Path, description = "Reservation id")),
+    request_body(content = Option<PickupReport>, description = "Leave out to confirm everything held"),
     responses(
-        (status = 200, description = "Picked up; the saving is in the ledger", body = ReservationDetail),
+        (status = 200, description = "Picked up; the saving is in the ledger. After a partial pickup whose rest stays held, the reservation holding the rest", body = ReservationDetail),
+        (status = 400, description = "The body is not JSON of this shape", body = Problem),
         (status = 401, description = "No valid token", body = Problem),
         (status = 404, description = "No such reservation for this person", body = Problem),
         (status = 409, description = "Already closed", body = Problem),
+        (status = 422, description = "More than is held, or no choice for the rest", body = Problem),
     ),
     security(("token" = []))
 )]
@@ -221,9 +270,99 @@ pub async fn get_one(
 pub async fn picked_up(
     caller: ApiCaller,
     path: web::Path<ReservationId>,
+    body: web::Bytes,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let step = Step::PickedUp(Default::default());
+    let report: PickupReport = if body.iter().all(u8::is_ascii_whitespace) {
+        PickupReport::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| super::unreadable(error.to_string()))?
+    };
+    let pickup = report
+        .pickup()
+        .map_err(|errors| AppError::Refused(Refusal::Invalid(errors)))?;
+    let step = Step::PickedUp(pickup);
+    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+}
+
+/// A day for the pickup deadline; it lasts to the end of that day, Swedish time.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeadline {
+    #[schema(value_type = String, format = Date, example = "2026-12-18")]
+    pub deadline: NaiveDate,
+}
+
+impl NewDeadline {
+    fn end(&self) -> Result<NaiveDateTime, AppError> {
+        local_day_end(self.deadline).ok_or_else(|| {
+            AppError::Refused(Refusal::Invalid(vec![FieldError::new(
+                "deadline",
+                "deadline-error-date",
+            )]))
+        })
+    }
+}
+
+/// The requester asks the lister for a later pickup deadline; the lister is mailed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations/{id}/more-time",
+    operation_id = "ask_for_more_time",
+    tag = "reservations",
+    params(("id" = i64, Path, description = "Reservation id")),
+    request_body = NewDeadline,
+    responses(
+        (status = 200, description = "Asked; `wanted_deadline` shows the day", body = ReservationDetail),
+        (status = 400, description = "The body is not JSON of this shape", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Only the requester asks", body = Problem),
+        (status = 404, description = "No such reservation for this person", body = Problem),
+        (status = 409, description = "Already closed", body = Problem),
+        (status = 422, description = "Not later than the deadline, in the past or too far ahead", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[post("/reservations/{id}/more-time")]
+pub async fn more_time(
+    caller: ApiCaller,
+    path: web::Path<ReservationId>,
+    body: web::Json<NewDeadline>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let step = Step::AskForTime(body.end()?);
+    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+}
+
+/// The lister sets a new pickup deadline; the requester is mailed.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations/{id}/deadline",
+    operation_id = "set_deadline",
+    tag = "reservations",
+    params(("id" = i64, Path, description = "Reservation id")),
+    request_body = NewDeadline,
+    responses(
+        (status = 200, description = "The new deadline is set", body = ReservationDetail),
+        (status = 400, description = "The body is not JSON of this shape", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Only the lister (or the lister's unit) sets it", body = Problem),
+        (status = 404, description = "No such reservation for this person", body = Problem),
+        (status = 409, description = "Already closed", body = Problem),
+        (status = 422, description = "Not later than the deadline, in the past or too far ahead", body = Problem),
+    ),
+    security(("token" = []))
+)]
+#[post("/reservations/{id}/deadline")]
+pub async fn deadline(
+    caller: ApiCaller,
+    path: web::Path<ReservationId>,
+    body: web::Json<NewDeadline>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let step = Step::SetDeadline(body.end()?);
     let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
     Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }
