@@ -26,7 +26,7 @@ use crate::items::{
 use crate::organisations::{self, Unit};
 use crate::photos::{self, PhotoError, Size};
 use crate::reservations::queue::{self, QueueEntry};
-use crate::reservations::{self, ListOf, Summary};
+use crate::reservations::{self, ListOf, ReservationError, Summary};
 
 /// A page of listings with what the filters offer.
 pub struct Browse {
@@ -367,6 +367,7 @@ pub async fn save(
         .filter(|p| remove.contains(&p.id))
         .map(|p| p.photo_key.clone())
         .collect();
+    let rules = app.reservations;
     let outcome = app
         .write(move |tx| {
             let claimed = drafts::claim(tx.conn, viewer.user_id, &keys)?;
@@ -386,7 +387,13 @@ pub async fn save(
             match target {
                 Target::New => items::create(tx, &viewer, &input, &changes.add),
                 Target::Existing(item_id) => {
-                    items::update(tx, &viewer, item_id, &input, &changes).map(|()| item_id)
+                    items::update(tx, &viewer, item_id, &input, &changes)?;
+                    // A raised total serves whoever waits in line first.
+                    queue::offer_available(tx, item_id, &rules).map_err(|error| match error {
+                        ReservationError::Db(error) => ItemError::Db(error),
+                        _ => ItemError::NotFound,
+                    })?;
+                    Ok(item_id)
                 }
             }
         })

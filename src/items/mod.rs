@@ -361,6 +361,18 @@ pub fn update(
     if publishes {
         apply(tx.conn, item.id, item.status, lifecycle::Event::Publish)?;
     }
+    // A new total moves the listing between reserved and on offer as a reservation would.
+    let available = input.quantity - held;
+    if item.status == Status::Reserved && available > 0 {
+        apply(tx.conn, item.id, item.status, lifecycle::Event::Released)?;
+    } else if item.status == Status::Available && available == 0 {
+        apply(
+            tx.conn,
+            item.id,
+            item.status,
+            lifecycle::Event::LastUnitHeld,
+        )?;
+    }
     let conn = &mut *tx.conn;
     if !photos.remove.is_empty() {
         diesel::delete(

@@ -355,6 +355,8 @@ struct MyPage {
     saved_count: usize,
     conversations: Vec<ConversationLine>,
     queue: Vec<QueueLine>,
+    /// Set after leaving a queue from this page, whose line may be gone now.
+    left_queue: bool,
 }
 
 #[derive(Serialize)]
@@ -409,6 +411,7 @@ pub async fn my_page(
     let (mine, history_mine) = lines(language, mine);
     let (waiting, history_waiting) = lines(language, waiting);
     let view = MyPage {
+        left_queue: page.query_has("done=left-queue"),
         mine,
         waiting,
         history_mine,

@@ -370,12 +370,19 @@ async fn a_fully_reserved_listing_offers_released_units_to_the_queue(backend: Ba
     assert_eq!(twice.status(), 409, "an offer is taken once");
     assert_eq!(accounting(&app, item_id).await.held, 3);
 
-    // Di turns the offer down; with nobody else in line, it is on offer again.
+    // Di turns the offer down from Min sida; with nobody else in line, it is on offer again.
     let page = di.get_page(&format!("/items/{item_id}")).await;
     assert!(page.visible_text().contains("1 st hålls för dig till"));
-    let leave = page.attr("form[action$='/leave']", "action");
+    let mine = di.get_page("/my").await;
+    assert!(mine.visible_text().contains("1 st hålls för dig till"));
+    assert_eq!(mine.select_all("#queue form[action$='/accept']").len(), 1);
+    let leave = mine.attr("#queue form[action$='/leave']", "action");
     let response = di.post_form(&leave, &[]).await;
     assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().expect("ascii");
+    let mine = di.get_page(location).await;
+    assert!(mine.visible_text().contains("Du har lämnat kön"));
+    assert!(mine.select_all("#queue").is_empty(), "no place left");
     let after = accounting(&app, item_id).await;
     assert_eq!((after.available, after.held), (1, 2));
     let stranger = requester.post_form(&accept, &[]).await;
@@ -496,7 +503,67 @@ async fn the_notification_setting_decides_how_event_mail_goes(backend: Backend) 
     assert_eq!(digests, 0);
 }
 
+async fn listing_status(app: &TestApp, item_id: i64) -> String {
+    use bruka::db::schema::items;
+    app.with_conn(move |conn| {
+        items::table
+            .find(item_id)
+            .select(items::status)
+            .first(conn)
+            .expect("item")
+    })
+    .await
+}
+
+async fn a_new_total_serves_the_queue_and_moves_the_listing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let _held = reservation_id(&reserve(&requester, item_id, "2").await);
+    let cy = app.new_browser();
+    cy.sign_in("cy@boras.se", "Cy Carlsson").await;
+    let response = cy
+        .post_form(
+            &format!("/items/{item_id}/queue"),
+            &[("quantity", "2"), ("would_buy_new", "yes")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let edit = |quantity: u32| {
+        let app = &app;
+        async move {
+            let form = crate::reservations::chair_form(app, quantity).await;
+            let fields: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            app.browser
+                .post_multipart(&format!("/items/{item_id}"), &fields, vec![])
+                .await
+                .status()
+        }
+    };
+
+    // One more chair found in the storeroom: it goes to Cy, first in line.
+    assert_eq!(edit(3).await, 303);
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.total, after.available, after.held), (3, 0, 3));
+    assert_eq!(listing_status(&app, item_id).await, "reserved");
+    let page = cy.get_page(&format!("/items/{item_id}")).await;
+    assert!(page.visible_text().contains("1 st hålls för dig till"));
+
+    // Two more: one is on offer to colleagues, the listing is available again.
+    assert_eq!(edit(4).await, 303);
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held), (1, 3));
+    assert_eq!(listing_status(&app, item_id).await, "available");
+
+    // And back to what is held: nothing to reserve, so the listing shows as reserved.
+    assert_eq!(edit(3).await, 303);
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held), (0, 3));
+    assert_eq!(listing_status(&app, item_id).await, "reserved");
+}
+
 on_both_backends!(
+    a_new_total_serves_the_queue_and_moves_the_listing,
     the_notification_setting_decides_how_event_mail_goes,
     a_fully_reserved_listing_offers_released_units_to_the_queue,
     a_pickup_after_the_deadline_counts_while_still_held,

@@ -40,26 +40,30 @@ pub(crate) async fn lister_and_requester(app: &TestApp) -> Browser {
 }
 
 /// Office chairs: 64 kg CO2e per item in the seeded table, 4 200 kr new.
-pub(crate) async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
+/// The posting form for `quantity` office chairs, as the lister fills it in.
+pub(crate) async fn chair_form(app: &TestApp, quantity: u32) -> Vec<(&'static str, String)> {
     let category = app.category_id("mobler/kontorsstol").await;
-    let quantity = quantity.to_string();
-    app.browser
-        .post_item(
-            &[
-                ("title", "Kontorsstol med armstöd"),
-                ("category_id", &category),
-                ("condition", "good"),
-                ("quantity", &quantity),
-                ("weight_kg", "12,5"),
-                ("new_price_sek", "4200"),
-                ("site", "Stadshuset, Kungsgatan 55"),
-                ("room", "Plan 3"),
-                ("pickup_instructions", "Fråga i receptionen."),
-                ("action", "publish"),
-            ],
-            vec![],
-        )
-        .await
+    [
+        ("title", "Kontorsstol med armstöd"),
+        ("category_id", &category),
+        ("condition", "good"),
+        ("quantity", &quantity.to_string()),
+        ("weight_kg", "12,5"),
+        ("new_price_sek", "4200"),
+        ("site", "Stadshuset, Kungsgatan 55"),
+        ("room", "Plan 3"),
+        ("pickup_instructions", "Fråga i receptionen."),
+        ("action", "publish"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name, value.to_string()))
+    .collect()
+}
+
+pub(crate) async fn list_chairs(app: &TestApp, quantity: u32) -> i64 {
+    let form = chair_form(app, quantity).await;
+    let fields: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    app.browser.post_item(&fields, vec![]).await
 }
 
 pub(crate) async fn reserve(browser: &Browser, item_id: i64, quantity: &str) -> reqwest::Response {

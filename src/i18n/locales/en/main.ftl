@@ -739,3 +739,4 @@ my-conversations-none = No conversations yet. Ask the lister on a listing's page
 my-unread = { $count } unread
 my-queue = Places in queues
 my-queue-waiting = waiting for { $count }
+my-left-queue = You have left the queue. Anything held for you passes to the next in line.

@@ -739,3 +739,4 @@ my-conversations-none = Ingen samtaler ennå. Spør annonsøren på en annonses 
 my-unread = { $count } uleste
 my-queue = Køplasser
 my-queue-waiting = venter på { $count } stk.
+my-left-queue = Du har forlatt køen. Hvis noe ble holdt av til deg, går det videre til nestemann i køen.

@@ -739,3 +739,4 @@ my-conversations-none = Inga konversationer ännu. Fråga annonsören på en ann
 my-unread = { $count } olästa
 my-queue = Köplatser
 my-queue-waiting = väntar på { $count } st
+my-left-queue = Du har lämnat kön. Om något hölls för dig går det vidare till nästa i kön.
