@@ -1060,3 +1060,193 @@ async fn a_person_posts_and_finds_on_a_phone_in_a_real_browser_on_sqlite() {
         .await;
     finish(person, outcome, "phone-failure", 15).await;
 }
+
+impl Person<'_> {
+    /// A step's checks: on a phone those of [`Person::phone_step`], else axe and 320 px.
+    async fn step(&mut self, name: &str) -> Step<()> {
+        if self.window.0 < 600 {
+            self.phone_step(name).await
+        } else {
+            self.check_accessibility().await
+        }
+    }
+
+    /// Another person at the same browser: a fresh session, signed in through the link.
+    async fn switch_to(&mut self, email: &str, name: &str) -> Step<()> {
+        self.client
+            .delete_all_cookies()
+            .await
+            .map_err(|e| e.to_string())?;
+        // The language went with the cookies, and the browser itself asks for English.
+        self.go("/language/sv?next=/login").await?;
+        self.sign_in(email, name).await
+    }
+
+    /// Whether the page holds `text`, also where it is folded away (a phone's menu).
+    async fn holds(&self, text: &str) -> Step<bool> {
+        let found = self
+            .client
+            .execute(
+                // Fluent isolates placeables with U+2068/U+2069; a reader never sees them.
+                "return document.body.textContent.replace(/[\\u2068\\u2069]/g, '')
+                     .replace(/\\s+/g, ' ').includes(arguments[0]);",
+                vec![json!(text)],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(found == Value::Bool(true))
+    }
+
+    async fn expect_text(&self, text: &str) -> Step<()> {
+        if self.holds(text).await? {
+            Ok(())
+        } else {
+            let path = self.path().await?;
+            Err(format!("{path} does not say \"{text}\""))
+        }
+    }
+
+    /// Opens a folded `<details>` by its summary, with the keyboard.
+    async fn unfold(&self, details: &str) -> Step<()> {
+        self.tab_to(&format!("{details} summary")).await?;
+        self.press(Key::Enter).await?;
+        self.wait_until(
+            &format!("document.querySelector('{details}').open"),
+            "the folded part open",
+        )
+        .await
+    }
+}
+
+/// Bo asks about three chairs Cy has reserved and gets in line; Anna answers and confirms
+/// that Cy took one, the other two go back; Bo is offered them, takes them and picks up
+/// one, keeping the other held. Every page passes axe and fits 320 px; on a phone the tap
+/// targets are checked too and each step leaves a screenshot `talk-*.png`.
+async fn conversation_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()> {
+    use crate::reservations::{list_chairs, reservation_id, reserve};
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    let item_id = list_chairs(app, 3).await;
+    let item_path = format!("/items/{item_id}");
+    let cy = app.new_browser();
+    cy.sign_in("cy@boras.se", "Cy Carlsson").await;
+    let held = reservation_id(&reserve(&cy, item_id, "3").await);
+
+    // Bo asks the lister, then gets in line for two.
+    person.go("/language/sv?next=/login").await?;
+    person.sign_in("bo@boras.se", "Bo Berg").await?;
+    person.go(&item_path).await?;
+    person.step("talk-1-reserved-listing").await?;
+    person
+        .fill("#ask-body", "Går stolarna genom en vanlig dörr?")
+        .await?;
+    person
+        .submit("form[action$='/ask'] button[type=submit]")
+        .await?;
+    let thread = person.path().await?;
+    if !thread.starts_with("/conversations/") {
+        return Err(format!("no thread after asking: {thread}"));
+    }
+    person
+        .expect_text("Går stolarna genom en vanlig dörr?")
+        .await?;
+    person.step("talk-2-question").await?;
+    person.go(&item_path).await?;
+    person.fill("#queue-quantity", "2").await?;
+    person.choose("input[name=would_buy_new]", "yes").await?;
+    person
+        .submit("form[action$='/queue'] button[type=submit]")
+        .await?;
+    person.expect_text("Lämna kön").await?;
+    person.step("talk-3-in-line").await?;
+
+    // Anna sees the unread question, answers it and confirms Cy's partial pickup.
+    person.switch_to("anna@boras.se", "Anna Andersson").await?;
+    person.go("/my").await?;
+    // Bo's question, and the thread Cy's reservation message opened.
+    person.expect_text("Olästa meddelanden (2)").await?;
+    person.step("talk-4-unread").await?;
+    person
+        .submit(&format!("#conversations a[href='{thread}']"))
+        .await?;
+    person.step("talk-5-thread-lister").await?;
+    person.fill("#reply-body", "Ja, de är 62 cm breda.").await?;
+    person
+        .submit("form[action$='/messages'] button[type=submit]")
+        .await?;
+    person.expect_text("Ja, de är 62 cm breda.").await?;
+    person.go(&format!("/reservations/{held}")).await?;
+    person.unfold("details.part-pickup").await?;
+    person.fill("#pickup-quantity", "1").await?;
+    person.choose("input[name=rest]", "back").await?;
+    person.step("talk-6-part-pickup").await?;
+    person
+        .submit("details.part-pickup button[type=submit]")
+        .await?;
+    person.expect_text("2 gick tillbaka till annonsen").await?;
+    person.step("talk-7-part-picked-up").await?;
+
+    // Bo reads the answer, takes the two offered and picks up one of them.
+    person.switch_to("bo@boras.se", "Bo Berg").await?;
+    person.go("/my").await?;
+    person.expect_text("2 st hålls för dig till").await?;
+    person.step("talk-8-offer").await?;
+    person.go(&thread).await?;
+    person.expect_text("Ja, de är 62 cm breda.").await?;
+    person.go("/my").await?;
+    person
+        .submit("#queue form[action$='/accept'] button")
+        .await?;
+    let taken = person.path().await?;
+    if !taken.starts_with("/reservations/") {
+        return Err(format!("no reservation after taking the offer: {taken}"));
+    }
+    person.step("talk-9-offer-taken").await?;
+    person.unfold("details.part-pickup").await?;
+    person.fill("#pickup-quantity", "1").await?;
+    person
+        .submit("details.part-pickup button[type=submit]")
+        .await?;
+    let rest = person.path().await?;
+    if rest == taken || !rest.starts_with("/reservations/") {
+        return Err(format!("the rest is not held apart: {rest}"));
+    }
+    person.step("talk-10-rest-held").await?;
+    let ledger: Vec<i32> = app
+        .with_conn(|conn| {
+            use bruka::db::schema::reuse_records;
+            use diesel::prelude::*;
+            reuse_records::table
+                .order(reuse_records::id)
+                .select(reuse_records::quantity)
+                .load(conn)
+                .expect("ledger")
+        })
+        .await;
+    if ledger != [1, 1] {
+        return Err(format!("the ledger has {ledger:?}, not one chair twice"));
+    }
+    Ok(())
+}
+
+async fn asking_queueing_and_a_partial_pickup_in_a_real_browser(window: (u32, u32), name: &str) {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    let chromium = Chromium::launch(&chromedriver, window).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let outcome = std::panic::AssertUnwindSafe(conversation_journey(&app, &mut person))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, name, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_queueing_and_a_partial_pickup_in_a_real_browser_on_a_desktop() {
+    asking_queueing_and_a_partial_pickup_in_a_real_browser(DESKTOP, "talk-desktop-failure").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asking_queueing_and_a_partial_pickup_in_a_real_browser_on_a_phone() {
+    asking_queueing_and_a_partial_pickup_in_a_real_browser(PHONE, "talk-phone-failure").await
+}

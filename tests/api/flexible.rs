@@ -337,6 +337,16 @@ async fn a_fully_reserved_listing_offers_released_units_to_the_queue(backend: Ba
         .post_form(&queue, &[("quantity", "2"), ("would_buy_new", "no")])
         .await;
     assert_eq!(response.status(), 303);
+    let first_in_line = cy.get_page(&format!("/items/{item_id}")).await;
+    assert!(first_in_line.visible_text().contains("Du är först i kön."));
+    let second_in_line = di.get_page(&format!("/items/{item_id}")).await;
+    assert!(second_in_line.visible_text().contains("En står före dig."));
+    let lister = app.browser.get_page(&format!("/items/{item_id}")).await;
+    assert!(
+        lister
+            .visible_text()
+            .contains("2 kollegor står i kö för annonsen.")
+    );
     let own = app
         .browser
         .post_form(&queue, &[("quantity", "1"), ("would_buy_new", "no")])

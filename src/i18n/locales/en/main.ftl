@@ -702,11 +702,21 @@ mail-digest-open = Open My page
 queue-heading = Queue
 queue-intro = Everything is reserved right now. Join the queue: if some come free, you get an offer by mail and have { $hours } hours to take it. { $waiting } are in the queue ahead of you.
 queue-join = Put me in the queue
-queue-place = You are queueing for { $count }. { $ahead } are ahead of you.
-queue-offered = { $count } are held for you until { $until }.
+queue-place = You are queueing for { $count }. { $ahead ->
+    [0] You are first in line.
+    [one] One person is ahead of you.
+   *[other] { $ahead } people are ahead of you.
+}
+queue-offered = { $count ->
+    [one] 1 is held
+   *[other] { $count } are held
+} for you until { $until }.
 queue-accept = Take the offer
 queue-leave = Leave the queue
-queue-waiting-lister = { $waiting } colleagues are queueing for this listing.
+queue-waiting-lister = { $waiting ->
+    [one] One colleague is
+   *[other] { $waiting } colleagues are
+} queueing for this listing.
 notify-stop-title = Stop mail about events
 notify-stop-question = Do you want to stop mail about reservations, messages and alerts? Sign-in links are still sent, and everything still shows on My page.
 notify-stop-confirm = Stop sending mail

@@ -702,11 +702,18 @@ mail-digest-open = Åpne Min side
 queue-heading = Kø
 queue-intro = Alt er reservert akkurat nå. Still deg i kø: blir noe ledig, får du et tilbud på e-post og har { $hours } timer på å ta det. { $waiting } står i kø foran deg.
 queue-join = Still meg i kø
-queue-place = Du står i kø for { $count } stk. { $ahead } står foran deg.
+queue-place = Du står i kø for { $count } stk. { $ahead ->
+    [0] Du er først i køen.
+    [one] Én står foran deg.
+   *[other] { $ahead } står foran deg.
+}
 queue-offered = { $count } stk. holdes for deg til { $until }.
 queue-accept = Ta tilbudet
 queue-leave = Forlat køen
-queue-waiting-lister = { $waiting } kolleger står i kø for annonsen.
+queue-waiting-lister = { $waiting ->
+    [one] Én kollega står
+   *[other] { $waiting } kolleger står
+} i kø for annonsen.
 notify-stop-title = Slutt å få e-post om hendelser
 notify-stop-question = Vil du slutte å få e-post om reservasjoner, meldinger og varsler? Innloggingslenker sendes likevel, og alt vises fortsatt på Min side.
 notify-stop-confirm = Slutt å sende e-post

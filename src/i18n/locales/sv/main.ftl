@@ -702,11 +702,18 @@ mail-digest-open = Öppna Min sida
 queue-heading = Kö
 queue-intro = Allt är reserverat just nu. Ställ dig i kö: blir något ledigt får du ett erbjudande med e-post och har { $hours } timmar på dig att ta det. { $waiting } står i kö före dig.
 queue-join = Ställ mig i kö
-queue-place = Du står i kö för { $count } st. { $ahead } står före dig.
+queue-place = Du står i kö för { $count } st. { $ahead ->
+    [0] Du är först i kön.
+    [one] En står före dig.
+   *[other] { $ahead } står före dig.
+}
 queue-offered = { $count } st hålls för dig till { $until }.
 queue-accept = Ta erbjudandet
 queue-leave = Lämna kön
-queue-waiting-lister = { $waiting } kollegor står i kö för annonsen.
+queue-waiting-lister = { $waiting ->
+    [one] En kollega står
+   *[other] { $waiting } kollegor står
+} i kö för annonsen.
 notify-stop-title = Sluta få e-post om händelser
 notify-stop-question = Vill du sluta få e-post om reservationer, meddelanden och bevakningar? Inloggningslänkar skickas ändå, och allt syns fortfarande på Min sida.
 notify-stop-confirm = Sluta skicka e-post
