@@ -572,7 +572,140 @@ async fn a_new_total_serves_the_queue_and_moves_the_listing(backend: Backend) {
     assert_eq!(listing_status(&app, item_id).await, "reserved");
 }
 
+async fn an_offer_nobody_takes_passes_on_and_a_line_ends_with_the_listing(backend: Backend) {
+    use bruka::db::schema::queue_entries;
+    let app = spawn_app_with(backend, |settings| {
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(200);
+    })
+    .await;
+    let requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let held = reservation_id(&reserve(&requester, item_id, "2").await);
+    let mut people = Vec::new();
+    for (email, name, quantity) in [
+        ("cy@boras.se", "Cy Carlsson", "2"),
+        ("di@boras.se", "Di Dahl", "1"),
+    ] {
+        let browser = app.new_browser();
+        browser.sign_in(email, name).await;
+        let response = browser
+            .post_form(
+                &format!("/items/{item_id}/queue"),
+                &[("quantity", quantity), ("would_buy_new", "yes")],
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+        people.push(browser);
+    }
+    let (cy, di) = (&people[0], &people[1]);
+    let entry_of = |email: &'static str| {
+        app.with_conn(move |conn| {
+            use bruka::db::schema::users;
+            queue_entries::table
+                .inner_join(users::table.on(users::id.eq(queue_entries::requester_id)))
+                .filter(users::email.eq(email))
+                .select((queue_entries::id, queue_entries::status))
+                .first::<(i64, String)>(conn)
+                .expect("entry")
+        })
+    };
+    let response = requester
+        .post_form(&format!("/reservations/{held}/cancel"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let (cy_entry, status) = entry_of("cy@boras.se").await;
+    assert_eq!(status, "offered");
+
+    // Cy lets the time run out: the job passes one chair to Di, the other is on offer.
+    app.with_conn(move |conn| {
+        diesel::update(queue_entries::table.find(cy_entry))
+            .set(
+                queue_entries::offer_expires_at
+                    .eq(Some(Utc::now().naive_utc() - Duration::minutes(1))),
+            )
+            .execute(conn)
+            .expect("offer aged")
+    })
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while entry_of("di@boras.se").await.1 != "offered" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the offer did not lapse"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(entry_of("cy@boras.se").await.1, "lapsed");
+    let late = cy
+        .post_form(&format!("/queue/{cy_entry}/accept"), &[])
+        .await;
+    assert_eq!(late.status(), 409, "a lapsed offer cannot be taken");
+    assert!(
+        Page::from_response(late)
+            .await
+            .visible_text()
+            .contains("Erbjudandet gäller inte längre")
+    );
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held), (1, 1));
+    let offer = app.smtp.mailbox.wait_for("di@boras.se", 2).await;
+    assert!(
+        offer
+            .iter()
+            .any(|mail| mail.subject().starts_with("Din tur"))
+    );
+
+    // Di takes it, Bo reserves the last one, Cy gets in line again; when both are picked
+    // up nothing is left, and Cy is told the line has ended.
+    let (di_entry, _) = entry_of("di@boras.se").await;
+    let taken = di
+        .post_form(&format!("/queue/{di_entry}/accept"), &[])
+        .await;
+    assert_eq!(taken.status(), 303);
+    let di_reservation = reservation_id(&taken);
+    let last = reservation_id(&reserve(&requester, item_id, "1").await);
+    let again = cy
+        .post_form(
+            &format!("/items/{item_id}/queue"),
+            &[("quantity", "1"), ("would_buy_new", "yes")],
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        303,
+        "a lapsed place does not block a new one"
+    );
+    for id in [di_reservation, last] {
+        let response = app
+            .browser
+            .post_form(&format!("/reservations/{id}/picked-up"), &[])
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+    let ended = app.smtp.mailbox.wait_for("cy@boras.se", 3).await;
+    assert!(
+        ended
+            .iter()
+            .any(|mail| mail.subject().starts_with("Kön är slut")),
+        "{:?}",
+        ended.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    let statuses: Vec<String> = app
+        .with_conn(move |conn| {
+            queue_entries::table
+                .order(queue_entries::id)
+                .select(queue_entries::status)
+                .load(conn)
+                .expect("entries")
+        })
+        .await;
+    assert_eq!(statuses, ["lapsed", "accepted", "ended"]);
+    let after = accounting(&app, item_id).await;
+    assert_eq!((after.available, after.held, after.picked_up), (0, 0, 2));
+}
+
 on_both_backends!(
+    an_offer_nobody_takes_passes_on_and_a_line_ends_with_the_listing,
     a_new_total_serves_the_queue_and_moves_the_listing,
     the_notification_setting_decides_how_event_mail_goes,
     a_fully_reserved_listing_offers_released_units_to_the_queue,
