@@ -2,15 +2,20 @@
 //! transaction through the reservation lifecycle (or the queue's), and its notices go out
 //! after the commit.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 
 use super::{App, Failure};
 use crate::access::Viewer;
+use crate::alerts::{self, Alert};
+use crate::categories::Category;
 use crate::conversations::{self, ConversationError};
 use crate::ids::{ItemId, QueueEntryId, ReservationId};
+use crate::items::browse::{self, Card};
 use crate::reservations::queue::{self, Place};
 use crate::reservations::{
-    self, Details, Party, Pickup, Reservation, ReservationError, ReserveRequest,
+    self, Details, ListOf, Party, Pickup, Reservation, ReservationError, ReserveRequest, Summary,
 };
 
 /// What someone taking part in a reservation can do with it while it is open.
@@ -146,6 +151,38 @@ pub async fn answer_queue(
             reservations::details(tx.conn, &viewer, reservation.id).map(Some)
         }
         QueueChoice::Leave => queue::leave(tx, &viewer, entry_id, &rules).map(|_| None),
+    })
+    .await
+}
+
+/// Everything "my page" shows, read in one database visit.
+pub struct Overview {
+    pub made: Vec<Summary>,
+    pub listed: Vec<Summary>,
+    pub alerts: Vec<Alert>,
+    pub saved: Vec<Card>,
+    pub categories: Arc<Vec<Category>>,
+    pub threads: Vec<conversations::Summary>,
+    pub places: Vec<Place>,
+}
+
+/// The viewer's reservations both ways, alerts, saved listings, threads and queue places.
+pub async fn overview(
+    app: &App,
+    viewer: Viewer,
+) -> Result<Overview, Failure<diesel::result::Error>> {
+    let catalog = app.catalog.clone();
+    let user_id = viewer.user_id;
+    app.read(move |conn| {
+        Ok(Overview {
+            made: reservations::list(conn, ListOf::MadeBy(user_id))?,
+            listed: reservations::list(conn, ListOf::ListedBy(user_id))?,
+            alerts: alerts::of_user(conn, user_id)?,
+            saved: browse::saved_by(conn, &viewer)?,
+            categories: catalog.categories(conn)?,
+            threads: conversations::list_for(conn, user_id)?,
+            places: queue::places_of(conn, user_id)?,
+        })
     })
     .await
 }

@@ -17,8 +17,8 @@ use crate::ids::{ItemId, ReservationId, UnitId};
 use crate::items::{FieldError, Item};
 use crate::ledger::savings::WouldBuyNew;
 use crate::reservations::{
-    self, ListOf, Party, Pickup, Reservation, ReservationError, ReservationStatus, ReserveRequest,
-    Rest, Summary,
+    self, Party, Pickup, Reservation, ReservationError, ReservationStatus, ReserveRequest, Rest,
+    Summary,
 };
 
 #[derive(Deserialize)]
@@ -386,22 +386,16 @@ pub async fn my_page(
     query: web::Query<AlertQuery>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = user.0.viewer;
-    let user_id = viewer.user_id;
-    let catalog = app.catalog.clone();
-    let (mine, waiting, alerts, saved, categories, threads, places) = app
-        .read(move |conn| -> diesel::QueryResult<_> {
-            Ok((
-                reservations::list(conn, ListOf::MadeBy(user_id))?,
-                reservations::list(conn, ListOf::ListedBy(user_id))?,
-                crate::alerts::of_user(conn, user_id)?,
-                crate::items::browse::saved_by(conn, &viewer)?,
-                catalog.categories(conn)?,
-                crate::conversations::list_for(conn, user_id)?,
-                reservations::queue::places_of(conn, user_id)?,
-            ))
-        })
-        .await?;
+    let user_id = user.0.viewer.user_id;
+    let reserving::Overview {
+        made: mine,
+        listed: waiting,
+        alerts,
+        saved,
+        categories,
+        threads,
+        places,
+    } = reserving::overview(&app, user.0.viewer).await?;
     let language = page.language();
     let texts = app.catalog.category_texts(&categories, language);
     let saved: Vec<CardView> = saved
