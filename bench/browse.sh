@@ -13,6 +13,8 @@ ITEMS=${ITEMS:-100000}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+# The pages to measure, space-separated; ITEM stands for a listing's id.
+PAGES=${PAGES:-"/ /items /items?q=kontorsstol /items?q=stol /items?q=skrifbord /items?category=mobler&sort=title&page=3 /items/ITEM /my"}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
 
 cargo build --release --quiet
@@ -61,9 +63,11 @@ run_backend() {
   read -r health_rps health_p99 health_err < <(wrk_stats "$base/healthz" "$cookie")
   printf '   %-28s %9s req/s  p99 %7s ms  non-2xx %s\n' "/healthz" "$health_rps" "$health_p99" "$health_err"
   # Search: a common word, a compound's part (finds every kind of chair), a misspelling.
-  # "/" is the signed-in start page: search, to-do and the newest listings.
-  for page in "/" "/items" "/items?q=kontorsstol" "/items?q=stol" "/items?q=skrifbord" \
-      "/items?category=mobler&sort=title&page=3" "/items/$item_id"; do
+  # "/" is the signed-in start page: search, to-do and the newest listings; "/my" is Min
+  # sida with reservations, threads and queue places.
+  local pages
+  read -r -a pages <<< "${PAGES//ITEM/$item_id}"
+  for page in "${pages[@]}"; do
     # The first request of a search ranks every match (kept until a listing changes): timed
     # on its own, so wrk measures the page as most requests meet it.
     first=$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: $cookie" "$base$page")

@@ -153,7 +153,12 @@ pub async fn listing(
             conversation: conversations::of_asker(conn, item_id, viewer.user_id)?
                 .map(|conversation| conversation.id),
             queue_place: queue::place_of(conn, viewer.user_id, item_id)?,
-            waiting: queue::waiting_on(conn, item_id)?,
+            // Only a fully reserved listing has a line to join; its side always sees it.
+            waiting: if item.status == Status::Reserved || viewer.may_edit(&item) {
+                queue::waiting_on(conn, item_id)?
+            } else {
+                0
+            },
             threads,
             favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
