@@ -305,6 +305,16 @@ fn csv_number(language: Language, value: f64, digits: usize) -> String {
     }
 }
 
+/// A text field as a spreadsheet program cannot take it for a formula: OWASP's advice for
+/// CSV injection is a leading `'` before `=`, `+`, `-`, `@`, tab and carriage return (the
+/// csv writer quotes the field where needed). Only text is touched; numbers stay numbers.
+fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
 struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     language: Language,
@@ -331,7 +341,7 @@ impl<W: Write> Sink for CsvSink<W> {
     fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError> {
         let language = self.language;
         let fields = cells.iter().map(|cell| match cell {
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => inert(text).into_owned(),
             Cell::Int(value) => value.to_string(),
             Cell::Decimal(value, digits) => csv_number(language, *value, *digits),
             Cell::Bool(value) => yes_no(language, *value),
@@ -626,6 +636,23 @@ mod tests {
         assert_eq!(csv_number(Language::English, 1234.5, 3), "1234.5");
         assert_eq!(csv_number(Language::NorwegianBokmal, 64.0, 3), "64");
         assert_eq!(csv_number(Language::Swedish, -0.25, 2), "-0,25");
+    }
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_made_inert() {
+        for risky in [
+            "=HYPERLINK(\"http://example.com\")",
+            "+46 33 35 70 00",
+            "-1+1",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(inert(risky), format!("'{risky}"), "{risky:?}");
+        }
+        for safe in ["Kontorsstol", "", " =1", "Stol = bra", "'citat"] {
+            assert_eq!(inert(safe), safe, "{safe:?}");
+        }
     }
 
     #[test]

@@ -558,7 +558,87 @@ async fn the_public_summary_is_opt_in(backend: Backend) {
     );
 }
 
+/// A title a spreadsheet would run as a formula is exported as text everywhere.
+async fn exported_titles_never_become_formulas(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let category = app.category_id("mobler/kontorsstol").await;
+    let title = "=HYPERLINK(\"http://example.com/x\";\"Klicka\")";
+    let item_id = app
+        .browser
+        .post_item(
+            &[
+                ("title", title),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", "1"),
+                ("site", "Stadshuset"),
+                ("action", "publish"),
+            ],
+            vec![],
+        )
+        .await;
+    let id = reservation_id(&reserve(&requester, item_id, "1").await);
+    let response = requester
+        .post_form(&format!("/reservations/{id}/picked-up"), &[])
+        .await;
+    assert_eq!(response.status(), 303);
+    let keeper = app
+        .signed_in_with_role(
+            "hallbarhet@boras.se",
+            "Hållbarhetsenheten",
+            bruka::accounts::Role::Sustainability,
+        )
+        .await;
+
+    // CSV: the title starts with a quote, so Excel shows it instead of running it.
+    let body = keeper
+        .get("/stats/export.csv")
+        .await
+        .bytes()
+        .await
+        .expect("csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&body[3..]);
+    let headers = reader.headers().expect("headers").clone();
+    let column = headers
+        .iter()
+        .position(|h| h == "Sak")
+        .expect("title column");
+    let row = reader.records().next().expect("a row").expect("row");
+    assert_eq!(&row[column], format!("'{title}"));
+
+    // XLSX: a text cell, no formula; JSON: the title as typed.
+    let bytes = keeper
+        .get("/stats/export.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes.to_vec())).expect("xlsx");
+    let data = workbook.worksheet_range("Data").expect("data");
+    assert!(
+        data.rows()
+            .skip(1)
+            .any(|row| row.contains(&Data::String(title.into())))
+    );
+    let formulas = workbook.worksheet_formula("Data").expect("formulas");
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formula"
+    );
+    let json: serde_json::Value = keeper
+        .get("/stats/export.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["records"][0]["item_title"], title);
+}
+
 on_both_backends!(
+    exported_titles_never_become_formulas,
     the_dashboard_shows_the_sum_of_the_ledger,
     exports_hold_the_same_rows_and_open,
     the_public_summary_is_opt_in,
