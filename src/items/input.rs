@@ -68,8 +68,35 @@ impl Checker {
         self.errors.push(FieldError::new(field, key));
     }
 
+    /// One line of text (a title, a place): line breaks, tabs and control characters become
+    /// spaces, and runs of spaces one, so a title prints, sorts and exports as one line.
+    fn line(&mut self, field: &'static str, raw: &str, max: usize, required: bool) -> String {
+        let spaced: String = raw
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let value = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.checked_text(field, value, max, required)
+    }
+
+    /// Text that may run over several lines: line breaks are kept (as `\n`), other control
+    /// characters are dropped.
     fn text(&mut self, field: &'static str, raw: &str, max: usize, required: bool) -> String {
-        let value = raw.trim().to_string();
+        let lines = raw.replace("\r\n", "\n").replace('\r', "\n");
+        let value: String = lines
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+        self.checked_text(field, value.trim().to_string(), max, required)
+    }
+
+    fn checked_text(
+        &mut self,
+        field: &'static str,
+        value: String,
+        max: usize,
+        required: bool,
+    ) -> String {
         if required && value.is_empty() {
             self.fail(field, "item-error-required");
         } else if value.chars().count() > max {
@@ -309,7 +336,7 @@ impl ItemInput {
 
     fn checked(draft: DraftInput, mut check: Checker) -> Result<Self, Vec<FieldError>> {
         let reported = |check: &Checker, field: &str| check.errors.iter().any(|e| e.field == field);
-        let title = check.text("title", &draft.title, 120, true);
+        let title = check.line("title", &draft.title, 120, true);
         let description = check.text("description", &draft.description, 5000, false);
         if draft.category_id.is_none() && !reported(&check, "category_id") {
             check.fail("category_id", "item-error-category");
@@ -326,8 +353,8 @@ impl ItemInput {
         let height_cm = check.range("height_cm", draft.height_cm, 10_000);
         let weight_kg = check.amount("weight_kg", draft.weight_kg, 0.001, 100_000.0);
         let new_price_sek = check.amount("new_price_sek", draft.new_price_sek, 0.0, 100_000_000.0);
-        let site = check.text("site", &draft.site, 200, true);
-        let room = check.text("room", &draft.room, 100, false);
+        let site = check.line("site", &draft.site, 200, true);
+        let room = check.line("room", &draft.room, 100, false);
         let pickup_instructions = check.text(
             "pickup_instructions",
             &draft.pickup_instructions,
@@ -401,6 +428,28 @@ mod tests {
         let saved = ItemInput::from_form(&form).expect("valid");
         let shown = RawItemForm::showing(&saved.fields, saved.quantity);
         assert_eq!(ItemInput::from_form(&shown), Ok(saved));
+    }
+
+    #[test]
+    fn titles_are_one_line_and_texts_keep_their_lines_only() {
+        let form = RawItemForm {
+            title: "Kontors\r\nstol\u{0}\tmed  armstöd\u{7f}\u{85}".into(),
+            site: "Stadshuset\nPlan 3".into(),
+            description: "Rad ett\r\nRad två\rRad tre\u{1b}[31m\u{0}".into(),
+            pickup_instructions: "\r\n Ring först.\u{7}\n".into(),
+            ..valid()
+        };
+        let input = ItemInput::from_form(&form).expect("valid");
+        assert_eq!(input.fields.title, "Kontors stol med armstöd");
+        assert_eq!(input.fields.site, "Stadshuset Plan 3");
+        assert_eq!(input.fields.description, "Rad ett\nRad två\nRad tre[31m");
+        assert_eq!(input.fields.pickup_instructions, "Ring först.");
+        let blank = RawItemForm {
+            title: "\r\n\t\u{0}".into(),
+            ..valid()
+        };
+        let errors = ItemInput::from_form(&blank).expect_err("no title");
+        assert!(errors.iter().any(|e| e.field == "title"));
     }
 
     #[test]

@@ -1061,7 +1061,39 @@ async fn search_pages_are_right_for_common_and_rare_words(backend: Backend) {
     assert_eq!(titles(&page).len(), 24);
 }
 
+/// Several lines stay several lines on the page, without markup from the text or a
+/// literal `<br>`; a title stays one line.
+async fn line_breaks_show_as_line_breaks_and_titles_stay_one_line(backend: Backend) {
+    let app = with_member(backend).await;
+    let mut fields = chair_fields(&app).await;
+    fields[0].1 = "Kontorsstol\r\nmed armstöd\u{7}".into();
+    fields[1].1 = "Rad ett\r\nRad två <b>fet</b>".into();
+    fields[8].1 = "Ring först.\nFråga sedan i receptionen.".into();
+    let id = app.browser.post_item(&as_refs(&fields), vec![]).await;
+    let html = app
+        .browser
+        .get(&format!("/items/{id}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(html.contains("Rad ett<br>Rad två &lt;b&gt;fet&lt;&#x2F;b&gt;"));
+    assert!(html.contains("Ring först.<br>Fråga sedan"));
+    assert!(!html.contains("&lt;br&gt;"), "no literal <br>");
+    let title: String = app
+        .with_conn(move |conn| {
+            items::table
+                .find(id)
+                .select(items::title)
+                .first(conn)
+                .expect("item")
+        })
+        .await;
+    assert_eq!(title, "Kontorsstol med armstöd");
+}
+
 on_both_backends!(
+    line_breaks_show_as_line_breaks_and_titles_stay_one_line,
     a_listing_with_a_photo_is_posted_shown_and_found,
     search_finds_inflected_swedish_words,
     filters_sort_and_pages,
