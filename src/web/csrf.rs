@@ -35,6 +35,13 @@ fn token_from_cookie(req: &HttpRequest) -> Option<String> {
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether a form's submitted token is the visitor's: a well-formed cookie token (never
+/// an empty or made-up one) that the field matches, compared in constant time.
+pub(super) fn submitted_matches(req: &HttpRequest, submitted: &str) -> bool {
+    token_from_cookie(req)
+        .is_some_and(|cookie| bool::from(submitted.as_bytes().ct_eq(cookie.as_bytes())))
+}
+
 fn is_state_changing(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -103,7 +110,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let cookie = token_from_cookie(&req).ok_or(AppError::CsrfRejected)?;
             let body = body.await?;
             if body.len() > FORM_LIMIT {
                 return Err(AppError::BadRequest.into());
@@ -113,9 +119,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             let submitted = fields
                 .iter()
                 .find(|(name, _)| name == CSRF_FIELD)
-                .map(|(_, value)| value.as_bytes())
+                .map(|(_, value)| value.as_str())
                 .ok_or(AppError::CsrfRejected)?;
-            if !bool::from(submitted.ct_eq(cookie.as_bytes())) {
+            if !submitted_matches(&req, submitted) {
                 return Err(AppError::CsrfRejected.into());
             }
             let form = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest)?;

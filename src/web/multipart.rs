@@ -4,10 +4,9 @@
 use actix_multipart::Multipart;
 use actix_web::HttpRequest;
 use futures_util::TryStreamExt;
-use subtle::ConstantTimeEq;
 
 use super::AppError;
-use super::csrf::{CSRF_COOKIE, CSRF_FIELD};
+use super::csrf::{CSRF_FIELD, submitted_matches};
 
 /// Text fields are small; anything longer is not from our forms.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
@@ -101,12 +100,8 @@ pub async fn read(
         let value = String::from_utf8(value).map_err(|_| AppError::BadRequest)?;
         form.fields.push((name, value));
     }
-    let cookie = req
-        .cookie(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .ok_or(AppError::CsrfRejected)?;
     let submitted = form.field(CSRF_FIELD).ok_or(AppError::CsrfRejected)?;
-    if !bool::from(submitted.as_bytes().ct_eq(cookie.as_bytes())) {
+    if !submitted_matches(req, submitted) {
         return Err(AppError::CsrfRejected);
     }
     Ok(form)

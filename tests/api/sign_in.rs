@@ -310,6 +310,41 @@ async fn state_changes_without_the_csrf_token_are_refused(backend: Backend) {
         .with_conn(|conn| mail_outbox::table.count().get_result(conn).expect("count"))
         .await;
     assert_eq!(queued, 0, "nothing was sent");
+
+    // An empty cookie with an empty field is no token, for multipart forms too.
+    app.browser.sign_in("anna@vargarda.se", "Anna").await;
+    let session = app.browser.cookie("bruka_session").expect("signed in");
+    let cookies = format!("bruka_session={session}; bruka_csrf=");
+    let empty = reqwest::Client::new()
+        .post(app.url("/items"))
+        .header("Cookie", &cookies)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", "")
+                .text("title", "Förfalskad")
+                .text("action", "publish"),
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(empty.status(), 403, "multipart");
+    let empty = reqwest::Client::new()
+        .post(app.url("/profile/notify"))
+        .header("Cookie", &cookies)
+        .form(&[("csrf_token", ""), ("notify", "none")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(empty.status(), 403, "url-encoded");
+    let listed: i64 = app
+        .with_conn(|conn| {
+            bruka::db::schema::items::table
+                .count()
+                .get_result(conn)
+                .expect("count")
+        })
+        .await;
+    assert_eq!(listed, 0, "nothing was listed");
 }
 
 async fn signing_out_ends_the_session_everywhere(backend: Backend) {
