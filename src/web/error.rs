@@ -310,9 +310,11 @@ pub fn explained_page(
         context.extend(tera::Context::from_serialize(&view)?);
         views.render("error.html", &context)
     });
+    // The page carries the person's name and form token: no cache may keep it.
     match body {
         Ok(body) => HttpResponse::build(answer.status)
             .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(body),
         // The error page itself failed: fall back to text rather than hide the original status.
         Err(error) => {
@@ -347,7 +349,9 @@ pub fn problem_response(req: &HttpRequest, answer: &Answer) -> HttpResponse {
             .collect(),
     };
     let mut response = HttpResponse::build(answer.status);
-    response.content_type("application/problem+json");
+    response
+        .content_type("application/problem+json")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
     if answer.status == StatusCode::UNAUTHORIZED {
         response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"bruka\""));
     }

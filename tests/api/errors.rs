@@ -58,7 +58,46 @@ async fn pages_carry_security_headers(backend: Backend) {
     }
 }
 
+/// Error pages for a signed-in person show their name and form token: never cached.
+async fn error_pages_for_signed_in_people_are_not_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create_organisation("Borås stad", "boras.se", &["IT"])
+        .await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    let not_found = app.browser.get("/items/999999").await;
+    let refused = app
+        .browser
+        .post_raw("/profile/notify", &[("notify", "none")])
+        .await;
+    let bad = app
+        .browser
+        .post_form("/profile/notify", &[("notify", "hourly")])
+        .await;
+    for (response, status) in [(not_found, 404), (refused, 403), (bad, 400)] {
+        assert_eq!(response.status(), status);
+        assert_eq!(response.headers()["cache-control"], "no-store", "{status}");
+        let page = Page::from_response(response).await;
+        assert!(
+            page.visible_text().contains("Anna Andersson"),
+            "{status}: a personal page"
+        );
+    }
+    let api = app
+        .client
+        .get(app.url("/api/v1/items"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(api.status(), 401);
+    assert_eq!(
+        api.headers()["cache-control"],
+        "no-store",
+        "problem documents"
+    );
+}
+
 on_both_backends!(
+    error_pages_for_signed_in_people_are_not_stored,
     unknown_page_is_a_localised_404_with_request_id,
     wrong_method_gets_an_error_page_not_a_blank,
     pages_carry_security_headers,
