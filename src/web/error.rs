@@ -372,7 +372,13 @@ pub fn error_pages() -> ErrorHandlers<BoxBody> {
             .extensions()
             .get::<Answer>()
             .cloned()
-            .unwrap_or_else(|| Answer::for_status(status));
+            .unwrap_or_else(|| {
+                // Not an AppError, which logs its own failures: a framework error.
+                if status.is_server_error() {
+                    tracing::error!(%status, path = req.path(), "request failed");
+                }
+                Answer::for_status(status)
+            });
         let mut response = match Surface::of(&req) {
             Surface::Api => problem_response(&req, &answer),
             Surface::Page => match req.app_data::<web::Data<Views>>() {

@@ -127,6 +127,62 @@ fn start_default_server(dir: &std::path::Path) -> (Child, String) {
     (child, printed)
 }
 
+/// Anonymous visitors asked to sign in, and pages that do not exist, are no errors: they
+/// must not reach the error log, which operators watch.
+#[test]
+fn anonymous_visitors_cannot_flood_the_error_log() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut child = bruka(dir.path())
+        .env("BRUKA_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .env("BRUKA_DEMO_BOOTSTRAP", "false")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starts");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while client.get(format!("{url}/healthz")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "bruka did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for path in ["/my", "/items", "/stats", "/finns-inte"].repeat(10) {
+            let response = client
+                .get(format!("{url}{path}"))
+                .send()
+                .await
+                .expect("sent");
+            assert!(matches!(response.status().as_u16(), 303 | 404), "{path}");
+        }
+    });
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("\"level\":\"ERROR\"") || line.contains("\"level\":\"WARN\""))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(
+        log.contains("\"level\":\"INFO\""),
+        "the log was written: {log}"
+    );
+}
+
 /// The README's first command on a fresh directory: Swedish start page from SQLite in
 /// ./data, and the printed sign-in instructions work offline (mail lands in data/mail).
 #[test]
