@@ -2,6 +2,7 @@
 //! background worker over SMTP or into a folder.
 
 pub mod digest;
+mod folder;
 pub mod notices;
 pub mod outbox;
 pub mod render;

@@ -8,7 +8,9 @@ use chrono::Duration;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue, MessageId};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncTransport, Message, Tokio1Executor};
+
+use super::folder::Folder;
 use tokio::sync::Notify;
 
 use super::notices::{Notice, Recipient};
@@ -23,7 +25,7 @@ pub const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
 
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Folder(AsyncFileTransport<Tokio1Executor>),
+    Folder(Folder),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +45,9 @@ impl Transport {
     }
 
     pub fn folder(path: &std::path::Path) -> Result<Self, TransportError> {
-        std::fs::create_dir_all(path)
-            .map_err(|e| TransportError::Folder(path.display().to_string(), e))?;
-        Ok(Self::Folder(AsyncFileTransport::new(path)))
+        Folder::open(path)
+            .map(Self::Folder)
+            .map_err(|e| TransportError::Folder(path.display().to_string(), e))
     }
 
     async fn send(&self, message: Message) -> Result<(), String> {
@@ -55,11 +57,7 @@ impl Transport {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Transport::Folder(folder) => folder
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Transport::Folder(folder) => folder.deliver(&message).await.map_err(|e| e.to_string()),
         }
     }
 }

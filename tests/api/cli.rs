@@ -222,6 +222,23 @@ fn default_start_serves_from_sqlite_in_data_and_stops_cleanly_on_sigterm() {
             .await;
         assert_eq!(response.status(), 200);
         let mail = wait_for_mail_file(&dir.path().join("data/mail")).await;
+        // The files hold live sign-in links: only the server's user may read them.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| {
+                std::fs::metadata(p).expect("meta").permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&dir.path().join("data/mail")), 0o700);
+            for entry in std::fs::read_dir(dir.path().join("data/mail")).expect("listing") {
+                let path = entry.expect("entry").path();
+                assert_eq!(
+                    path.extension().and_then(|e| e.to_str()),
+                    Some("eml"),
+                    "{path:?}"
+                );
+                assert_eq!(mode(&path), 0o600, "{path:?}");
+            }
+        }
         let link = ReceivedMail {
             recipients: vec![],
             raw: mail,
