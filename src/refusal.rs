@@ -100,6 +100,10 @@ pub trait Refuses {
 
 impl Refuses for diesel::result::Error {
     fn refusal(self) -> Refusal {
-        Refusal::Failed(Box::new(self))
+        if crate::db::is_lost_connection(&self) {
+            Refusal::Unavailable(Box::new(self))
+        } else {
+            Refusal::Failed(Box::new(self))
+        }
     }
 }

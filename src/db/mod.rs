@@ -12,7 +12,7 @@ mod url;
 pub use count::CountRows;
 pub use fragment::TextCondition;
 pub use migrate::{prepare, run_migrations};
-pub use pool::{ConnectError, DbPool, PooledConn, build_pool};
+pub use pool::{ConnectError, DbPool, PooledConn, build_pool, is_lost_connection};
 pub use text_enum::UnknownValue;
 pub use url::{Backend, DatabaseUrl, DatabaseUrlError};
 

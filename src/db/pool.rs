@@ -42,21 +42,51 @@ impl DerefMut for PooledConn {
 /// so under load some requests wait far longer than others. Request handlers therefore take
 /// a [`turn`](DbPool::turn) (tokio's semaphore is fair) before they occupy a blocking thread
 /// and ask r2d2; there are as many turns as connections.
+///
+/// Once a checkout has failed (the database is down, as /readyz then reports), the next
+/// ones give up after [`WHILE_DOWN`] instead of the full connection timeout, so people and
+/// load balancers hear "try again" at once; the first checkout that works clears it.
 #[derive(Clone)]
 pub struct DbPool {
     connections: r2d2::Pool<ConnectionManager>,
     turns: Arc<Semaphore>,
+    down: Arc<AtomicBool>,
 }
+
+/// How long a checkout waits while the database is known to be down.
+const WHILE_DOWN: Duration = Duration::from_millis(500);
 
 impl DbPool {
     /// A connection, waiting for one if all are in use. Background jobs call this directly.
     pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
-        self.connections.get().map(PooledConn)
+        if self.down.load(Ordering::Relaxed) {
+            return self.get_timeout(WHILE_DOWN);
+        }
+        self.noted(self.connections.get())
     }
 
-    /// Like [`get`](DbPool::get), giving up after `timeout`.
+    /// Like [`get`](DbPool::get), giving up after `timeout` (or sooner while it is down).
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn, r2d2::Error> {
-        self.connections.get_timeout(timeout).map(PooledConn)
+        let timeout = if self.down.load(Ordering::Relaxed) {
+            timeout.min(WHILE_DOWN)
+        } else {
+            timeout
+        };
+        self.noted(self.connections.get_timeout(timeout))
+    }
+
+    /// A connection worked at checkout but not for a query (the database went away since):
+    /// the next checkouts should not wait the full timeout either.
+    pub fn mark_down(&self) {
+        self.down.store(true, Ordering::Relaxed);
+    }
+
+    fn noted(
+        &self,
+        checkout: Result<r2d2::PooledConnection<ConnectionManager>, r2d2::Error>,
+    ) -> Result<PooledConn, r2d2::Error> {
+        self.down.store(checkout.is_err(), Ordering::Relaxed);
+        checkout.map(PooledConn)
     }
 
     /// Waits, in arrival order, until a connection is likely free.
@@ -111,20 +141,44 @@ pub struct Checked {
 /// diesel leaves its transaction state in error for some such failures but not for all: a
 /// query that cannot even be sent ("no connection to the server") leaves it untouched, and
 /// a connection that failed that way would be handed out again and again.
-struct LossWatch(Arc<AtomicBool>);
+/// The pool learns of it too (`down`), so the next checkouts do not wait long for a server
+/// that is gone.
+struct LossWatch {
+    lost: Arc<AtomicBool>,
+    down: Arc<AtomicBool>,
+}
+
+/// Whether a query failed because the database went away (a restart, a failover, a cut
+/// network) rather than because of the query: trying again soon may work.
+pub fn is_lost_connection(error: &diesel::result::Error) -> bool {
+    use diesel::result::Error;
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        // PostgreSQL ending the session (SQLSTATE 57P01, 57P02, 57P03) has no kind of its
+        // own in diesel; its message says so.
+        Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.starts_with("terminating connection")
+                || message.contains("server closed the connection")
+                || message.contains("the database system is")
+        }
+        _ => false,
+    }
+}
 
 impl Instrumentation for LossWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::FinishQuery {
-            error: Some(diesel::result::Error::DatabaseError(kind, _)),
-            ..
+            error: Some(error), ..
         } = event
-            && matches!(
-                kind,
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
-            )
+            && is_lost_connection(error)
         {
-            self.0.store(true, Ordering::Relaxed);
+            self.lost.store(true, Ordering::Relaxed);
+            self.down.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -132,11 +186,16 @@ impl Instrumentation for LossWatch {
 #[derive(Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Shared with the pool: set when a query finds the database gone.
+    down: Arc<AtomicBool>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            down: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     fn open(&self) -> Result<AnyConnection, ConnectError> {
@@ -167,7 +226,10 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<Checked, ConnectError> {
         let mut conn = self.open()?;
         let lost = Arc::new(AtomicBool::new(false));
-        conn.set_instrumentation(LossWatch(Arc::clone(&lost)));
+        conn.set_instrumentation(LossWatch {
+            lost: Arc::clone(&lost),
+            down: Arc::clone(&self.down),
+        });
         Ok(Checked {
             conn,
             returned_at: Instant::now(),
@@ -205,6 +267,7 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> 
         })?;
     }
     let manager = ConnectionManager::new(url.clone());
+    let down = Arc::clone(&manager.down);
     // Opening one connection first surfaces the real error; r2d2 would only report a timeout.
     let first = manager.open()?;
     drop(first);
@@ -218,5 +281,6 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<DbPool, ConnectError> 
     Ok(DbPool {
         connections: pool,
         turns: Arc::new(Semaphore::new(size as usize)),
+        down,
     })
 }

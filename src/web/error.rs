@@ -27,6 +27,9 @@ use tracing_actix_web::RequestId;
 
 use super::api::problem::{FieldProblem, Problem};
 use super::{Lang, Views};
+
+/// How soon to try again when the database is out of reach: about a failover's time.
+const UNAVAILABLE_RETRY_SECONDS: &str = "5";
 use crate::app::Failure;
 use crate::i18n::Language;
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
@@ -232,6 +235,13 @@ impl ResponseError for AppError {
             _ => tracing::info!(error = %self, "request refused"),
         }
         let mut response = HttpResponse::new(answer.status);
+        if answer.status == StatusCode::SERVICE_UNAVAILABLE {
+            // No database: clients and load balancers retry a 503 that says when.
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(UNAVAILABLE_RETRY_SECONDS),
+            );
+        }
         if let AppError::TooMany {
             retry_after: Some(wait),
         } = self

@@ -28,7 +28,10 @@ pub async fn readyz(app: web::Data<App>) -> HttpResponse {
             .map_err(|e| e.to_string())?;
         diesel::sql_query("SELECT 1")
             .execute(&mut *conn)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                pool.mark_down();
+                e.to_string()
+            })?;
         Ok(conn.backend())
     })
     .await;
