@@ -1211,17 +1211,7 @@ async fn conversation_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()
         return Err(format!("the rest is not held apart: {rest}"));
     }
     person.step("talk-10-rest-held").await?;
-    let ledger: Vec<i32> = app
-        .with_conn(|conn| {
-            use bruka::db::schema::reuse_records;
-            use diesel::prelude::*;
-            reuse_records::table
-                .order(reuse_records::id)
-                .select(reuse_records::quantity)
-                .load(conn)
-                .expect("ledger")
-        })
-        .await;
+    let ledger = crate::flexible::ledger_quantities(app).await;
     if ledger != [1, 1] {
         return Err(format!("the ledger has {ledger:?}, not one chair twice"));
     }

@@ -12,7 +12,8 @@ use crate::helpers::{Backend, Page, TestApp, spawn_app, spawn_app_with};
 use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester, reservation_id, reserve};
 
-async fn accounting(app: &TestApp, item_id: i64) -> Accounting {
+/// The listing's accounting, asserting held + picked up + available = total.
+pub(crate) async fn accounting(app: &TestApp, item_id: i64) -> Accounting {
     let accounting = app
         .with_conn(move |conn| {
             bruka::reservations::accounting(conn, ItemId(item_id)).expect("accounting")
@@ -26,7 +27,8 @@ async fn accounting(app: &TestApp, item_id: i64) -> Accounting {
     accounting
 }
 
-async fn ledger_quantities(app: &TestApp) -> Vec<i32> {
+/// Every ledger row's quantity, oldest first.
+pub(crate) async fn ledger_quantities(app: &TestApp) -> Vec<i32> {
     app.with_conn(|conn| {
         reuse_records::table
             .order(reuse_records::id)

@@ -692,16 +692,7 @@ async fn the_api_picks_up_part_moves_the_deadline_and_queues(backend: Backend) {
         .await
         .expect("request");
     assert_eq!(response.status(), StatusCode::OK, "no body: all of it");
-    let ledger: Vec<i32> = app
-        .with_conn(|conn| {
-            reuse_records::table
-                .order(reuse_records::id)
-                .select(reuse_records::quantity)
-                .load(conn)
-                .expect("ledger")
-        })
-        .await;
-    assert_eq!(ledger, [4, 2]);
+    assert_eq!(crate::flexible::ledger_quantities(&app).await, [4, 2]);
 }
 
 on_both_backends!(

@@ -7,12 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use bruka::db::schema::{
-    audit_log, conversations, mail_outbox, queue_entries, reuse_records, users,
-};
-use bruka::ids::ItemId;
+use bruka::db::schema::{audit_log, conversations, mail_outbox, queue_entries, users};
 use diesel::prelude::*;
 
+use crate::flexible::{accounting, ledger_quantities};
 use crate::helpers::{Backend, Browser, TestApp, spawn_app};
 use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester, reservation_id};
@@ -48,21 +46,6 @@ async fn at_both(
     );
     let (a, b) = tokio::join!(browser.post_form(&a, fields), browser.post_form(&b, fields));
     statuses([a, b])
-}
-
-/// Held + picked up + available = total, read by the application's own accounting.
-async fn balanced(app: &TestApp, item_id: i64) -> bruka::reservations::Accounting {
-    let accounting = app
-        .with_conn(move |conn| {
-            bruka::reservations::accounting(conn, ItemId(item_id)).expect("accounting")
-        })
-        .await;
-    assert_eq!(
-        i64::from(accounting.total),
-        i64::from(accounting.available) + accounting.held + accounting.picked_up,
-        "{accounting:?}"
-    );
-    accounting
 }
 
 /// Queue entries by the requester's address: (entry id, status, offered quantity).
@@ -104,7 +87,7 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
         assert_eq!(response.status(), 303);
         held.push(reservation_id(&response));
     }
-    assert_eq!(balanced(&app, item_id).await.available, 0);
+    assert_eq!(accounting(&app, item_id).await.available, 0);
 
     // Every press twice, at both instances at once: one place in line each, one thread each.
     let queue = format!("/items/{item_id}/queue");
@@ -196,7 +179,7 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
     // What came back went to the line, one unit per person, each offered once.
     let picked_up = pickups.iter().filter(|picked| **picked).count() as i64;
     let released = 12 - picked_up;
-    let after = balanced(&app, item_id).await;
+    let after = accounting(&app, item_id).await;
     assert_eq!(
         (after.available, after.held, after.picked_up),
         (0, accepted, picked_up),
@@ -215,7 +198,7 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
             .all(|(_, status, quantity)| status == "accepted" && *quantity == 1),
         "{places:?}"
     );
-    let (offers_audited, offer_mail, ledger) = app
+    let (offers_audited, offer_mail) = app
         .with_conn(|conn| {
             let audited: Vec<i64> = audit_log::table
                 .filter(audit_log::subject.eq("queue_entry"))
@@ -228,11 +211,7 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
                 .select(mail_outbox::recipient)
                 .load(conn)
                 .expect("outbox");
-            let ledger: Vec<i32> = reuse_records::table
-                .select(reuse_records::quantity)
-                .load(conn)
-                .expect("ledger");
-            (audited, mail, ledger)
+            (audited, mail)
         })
         .await;
     let mut distinct = offers_audited.clone();
@@ -249,6 +228,7 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
     mailed.dedup();
     assert_eq!(mailed.len(), offer_mail.len(), "one offer mail per person");
     assert_eq!(offer_mail.len() as i64, accepted);
+    let ledger = ledger_quantities(&app).await;
     assert_eq!(ledger.len() as i64, picked_up, "one ledger row per pickup");
     assert_eq!(ledger.iter().map(|q| i64::from(*q)).sum::<i64>(), picked_up);
 }

@@ -210,6 +210,17 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
 }
 
+/// Takes a step on a reservation and answers with how it stands afterwards.
+async fn answer_step(
+    app: &App,
+    caller: ApiCaller,
+    id: ReservationId,
+    step: Step,
+) -> Result<HttpResponse, AppError> {
+    let details = reserving::take_step(app, caller.viewer, id, step).await?;
+    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+}
+
 /// What was picked up, when it was not everything held.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -281,9 +292,7 @@ pub async fn picked_up(
     let pickup = report
         .pickup()
         .map_err(|errors| AppError::Refused(Refusal::Invalid(errors)))?;
-    let step = Step::PickedUp(pickup);
-    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
-    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+    answer_step(&app, caller, path.into_inner(), Step::PickedUp(pickup)).await
 }
 
 /// A day for the pickup deadline; it lasts to the end of that day, Swedish time.
@@ -331,9 +340,13 @@ pub async fn more_time(
     body: web::Json<NewDeadline>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let step = Step::AskForTime(body.end()?);
-    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
-    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+    answer_step(
+        &app,
+        caller,
+        path.into_inner(),
+        Step::AskForTime(body.end()?),
+    )
+    .await
 }
 
 /// The lister sets a new pickup deadline; the requester is mailed.
@@ -362,7 +375,11 @@ pub async fn deadline(
     body: web::Json<NewDeadline>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let step = Step::SetDeadline(body.end()?);
-    let details = reserving::take_step(&app, caller.viewer, path.into_inner(), step).await?;
-    Ok(HttpResponse::Ok().json(detail_of(details, &app.site.0)))
+    answer_step(
+        &app,
+        caller,
+        path.into_inner(),
+        Step::SetDeadline(body.end()?),
+    )
+    .await
 }
