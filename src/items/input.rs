@@ -11,6 +11,13 @@ pub use crate::refusal::FieldError;
 /// listing form, the reservation form and the API all use this one limit.
 pub const MAX_QUANTITY: i32 = 10_000;
 
+/// The dearest single piece of furniture or equipment a public body plausibly buys new
+/// (a lab bench, a stage riser). A higher price is a typo that would inflate the savings.
+pub const MAX_NEW_PRICE_SEK: f64 = 1_000_000.0;
+
+/// The heaviest single item anyone carries out of a building (a safe, a machine).
+pub const MAX_WEIGHT_KG: f64 = 5_000.0;
+
 /// The form as typed; every field is text so a wrong entry can be shown back as it was.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct RawItemForm {
@@ -220,19 +227,25 @@ impl Checker {
         }
     }
 
-    fn amount(
+    /// An amount that feeds the savings: below `min` is out of range, above `max` is
+    /// implausible and says so with `too_high`, which names the limit.
+    fn plausible(
         &mut self,
         field: &'static str,
         value: Option<f64>,
         min: f64,
         max: f64,
+        too_high: &'static str,
     ) -> Option<f64> {
         let value = value?;
-        if value.is_finite() && value >= min && value <= max {
-            Some(value)
-        } else {
+        if !value.is_finite() || value < min {
             self.fail(field, "item-error-out-of-range");
             None
+        } else if value > max {
+            self.fail(field, too_high);
+            None
+        } else {
+            Some(value)
         }
     }
 }
@@ -351,8 +364,20 @@ impl ItemInput {
         let width_cm = check.range("width_cm", draft.width_cm, 10_000);
         let depth_cm = check.range("depth_cm", draft.depth_cm, 10_000);
         let height_cm = check.range("height_cm", draft.height_cm, 10_000);
-        let weight_kg = check.amount("weight_kg", draft.weight_kg, 0.001, 100_000.0);
-        let new_price_sek = check.amount("new_price_sek", draft.new_price_sek, 0.0, 100_000_000.0);
+        let weight_kg = check.plausible(
+            "weight_kg",
+            draft.weight_kg,
+            0.001,
+            MAX_WEIGHT_KG,
+            "item-error-weight-too-high",
+        );
+        let new_price_sek = check.plausible(
+            "new_price_sek",
+            draft.new_price_sek,
+            0.0,
+            MAX_NEW_PRICE_SEK,
+            "item-error-price-too-high",
+        );
         let site = check.line("site", &draft.site, 200, true);
         let room = check.line("room", &draft.room, 100, false);
         let pickup_instructions = check.text(
@@ -472,6 +497,32 @@ mod tests {
             let errors = ItemInput::from_form(&form).expect_err(quantity);
             assert!(errors.iter().any(|e| e.field == "quantity"), "{quantity}");
         }
+    }
+
+    #[test]
+    fn implausible_prices_and_weights_are_refused_with_their_own_message() {
+        let form = RawItemForm {
+            new_price_sek: "1 000 000 000 000".into(),
+            weight_kg: "5000,5".into(),
+            ..valid()
+        };
+        let errors = ItemInput::from_form(&form).expect_err("implausible");
+        let keys: Vec<(&str, &str)> = errors.iter().map(|e| (e.field, e.message_key)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("weight_kg", "item-error-weight-too-high"),
+                ("new_price_sek", "item-error-price-too-high")
+            ]
+        );
+        let at_the_limit = RawItemForm {
+            new_price_sek: "1 000 000".into(),
+            weight_kg: "5000".into(),
+            ..valid()
+        };
+        let input = ItemInput::from_form(&at_the_limit).expect("at the limits");
+        assert_eq!(input.fields.new_price_sek, Some(MAX_NEW_PRICE_SEK));
+        assert_eq!(input.fields.weight_kg, Some(MAX_WEIGHT_KG));
     }
 
     #[test]

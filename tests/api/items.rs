@@ -396,11 +396,30 @@ async fn invalid_fields_are_explained_and_nothing_is_saved(backend: Backend) {
         .collect();
     assert_eq!(links, ["#quantity", "#site"]);
     assert_eq!(count_items(&app).await, 0);
+
     assert_eq!(
         page.select_all("input[name=draft_photo]").len(),
         1,
         "the photo is held for the corrected form (see posting.rs)"
     );
+
+    // Savings come from the price and the weight, so a typo there is refused by name.
+    let mut fields = chair_fields(&app).await;
+    fields.push(("new_price_sek", "1 000 000 000 000".into()));
+    let response = app
+        .browser
+        .post_multipart("/items", &as_refs(&fields), Vec::new())
+        .await;
+    assert_eq!(response.status(), 400);
+    let page = Page::from_response(response).await;
+    assert_eq!(page.attr("#new_price_sek", "aria-invalid"), "true");
+    assert!(
+        page.text_of(".error-summary")
+            .contains(&bruka::i18n::Language::Swedish.text("item-error-price-too-high")),
+        "{}",
+        page.text_of(".error-summary")
+    );
+    assert_eq!(count_items(&app).await, 0);
 }
 
 async fn titles_and_descriptions_are_escaped(backend: Backend) {

@@ -257,6 +257,20 @@ async fn the_api_posts_reserves_and_confirms_with_the_web_rules(backend: Backend
     for field in ["title", "category_id", "quantity"] {
         assert!(fields.contains(&field), "{field} in {fields:?}");
     }
+    // A price of a trillion kronor would be booked as savings: refused, with the limit.
+    let mut implausible = listing.clone();
+    implausible["new_price_sek"] = json!(1_000_000_000_000.0_f64);
+    implausible["weight_kg"] = json!(9_000);
+    let body = problem(
+        anna.post("/api/v1/items", &implausible).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "weight_kg");
+    assert_eq!(
+        body["errors"][1]["message"],
+        bruka::i18n::Language::English.text("item-error-price-too-high")
+    );
     let response = reqwest::Client::new()
         .post(app.url("/api/v1/items"))
         .bearer_auth(&anna.token)
