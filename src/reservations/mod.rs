@@ -482,8 +482,10 @@ fn end(
         release(tx, item.id, reservation.quantity, rules)?;
         None
     } else {
+        // Two last pickups at once each see the other still open unless they take turns:
+        // the row lock makes the later one count after the earlier one committed.
+        let now_item = lock_listing(tx.conn, item.id)?;
         let still_held = held_on(tx.conn, item.id)?;
-        let now_item = find_item(tx.conn, item.id)?;
         if still_held == 0 && now_item.quantity_available == 0 {
             let event = listings::lifecycle::Event::AllHandedOver;
             listings::apply(tx.conn, now_item.id, now_item.status, event)?;
@@ -513,6 +515,15 @@ fn end(
         },
     });
     Ok(record)
+}
+
+/// The listing, read under its row lock for the rest of the transaction (an update, as
+/// SQLite has no `FOR UPDATE`; its writer lock already serialises).
+fn lock_listing(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Item> {
+    diesel::update(items::table.find(item_id))
+        .set(items::updated_at.eq(Utc::now().naive_utc()))
+        .execute(conn)?;
+    find_item(conn, item_id)
 }
 
 /// Units held on a listing: open reservations and queue offers.

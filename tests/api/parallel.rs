@@ -233,4 +233,57 @@ async fn queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests
     assert_eq!(ledger.iter().map(|q| i64::from(*q)).sum::<i64>(), picked_up);
 }
 
-on_both_backends!(queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests);
+/// The listing's status straight from the database.
+async fn listing_status(app: &TestApp, item_id: i64) -> String {
+    app.with_conn(move |conn| {
+        bruka::db::schema::items::table
+            .find(item_id)
+            .select(bruka::db::schema::items::status)
+            .first(conn)
+            .expect("status")
+    })
+    .await
+}
+
+/// The last two open reservations picked up at the same instant through two instances: the
+/// listing is gone, not left "reserved" with nothing held (each pickup once counted the
+/// other's reservation as open because neither waited for the listing row).
+async fn the_last_two_pickups_at_once_end_the_listing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _ = lister_and_requester(&app).await;
+    let instances = [app.address.clone(), app.start_another_instance().await];
+    let takers = signed_in(&app, "hamtare", 2).await;
+    for round in 0..15 {
+        let item_id = list_chairs(&app, 2).await;
+        let mut held = Vec::new();
+        for taker in &takers {
+            let response = taker
+                .post_form(
+                    &format!("/items/{item_id}/reserve"),
+                    &[("quantity", "1"), ("would_buy_new", "yes")],
+                )
+                .await;
+            assert_eq!(response.status(), 303);
+            held.push(reservation_id(&response));
+        }
+        let (first, second) = (
+            format!("{}/reservations/{}/picked-up", instances[0], held[0]),
+            format!("{}/reservations/{}/picked-up", instances[1], held[1]),
+        );
+        let (first, second) = tokio::join!(
+            app.browser.post_form(&first, &[]),
+            app.browser.post_form(&second, &[]),
+        );
+        assert_eq!(statuses([first, second]), vec![303, 303], "round {round}");
+        assert_eq!(
+            listing_status(&app, item_id).await,
+            "gone",
+            "round {round}: everything handed over"
+        );
+    }
+}
+
+on_both_backends!(
+    queue_offers_and_partial_pickups_keep_the_count_under_parallel_requests,
+    the_last_two_pickups_at_once_end_the_listing,
+);
