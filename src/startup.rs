@@ -166,6 +166,7 @@ impl Application {
             }
             None => None,
         };
+        let behind_tls = settings.behind_tls();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app.clone())
@@ -174,7 +175,7 @@ impl Application {
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())
                 .wrap(Compress::default())
-                .wrap(routes::security_headers())
+                .wrap(routes::security_headers(behind_tls))
                 .wrap(from_fn(routes::request_id_header))
                 .wrap(TracingLogger::default())
                 .configure(routes::routes)

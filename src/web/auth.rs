@@ -20,7 +20,18 @@ use crate::accounts::tokens::Purpose;
 use crate::accounts::{Capability, User};
 use crate::app::{App, SignInSettings};
 
-pub const SESSION_COOKIE: &str = "bruka_session";
+const SESSION_COOKIE: &str = "bruka_session";
+/// The name over https: the `__Host-` prefix makes the browser refuse the cookie unless it
+/// is secure, for this host only and for every path, so a sibling subdomain cannot plant one.
+const SESSION_COOKIE_HOST: &str = "__Host-bruka_session";
+
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SESSION_COOKIE_HOST
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// The session cookie for `session_id`, signed, until `expires_at`.
 pub fn session_cookie(
@@ -32,7 +43,7 @@ pub fn session_cookie(
     let token = auth
         .keys
         .issue(Purpose::Session, session_id, session_id, expires);
-    let mut cookie = Cookie::build(SESSION_COOKIE, token)
+    let mut cookie = Cookie::build(session_cookie_name(auth.secure_cookies), token)
         .path("/")
         .http_only(true)
         .secure(auth.secure_cookies)
@@ -46,7 +57,7 @@ pub fn session_cookie(
 
 /// A cookie that makes the browser forget the session.
 pub fn removal_cookie(auth: &SignInSettings) -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+    let mut cookie = Cookie::build(session_cookie_name(auth.secure_cookies), "")
         .path("/")
         .http_only(true)
         .secure(auth.secure_cookies)
@@ -75,7 +86,10 @@ pub async fn load_session(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let app = req.app_data::<web::Data<App>>().cloned();
-    let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
+    let secure = app.as_ref().is_some_and(|app| app.sign_in.secure_cookies);
+    let token = req
+        .cookie(session_cookie_name(secure))
+        .map(|c| c.value().to_string());
     let mut cookie_update = None;
     if let (Some(app), Some(token)) = (app, token) {
         let auth = &app.sign_in;
@@ -123,7 +137,7 @@ pub async fn load_session(
     let handler_set_cookie = response
         .response()
         .cookies()
-        .any(|cookie| cookie.name() == SESSION_COOKIE);
+        .any(|cookie| cookie.name() == session_cookie_name(secure));
     if let Some(cookie) = cookie_update.filter(|_| !handler_set_cookie) {
         response.response_mut().add_cookie(&cookie)?;
     }

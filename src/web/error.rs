@@ -26,6 +26,7 @@ use serde::Serialize;
 use tracing_actix_web::RequestId;
 
 use super::api::problem::{FieldProblem, Problem};
+use super::csrf::Resend;
 use super::{Lang, Views};
 
 /// How soon to try again when the database is out of reach: about a failover's time.
@@ -65,8 +66,10 @@ pub enum AppError {
     /// A request that cannot be read, with what is wrong with it.
     #[error("malformed request: {0:?}")]
     BadInput(Message),
+    /// A form whose token was missing or wrong; with the form to show again, when it was
+    /// a form of ours and not a cross-site request.
     #[error("missing or wrong CSRF token")]
-    CsrfRejected,
+    CsrfRejected(Option<Box<Resend>>),
 }
 
 impl<E: Refuses> From<E> for AppError {
@@ -197,7 +200,7 @@ impl AppError {
             }
             AppError::Unauthorized => Answer::for_status(StatusCode::UNAUTHORIZED),
             AppError::TooMany { .. } => Answer::for_status(StatusCode::TOO_MANY_REQUESTS),
-            AppError::Forbidden | AppError::CsrfRejected => {
+            AppError::Forbidden | AppError::CsrfRejected(_) => {
                 Answer::for_status(StatusCode::FORBIDDEN)
             }
             AppError::NotFound => Answer::for_status(StatusCode::NOT_FOUND),
@@ -251,6 +254,9 @@ impl ResponseError for AppError {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
         }
+        if let AppError::CsrfRejected(Some(resend)) = self {
+            response.extensions_mut().insert(resend.as_ref().clone());
+        }
         response.extensions_mut().insert(answer);
         response
     }
@@ -281,6 +287,53 @@ struct ErrorPage<'a> {
     request_id: Option<String>,
     /// Where the person came from, when the handler knows it.
     back: Option<&'a str>,
+    /// A form refused for its token, to send again.
+    resend: Option<ResendForm>,
+}
+
+/// A refused form shown again: the fields a person typed, labelled and editable, and the
+/// rest (choices, ids) carried along unseen.
+#[derive(Serialize)]
+struct ResendForm {
+    action: String,
+    multipart: bool,
+    typed: Vec<ResendField>,
+    carried: Vec<ResendField>,
+}
+
+#[derive(Serialize)]
+struct ResendField {
+    name: String,
+    label: String,
+    value: String,
+}
+
+impl ResendForm {
+    fn of(resend: &Resend, language: Language) -> Self {
+        let mut form = Self {
+            action: resend.action.clone(),
+            multipart: resend.multipart,
+            typed: Vec::new(),
+            carried: Vec::new(),
+        };
+        for (name, value) in &resend.fields {
+            // A field a person types into has a label in the forms; choices and buttons
+            // have none and travel hidden.
+            let label = ["item-label-", "form-label-"]
+                .iter()
+                .find_map(|prefix| language.try_text(&format!("{prefix}{name}")));
+            let field = ResendField {
+                name: name.clone(),
+                label: label.clone().unwrap_or_default(),
+                value: value.clone(),
+            };
+            match label {
+                Some(_) if !value.trim().is_empty() => form.typed.push(field),
+                _ => form.carried.push(field),
+            }
+        }
+        form
+    }
 }
 
 /// Unknown paths get the localized "not found" page.
@@ -302,11 +355,29 @@ pub fn explained_page(
     answer: &Answer,
     back: Option<&str>,
 ) -> HttpResponse {
+    error_page(req, lang, views, answer, back, None)
+}
+
+fn error_page(
+    req: &HttpRequest,
+    lang: Lang,
+    views: &Views,
+    answer: &Answer,
+    back: Option<&str>,
+    resend: Option<&Resend>,
+) -> HttpResponse {
     let language = lang.0;
     let request_id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let (title_key, text) = match resend {
+        Some(_) => ("error-resend-title", language.text("error-resend-text")),
+        None => (
+            page_texts(answer.status).0,
+            answer.detail(language, Surface::Page),
+        ),
+    };
     let view = ErrorPage {
-        title_key: page_texts(answer.status).0,
-        text: answer.detail(language, Surface::Page),
+        title_key,
+        text,
         field_messages: answer
             .fields
             .iter()
@@ -315,6 +386,7 @@ pub fn explained_page(
         status: answer.status.as_u16(),
         request_id,
         back,
+        resend: resend.map(|resend| ResendForm::of(resend, language)),
     };
     let body = views.page_context(req, lang).and_then(|mut context| {
         context.extend(tera::Context::from_serialize(&view)?);
@@ -392,7 +464,10 @@ pub fn error_pages() -> ErrorHandlers<BoxBody> {
         let mut response = match Surface::of(&req) {
             Surface::Api => problem_response(&req, &answer),
             Surface::Page => match req.app_data::<web::Data<Views>>() {
-                Some(views) => explained_page(&req, Lang::of(&req), views, &answer, None),
+                Some(views) => {
+                    let resend = res.extensions().get::<Resend>().cloned();
+                    error_page(&req, Lang::of(&req), views, &answer, None, resend.as_ref())
+                }
                 None => {
                     return Ok(ErrorHandlerResponse::Response(
                         ServiceResponse::new(req, res).map_into_left_body(),

@@ -11,7 +11,16 @@ use serde::Deserialize;
 
 use crate::i18n::Language;
 
-pub const LANGUAGE_COOKIE: &str = "bruka_lang";
+const LANGUAGE_COOKIE: &str = "bruka_lang";
+const LANGUAGE_COOKIE_HOST: &str = "__Host-bruka_lang";
+
+fn language_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        LANGUAGE_COOKIE_HOST
+    } else {
+        LANGUAGE_COOKIE
+    }
+}
 
 /// The visitor's language, as an extractor argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +29,10 @@ pub struct Lang(pub Language);
 impl Lang {
     pub fn of(req: &HttpRequest) -> Self {
         let from_cookie = req
-            .cookie(LANGUAGE_COOKIE)
+            .cookie(language_cookie_name(
+                req.app_data::<actix_web::web::Data<super::Views>>()
+                    .is_some_and(|views| views.cookies_secure()),
+            ))
             .and_then(|cookie| Language::from_tag(cookie.value()));
         let from_browser = || {
             AcceptLanguage::parse(req).ok().and_then(|accepted| {
@@ -82,13 +94,16 @@ pub async fn switch_language(
     else {
         return super::error::not_found(req, lang, views).await;
     };
-    let cookie = Cookie::build(LANGUAGE_COOKIE, language.code())
-        .path("/")
-        .max_age(Duration::days(365))
-        .same_site(SameSite::Lax)
-        .http_only(true)
-        .secure(views.cookies_secure())
-        .finish();
+    let cookie = Cookie::build(
+        language_cookie_name(views.cookies_secure()),
+        language.code(),
+    )
+    .path("/")
+    .max_age(Duration::days(365))
+    .same_site(SameSite::Lax)
+    .http_only(true)
+    .secure(views.cookies_secure())
+    .finish();
     HttpResponse::SeeOther()
         .cookie(cookie)
         .insert_header((LOCATION, safe_return_path(query.next.as_deref())))

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{AnySession, MaybeUser, removal_cookie, session_cookie};
 use super::client::client_ip;
-use super::csrf::CsrfForm;
+use super::csrf::{self, CsrfForm};
 use super::locale::safe_return_path;
 use super::{AppError, Page, see_other};
 use crate::accounts::tokens::LOGIN_LINK_LIFETIME;
@@ -197,6 +197,7 @@ pub async fn confirm(
             &session.id,
             session.expires_at,
         ))
+        .cookie(csrf::fresh_cookie(app.sign_in.secure_cookies))
         .insert_header((header::LOCATION, location))
         .finish())
 }
@@ -214,6 +215,7 @@ pub async fn logout(
     signin::sign_out(&app, signed.user.id, signed.session_id).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(removal_cookie(&app.sign_in))
+        .cookie(csrf::fresh_cookie(app.sign_in.secure_cookies))
         .insert_header((header::LOCATION, "/login?signed_out=1"))
         .finish())
 }

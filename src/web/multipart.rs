@@ -6,7 +6,7 @@ use actix_web::HttpRequest;
 use futures_util::TryStreamExt;
 
 use super::AppError;
-use super::csrf::{CSRF_FIELD, submitted_matches};
+use super::csrf::check_submitted;
 
 /// Text fields are small; anything longer is not from our forms.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
@@ -100,9 +100,6 @@ pub async fn read(
         let value = String::from_utf8(value).map_err(|_| AppError::BadRequest)?;
         form.fields.push((name, value));
     }
-    let submitted = form.field(CSRF_FIELD).ok_or(AppError::CsrfRejected)?;
-    if !submitted_matches(req, submitted) {
-        return Err(AppError::CsrfRejected);
-    }
+    check_submitted(req, true, &form.fields)?;
     Ok(form)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use crate::helpers::{Backend, Page, spawn_app, spawn_app_with};
 use crate::on_both_backends;
+use crate::reservations::{list_chairs, lister_and_requester};
 
 async fn new_user_signs_in_by_mailed_link_and_completes_profile(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -347,6 +348,146 @@ async fn state_changes_without_the_csrf_token_are_refused(backend: Backend) {
     assert_eq!(listed, 0, "nothing was listed");
 }
 
+/// The `Set-Cookie` header a fresh visitor gets for `name`.
+fn set_cookie(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("{name} is set"))
+        .to_string()
+}
+
+async fn the_form_token_lasts_the_session_and_a_refused_form_comes_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let first_visit = reqwest::Client::new()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("sent");
+    let cookie = set_cookie(&first_visit, "bruka_csrf");
+    // Lax, so a link from webmail or Teams brings the token along instead of replacing it.
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+
+    // A tab opened before signing in holds the token of before; signing in replaces it.
+    let browser = app.new_browser();
+    let before = browser.csrf_token().await;
+    browser.sign_in("cecilia@boras.se", "Cecilia Ek").await;
+    let after = browser.csrf_token().await;
+    assert_ne!(before, after, "a new session, a new token");
+    let item = format!("/items/{item_id}");
+    let arrival = browser
+        .client
+        .get(app.url(&item))
+        .header("Sec-Fetch-Site", "cross-site")
+        .header("Referer", "https://outlook.office.com/")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(arrival.status(), 200);
+    assert_eq!(
+        browser.csrf_token().await,
+        after,
+        "a link from mail keeps it"
+    );
+
+    // The old tab's question is refused, and comes back as typed with a token that works.
+    let ask = format!("{item}/ask");
+    let question = "Finns det fler stolar?\nVi behöver sex.";
+    let refused = browser
+        .post_raw(&ask, &[("csrf_token", &before), ("body", question)])
+        .await;
+    assert_eq!(refused.status(), 403);
+    let page = Page::from_response(refused).await;
+    assert_eq!(
+        page.text_of("h1"),
+        bruka::i18n::Language::Swedish.text("error-resend-title")
+    );
+    assert_eq!(page.attr("form.resend-form", "action"), ask);
+    assert_eq!(
+        page.attr("form.resend-form input[name=csrf_token]", "value"),
+        after
+    );
+    let typed = page
+        .one("form.resend-form textarea[name=body]")
+        .text()
+        .collect::<String>();
+    assert_eq!(typed, question, "the text is kept, lines and all");
+    let threads = || async {
+        app.with_conn(|conn| {
+            bruka::db::schema::conversations::table
+                .count()
+                .get_result::<i64>(conn)
+                .expect("count")
+        })
+        .await
+    };
+    assert_eq!(threads().await, 0, "nothing happened");
+    let resent = browser.post_form(&ask, &[("body", &typed)]).await;
+    assert_eq!(resent.status(), 303, "sent again");
+    assert_eq!(threads().await, 1);
+
+    // Signing out ends the token too.
+    let out = browser.post_form("/logout", &[]).await;
+    assert_eq!(out.status(), 303);
+    assert_ne!(browser.csrf_token().await, after);
+}
+
+/// Over https the cookies carry the `__Host-` prefix (secure, this host, every path) and
+/// browsers are told to use nothing but https.
+async fn cookies_over_https_are_host_bound_and_strict_transport_is_sent(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.public_url = Some("https://bruka.example.se".parse().expect("url"));
+    })
+    .await;
+    let response = reqwest::Client::new()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    let cookie = set_cookie(&response, "__Host-bruka_csrf");
+    for attribute in ["Secure", "Path=/", "HttpOnly"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    let plain = reqwest::Client::new()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        plain
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|v| !v.to_str().unwrap_or_default().starts_with("bruka_")),
+        "no cookie without the prefix"
+    );
+    let over_http = spawn_app(backend).await;
+    let response = reqwest::Client::new()
+        .get(over_http.url("/login"))
+        .send()
+        .await
+        .expect("sent");
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "not over plain http"
+    );
+}
+
 async fn signing_out_ends_the_session_everywhere(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_organisation("Ale kommun", "ale.se", &["IT"])
@@ -510,6 +651,8 @@ async fn active_sessions_slide_forward(backend: Backend) {
 }
 
 on_both_backends!(
+    the_form_token_lasts_the_session_and_a_refused_form_comes_back,
+    cookies_over_https_are_host_bound_and_strict_transport_is_sent,
     active_sessions_slide_forward,
     new_user_signs_in_by_mailed_link_and_completes_profile,
     unknown_domain_gets_the_same_answer_and_no_mail,

@@ -115,6 +115,12 @@ error-forbidden-title = You do not have access
 error-forbidden-text = The page needs another role, or the form had expired. Reload the page and try again.
 error-too-many-title = Too many attempts
 error-too-many-text = Please wait a while before trying again.
+error-resend-title = Send the form again
+error-resend-text = The form could not be accepted because the page was opened before a sign-in or sign-out. What you typed is below: check it and send it again.
+error-resend-photos = Photos are not carried over; add them again when you edit the listing.
+error-resend-button = Send again
+form-label-body = Message
+form-label-message = Message to the lister
 
 # Sign-in
 login-title = Sign in

@@ -115,6 +115,12 @@ error-forbidden-title = Du har ikke tilgang
 error-forbidden-text = Siden krever en annen rolle, eller skjemaet var for gammelt. Last inn siden på nytt og prøv igjen.
 error-too-many-title = For mange forsøk
 error-too-many-text = Vent litt før du prøver igjen.
+error-resend-title = Send skjemaet på nytt
+error-resend-text = Skjemaet kunne ikke tas imot, fordi siden ble åpnet før en innlogging eller utlogging. Det du skrev, står nedenfor: kontroller det og send på nytt.
+error-resend-photos = Bilder blir ikke med; legg dem til igjen når du endrer annonsen.
+error-resend-button = Send på nytt
+form-label-body = Melding
+form-label-message = Melding til annonsøren
 
 # Sign-in
 login-title = Logg inn

@@ -115,6 +115,12 @@ error-forbidden-title = Du har inte behörighet
 error-forbidden-text = Sidan kräver en annan roll, eller så var formuläret för gammalt. Ladda om sidan och försök igen.
 error-too-many-title = För många försök
 error-too-many-text = Vänta en stund innan du försöker igen.
+error-resend-title = Skicka formuläret igen
+error-resend-text = Formuläret kunde inte tas emot, eftersom sidan var öppnad före en inloggning eller utloggning. Det du skrev finns kvar nedan: kontrollera det och skicka igen.
+error-resend-photos = Bilder följer inte med; lägg till dem igen när du ändrar annonsen.
+error-resend-button = Skicka igen
+form-label-body = Meddelande
+form-label-message = Meddelande till annonsören
 
 # Sign-in
 login-title = Logga in
