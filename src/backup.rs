@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::db::schema::{items, reuse_records};
 use crate::db::{AnyConnection, Backend};
 use crate::ledger::Grams;
+use crate::photos::{PhotoStore, StoreError};
 
 const DATABASE_FILE: &str = "bruka.db";
 const PHOTOS_DIR: &str = "photos";
@@ -23,7 +24,11 @@ Bruka is on PostgreSQL: back up the database with PostgreSQL's own tools, e.g.
   pg_dump --format=custom --file=bruka.dump \"$BRUKA_DATABASE_URL\"
 and restore it into an empty database with
   pg_restore --no-owner --dbname=\"$BRUKA_DATABASE_URL\" bruka.dump
-Copy the photo store (photos_dir, or your object store) and keep secret_key with it.";
+Back up the photos (from the folder or the S3 bucket) with
+  bruka photos backup --out <folder>
+and put them back (into the folder or bucket configured there) with
+  bruka photos restore --from <folder>
+Keep secret_key with the backup.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -39,6 +44,8 @@ pub enum BackupError {
     NotAFile,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Photos(#[from] StoreError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -73,32 +80,38 @@ fn database_contents(conn: &mut AnyConnection) -> QueryResult<(i64, i64, Grams)>
     Ok((listings, ledger_rows, co2e_grams))
 }
 
-/// Copies every file under `from` into `to` that is not there yet (photos are
-/// content-addressed, so a file of the same name is the same photo); returns how many files
-/// `from` holds.
-fn copy_tree(from: &Path, to: &Path) -> Result<usize, BackupError> {
-    if !from.exists() {
-        return Ok(0);
-    }
-    fs::create_dir_all(to).map_err(io(to))?;
-    let mut files = 0;
-    for entry in fs::read_dir(from).map_err(io(from))? {
-        let entry = entry.map_err(io(from))?;
-        let source = entry.path();
-        let target = to.join(entry.file_name());
-        if entry.file_type().map_err(io(&source))?.is_dir() {
-            files += copy_tree(&source, &target)?;
-        } else {
-            if !target.exists() {
-                // Written beside the target and renamed, so a copy is whole or absent.
-                let partial = target.with_extension("partial");
-                fs::copy(&source, &partial).map_err(io(&partial))?;
-                fs::rename(&partial, &target).map_err(io(&target))?;
-            }
-            files += 1;
+/// Copies every photo from one store to another (a folder or a bucket either way); each
+/// file lands whole or not at all. Returns how many files `from` holds.
+fn copy_photos(from: &PhotoStore, to: &PhotoStore) -> Result<usize, BackupError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io(Path::new(PHOTOS_DIR)))?;
+    runtime.block_on(async {
+        let files = from.each_file().await?;
+        for path in &files {
+            to.write_file(path, from.read_file(path).await?).await?;
         }
+        Ok(files.len())
+    })
+}
+
+/// A backup's photo folder as a store.
+fn folder(dir: &Path) -> Result<PhotoStore, BackupError> {
+    Ok(PhotoStore::local(dir)?)
+}
+
+/// `bruka photos backup`: the configured store's photos into the folder `out`.
+pub fn photos_backup(settings: &Settings, out: &Path) -> Result<usize, BackupError> {
+    copy_photos(&PhotoStore::configured(settings)?, &folder(out)?)
+}
+
+/// `bruka photos restore`: the photos in `from` into the configured store.
+pub fn photos_restore(settings: &Settings, from: &Path) -> Result<usize, BackupError> {
+    if !from.is_dir() {
+        return Err(BackupError::NotABackup(from.to_path_buf()));
     }
-    Ok(files)
+    copy_photos(&folder(from)?, &PhotoStore::configured(settings)?)
 }
 
 /// Writes a backup of a (possibly running) SQLite installation into the new folder `out`.
@@ -123,7 +136,7 @@ pub fn backup(
     diesel::sql_query(format!("VACUUM INTO '{quoted}'")).execute(conn)?;
     let (listings, ledger_rows, co2e_grams) = database_contents(conn)?;
     // Photos after the database: every photo the snapshot refers to was stored before it.
-    let photos = copy_tree(&settings.photos_dir(), &out.join(PHOTOS_DIR))?;
+    let photos = photos_backup(settings, &out.join(PHOTOS_DIR))?;
     let secret = settings.data_dir.join(SECRET_FILE);
     if secret.exists() {
         fs::copy(&secret, out.join(SECRET_FILE)).map_err(io(&secret))?;
@@ -175,7 +188,10 @@ pub fn restore(settings: &Settings, from: &Path, force: bool) -> Result<(), Back
     let partial = target.with_extension("restoring");
     fs::copy(&source, &partial).map_err(io(&partial))?;
     fs::rename(&partial, &target).map_err(io(&target))?;
-    copy_tree(&from.join(PHOTOS_DIR), &settings.photos_dir())?;
+    let photos = from.join(PHOTOS_DIR);
+    if photos.is_dir() {
+        photos_restore(settings, &photos)?;
+    }
     let secret = from.join(SECRET_FILE);
     let secret_target = settings.data_dir.join(SECRET_FILE);
     if secret.exists() && (force || !secret_target.exists()) {

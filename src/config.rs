@@ -106,6 +106,53 @@ pub struct PhotoSettings {
     pub max_mb: NonZeroU32,
     /// Photos per listing.
     pub per_item: NonZeroU32,
+    /// An S3-compatible bucket instead of the folder, for several instances; see
+    /// [`S3Settings`].
+    pub s3: Option<S3Settings>,
+}
+
+/// An S3-compatible object store (AWS S3, or a self-hosted one such as MinIO, Ceph or
+/// Garage). Credentials not given here come from the usual `AWS_*` environment variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// The store's address, e.g. `https://s3.kommun.se`; AWS when unset.
+    pub endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<S3Secret>,
+    /// Bucket in the path (`endpoint/bucket/key`), as self-hosted stores expect; defaults
+    /// to on when an endpoint is given.
+    pub path_style: Option<bool>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+/// The S3 secret key; never printed.
+#[derive(Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct S3Secret(SecretString);
+
+impl From<String> for S3Secret {
+    fn from(raw: String) -> Self {
+        Self(SecretString::from(raw))
+    }
+}
+
+impl S3Secret {
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for S3Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("S3Secret([redacted])")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +251,7 @@ impl Default for PhotoSettings {
             dir: None,
             max_mb: at_least_one(15),
             per_item: at_least_one(10),
+            s3: None,
         }
     }
 }
@@ -390,7 +438,7 @@ impl MailFrom {
 }
 
 /// Each setting's environment variable (after `BRUKA_`) and its place in the file.
-pub const ENVIRONMENT: [(&str, &str); 27] = [
+pub const ENVIRONMENT: [(&str, &str); 33] = [
     ("DATA_DIR", "data_dir"),
     ("BIND", "bind"),
     ("PUBLIC_URL", "public_url"),
@@ -414,6 +462,12 @@ pub const ENVIRONMENT: [(&str, &str); 27] = [
     ("PHOTOS_DIR", "photos.dir"),
     ("PHOTO_MAX_MB", "photos.max_mb"),
     ("PHOTOS_PER_ITEM", "photos.per_item"),
+    ("PHOTOS_S3_BUCKET", "photos.s3.bucket"),
+    ("PHOTOS_S3_ENDPOINT", "photos.s3.endpoint"),
+    ("PHOTOS_S3_REGION", "photos.s3.region"),
+    ("PHOTOS_S3_ACCESS_KEY_ID", "photos.s3.access_key_id"),
+    ("PHOTOS_S3_SECRET_ACCESS_KEY", "photos.s3.secret_access_key"),
+    ("PHOTOS_S3_PATH_STYLE", "photos.s3.path_style"),
     ("RESERVATION_PICKUP_DAYS", "reservations.pickup_days"),
     ("RESERVATION_REMINDER_HOURS", "reservations.reminder_hours"),
     ("RESERVATION_OFFER_HOURS", "reservations.offer_hours"),

@@ -70,6 +70,25 @@ enum Command {
     /// API tokens: `bruka token add --name "E-handel" anna@trollhattan.se` prints a new one.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The photo store on its own (folder or S3 bucket), for PostgreSQL installations whose
+    /// database is backed up with pg_dump.
+    #[command(subcommand)]
+    Photos(PhotosCommand),
+}
+
+#[derive(Subcommand)]
+enum PhotosCommand {
+    /// Copy every photo from the configured store into a folder (new files only added).
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Copy the photos of a folder made by `bruka photos backup` (or the `photos` folder of
+    /// `bruka backup`) into the configured store.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +160,26 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Add { email, name }) => add_token(&settings, &email, &name),
         Command::Backup { out } => backup(&settings, &out),
         Command::Restore { from, force } => restore(&settings, &from, force),
+        Command::Photos(PhotosCommand::Backup { out }) => {
+            bruka::backup::photos_backup(&settings, &out)
+                .map(|files| {
+                    say(&format!(
+                        "copied {files} photo files into {}",
+                        out.display()
+                    ))
+                })
+                .map_err(Into::into)
+        }
+        Command::Photos(PhotosCommand::Restore { from }) => {
+            bruka::backup::photos_restore(&settings, &from)
+                .map(|files| {
+                    say(&format!(
+                        "copied {files} photo files from {}",
+                        from.display()
+                    ))
+                })
+                .map_err(Into::into)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,7 +234,7 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 fn demo(settings: &Settings, items: usize, history: usize, seed: u64) -> anyhow::Result<()> {
     let (pool, _) = prepare_database(settings)?;
-    let store = PhotoStore::local(&settings.photos_dir())?;
+    let store = PhotoStore::configured(settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

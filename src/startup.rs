@@ -113,7 +113,7 @@ impl Application {
                 settings.reservations.offer_hours.get(),
             )),
         };
-        let photos = PhotoStore::local(&settings.photos_dir())?;
+        let photos = PhotoStore::configured(&settings)?;
         background.push(tokio::spawn(background_jobs(
             pool.clone(),
             photos.clone(),

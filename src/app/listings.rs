@@ -269,13 +269,11 @@ pub async fn photo(
     if !visible {
         return Ok(None);
     }
-    match app.photos.load(&key, size).await {
-        Ok(bytes) => Ok(bytes),
-        Err(error) => {
-            tracing::error!(%error, "photo could not be read");
-            Ok(None)
-        }
-    }
+    // A store that does not answer is 503 (try again), never "no such photo".
+    app.photos
+        .load(&key, size)
+        .await
+        .map_err(|error| Failure::Refused(ItemError::PhotoStore(error)))
 }
 
 /// Which listing a submission saves.
@@ -477,7 +475,9 @@ pub async fn hold_uploads(
         .await?;
         if let Err(error) = app.photos.save(&photo).await {
             tracing::error!(%error, "photo could not be stored");
-            first_error.get_or_insert(PhotoError::Damaged);
+            // A store that does not answer says so, ahead of any other problem: the person
+            // should try again later, not look for a fault in the file.
+            first_error = Some(PhotoError::StoreUnavailable);
             continue;
         }
         held.push(draft);

@@ -125,6 +125,8 @@ pub enum ItemError {
     Invalid(Vec<FieldError>),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    PhotoStore(#[from] crate::photos::StoreError),
 }
 
 impl Refuses for ItemError {
@@ -137,6 +139,7 @@ impl Refuses for ItemError {
                 Refusal::Inapplicable(Message::new("item-error-status-changed"))
             }
             ItemError::Db(error) => error.refusal(),
+            ItemError::PhotoStore(error) => Refusal::Unavailable(Box::new(error)),
         }
     }
 }

@@ -8,10 +8,16 @@ mod process;
 pub use process::{PhotoError, PhotoLimits, ProcessedPhoto, process};
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
+};
+
+use crate::config::{S3Settings, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Size {
@@ -52,19 +58,111 @@ pub fn valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// Where the photos are: a folder, or a bucket that several instances share.
 #[derive(Clone)]
 pub struct PhotoStore {
     store: Arc<dyn ObjectStore>,
+    kind: &'static str,
 }
 
+/// A store that does not answer fails a request within seconds rather than the client's
+/// default minutes: the person gets the "try again" message while they still wait.
+const S3_TIMEOUT: Duration = Duration::from_secs(10);
+const S3_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const S3_RETRY_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// A key no photo has, asked for by the readiness check: "not found" means the store
+/// answers.
+const PROBE: &str = "readyz-probe";
+
 impl PhotoStore {
+    /// The store the settings name: the S3 bucket when `[photos.s3]` is set, else the folder.
+    pub fn configured(settings: &Settings) -> Result<Self, StoreError> {
+        match &settings.photos.s3 {
+            Some(s3) => Self::s3(s3),
+            None => Self::local(&settings.photos_dir()),
+        }
+    }
+
+    pub fn s3(settings: &S3Settings) -> Result<Self, StoreError> {
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(&settings.bucket)
+            .with_region(&settings.region)
+            .with_client_options(
+                ClientOptions::new()
+                    .with_timeout(S3_TIMEOUT)
+                    .with_connect_timeout(S3_CONNECT_TIMEOUT),
+            )
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: S3_RETRY_TIMEOUT,
+            });
+        if let Some(endpoint) = &settings.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        let path_style = settings.path_style.unwrap_or(settings.endpoint.is_some());
+        builder = builder.with_virtual_hosted_style_request(!path_style);
+        if let Some(key) = &settings.access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = &settings.secret_access_key {
+            builder = builder.with_secret_access_key(secret.expose());
+        }
+        Ok(Self {
+            store: Arc::new(builder.build()?),
+            kind: "s3",
+        })
+    }
+
     pub fn local(dir: &std::path::Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Folder(dir.display().to_string(), e))?;
         let store = LocalFileSystem::new_with_prefix(dir)?;
         Ok(Self {
             store: Arc::new(store),
+            kind: "folder",
         })
+    }
+
+    /// "folder" or "s3", for /readyz and the start-up message.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Whether the store answers: for /readyz, so a load balancer stops sending uploads to
+    /// an instance that cannot keep them.
+    pub async fn check(&self) -> Result<(), StoreError> {
+        match self.store.head(&StorePath::from(PROBE)).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The path of every stored file, for a backup.
+    pub async fn each_file(&self) -> Result<Vec<StorePath>, StoreError> {
+        use futures_util::TryStreamExt;
+        Ok(self
+            .store
+            .list(None)
+            .map_ok(|meta| meta.location)
+            .try_collect()
+            .await?)
+    }
+
+    pub async fn read_file(&self, path: &StorePath) -> Result<bytes::Bytes, StoreError> {
+        Ok(self.store.get(path).await?.bytes().await?)
+    }
+
+    pub async fn write_file(
+        &self,
+        path: &StorePath,
+        bytes: bytes::Bytes,
+    ) -> Result<(), StoreError> {
+        self.store.put(path, PutPayload::from(bytes)).await?;
+        Ok(())
     }
 
     fn path(key: &str, size: Size) -> StorePath {

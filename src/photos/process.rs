@@ -44,6 +44,9 @@ pub enum PhotoError {
     TooManyPixels,
     #[error("the image is damaged or incomplete")]
     Damaged,
+    /// The photo was fine, the store did not answer.
+    #[error("the photo store is not answering")]
+    StoreUnavailable,
 }
 
 impl PhotoError {
@@ -54,6 +57,7 @@ impl PhotoError {
             PhotoError::NotAnImage => "photo-error-not-image",
             PhotoError::TooManyPixels => "photo-error-too-many-pixels",
             PhotoError::Damaged => "photo-error-damaged",
+            PhotoError::StoreUnavailable => "photo-error-store-unavailable",
         }
     }
 }

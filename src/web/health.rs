@@ -35,10 +35,27 @@ pub async fn readyz(app: web::Data<App>) -> HttpResponse {
         Ok(conn.backend())
     })
     .await;
+    let photos = match &check {
+        Ok(Ok(_)) => app.photos.check().await,
+        _ => Ok(()),
+    };
     let (status, body) = match check {
+        Ok(Ok(_)) if photos.is_err() => {
+            if let Err(error) = photos {
+                tracing::warn!(%error, "readiness check failed: photo store");
+            }
+            (
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                json!({ "status": "unavailable", "reason": "photos" }),
+            )
+        }
         Ok(Ok(backend)) => (
             actix_web::http::StatusCode::OK,
-            json!({ "status": "ready", "database": backend_name(backend) }),
+            json!({
+                "status": "ready",
+                "database": backend_name(backend),
+                "photos": app.photos.kind(),
+            }),
         ),
         Ok(Err(reason)) => {
             tracing::warn!(%reason, "readiness check failed");

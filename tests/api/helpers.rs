@@ -56,6 +56,50 @@ macro_rules! on_both_backends {
 
 /// The server to create test databases on, or `None` (after a loud note) when none is
 /// configured and none is required.
+pub const S3_URL_VAR: &str = "BRUKA_TEST_S3_URL";
+
+/// The S3-compatible server for the photo-store tests (moto's server mode, started by
+/// .ci/run). Without it those tests say so and pass, except in CI (or with
+/// BRUKA_REQUIRE_S3=1).
+pub fn s3_endpoint() -> Option<String> {
+    match std::env::var(S3_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ => {
+            let required = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+                || std::env::var("BRUKA_REQUIRE_S3").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "{S3_URL_VAR} is not set, but the S3 photo-store tests are required here"
+            );
+            eprintln!("SKIPPED: set {S3_URL_VAR} (see .ci/run) to test the S3 photo store");
+            None
+        }
+    }
+}
+
+/// Photo settings for a new, empty bucket on the test S3 server.
+pub async fn new_bucket(endpoint: &str) -> bruka::config::S3Settings {
+    let bucket = format!("bruka-test-{}", &bruka::accounts::tokens::random_id()[..20]);
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("S3 server answers");
+    assert!(created.status().is_success(), "bucket created: {created:?}");
+    s3_settings(endpoint, &bucket)
+}
+
+pub fn s3_settings(endpoint: &str, bucket: &str) -> bruka::config::S3Settings {
+    bruka::config::S3Settings {
+        bucket: bucket.to_string(),
+        endpoint: Some(endpoint.to_string()),
+        region: "us-east-1".into(),
+        access_key_id: Some("bruka-test".into()),
+        secret_access_key: Some(String::from("bruka-test-secret").into()),
+        path_style: Some(true),
+    }
+}
+
 pub fn postgres_admin_url() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),

@@ -20,6 +20,7 @@ mod json_api;
 mod language;
 mod mail_outbox;
 mod parallel;
+mod photo_store;
 mod posting;
 mod relevance;
 mod reservations;

@@ -354,6 +354,7 @@ photo-error-too-large = A photo is larger than 15 MB
 photo-error-not-image = A file is not a JPEG, PNG, WebP or HEIC image
 photo-error-too-many-pixels = A photo has too many pixels
 photo-error-damaged = A photo is damaged or incomplete
+photo-error-store-unavailable = The photo could not be saved just now because the photo store is not answering. The listing has not been saved. Please try again in a moment.
 photo-error-too-many = At most 10 photos per listing
 
 ## Reservations

@@ -354,6 +354,7 @@ photo-error-too-large = Et bilde er større enn 15 MB
 photo-error-not-image = En fil er ikke et bilde i JPEG, PNG, WebP eller HEIC
 photo-error-too-many-pixels = Et bilde har for mange piksler
 photo-error-damaged = Et bilde er skadet eller ufullstendig
+photo-error-store-unavailable = Bildet kunne ikke lagres nå, fordi bildelageret ikke svarer. Annonsen er ikke lagret. Prøv igjen om litt.
 photo-error-too-many = Høyst 10 bilder per annonse
 
 ## Reservations

@@ -354,6 +354,7 @@ photo-error-too-large = En bild är större än 15 MB
 photo-error-not-image = En fil är inte en bild i JPEG, PNG, WebP eller HEIC
 photo-error-too-many-pixels = En bild har för många pixlar
 photo-error-damaged = En bild är skadad eller ofullständig
+photo-error-store-unavailable = Bilden kunde inte sparas just nu, eftersom bildlagringen inte svarar. Annonsen är inte sparad. Försök igen om en stund.
 photo-error-too-many = Högst 10 bilder per annons
 
 ## Reservations
