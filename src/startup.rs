@@ -312,12 +312,16 @@ async fn housekeeping(pool: DbPool) {
         let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let mut conn = pool.get()?;
             Ok(crate::accounts::login::delete_stale(&mut conn)?
-                + crate::accounts::sessions::delete_ended(&mut conn)?)
+                + crate::accounts::sessions::delete_ended(&mut conn)?
+                + crate::app::limits::forget_empty(&mut conn)?)
         })
         .await;
         match outcome {
             Ok(Ok(removed)) if removed > 0 => {
-                tracing::info!(removed, "cleared expired sign-in links and sessions")
+                tracing::info!(
+                    removed,
+                    "cleared expired sign-in links, sessions and rate limits"
+                )
             }
             Ok(Err(error)) => tracing::warn!(%error, "housekeeping failed"),
             _ => {}

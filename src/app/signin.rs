@@ -60,7 +60,13 @@ pub async fn request_link(
     next: &str,
     language: Language,
 ) -> Result<(), Failure<SignInError>> {
-    if !app.login_limits.allow(client, email.as_str()) {
+    let limited = email.clone();
+    let limits = app.login_limits;
+    let allowed = app
+        .read(move |conn| limits.allow(conn, client, limited.as_str()))
+        .await
+        .map_err(|failure| failure.map_refused(SignInError::Db))?;
+    if !allowed {
         return Err(Failure::Refused(SignInError::TooMany));
     }
     let jti = random_id();

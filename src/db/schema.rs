@@ -386,6 +386,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        tat_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(conversations -> items (item_id));
 diesel::joinable!(conversations -> users (asker_id));
 diesel::joinable!(messages -> conversations (conversation_id));
@@ -418,6 +425,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     conversation_members,
     queue_entries,
+    rate_limits,
 );
 
 diesel::table! {

@@ -26,6 +26,15 @@ impl Client {
         }
     }
 
+    /// The same token at another instance.
+    pub(crate) fn at(&self, base: &str) -> Self {
+        Self {
+            http: self.http.clone(),
+            base: base.to_string(),
+            token: self.token.clone(),
+        }
+    }
+
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
@@ -444,10 +453,16 @@ async fn each_person_has_a_request_limit(backend: Backend) {
     let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
     let second_token = Client::new(&app, &token_for(&app, "bo@boras.se").await);
     let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
-    for _ in 0..2 {
-        assert_eq!(bo.get("/api/v1/items").await.status(), 200);
-    }
+    // Counted in the database: a request at the second instance uses up the same minute.
+    let other = app.start_another_instance().await;
+    assert_eq!(bo.get("/api/v1/items").await.status(), 200);
+    assert_eq!(bo.at(&other).get("/api/v1/items").await.status(), 200);
     assert_eq!(second_token.get("/api/v1/items").await.status(), 200);
+    assert_eq!(
+        bo.at(&other).get("/api/v1/items").await.status(),
+        429,
+        "the other instance knows"
+    );
     let response = bo.get("/api/v1/items").await;
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
@@ -466,6 +481,37 @@ async fn each_person_has_a_request_limit(backend: Backend) {
         anna.get("/api/v1/items").await.status(),
         200,
         "others go on"
+    );
+}
+
+/// Twenty requests at once, split over two instances, against a limit of five: exactly
+/// five get through, as each counts by a compare-and-swap on the shared bucket.
+async fn a_burst_at_two_instances_lets_exactly_the_limit_through(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.limits.api_per_minute = crate::helpers::at_least_one(5)
+    })
+    .await;
+    let _requester = lister_and_requester(&app).await;
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let other = bo.at(&app.start_another_instance().await);
+    let calls = (0..20).map(|n| {
+        let client = if n % 2 == 0 {
+            bo.at(&bo.base)
+        } else {
+            other.at(&other.base)
+        };
+        async move { client.get("/api/v1/items").await.status().as_u16() }
+    });
+    let mut statuses = futures_util::future::join_all(calls).await;
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 429),
+        "{statuses:?}"
     );
 }
 
@@ -716,4 +762,5 @@ on_both_backends!(
     the_api_posts_reserves_and_confirms_with_the_web_rules,
     the_openapi_document_describes_the_api,
     each_person_has_a_request_limit,
+    a_burst_at_two_instances_lets_exactly_the_limit_through,
 );

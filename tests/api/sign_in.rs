@@ -535,38 +535,44 @@ async fn forged_session_cookies_are_ignored_and_cleared(backend: Backend) {
     );
 }
 
+/// Each attempt goes to the other of two instances: the limits are counted in the
+/// database, so the load balancer's choice changes nothing.
 async fn sign_in_requests_are_rate_limited_per_address(backend: Backend) {
     let app = spawn_app_with(backend, |settings| {
         settings.limits.login_per_address = crate::helpers::at_least_one(2)
     })
     .await;
+    let instances = [app.address.clone(), app.start_another_instance().await];
+    let login = |n: usize| format!("{}/login", instances[n % 2]);
     app.create_organisation("Kungälvs kommun", "kungalv.se", &[])
         .await;
-    for _ in 0..2 {
+    for n in 0..2 {
         let response = app
             .browser
-            .post_form("/login", &[("email", "ola@kungalv.se")])
+            .post_form(&login(n), &[("email", "ola@kungalv.se")])
             .await;
         assert_eq!(response.status(), 200);
     }
-    let third = app
-        .browser
-        .post_form("/login", &[("email", "OLA@kungalv.se")])
-        .await;
-    assert_eq!(third.status(), 429);
-    assert_eq!(
-        Page::from_response(third).await.text_of("h1"),
-        "För många försök"
-    );
+    for n in 2..4 {
+        let refused = app
+            .browser
+            .post_form(&login(n), &[("email", "OLA@kungalv.se")])
+            .await;
+        assert_eq!(refused.status(), 429, "attempt {n}, at either instance");
+        assert_eq!(
+            Page::from_response(refused).await.text_of("h1"),
+            "För många försök"
+        );
+    }
     // Unknown addresses are limited the same way, so the limit reveals nothing.
-    for _ in 0..2 {
+    for n in 0..2 {
         app.browser
-            .post_form("/login", &[("email", "ola@example.com")])
+            .post_form(&login(n), &[("email", "ola@example.com")])
             .await;
     }
     let response = app
         .browser
-        .post_form("/login", &[("email", "ola@example.com")])
+        .post_form(&login(0), &[("email", "ola@example.com")])
         .await;
     assert_eq!(response.status(), 429);
 
@@ -582,16 +588,23 @@ async fn sign_in_requests_are_rate_limited_per_ip(backend: Backend) {
         settings.limits.login_per_ip = crate::helpers::at_least_one(3)
     })
     .await;
+    let instances = [app.address.clone(), app.start_another_instance().await];
     for n in 0..3 {
         let email = format!("user{n}@example.com");
-        let response = app.browser.post_form("/login", &[("email", &email)]).await;
+        let login = format!("{}/login", instances[n % 2]);
+        let response = app.browser.post_form(&login, &[("email", &email)]).await;
         assert_eq!(response.status(), 200);
     }
-    let response = app
-        .browser
-        .post_form("/login", &[("email", "user9@example.com")])
-        .await;
-    assert_eq!(response.status(), 429);
+    for instance in &instances {
+        let response = app
+            .browser
+            .post_form(
+                &format!("{instance}/login"),
+                &[("email", "user9@example.com")],
+            )
+            .await;
+        assert_eq!(response.status(), 429);
+    }
 }
 
 /// Using Bruka keeps the session alive: after a while, a request slides the expiry forward

@@ -50,19 +50,21 @@ impl FromRequest for ApiCaller {
             let (Some(secret), Some(app)) = (secret, app) else {
                 return Err(AppError::Unauthorized);
             };
+            let limits = app.api_limits;
             let found = app
                 .read(move |conn| -> QueryResult<_> {
                     let Some(bearer) = api_tokens::authenticate(conn, &secret)? else {
                         return Ok(None);
                     };
                     let viewer = Viewer::of(&bearer.user, bearer.network_id);
-                    Ok(Some((bearer.user, viewer)))
+                    let counted = limits.check(conn, bearer.user.id)?;
+                    Ok(Some((bearer.user, viewer, counted)))
                 })
                 .await?;
-            let Some((user, viewer)) = found else {
+            let Some((user, viewer, counted)) = found else {
                 return Err(AppError::Unauthorized);
             };
-            if let Err(wait) = app.api_limits.check(user.id) {
+            if let Err(wait) = counted {
                 return Err(AppError::TooMany {
                     retry_after: Some(wait),
                 });
