@@ -85,19 +85,35 @@ pub async fn request_link(
         minutes: LOGIN_LINK_LIFETIME.num_minutes(),
     };
     let to = Recipient::new(email.as_str(), language);
-    let sent_email = email.clone();
-    let sent = app
-        .read(move |conn| {
-            login::send_link(conn, &sent_email, &jti, expires_at, &to, &notice)
-                .map_err(SignInError::from)
+    // The answer does not wait for the link to be stored and queued: only a known domain
+    // has that work, and waiting for it would tell a stranger which domains are known.
+    let (pool, mail) = (app.db.clone(), app.mail.clone());
+    tokio::spawn(async move {
+        let sent_email = email.clone();
+        let sent = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let mut conn = pool.get()?;
+            Ok(login::send_link(
+                &mut conn,
+                &sent_email,
+                &jti,
+                expires_at,
+                &to,
+                &notice,
+            )?)
         })
-        .await?;
-    if sent {
-        app.mail.wake_worker();
-        if app.mail.logs_links {
-            tracing::info!(email = %email, %link, "sign-in link (no SMTP configured; the mail is in the mail folder too)");
+        .await;
+        match sent {
+            Ok(Ok(true)) => {
+                mail.wake_worker();
+                if mail.logs_links {
+                    tracing::info!(email = %email, %link, "sign-in link (no SMTP configured; the mail is in the mail folder too)");
+                }
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(error)) => tracing::error!(%error, "a sign-in link could not be queued"),
+            Err(error) => tracing::error!(%error, "queueing a sign-in link stopped"),
         }
-    }
+    });
     Ok(())
 }
 
