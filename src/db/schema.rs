@@ -124,6 +124,7 @@ diesel::table! {
         language -> Nullable<Text>,
         notice -> Nullable<Text>,
         unsubscribe_token -> Nullable<Text>,
+        attempted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,5 +1,13 @@
 //! The mail outbox table. Rows are claimed with a lease, so several instances can run
 //! workers side by side and a crashed worker's mail is picked up again when the lease ends.
+//!
+//! Delivery is at most once per mail (and its Message-ID): the attempt is recorded before
+//! the mail goes to the SMTP server, and a mail is sent only if that record was written.
+//! The outcome is recorded after; a refusal clears the attempt, so the mail is tried
+//! again. An attempt found without an outcome (the process stopped, or the database went
+//! away, between handing the mail over and recording it) is counted as sent and never
+//! repeated: the server most likely has it, and a second copy of a notice is worse than a
+//! rare lost one (a sign-in link can be asked for again).
 //! A row holds a structured notice, rendered when it is sent; rows queued by versions
 //! before notices were structured hold their rendered subject and bodies instead.
 
@@ -24,6 +32,8 @@ pub struct QueuedMail {
     pub notice: Option<String>,
     pub attempts: i32,
     pub unsubscribe_token: Option<String>,
+    /// A delivery attempt without a recorded outcome; see the module documentation.
+    pub attempted_at: Option<NaiveDateTime>,
 }
 
 /// Call inside the transaction of the event the mail is about.
@@ -87,6 +97,50 @@ pub fn claim(
         .optional()
 }
 
+/// Records that delivery begins; `false` if the mail was sent or attempted meanwhile.
+/// Only a mail whose attempt was recorded may be handed to the SMTP server.
+pub fn begin_attempt(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    let now = Utc::now().naive_utc();
+    let started = diesel::update(mail_outbox::table.find(id))
+        .filter(mail_outbox::sent_at.is_null())
+        .filter(mail_outbox::attempted_at.is_null())
+        .set(mail_outbox::attempted_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(started == 1)
+}
+
+/// What an attempt without an outcome is recorded as: sent, with the reason.
+pub const UNCONFIRMED: &str =
+    "delivery began but its outcome was never recorded; counted as sent, not repeated";
+
+/// Settles an attempt found without an outcome as sent (see the module documentation).
+pub fn settle_unconfirmed(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    let now = Utc::now().naive_utc();
+    diesel::update(mail_outbox::table.find(id))
+        .filter(mail_outbox::sent_at.is_null())
+        .set((
+            mail_outbox::sent_at.eq(Some(now)),
+            mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            mail_outbox::last_error.eq(Some(UNCONFIRMED)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// After a delivery succeeds again, mail waiting out its backoff goes now instead of one
+/// by one as each wait ends. Returns how many were brought forward.
+pub fn retry_waiting_now(conn: &mut AnyConnection) -> QueryResult<usize> {
+    let now = Utc::now().naive_utc();
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::sent_at.is_null())
+            .filter(mail_outbox::attempts.gt(0))
+            .filter(mail_outbox::next_attempt_at.gt(now)),
+    )
+    .set(mail_outbox::next_attempt_at.eq(now))
+    .execute(conn)
+}
+
 pub fn mark_sent(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
     diesel::update(mail_outbox::table.find(id))
@@ -109,17 +163,20 @@ pub fn retry_delay(base: Duration, attempts: i32) -> Duration {
 
 pub fn mark_failed(
     conn: &mut AnyConnection,
-    mail: &QueuedMail,
+    id: i64,
+    attempts_before: i32,
     error: &str,
     base_delay: Duration,
 ) -> QueryResult<()> {
-    let attempts = mail.attempts.saturating_add(1);
+    let attempts = attempts_before.saturating_add(1);
     let now = Utc::now().naive_utc();
-    diesel::update(mail_outbox::table.find(mail.id))
+    diesel::update(mail_outbox::table.find(id))
         .set((
             mail_outbox::attempts.eq(attempts),
             mail_outbox::next_attempt_at.eq(now + retry_delay(base_delay, attempts)),
             mail_outbox::locked_until.eq(None::<NaiveDateTime>),
+            // The server refused it: not delivered, so the next attempt may send it.
+            mail_outbox::attempted_at.eq(None::<NaiveDateTime>),
             mail_outbox::last_error.eq(Some(error.chars().take(500).collect::<String>())),
         ))
         .execute(conn)

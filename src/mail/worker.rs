@@ -1,7 +1,8 @@
 //! Delivers queued mail: wakes when mail is queued, and polls for retries and for mail
 //! other instances queued.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
@@ -71,6 +72,24 @@ pub struct MailWorker {
     poll_interval: StdDuration,
     retry_base: Duration,
     lease: Duration,
+    /// Outcomes that could not be written (the database was away), written next round.
+    unrecorded: Mutex<Vec<Outcome>>,
+    /// A delivery failed since the last success: the next success brings the waiting
+    /// mail forward.
+    failing: AtomicBool,
+}
+
+/// What became of one delivery attempt, to be recorded in the outbox.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Sent {
+        id: i64,
+    },
+    Refused {
+        id: i64,
+        attempts_before: i32,
+        error: String,
+    },
 }
 
 /// How the worker paces itself.
@@ -104,6 +123,8 @@ impl MailWorker {
             poll_interval: pacing.poll_interval,
             retry_base: Duration::from_std(pacing.retry_base).unwrap_or(Duration::seconds(5)),
             lease: Duration::from_std(pacing.lease).unwrap_or(Duration::seconds(60)),
+            unrecorded: Mutex::new(Vec::new()),
+            failing: AtomicBool::new(false),
         }
     }
 
@@ -147,11 +168,46 @@ impl MailWorker {
         }
     }
 
-    /// Returns how many rows were looked at.
+    /// Writes an attempt's outcome; kept for the next round if the database is away, so a
+    /// delivered mail's lease running out never sends it again.
+    async fn record(&self, outcome: Outcome) -> bool {
+        let base = self.retry_base;
+        let written = outcome.clone();
+        let recorded = self
+            .blocking(move |conn| match &written {
+                Outcome::Sent { id } => outbox::mark_sent(conn, *id),
+                Outcome::Refused {
+                    id,
+                    attempts_before,
+                    error,
+                } => outbox::mark_failed(conn, *id, *attempts_before, error, base),
+            })
+            .await
+            .is_some();
+        if !recorded && let Ok(mut unrecorded) = self.unrecorded.lock() {
+            unrecorded.push(outcome);
+        }
+        recorded
+    }
+
+    async fn record_unrecorded(&self) {
+        let waiting = self
+            .unrecorded
+            .lock()
+            .map(|mut unrecorded| std::mem::take(&mut *unrecorded))
+            .unwrap_or_default();
+        for outcome in waiting {
+            self.record(outcome).await;
+        }
+    }
+
+    /// Returns how many rows were looked at, or a full batch when more are due at once.
     async fn deliver_due(&self) -> usize {
+        self.record_unrecorded().await;
         let Some(ids) = self.blocking(|conn| outbox::due(conn, BATCH)).await else {
             return 0;
         };
+        let mut brought_forward = 0;
         for &id in &ids {
             let lease = self.lease;
             let Some(Some(mail)) = self
@@ -160,18 +216,48 @@ impl MailWorker {
             else {
                 continue;
             };
+            if mail.attempted_at.is_some() {
+                tracing::warn!(mail_id = id, "{}", outbox::UNCONFIRMED);
+                self.blocking(move |conn| outbox::settle_unconfirmed(conn, id))
+                    .await;
+                continue;
+            }
+            // Without the record of the attempt the mail is not sent: at most once.
+            if self
+                .blocking(move |conn| outbox::begin_attempt(conn, id))
+                .await
+                != Some(true)
+            {
+                continue;
+            }
             match self.deliver(&mail).await {
                 Ok(()) => {
                     tracing::info!(mail_id = mail.id, "mail delivered");
-                    self.blocking(move |conn| outbox::mark_sent(conn, id)).await;
+                    self.record(Outcome::Sent { id }).await;
+                    let recovering = self.failing.swap(false, Ordering::SeqCst);
+                    if recovering || mail.attempts > 0 {
+                        brought_forward +=
+                            self.blocking(outbox::retry_waiting_now).await.unwrap_or(0);
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(mail_id = mail.id, attempt = mail.attempts + 1, %error, "mail delivery failed; will retry");
-                    let base = self.retry_base;
-                    self.blocking(move |conn| outbox::mark_failed(conn, &mail, &error, base))
-                        .await;
+                    self.failing.store(true, Ordering::SeqCst);
+                    self.record(Outcome::Refused {
+                        id,
+                        attempts_before: mail.attempts,
+                        error,
+                    })
+                    .await;
                 }
             }
+        }
+        if brought_forward > 0 {
+            tracing::info!(
+                brought_forward,
+                "mail delivery works again; sending the waiting mail now"
+            );
+            return BATCH as usize;
         }
         ids.len()
     }

@@ -195,7 +195,180 @@ async fn queued_notices_are_rendered_when_sent_and_old_rows_go_as_they_are(backe
     assert!(app.smtp.mailbox.to("broken@ulricehamn.se").is_empty());
 }
 
+/// Makes every write that marks a mail sent fail, as a database going away between the
+/// SMTP server's "250 OK" and the worker's record of it would.
+fn refuse_marking_sent(backend: Backend) -> Vec<&'static str> {
+    match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse_sent BEFORE UPDATE ON mail_outbox \
+             WHEN NEW.sent_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'database away'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_sent() RETURNS trigger AS $$ BEGIN \
+             IF NEW.sent_at IS NOT NULL THEN RAISE EXCEPTION 'database away'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_sent BEFORE UPDATE ON mail_outbox \
+             FOR EACH ROW EXECUTE FUNCTION refuse_sent()",
+        ],
+    }
+}
+
+async fn run_sql(app: &crate::helpers::TestApp, statements: Vec<&'static str>) {
+    app.with_conn(move |conn| {
+        for statement in statements {
+            diesel::sql_query(statement)
+                .execute(conn)
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+    })
+    .await;
+}
+
+async fn sent_and_errors(app: &crate::helpers::TestApp) -> Vec<(String, bool, Option<String>)> {
+    app.with_conn(|conn| {
+        mail_outbox::table
+            .order(mail_outbox::id)
+            .select((
+                mail_outbox::recipient,
+                mail_outbox::sent_at.is_not_null(),
+                mail_outbox::last_error,
+            ))
+            .load(conn)
+            .expect("rows")
+    })
+    .await
+}
+
+/// The mail went out but marking it sent failed, and the lease ran out meanwhile: it is
+/// not sent again, and it is marked sent once the database takes writes again.
+async fn a_delivered_mail_whose_record_failed_is_not_sent_again(backend: Backend) {
+    let app = spawn_app_with(backend, |settings| {
+        settings.mail.lease_secs = crate::helpers::nonzero(1);
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    app.browser.csrf_token().await;
+    run_sql(&app, refuse_marking_sent(backend)).await;
+    app.browser
+        .post_form("/login", &[("email", PEOPLE[0])])
+        .await;
+    app.smtp.mailbox.wait_for(PEOPLE[0], 1).await;
+    // Three leases pass while the record cannot be written.
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    assert_eq!(app.smtp.mailbox.to(PEOPLE[0]).len(), 1, "not sent again");
+    assert!(!sent_and_errors(&app).await[0].1, "not yet marked sent");
+
+    let drop_trigger = match backend {
+        Backend::Sqlite => "DROP TRIGGER refuse_sent",
+        Backend::Postgres => "DROP TRIGGER refuse_sent ON mail_outbox",
+    };
+    run_sql(&app, vec![drop_trigger]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sent_and_errors(&app).await[0].1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "marked sent in the end"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        sent_and_errors(&app).await[0].2,
+        None,
+        "recorded as delivered"
+    );
+    assert_eq!(app.smtp.mailbox.to(PEOPLE[0]).len(), 1);
+}
+
+/// A mail whose delivery began in a process that stopped before recording the outcome is
+/// counted as sent after the restart and never repeated; the others go as usual.
+async fn an_interrupted_delivery_is_counted_as_sent_after_a_restart(backend: Backend) {
+    let dead_port = free_port();
+    let app = spawn_app_with(backend, |settings| {
+        settings.mail.smtp_url = Some(
+            format!("smtp://127.0.0.1:{dead_port}")
+                .parse()
+                .expect("smtp url"),
+        );
+        settings.mail.lease_secs = crate::helpers::nonzero(1);
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    for person in PEOPLE {
+        app.browser.post_form("/login", &[("email", person)]).await;
+    }
+    wait_until_all_failed(&app).await;
+    app.stop_instances();
+    // As the stopped process left it: attempt recorded, outcome not.
+    app.with_conn(|conn| {
+        diesel::update(mail_outbox::table.filter(mail_outbox::recipient.eq(PEOPLE[0])))
+            .set(mail_outbox::attempted_at.eq(Some(chrono::Utc::now().naive_utc())))
+            .execute(conn)
+            .expect("interrupted")
+    })
+    .await;
+
+    let sink = SmtpSink::start().await;
+    let sink_url = sink.url();
+    app.start_instance_with(move |settings| {
+        settings.mail.smtp_url = Some(sink_url.parse().expect("smtp url"))
+    })
+    .await;
+    sink.mailbox.wait_for_total(2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(sink.mailbox.to(PEOPLE[0]).is_empty(), "never repeated");
+    assert_eq!(sink.mailbox.all().len(), 2);
+    let rows = sent_and_errors(&app).await;
+    assert!(rows.iter().all(|(_, sent, _)| *sent), "{rows:?}");
+    let interrupted = rows.iter().find(|(to, _, _)| to == PEOPLE[0]).expect("row");
+    assert_eq!(
+        interrupted.2.as_deref(),
+        Some(bruka::mail::outbox::UNCONFIRMED)
+    );
+}
+
+/// When delivery works again, mail waiting out its backoff goes at once rather than as
+/// each wait ends.
+async fn after_an_outage_the_waiting_mail_goes_at_once(backend: Backend) {
+    let port = free_port();
+    let app = spawn_app_with(backend, |settings| {
+        settings.mail.smtp_url = Some(
+            format!("smtp://127.0.0.1:{port}")
+                .parse()
+                .expect("smtp url"),
+        );
+        settings.mail.retry_base_ms = crate::helpers::nonzero(20_000);
+    })
+    .await;
+    app.create_organisation("Ulricehamns kommun", "ulricehamn.se", &[])
+        .await;
+    for person in PEOPLE {
+        app.browser.post_form("/login", &[("email", person)]).await;
+    }
+    wait_until_all_failed(&app).await;
+    let mailbox = Mailbox::default();
+    let _sink = SmtpSink::start_on(port, mailbox.clone()).await;
+    // A new mail goes at once; its success brings the three waiting ones forward, long
+    // before their 20 s backoff ends.
+    app.browser
+        .post_form("/login", &[("email", "d@ulricehamn.se")])
+        .await;
+    let started = std::time::Instant::now();
+    mailbox.wait_for_total(4).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "the waiting mail went with the first success"
+    );
+    for person in PEOPLE {
+        assert_eq!(mailbox.to(person).len(), 1, "{person}");
+    }
+}
+
 on_both_backends!(
+    a_delivered_mail_whose_record_failed_is_not_sent_again,
+    an_interrupted_delivery_is_counted_as_sent_after_a_restart,
+    after_an_outage_the_waiting_mail_goes_at_once,
     mail_survives_an_smtp_outage,
     a_restarted_instance_delivers_queued_mail_exactly_once,
     queued_notices_are_rendered_when_sent_and_old_rows_go_as_they_are,
