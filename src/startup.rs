@@ -171,6 +171,7 @@ impl Application {
             App::new()
                 .app_data(app.clone())
                 .app_data(views.clone())
+                .wrap(from_fn(routes::api::idempotency::idempotent))
                 .wrap(from_fn(routes::load_session))
                 .wrap(from_fn(routes::csrf_cookie))
                 .wrap(routes::error_pages())
@@ -313,7 +314,8 @@ async fn housekeeping(pool: DbPool) {
             let mut conn = pool.get()?;
             Ok(crate::accounts::login::delete_stale(&mut conn)?
                 + crate::accounts::sessions::delete_ended(&mut conn)?
-                + crate::app::limits::forget_empty(&mut conn)?)
+                + crate::app::limits::forget_empty(&mut conn)?
+                + crate::app::idempotency::forget_old(&mut conn)?)
         })
         .await;
         match outcome {

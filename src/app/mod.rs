@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod conversations;
 pub mod dispatch;
+pub mod idempotency;
 pub mod jobs;
 pub mod limits;
 pub mod listings;
@@ -122,10 +123,23 @@ impl App {
         T: Send + 'static,
         E: From<diesel::result::Error> + Send + 'static,
     {
+        // An API request sent with an Idempotency-Key writes the key with its change.
+        let claim = idempotency::current();
+        let carried = claim.clone();
         let outcome = self
-            .read(move |conn| write(conn, Delivery::Mail, work))
+            .read(move |conn| {
+                write(conn, Delivery::Mail, |tx| {
+                    if let Some(claim) = &carried {
+                        idempotency::record(tx.conn, claim)?;
+                    }
+                    work(tx)
+                })
+            })
             .await;
         if outcome.is_ok() {
+            if let Some(claim) = &claim {
+                idempotency::committed(claim);
+            }
             self.mail.wake_worker();
         }
         outcome

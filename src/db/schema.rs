@@ -394,6 +394,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(conversations -> items (item_id));
 diesel::joinable!(conversations -> users (asker_id));
 diesel::joinable!(messages -> conversations (conversation_id));
@@ -427,6 +440,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversation_members,
     queue_entries,
     rate_limits,
+    idempotency_keys,
 );
 
 diesel::table! {

@@ -35,6 +35,19 @@ impl Client {
         }
     }
 
+    /// A POST with an `Idempotency-Key`, as a client that may retry sends it.
+    pub(crate) async fn post_once(&self, path: &str, key: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("accept-language", "en")
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
@@ -515,6 +528,115 @@ async fn a_burst_at_two_instances_lets_exactly_the_limit_through(backend: Backen
     );
 }
 
+async fn open_reservations(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        bruka::db::schema::reservations::table
+            .count()
+            .get_result(conn)
+            .expect("count")
+    })
+    .await
+}
+
+/// A client that retries (a timeout, a 5xx, a crash) sends the same Idempotency-Key: the
+/// retry gets the first answer and nothing is reserved twice, also when both tries arrive
+/// at once at two instances, or when the first answer was lost after the work was done.
+async fn a_retry_with_the_same_idempotency_key_gets_the_first_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 10).await;
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let path = format!("/api/v1/items/{item_id}/reservations");
+    let one = json!({"quantity": 1, "would_buy_new": "yes"});
+
+    let first = bo.post_once(&path, "reserve-7f3a", &one).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let location = first.headers().get("location").cloned();
+    let first_body: Value = first.json().await.expect("json");
+    let retry = bo.post_once(&path, "reserve-7f3a", &one).await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.headers().get("location").cloned(), location);
+    assert_eq!(retry.json::<Value>().await.expect("json"), first_body);
+    assert_eq!(open_reservations(&app).await, 1, "reserved once");
+
+    // The same key for something else is a mistake, said so.
+    let body = problem(
+        bo.post_once(
+            &path,
+            "reserve-7f3a",
+            &json!({"quantity": 2, "would_buy_new": "yes"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+    problem(
+        bo.post_once(&path, &"k".repeat(300), &one).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+
+    // A refused try changed nothing and keeps nothing: the retry is judged afresh.
+    let too_many = json!({"quantity": 50, "would_buy_new": "yes"});
+    let refused = bo.post_once(&path, "reserve-too-many", &too_many).await;
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let again = bo.post_once(&path, "reserve-too-many", &too_many).await;
+    assert!(again.headers().get("idempotent-replayed").is_none());
+
+    // Both tries at once, at two instances: one reservation.
+    let other = bo.at(&app.start_another_instance().await);
+    let (a, b) = tokio::join!(
+        bo.post_once(&path, "reserve-storm", &one),
+        other.post_once(&path, "reserve-storm", &one)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert!(
+        statuses == [201, 201] || statuses == [201, 409],
+        "{statuses:?}"
+    );
+    assert_eq!(open_reservations(&app).await, 2, "one more, not two");
+
+    // The work was done but its answer never kept (the connection went in between): the
+    // retry is told so, and does not reserve again.
+    let lost = bo.post_once(&path, "reserve-lost", &one).await;
+    assert_eq!(lost.status(), StatusCode::CREATED);
+    app.with_conn(|conn| {
+        use bruka::db::schema::idempotency_keys;
+        diesel::update(
+            idempotency_keys::table.filter(idempotency_keys::idempotency_key.eq("reserve-lost")),
+        )
+        .set((
+            idempotency_keys::status.eq(None::<i32>),
+            idempotency_keys::body.eq(None::<String>),
+        ))
+        .execute(conn)
+        .expect("answer lost")
+    })
+    .await;
+    let body = problem(
+        bo.post_once(&path, "reserve-lost", &one).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(body["code"], "idempotency_done_without_answer");
+    assert_eq!(open_reservations(&app).await, 3);
+
+    // Another person's key of the same name is theirs alone.
+    let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
+    let other_item = list_chairs(&app, 2).await;
+    let theirs = anna
+        .post_once(
+            &format!("/api/v1/items/{other_item}/queue"),
+            "reserve-7f3a",
+            &one,
+        )
+        .await;
+    assert!(theirs.headers().get("idempotent-replayed").is_none());
+}
+
 /// Every API error is written in the caller's language, whichever layer refused: the
 /// caller's token check, a use case's refusal, a field check, or an unknown endpoint.
 async fn errors_are_in_the_callers_language(backend: Backend) {
@@ -763,4 +885,5 @@ on_both_backends!(
     the_openapi_document_describes_the_api,
     each_person_has_a_request_limit,
     a_burst_at_two_instances_lets_exactly_the_limit_through,
+    a_retry_with_the_same_idempotency_key_gets_the_first_answer,
 );

@@ -4,6 +4,7 @@
 //! The OpenAPI document at `/api/openapi.json` is generated from these handlers.
 
 mod caller;
+pub mod idempotency;
 mod items;
 pub(crate) mod problem;
 mod queue;
