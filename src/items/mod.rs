@@ -10,7 +10,9 @@ pub mod nothing_found;
 pub mod search;
 pub mod spelling;
 
-pub use input::{DraftInput, FieldError, ItemInput, MAX_QUANTITY, RawItemForm};
+pub use input::{
+    DraftInput, FieldError, ItemInput, MAX_NEW_PRICE_SEK, MAX_QUANTITY, MAX_WEIGHT_KG, RawItemForm,
+};
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;

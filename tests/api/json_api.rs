@@ -455,6 +455,105 @@ async fn the_openapi_document_describes_the_api(backend: Backend) {
         "bearer"
     );
     assert!(document["components"]["schemas"]["Problem"].is_object());
+
+    // Errors are documented as what they are served as, and every POST takes a key.
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            for (status, response) in operation["responses"].as_object().expect("responses") {
+                let Some(content) = response["content"].as_object() else {
+                    continue;
+                };
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        content.contains_key("application/problem+json")
+                            && !content.contains_key("application/json"),
+                        "{method} {path} {status}: {content:?}"
+                    );
+                }
+            }
+            if method == "post" {
+                let names: Vec<&str> = operation["parameters"]
+                    .as_array()
+                    .map(|parameters| {
+                        parameters
+                            .iter()
+                            .filter_map(|p| p["name"].as_str())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                assert!(names.contains(&"idempotency-key"), "{path}: {names:?}");
+            }
+        }
+    }
+    // The schemas carry the limits the rules apply.
+    let new_item = &document["components"]["schemas"]["NewItem"]["properties"];
+    assert_eq!(new_item["title"]["maxLength"], 120);
+    assert_eq!(new_item["site"]["maxLength"], 200);
+    assert_eq!(
+        new_item["new_price_sek"]["maximum"].as_f64(),
+        Some(bruka::items::MAX_NEW_PRICE_SEK)
+    );
+    assert_eq!(
+        new_item["weight_kg"]["maximum"].as_f64(),
+        Some(bruka::items::MAX_WEIGHT_KG)
+    );
+    assert_eq!(
+        new_item["quantity"]["maximum"].as_i64(),
+        Some(i64::from(bruka::items::MAX_QUANTITY))
+    );
+    let detail = &document["components"]["schemas"]["ApiReservation"]["properties"];
+    assert_eq!(detail["created_at"]["format"], "date-time");
+
+    // Timestamps carry their offset, as RFC 3339 and the document say.
+    let _requester = lister_and_requester(&app).await;
+    let item_id = list_chairs(&app, 2).await;
+    let bo = Client::new(&app, &token_for(&app, "bo@boras.se").await);
+    let reserved: Value = bo
+        .post(
+            &format!("/api/v1/items/{item_id}/reservations"),
+            &json!({"quantity": 1, "would_buy_new": "yes"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    for field in ["created_at", "pickup_deadline"] {
+        let text = reserved["reservation"][field]
+            .as_str()
+            .or(reserved[field].as_str())
+            .unwrap_or_else(|| panic!("{field} in {reserved}"));
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+            "{field}: {text}"
+        );
+    }
+    let item: Value = bo
+        .get(&format!("/api/v1/items/{item_id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let created = item["created_at"].as_str().expect("created_at");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
+
+    // An unknown visibility is refused, not read as "organisation".
+    let anna = Client::new(&app, &token_for(&app, "anna@boras.se").await);
+    let body = problem(
+        anna.post(
+            "/api/v1/items",
+            &json!({
+                "title": "Bokhylla", "category": "mobler/kontorsstol", "condition": "good",
+                "quantity": 1, "site": "Stadshuset", "visibility": "everyone"
+            }),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "visibility");
 }
 
 async fn each_person_has_a_request_limit(backend: Backend) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,7 +87,8 @@ pub struct ItemDetail {
     /// kg CO2e avoided per item of typical weight, from the category's sourced factor.
     pub typical_kg_co2e: Option<f64>,
     pub factor_source: String,
-    pub created_at: NaiveDateTime,
+    /// RFC 3339, in UTC.
+    pub created_at: DateTime<Utc>,
     pub url: String,
 }
 
@@ -107,7 +108,7 @@ fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -
         quantity_total: item.quantity_total,
         quantity_available: item.quantity_available,
         status: item.status,
-        created_at: item.created_at,
+        created_at: item.created_at.and_utc(),
     }
 }
 
@@ -352,9 +353,11 @@ pub async fn get_one(
 /// A listing to post. Photos are added on the web page.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct NewItem {
-    #[schema(example = "Kontorsstol med armstöd", min_length = 1)]
+    /// One line; line breaks and control characters become spaces.
+    #[schema(example = "Kontorsstol med armstöd", min_length = 1, max_length = 120)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
     /// A category slug, e.g. `mobler/kontorsstol`.
     #[schema(example = "mobler/kontorsstol")]
@@ -363,16 +366,29 @@ pub struct NewItem {
     pub condition: String,
     #[schema(minimum = 1, maximum = 10000, example = 4)]
     pub quantity: i64,
+    #[schema(minimum = 1, maximum = 10000)]
     pub width_cm: Option<i64>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub depth_cm: Option<i64>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub height_cm: Option<i64>,
+    /// Per item.
+    #[schema(minimum = 0.001, maximum = 5000)]
     pub weight_kg: Option<f64>,
+    /// What one item costs new, in SEK.
+    #[schema(minimum = 0, maximum = 1000000)]
     pub new_price_sek: Option<f64>,
-    #[schema(example = "Stadshuset, Kungsgatan 55", min_length = 1)]
+    #[schema(
+        example = "Stadshuset, Kungsgatan 55",
+        min_length = 1,
+        max_length = 200
+    )]
     pub site: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub room: String,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub pickup_instructions: String,
     pub available_from: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,

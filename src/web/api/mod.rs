@@ -48,7 +48,7 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
         queue::leave,
         stats::get_stats,
     ),
-    modifiers(&TokenAuth),
+    modifiers(&TokenAuth, &ProblemsAndRetries),
     tags(
         (name = "items", description = "Listings"),
         (name = "reservations", description = "Reserving and picking up"),
@@ -67,6 +67,64 @@ impl Modify for TokenAuth {
             "token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// What every operation shares, written once rather than in each path: errors are
+/// `application/problem+json`, and every POST takes an `Idempotency-Key`.
+struct ProblemsAndRetries;
+
+impl Modify for ProblemsAndRetries {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for (n, operation) in operations.into_iter().enumerate() {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if status.starts_with('4') || status.starts_with('5') {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response
+                                .content
+                                .insert("application/problem+json".to_string(), content);
+                        }
+                    }
+                }
+                // The second is `post`.
+                if n == 1 {
+                    let key = ParameterBuilder::new()
+                        .name(idempotency::HEADER)
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "Any string of 1–255 characters, e.g. a UUID. A retry with the same key and request gets the first answer (marked `Idempotent-Replayed: true`) and does nothing twice; kept 24 hours.",
+                        ))
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .min_length(Some(1))
+                                .max_length(Some(255)),
+                        ))
+                        .build();
+                    operation
+                        .parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(RefOr::T(key));
+                }
+            }
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,7 +29,7 @@ pub struct QueuePlace {
     pub status: QueueStatus,
     pub offered_quantity: i32,
     /// Take the offer before this time (UTC).
-    pub offer_expires_at: Option<NaiveDateTime>,
+    pub offer_expires_at: Option<DateTime<Utc>>,
     /// The listing's page, for people.
     pub item_url: String,
 }
@@ -48,7 +48,7 @@ fn place_of(place: Place, site: &str) -> QueuePlace {
         quantity: place.quantity,
         status: place.status,
         offered_quantity: place.offered_quantity,
-        offer_expires_at: place.offer_expires_at,
+        offer_expires_at: place.offer_expires_at.map(|at| at.and_utc()),
     }
 }
 

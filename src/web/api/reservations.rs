@@ -4,7 +4,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,9 +27,9 @@ pub struct ApiReservation {
     pub item_title: String,
     pub quantity: i32,
     pub status: ReservationStatus,
-    /// Pick up before this time (UTC).
-    pub pickup_deadline: NaiveDateTime,
-    pub created_at: NaiveDateTime,
+    /// Pick up before this time: RFC 3339 in UTC (the end of a Swedish day).
+    pub pickup_deadline: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
     /// The reservation's page, with pickup details, for people.
     pub url: String,
 }
@@ -51,7 +51,7 @@ pub struct ReservationDetail {
     pub lister_name: Option<String>,
     pub lister_email: String,
     /// The later deadline the requester asked for, until the lister sets one (UTC).
-    pub wanted_deadline: Option<NaiveDateTime>,
+    pub wanted_deadline: Option<DateTime<Utc>>,
     /// After a partial pickup whose rest stayed held: the reservation that was picked up.
     pub continues_id: Option<ReservationId>,
 }
@@ -64,8 +64,8 @@ pub(super) fn detail_of(details: reservations::Details, site: &str) -> Reservati
             item_title: details.item.fields.title.clone(),
             quantity: details.reservation.quantity,
             status: details.reservation.status,
-            pickup_deadline: details.reservation.pickup_deadline,
-            created_at: details.reservation.created_at,
+            pickup_deadline: details.reservation.pickup_deadline.and_utc(),
+            created_at: details.reservation.created_at.and_utc(),
             url: format!("{site}/reservations/{}", details.reservation.id),
         },
         receiving_unit: details.receiving_unit,
@@ -74,7 +74,7 @@ pub(super) fn detail_of(details: reservations::Details, site: &str) -> Reservati
         pickup_instructions: details.item.fields.pickup_instructions,
         lister_name: details.lister.name,
         lister_email: details.lister.email,
-        wanted_deadline: details.reservation.wanted_deadline,
+        wanted_deadline: details.reservation.wanted_deadline.map(|at| at.and_utc()),
         continues_id: details.reservation.continues_id,
     }
 }
@@ -107,8 +107,8 @@ pub async fn list(caller: ApiCaller, app: web::Data<App>) -> Result<HttpResponse
             item_title: summary.item_title,
             quantity: summary.quantity,
             status: summary.status,
-            pickup_deadline: summary.pickup_deadline,
-            created_at: summary.created_at,
+            pickup_deadline: summary.pickup_deadline.and_utc(),
+            created_at: summary.created_at.and_utc(),
         })
         .collect();
     Ok(HttpResponse::Ok().json(ReservationList { reservations }))
@@ -120,7 +120,9 @@ pub struct NewReservation {
     pub quantity: i64,
     /// A unit of the caller's organisation; the caller's own unit when left out.
     pub receiving_unit_id: Option<UnitId>,
+    /// Opens (or continues) the thread with the lister.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub message: String,
     /// Would the unit otherwise buy this new: `yes`, `unsure` or `no`.
     #[schema(pattern = "^(yes|unsure|no)$", example = "yes")]
@@ -226,7 +228,7 @@ async fn answer_step(
 #[serde(deny_unknown_fields)]
 pub struct PickupReport {
     /// How many were picked up; all that is held when left out.
-    #[schema(minimum = 1, example = 4)]
+    #[schema(minimum = 1, maximum = 10000, example = 4)]
     pub quantity: Option<i64>,
     /// The lister's choice for the rest of a partial pickup: `back` to the listing (and its
     /// queue) or `held` for the requester. The requester's rest always stays held.
