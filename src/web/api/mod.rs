@@ -94,12 +94,13 @@ impl Modify for ProblemsAndRetries {
                     let RefOr::T(response) = response else {
                         continue;
                     };
-                    if status.starts_with('4') || status.starts_with('5') {
-                        if let Some(content) = response.content.shift_remove("application/json") {
-                            response
-                                .content
-                                .insert("application/problem+json".to_string(), content);
-                        }
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if is_error
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response
+                            .content
+                            .insert("application/problem+json".to_string(), content);
                     }
                 }
                 // The second is `post`.
