@@ -106,6 +106,9 @@ pub struct PhotoSettings {
     pub max_mb: NonZeroU32,
     /// Photos per listing.
     pub per_item: NonZeroU32,
+    /// Uploads decoded at the same time per instance (each can take ~300 MB); the rest
+    /// wait their turn.
+    pub decode_at_once: NonZeroU32,
     /// An S3-compatible bucket instead of the folder, for several instances; see
     /// [`S3Settings`].
     pub s3: Option<S3Settings>,
@@ -251,6 +254,7 @@ impl Default for PhotoSettings {
             dir: None,
             max_mb: at_least_one(15),
             per_item: at_least_one(10),
+            decode_at_once: at_least_one(2),
             s3: None,
         }
     }
@@ -438,7 +442,7 @@ impl MailFrom {
 }
 
 /// Each setting's environment variable (after `BRUKA_`) and its place in the file.
-pub const ENVIRONMENT: [(&str, &str); 33] = [
+pub const ENVIRONMENT: [(&str, &str); 34] = [
     ("DATA_DIR", "data_dir"),
     ("BIND", "bind"),
     ("PUBLIC_URL", "public_url"),
@@ -462,6 +466,7 @@ pub const ENVIRONMENT: [(&str, &str); 33] = [
     ("PHOTOS_DIR", "photos.dir"),
     ("PHOTO_MAX_MB", "photos.max_mb"),
     ("PHOTOS_PER_ITEM", "photos.per_item"),
+    ("PHOTOS_DECODE_AT_ONCE", "photos.decode_at_once"),
     ("PHOTOS_S3_BUCKET", "photos.s3.bucket"),
     ("PHOTOS_S3_ENDPOINT", "photos.s3.endpoint"),
     ("PHOTOS_S3_REGION", "photos.s3.region"),

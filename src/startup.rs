@@ -121,20 +121,23 @@ impl Application {
             Duration::from_millis(settings.reservations.check_interval_ms.get()),
             mail_queue.clone(),
         )));
+        let photo_limits = PhotoLimits {
+            max_bytes: usize::try_from(settings.photos.max_mb.get())
+                .unwrap_or(usize::MAX / (1024 * 1024))
+                * 1024
+                * 1024,
+            ..PhotoLimits::default()
+        };
+        let decode_at_once = usize::try_from(settings.photos.decode_at_once.get()).unwrap_or(1);
         let app = web::Data::new(application::App {
             db: pool,
             mail: mail_queue,
             photos,
             photo_rules: PhotoRules {
-                limits: PhotoLimits {
-                    max_bytes: usize::try_from(settings.photos.max_mb.get())
-                        .unwrap_or(usize::MAX / (1024 * 1024))
-                        * 1024
-                        * 1024,
-                    ..PhotoLimits::default()
-                },
+                limits: photo_limits,
                 per_item: usize::try_from(settings.photos.per_item.get()).unwrap_or(usize::MAX),
             },
+            photo_decoder: crate::photos::Decoder::new(decode_at_once, photo_limits),
             catalog: Arc::new(Catalog::default()),
             searches: Arc::default(),
             reservations: rules,

@@ -442,15 +442,12 @@ pub async fn hold_uploads(
     if uploads.is_empty() {
         return Ok((Vec::new(), first_error));
     }
-    let limits = app.photo_rules.limits;
-    // Takes the uploads by value: they can be 150 MB together and need no copy.
-    let processed = tokio::task::spawn_blocking(move || {
-        uploads
-            .iter()
-            .map(|upload| photos::process(upload, &limits))
-            .collect::<Vec<_>>()
-    })
-    .await?;
+    // One at a time per request, and a few at a time per instance: each takes the upload
+    // by value (they can be 150 MB together) and waits for a decode slot.
+    let mut processed = Vec::with_capacity(uploads.len());
+    for upload in uploads {
+        processed.push(app.photo_decoder.process(upload).await?);
+    }
     let mut held = Vec::new();
     for result in processed {
         let photo = match result {

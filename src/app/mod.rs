@@ -60,6 +60,8 @@ pub struct App {
     pub mail: MailQueue,
     pub photos: PhotoStore,
     pub photo_rules: PhotoRules,
+    /// Decodes uploads a few at a time (`[photos] decode_at_once`).
+    pub photo_decoder: crate::photos::Decoder,
     pub catalog: Arc<Catalog>,
     /// Ranked search results, kept per listing generation.
     pub searches: Arc<crate::items::browse::RankedSearches>,

@@ -2,9 +2,11 @@
 //! through object_store (a local folder by default; an S3-compatible store for several
 //! instances).
 
+mod decoder;
 mod heif;
 mod process;
 
+pub use decoder::Decoder;
 pub use process::{PhotoError, PhotoLimits, ProcessedPhoto, process};
 
 use std::sync::Arc;

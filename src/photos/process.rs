@@ -18,6 +18,9 @@ pub const THUMB_SIZE: u32 = 400;
 const DISPLAY_QUALITY: u8 = 82;
 const THUMB_QUALITY: u8 = 78;
 
+/// The most pixels a photo may have.
+pub const MAX_PIXELS: u64 = 50_000_000;
+
 #[derive(Debug, Clone, Copy)]
 pub struct PhotoLimits {
     pub max_bytes: usize,
@@ -28,8 +31,9 @@ impl Default for PhotoLimits {
     fn default() -> Self {
         Self {
             max_bytes: 15 * 1024 * 1024,
-            // A 100 MP camera is rare; anything above is more likely a decompression bomb.
-            max_pixels: 100_000_000,
+            // A 48 MP phone photo (8 064 × 6 048) fits; above that is a decompression
+            // bomb more often than a camera, and one decode of 50 MP takes about 300 MB.
+            max_pixels: MAX_PIXELS,
         }
     }
 }
@@ -280,6 +284,13 @@ mod tests {
             process(&whole, &few_pixels).err(),
             Some(PhotoError::TooManyPixels)
         );
+    }
+
+    #[test]
+    fn a_48_megapixel_phone_photo_fits_and_a_bomb_does_not() {
+        let pixels = PhotoLimits::default().max_pixels;
+        assert!(pixels >= 8_064 * 6_048, "a 48 MP phone photo");
+        assert!(pixels < 100_000_000, "the 100 MP bomb of the review");
     }
 
     /// A 96 × 64 HEIC made with libheif's `heif-enc`: the left half red, the right blue.

@@ -337,6 +337,8 @@ async fn bad_uploads_are_refused_and_leave_nothing_behind(backend: Backend) {
             "image/png",
             "för många pixlar",
         ),
+        // 54 MP: more than any phone's photo (a 48 MP one fits), refused before decoding.
+        (png_claiming(9_000, 6_000), "image/png", "för många pixlar"),
         (
             [b"\xFF\xD8\xFF\xE0".to_vec(), noise].concat(),
             "image/jpeg",
