@@ -1,5 +1,7 @@
-//! The audit log: every state change of a listing, reservation or ledger row, who made it
-//! and when. Written in the same transaction as the change; admins read it.
+//! The audit log: every state change of a listing, reservation or ledger row, and every
+//! change to who may do what (roles, sign-in domains, units, the savings method, the public
+//! summary, API tokens), who made it and when. Written in the same transaction as the
+//! change; admins read it.
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -8,7 +10,8 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
-    ConversationId, ItemId, OrganisationId, QueueEntryId, RecordId, ReservationId, UserId,
+    ConversationId, DomainId, ItemId, OrganisationId, QueueEntryId, RecordId, ReservationId,
+    TokenId, UnitId, UserId,
 };
 
 /// What changed.
@@ -19,6 +22,13 @@ pub enum Subject {
     ReuseRecord(RecordId),
     QueueEntry(QueueEntryId),
     Conversation(ConversationId),
+    /// The organisation's own settings: the savings method, the public summary.
+    Organisation(OrganisationId),
+    Unit(UnitId),
+    Domain(DomainId),
+    /// A person's role.
+    User(UserId),
+    ApiToken(TokenId),
 }
 
 impl Subject {
@@ -29,6 +39,11 @@ impl Subject {
             Subject::ReuseRecord(id) => ("reuse_record", id.0),
             Subject::QueueEntry(id) => ("queue_entry", id.0),
             Subject::Conversation(id) => ("conversation", id.0),
+            Subject::Organisation(id) => ("organisation", id.0),
+            Subject::Unit(id) => ("unit", id.0),
+            Subject::Domain(id) => ("domain", id.0),
+            Subject::User(id) => ("user", id.0),
+            Subject::ApiToken(id) => ("api_token", id.0),
         }
     }
 }
@@ -42,6 +57,49 @@ pub struct Change<'a> {
     /// A short, stable verb such as `reserved` or `picked_up`.
     pub action: &'a str,
     pub detail: String,
+}
+
+/// What an administrative change did, for its audit entry.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub subject: Subject,
+    pub action: &'static str,
+    pub detail: String,
+}
+
+impl Note {
+    pub fn new(subject: Subject, action: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            subject,
+            action,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Runs a change to one organisation's settings and writes its audit entry in the same
+/// transaction: there is no change without its entry. `actor` is `None` for the command
+/// line.
+pub fn audited<T, E: From<diesel::result::Error>>(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+    actor: Option<UserId>,
+    change: impl FnOnce(&mut AnyConnection) -> Result<(T, Note), E>,
+) -> Result<T, E> {
+    crate::db::write_transaction(conn, |conn| {
+        let (value, note) = change(conn)?;
+        record(
+            conn,
+            Change {
+                organisations: &[organisation_id],
+                actor,
+                subject: note.subject,
+                action: note.action,
+                detail: note.detail,
+            },
+        )?;
+        Ok(value)
+    })
 }
 
 pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> QueryResult<()> {

@@ -353,7 +353,15 @@ fn add_user(
             )
         })?;
     let user = accounts::find_or_create(&mut conn, &email, organisation.id, role)?;
-    accounts::set_role(&mut conn, organisation.id, user.id, role)?;
+    bruka::audit::audited(&mut conn, organisation.id, None, |conn| {
+        accounts::set_role(conn, organisation.id, user.id, role)?;
+        let note = bruka::audit::Note::new(
+            bruka::audit::Subject::User(user.id),
+            "role_changed",
+            format!("{} (bruka user add)", role.as_str()),
+        );
+        Ok::<_, accounts::AccountError>(((), note))
+    })?;
     say(&format!(
         "{} is now {} of {}; they sign in at /login with their e-mail address",
         email,

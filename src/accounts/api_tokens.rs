@@ -9,9 +9,10 @@ use sha2::{Digest, Sha256};
 
 use super::User;
 use super::tokens::random_id;
+use crate::audit;
 use crate::db::AnyConnection;
 use crate::db::schema::{api_tokens, organisations, users};
-use crate::ids::{NetworkId, TokenId, UserId};
+use crate::ids::{NetworkId, OrganisationId, TokenId, UserId};
 use crate::refusal::{FieldError, Message, Refusal, Refuses};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -69,7 +70,16 @@ fn digest(secret: &str) -> String {
         .collect()
 }
 
+/// The organisation whose audit log a person's tokens belong in.
+fn organisation_of(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<OrganisationId> {
+    users::table
+        .find(user_id)
+        .select(users::organisation_id)
+        .first(conn)
+}
+
 /// Creates a token for `user_id`; returns it with its secret (shown once, never stored).
+/// The audit log names the token, never its secret.
 pub fn create(
     conn: &mut AnyConnection,
     user_id: UserId,
@@ -106,6 +116,17 @@ pub fn create(
                     .select(ApiToken::as_select())
                     .first(conn)
             })?;
+        let organisation_id = organisation_of(conn, user_id)?;
+        audit::record(
+            conn,
+            audit::Change {
+                organisations: &[organisation_id],
+                actor: Some(user_id),
+                subject: audit::Subject::ApiToken(token.id),
+                action: "api_token_created",
+                detail: format!("{} ({prefix}…)", token.name),
+            },
+        )?;
         Ok((token, secret))
     })
 }
@@ -123,15 +144,30 @@ pub fn of_user(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<Vec<Api
 
 /// Revokes one of the person's own tokens; false if there is no such live token.
 pub fn revoke(conn: &mut AnyConnection, user_id: UserId, token_id: TokenId) -> QueryResult<bool> {
-    let changed = diesel::update(
-        api_tokens::table
-            .filter(api_tokens::id.eq(token_id))
-            .filter(api_tokens::user_id.eq(user_id))
-            .filter(api_tokens::revoked_at.is_null()),
-    )
-    .set(api_tokens::revoked_at.eq(Some(Utc::now().naive_utc())))
-    .execute(conn)?;
-    Ok(changed == 1)
+    crate::db::write_transaction(conn, |conn| {
+        let changed = diesel::update(
+            api_tokens::table
+                .filter(api_tokens::id.eq(token_id))
+                .filter(api_tokens::user_id.eq(user_id))
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(Some(Utc::now().naive_utc())))
+        .execute(conn)?;
+        if changed == 1 {
+            let organisation_id = organisation_of(conn, user_id)?;
+            audit::record(
+                conn,
+                audit::Change {
+                    organisations: &[organisation_id],
+                    actor: Some(user_id),
+                    subject: audit::Subject::ApiToken(token_id),
+                    action: "api_token_revoked",
+                    detail: String::new(),
+                },
+            )?;
+        }
+        Ok(changed == 1)
+    })
 }
 
 /// Who presented a token, with the network of their organisation (what they may see

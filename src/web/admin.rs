@@ -10,6 +10,7 @@ use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
 use crate::accounts::{self, Member, Role};
 use crate::app::{App, Failure};
+use crate::audit::{self, Note, Subject};
 use crate::db::AnyConnection;
 use crate::i18n::parse_decimal;
 use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
@@ -83,19 +84,28 @@ pub async fn admin_page(
     render(&page, &app, &admin, StatusCode::OK, None).await
 }
 
-/// Runs one change for the admin's organisation and answers with a redirect, or the page
-/// again saying why not (in the words and with the status of the error policy's table).
+/// Runs one change for the admin's organisation, with its audit entry naming the admin,
+/// and answers with a redirect, or the page again saying why not (in the words and with
+/// the status of the error policy's table).
 async fn apply<E>(
     page: Page,
     admin: AdminUser,
     app: web::Data<App>,
-    change: impl FnOnce(&mut AnyConnection, OrganisationId) -> Result<(), E> + Send + 'static,
+    change: impl FnOnce(&mut AnyConnection, OrganisationId) -> Result<Note, E> + Send + 'static,
 ) -> Result<HttpResponse, AppError>
 where
-    E: Refuses + Send + 'static,
+    E: Refuses + From<diesel::result::Error> + Send + 'static,
 {
     let organisation_id = admin.0.organisation_id;
-    let refused = match app.read(move |conn| change(conn, organisation_id)).await {
+    let actor = Some(admin.0.id);
+    let done = app
+        .read(move |conn| {
+            audit::audited(conn, organisation_id, actor, |conn| {
+                change(conn, organisation_id).map(|note| ((), note))
+            })
+        })
+        .await;
+    let refused = match done {
         Ok(()) => {
             return Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/admin?saved=1"))
@@ -130,7 +140,12 @@ pub async fn add_unit(
 ) -> Result<HttpResponse, AppError> {
     let name = form.0.name;
     apply(page, admin, app, move |conn, org| {
-        organisations::create_unit(conn, org, &name).map(|_| ())
+        let unit = organisations::create_unit(conn, org, &name)?;
+        Ok::<_, organisations::OrganisationError>(Note::new(
+            Subject::Unit(unit.id),
+            "unit_added",
+            unit.name,
+        ))
     })
     .await
 }
@@ -145,7 +160,12 @@ pub async fn rename_unit(
 ) -> Result<HttpResponse, AppError> {
     let (unit_id, name) = (path.into_inner(), form.0.name);
     apply(page, admin, app, move |conn, org| {
-        organisations::rename_unit(conn, org, unit_id, &name)
+        organisations::rename_unit(conn, org, unit_id, &name)?;
+        Ok::<_, organisations::OrganisationError>(Note::new(
+            Subject::Unit(unit_id),
+            "unit_renamed",
+            name,
+        ))
     })
     .await
 }
@@ -174,7 +194,12 @@ pub async fn add_domain(
         .await;
     };
     apply(page, admin, app, move |conn, org| {
-        organisations::add_domain(conn, org, &domain)
+        organisations::add_domain(conn, org, &domain)?;
+        Ok::<_, organisations::OrganisationError>(Note::new(
+            Subject::Organisation(org),
+            "domain_added",
+            domain.as_str(),
+        ))
     })
     .await
 }
@@ -189,7 +214,17 @@ pub async fn remove_domain(
 ) -> Result<HttpResponse, AppError> {
     let domain_id = path.into_inner();
     apply(page, admin, app, move |conn, org| {
-        organisations::remove_domain(conn, org, domain_id)
+        let name = organisations::domains_of(conn, org)?
+            .into_iter()
+            .find(|d| d.id == domain_id)
+            .map(|d| d.domain)
+            .unwrap_or_default();
+        organisations::remove_domain(conn, org, domain_id)?;
+        Ok::<_, organisations::OrganisationError>(Note::new(
+            Subject::Domain(domain_id),
+            "domain_removed",
+            name,
+        ))
     })
     .await
 }
@@ -210,7 +245,12 @@ pub async fn set_role(
     let user_id = path.into_inner();
     let role = Role::parse(&form.0.role).ok_or(AppError::BadRequest)?;
     apply(page, admin, app, move |conn, org| {
-        accounts::set_role(conn, org, user_id, role)
+        accounts::set_role(conn, org, user_id, role)?;
+        Ok::<_, accounts::AccountError>(Note::new(
+            Subject::User(user_id),
+            "role_changed",
+            role.as_str(),
+        ))
     })
     .await
 }
@@ -252,7 +292,19 @@ pub async fn set_method(
         return render(&page, &app, &admin, status, Some("admin-error-method")).await;
     };
     apply(page, admin, app, move |conn, org| {
-        ledger::set_method(conn, org, &method)
+        ledger::set_method(conn, org, &method)?;
+        Ok::<_, diesel::result::Error>(Note::new(
+            Subject::Organisation(org),
+            "method_changed",
+            format!(
+                "counts yes {}, unsure {}, no {}; deducts {} kg refurbishment, {} kg transport per item",
+                method.displacement_yes,
+                method.displacement_unsure,
+                method.displacement_no,
+                method.refurbishment_kg_co2e,
+                method.transport_kg_co2e
+            ),
+        ))
     })
     .await
 }
@@ -273,7 +325,13 @@ pub async fn set_public_summary(
 ) -> Result<HttpResponse, AppError> {
     let publish = form.0.publish.is_some();
     apply(page, admin, app, move |conn, org| {
-        organisations::set_public_summary(conn, org, publish)
+        organisations::set_public_summary(conn, org, publish)?;
+        let action = if publish {
+            "public_summary_published"
+        } else {
+            "public_summary_withdrawn"
+        };
+        Ok::<_, diesel::result::Error>(Note::new(Subject::Organisation(org), action, ""))
     })
     .await
 }

@@ -147,6 +147,108 @@ async fn admin_manages_units_domains_and_roles(backend: Backend) {
         .await;
     assert_eq!(bogus.status(), 400);
     assert_eq!(role_of(&app, "maja@trollhattan.se").await, "sustainability");
+
+    // The method, the public summary and a token, then the audit log: every change names
+    // who made it; refused ones left no entry.
+    let method = [
+        ("displacement_yes", "1"),
+        ("displacement_unsure", "0,5"),
+        ("displacement_no", "0"),
+        ("refurbishment_kg_co2e", "2"),
+        ("transport_kg_co2e", "1"),
+    ];
+    assert_eq!(
+        app.browser
+            .post_form("/admin/method", &method)
+            .await
+            .status(),
+        303
+    );
+    for publish in [&[("publish", "1")][..], &[]] {
+        let response = app
+            .browser
+            .post_form("/admin/public-summary", publish)
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+    let created = app
+        .browser
+        .post_form("/profile/tokens", &[("name", "Inköpssystemet")])
+        .await;
+    assert_eq!(created.status(), 201);
+    let token_id: i64 = app
+        .with_conn(|conn| {
+            bruka::db::schema::api_tokens::table
+                .select(bruka::db::schema::api_tokens::id)
+                .first(conn)
+                .expect("token")
+        })
+        .await;
+    let revoked = app
+        .browser
+        .post_form(&format!("/profile/tokens/{token_id}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status(), 303);
+
+    let entries: Vec<(Option<String>, String, String, String)> = app
+        .with_conn(move |conn| {
+            use bruka::db::schema::audit_log;
+            audit_log::table
+                .left_join(users::table.on(users::id.nullable().eq(audit_log::actor_id)))
+                .filter(audit_log::organisation_id.eq(organisation))
+                .filter(audit_log::subject.ne("item"))
+                .order(audit_log::id)
+                .select((
+                    users::email.nullable(),
+                    audit_log::subject,
+                    audit_log::action,
+                    audit_log::detail,
+                ))
+                .load(conn)
+                .expect("audit")
+        })
+        .await;
+    let seen: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|(who, subject, action, _)| {
+            (
+                who.as_deref().unwrap_or("-"),
+                subject.as_str(),
+                action.as_str(),
+            )
+        })
+        .collect();
+    let admin = "admin@trollhattan.se";
+    assert_eq!(
+        seen,
+        [
+            (admin, "unit", "unit_added"),
+            (admin, "unit", "unit_renamed"),
+            (admin, "organisation", "domain_added"),
+            (admin, "domain", "domain_removed"),
+            (admin, "user", "role_changed"),
+            (admin, "organisation", "method_changed"),
+            (admin, "organisation", "public_summary_published"),
+            (admin, "organisation", "public_summary_withdrawn"),
+            (admin, "api_token", "api_token_created"),
+            (admin, "api_token", "api_token_revoked"),
+        ]
+    );
+    let details: Vec<&str> = entries.iter().map(|e| e.3.as_str()).collect();
+    assert_eq!(details[0], "Samhällsbyggnad");
+    assert_eq!(details[2], "skola.trollhattan.se");
+    assert_eq!(details[3], "skola.trollhattan.se");
+    assert_eq!(details[4], "sustainability");
+    assert!(
+        details[8].starts_with("Inköpssystemet (bruka_"),
+        "{}",
+        details[8]
+    );
+    let audit_page = app.get_page("/admin/audit").await.visible_text();
+    for shown in ["roll ändrad", "Inloggningsdomän", "API-nyckel återkallad"] {
+        assert!(audit_page.contains(shown), "{shown} in {audit_page}");
+    }
+    assert!(!audit_page.contains("audit-"), "every entry in words");
 }
 
 async fn the_last_admin_cannot_step_down(backend: Backend) {
