@@ -190,6 +190,7 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Optio
             .filter(api_tokens::secret_sha256.eq(digest(secret)))
             .filter(api_tokens::revoked_at.is_null())
             .filter(users::disabled.eq(false))
+            .filter(super::follows_domain())
             .select((
                 api_tokens::id,
                 api_tokens::last_used_at,

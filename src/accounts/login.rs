@@ -49,13 +49,20 @@ pub fn send_link(
     })
 }
 
+/// Who signed in, and whether they just moved to another organisation (their domain did),
+/// so they choose a unit there.
+pub struct Arrival {
+    pub user: User,
+    pub moved: bool,
+}
+
 /// Marks the link used (a single conditional update, so two clicks cannot both win) and
 /// returns the user, created on first sign-in.
 pub fn consume_link(
     conn: &mut AnyConnection,
     jti: &str,
     email: &Email,
-) -> Result<User, LoginError> {
+) -> Result<Arrival, LoginError> {
     crate::db::write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         let consumed = diesel::update(login_links::table.find(jti))
@@ -73,7 +80,12 @@ pub fn consume_link(
         if user.disabled {
             return Err(LoginError::Disabled);
         }
-        Ok(user)
+        // The domain moved to another organisation since the person last signed in.
+        if user.organisation_id != organisation.id {
+            let user = super::move_to(conn, &user, organisation.id)?;
+            return Ok(Arrival { user, moved: true });
+        }
+        Ok(Arrival { user, moved: false })
     })
 }
 

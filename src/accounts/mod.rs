@@ -3,6 +3,7 @@
 pub mod api_tokens;
 mod email;
 pub mod login;
+mod membership;
 pub mod sessions;
 pub mod tokens;
 
@@ -11,6 +12,8 @@ pub use email::{Email, InvalidEmail};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
+
+pub use membership::{follows_domain, move_to};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{units, users};

@@ -61,6 +61,7 @@ pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<LiveS
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
         .filter(users::disabled.eq(false))
+        .filter(super::follows_domain())
         .select((
             Session::as_select(),
             User::as_select(),

@@ -122,12 +122,13 @@ pub fn link_owner(app: &App, token: &str) -> Result<String, SignInError> {
     Ok(app.sign_in.keys.verify(token, Purpose::Login)?.sub)
 }
 
-/// Uses the link once and starts a session; the first sign-in creates the person.
+/// Uses the link once and starts a session; the first sign-in creates the person. The
+/// flag says they moved to another organisation (see `accounts::membership`).
 pub async fn confirm(
     app: &App,
     token: &str,
     language: Language,
-) -> Result<(User, Session), Failure<SignInError>> {
+) -> Result<(User, Session, bool), Failure<SignInError>> {
     let claims = app
         .sign_in
         .keys
@@ -136,21 +137,21 @@ pub async fn confirm(
     let email =
         Email::parse(&claims.sub).map_err(|_| Failure::Refused(SignInError::LinkInvalid))?;
     let idle = app.sign_in.idle;
-    let (user, session) = app
+    let (user, session, moved) = app
         .read(move |conn| -> Result<_, SignInError> {
-            let user =
-                login::consume_link(conn, &claims.jti, &email).map_err(|error| match error {
+            let login::Arrival { user, moved } = login::consume_link(conn, &claims.jti, &email)
+                .map_err(|error| match error {
                     LoginError::LinkSpent => SignInError::LinkSpent,
                     LoginError::NoOrganisation | LoginError::Disabled => SignInError::Account,
                     LoginError::Db(error) => SignInError::Db(error),
                 })?;
             accounts::record_login(conn, user.id, language)?;
             let session = sessions::create(conn, user.id, idle)?;
-            Ok((user, session))
+            Ok((user, session, moved))
         })
         .await?;
-    tracing::info!(user_id = %user.id, "signed in");
-    Ok((user, session))
+    tracing::info!(user_id = %user.id, moved, "signed in");
+    Ok((user, session, moved))
 }
 
 /// Ends the session on the server, so the cookie is worthless even if it was copied.

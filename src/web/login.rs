@@ -178,12 +178,12 @@ pub async fn confirm(
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let CsrfForm(form) = form;
-    let (user, session) = match signin::confirm(&app, &form.token, page.language()).await {
+    let (user, session, moved) = match signin::confirm(&app, &form.token, page.language()).await {
         Ok(signed_in) => signed_in,
         Err(failure) => return link_refused(&page, failure),
     };
     let next = safe_return_path(form.next.as_deref());
-    let location = if user.needs_profile() {
+    let location = if user.needs_profile() || moved {
         format!(
             "/welcome?next={}",
             utf8_percent_encode(next, NON_ALPHANUMERIC)

@@ -419,7 +419,138 @@ async fn profile_cannot_join_another_organisations_unit(backend: Backend) {
     assert_eq!(unit, None);
 }
 
+/// Membership follows the domain: removing a domain ends its people's sessions and tokens
+/// at once; once another organisation holds it, they sign in there as new members, and
+/// what they did stays with the first organisation.
+async fn membership_follows_the_sign_in_domain(backend: Backend) {
+    let (app, first) = with_signed_in_admin(backend).await;
+    let second = app
+        .create_organisation("Vänersborgs kommun", "vanersborg.se", &["Kommunledning"])
+        .await;
+    app.create_user("admin@vanersborg.se", Role::Admin).await;
+    let other_admin = app.new_browser();
+    other_admin
+        .sign_in("admin@vanersborg.se", "Vera Admin")
+        .await;
+    // The school's domain belongs to Trollhättan first.
+    let added = app
+        .browser
+        .post_form("/admin/domains", &[("domain", "skola.se")])
+        .await;
+    assert_eq!(added.status(), 303);
+    let teacher = app.new_browser();
+    teacher.sign_in("tove@skola.se", "Tove Lärare").await;
+    let fields = crate::items::chair_fields(&app).await;
+    let listing = teacher
+        .post_item(&crate::items::as_refs(&fields), Vec::new())
+        .await;
+    let created = teacher
+        .post_form("/profile/tokens", &[("name", "Skolans system")])
+        .await;
+    assert_eq!(created.status(), 201);
+    let secret = Page::from_response(created)
+        .await
+        .attr("#new-secret", "value");
+    let api = |secret: String| {
+        let url = app.url("/api/v1/items");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(secret)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api(secret.clone()).await, 200);
+
+    // Trollhättan lets the domain go: the open session and the token stop at once.
+    let domain_id: i64 = app
+        .with_conn(|conn| {
+            organisation_domains::table
+                .filter(organisation_domains::domain.eq("skola.se"))
+                .select(organisation_domains::id)
+                .first(conn)
+                .expect("domain")
+        })
+        .await;
+    let removed = app
+        .browser
+        .post_form(&format!("/admin/domains/{domain_id}/delete"), &[])
+        .await;
+    assert_eq!(removed.status(), 303);
+    let mine = teacher.get("/my").await;
+    assert_eq!(mine.status(), 303, "signed out");
+    assert_eq!(api(secret.clone()).await, 401, "the token too");
+
+    // Vänersborg takes the domain: the teacher signs in there, as a new member.
+    let taken = other_admin
+        .post_form("/admin/domains", &[("domain", "skola.se")])
+        .await;
+    assert_eq!(taken.status(), 303);
+    let link = teacher.request_link("tove@skola.se").await;
+    let signed_in = teacher.follow_link(&link).await;
+    assert_eq!(signed_in.status(), 303);
+    assert!(
+        signed_in.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("/welcome"),
+        "choose a unit of the new organisation"
+    );
+    let (organisation, unit, role, listing_organisation) = app
+        .with_conn(move |conn| {
+            use bruka::db::schema::items;
+            let (organisation, unit, role): (i64, Option<i64>, String) = users::table
+                .filter(users::email.eq("tove@skola.se"))
+                .select((users::organisation_id, users::unit_id, users::role))
+                .first(conn)
+                .expect("user");
+            let listing_organisation: i64 = items::table
+                .find(listing)
+                .select(items::organisation_id)
+                .first(conn)
+                .expect("listing");
+            (organisation, unit, role, listing_organisation)
+        })
+        .await;
+    assert_eq!(
+        (organisation, unit, role.as_str()),
+        (second, None, "member")
+    );
+    assert_eq!(
+        listing_organisation, first,
+        "the listing stays where it was made"
+    );
+    assert_eq!(
+        api(secret).await,
+        401,
+        "tokens of the old organisation stay revoked"
+    );
+    let moves: Vec<(i64, String)> = app
+        .with_conn(|conn| {
+            use bruka::db::schema::audit_log;
+            audit_log::table
+                .filter(audit_log::action.like("moved_%"))
+                .order(audit_log::id)
+                .select((audit_log::organisation_id, audit_log::action))
+                .load(conn)
+                .expect("audit")
+        })
+        .await;
+    assert_eq!(
+        moves,
+        [
+            (first, "moved_out".to_string()),
+            (second, "moved_in".to_string())
+        ]
+    );
+}
+
 on_both_backends!(
+    membership_follows_the_sign_in_domain,
     admin_manages_units_domains_and_roles,
     the_last_admin_cannot_step_down,
     members_and_visitors_cannot_reach_admin,
