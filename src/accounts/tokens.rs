@@ -16,6 +16,8 @@ pub const LOGIN_LINK_LIFETIME: Duration = Duration::minutes(15);
 pub enum Purpose {
     Login,
     Session,
+    /// A sign-in domain's confirmation link: `sub` the domain id, `jti` the address it went to.
+    DomainProof,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -31,6 +31,7 @@ diesel::table! {
         organisation_id -> BigInt,
         domain -> Text,
         created_at -> Timestamp,
+        verified_at -> Nullable<Timestamp>,
     }
 }
 

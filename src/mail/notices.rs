@@ -68,6 +68,12 @@ pub struct ReservationFacts {
 pub enum Notice {
     /// To whoever asked: the link (with its token) that signs them in.
     SignInLink { link: String, minutes: i64 },
+    /// To an address at a domain an admin added: the link that confirms the domain.
+    DomainProof {
+        link: String,
+        domain: String,
+        organisation: String,
+    },
     /// To the lister: someone reserved.
     Reserved(ReservationFacts),
     /// To the lister: the requester cancelled.
@@ -124,7 +130,10 @@ pub enum Notice {
 impl Notice {
     /// Whether a person's notification setting applies: a sign-in link always goes out.
     fn is_about_an_event(&self) -> bool {
-        !matches!(self, Notice::SignInLink { .. } | Notice::Digest { .. })
+        !matches!(
+            self,
+            Notice::SignInLink { .. } | Notice::DomainProof { .. } | Notice::Digest { .. }
+        )
     }
 }
 

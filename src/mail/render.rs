@@ -130,6 +130,26 @@ impl Renderer {
                     minutes: *minutes,
                 };
             }
+            Notice::DomainProof {
+                link,
+                domain,
+                organisation,
+            } => {
+                let args = [
+                    ("domain", domain.clone().into()),
+                    ("organisation", organisation.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-domain-proof-subject", &args),
+                    paragraphs: vec![
+                        language.text_with("mail-domain-proof-text", &args),
+                        language.text("mail-domain-proof-ignore"),
+                    ],
+                    link: link.clone(),
+                    link_label_key: "mail-domain-proof-link",
+                    footer: None,
+                }
+            }
             Notice::Reserved(facts) => {
                 let mut paragraphs = vec![about("mail-reserved-text", facts)];
                 if !facts.message.is_empty() {
@@ -316,6 +336,11 @@ mod tests {
             Notice::PickupReminder(facts()),
             Notice::Expired(facts()),
             Notice::PickedUp(facts()),
+            Notice::DomainProof {
+                link: "https://bruka.example/domains/confirm/t".into(),
+                domain: "skola.se".into(),
+                organisation: "Borås stad".into(),
+            },
             Notice::Match {
                 item_id: ItemId(3),
                 item_title: "Bord".into(),

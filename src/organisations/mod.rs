@@ -2,10 +2,11 @@
 //! them, and their units.
 
 mod domain;
+mod public;
 
 pub use domain::{EmailDomain, InvalidDomain};
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -55,12 +56,19 @@ pub struct Unit {
 pub struct Domain {
     pub id: DomainId,
     pub domain: String,
+    /// Confirmed through a mailed link (or added by the command line); only confirmed
+    /// domains sign people in.
+    pub verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrganisationError {
     #[error("the domain {0} already belongs to an organisation")]
     DomainTaken(String),
+    #[error("{0} is a public mail service's domain")]
+    PublicDomain(String),
+    #[error("the confirmation address is not at the domain")]
+    ProofNotAtDomain,
     #[error("an organisation needs at least one sign-in domain")]
     LastDomain,
     #[error("no such unit or domain in this organisation")]
@@ -84,6 +92,13 @@ impl Refuses for OrganisationError {
                 conflict("domain_taken", "admin-error-domain-taken")
             }
             OrganisationError::LastDomain => conflict("last_domain", "admin-error-last-domain"),
+            OrganisationError::PublicDomain(_) => {
+                Refusal::Invalid(vec![FieldError::new("domain", "admin-error-domain-public")])
+            }
+            OrganisationError::ProofNotAtDomain => Refusal::Invalid(vec![FieldError::new(
+                "proof_address",
+                "admin-error-proof-address",
+            )]),
             OrganisationError::UnitNameTaken => conflict("unit_taken", "admin-error-unit-taken"),
             OrganisationError::InvalidUnitName => {
                 Refusal::Invalid(vec![FieldError::new("name", "admin-error-unit-name")])
@@ -118,17 +133,22 @@ pub fn create(
             .select(Organisation::as_select())
             .first(conn)?;
         for domain in domains {
-            insert_domain(conn, organisation.id, domain)?;
+            insert_domain(conn, organisation.id, domain, true)?;
         }
         Ok(organisation)
     })
 }
 
+/// `verified`: it signs people in at once (the command line, run by the operator).
 fn insert_domain(
     conn: &mut AnyConnection,
     organisation_id: OrganisationId,
     domain: &EmailDomain,
-) -> Result<(), OrganisationError> {
+    verified: bool,
+) -> Result<DomainId, OrganisationError> {
+    if public::is_public(domain.as_str()) {
+        return Err(OrganisationError::PublicDomain(domain.to_string()));
+    }
     let taken = organisation_domains::table
         .filter(organisation_domains::domain.eq(domain.as_str()))
         .count()
@@ -137,14 +157,17 @@ fn insert_domain(
     if taken {
         return Err(OrganisationError::DomainTaken(domain.to_string()));
     }
-    diesel::insert_into(organisation_domains::table)
+    let now = Utc::now().naive_utc();
+    let id = diesel::insert_into(organisation_domains::table)
         .values((
             organisation_domains::organisation_id.eq(organisation_id),
             organisation_domains::domain.eq(domain.as_str()),
-            organisation_domains::created_at.eq(Utc::now().naive_utc()),
+            organisation_domains::created_at.eq(now),
+            organisation_domains::verified_at.eq(verified.then_some(now)),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(organisation_domains::id)
+        .get_result(conn)?;
+    Ok(id)
 }
 
 pub fn find(conn: &mut AnyConnection, id: OrganisationId) -> QueryResult<Option<Organisation>> {
@@ -170,12 +193,32 @@ pub fn domains_of(
         .load(conn)
 }
 
+/// An admin's new domain: refused if public, and unconfirmed until someone with an address
+/// at it follows the mailed link ([`confirm_domain`]).
 pub fn add_domain(
     conn: &mut AnyConnection,
     organisation_id: OrganisationId,
     domain: &EmailDomain,
-) -> Result<(), OrganisationError> {
-    crate::db::write_transaction(conn, |conn| insert_domain(conn, organisation_id, domain))
+) -> Result<DomainId, OrganisationError> {
+    crate::db::write_transaction(conn, |conn| {
+        insert_domain(conn, organisation_id, domain, false)
+    })
+}
+
+/// Confirms an organisation's claim on a domain (its mailed link was followed); the
+/// domain, or `None` if the claim was removed meanwhile. Confirming twice changes nothing.
+pub fn confirm_domain(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+    domain: &str,
+) -> QueryResult<Option<Domain>> {
+    let claim = organisation_domains::table
+        .filter(organisation_domains::organisation_id.eq(organisation_id))
+        .filter(organisation_domains::domain.eq(domain));
+    diesel::update(claim.filter(organisation_domains::verified_at.is_null()))
+        .set(organisation_domains::verified_at.eq(Some(Utc::now().naive_utc())))
+        .execute(conn)?;
+    claim.select(Domain::as_select()).first(conn).optional()
 }
 
 /// Removing the last domain would lock everyone out, so it is refused.
@@ -189,7 +232,15 @@ pub fn remove_domain(
         if !domains.iter().any(|d| d.id == domain_id) {
             return Err(OrganisationError::NotFound);
         }
-        if domains.len() <= 1 {
+        // Only confirmed domains sign people in: the last of them stays.
+        let removing_confirmed = domains
+            .iter()
+            .any(|d| d.id == domain_id && d.verified_at.is_some());
+        let other_confirmed = domains
+            .iter()
+            .filter(|d| d.id != domain_id && d.verified_at.is_some())
+            .count();
+        if removing_confirmed && other_confirmed == 0 {
             return Err(OrganisationError::LastDomain);
         }
         diesel::delete(organisation_domains::table.find(domain_id)).execute(conn)?;
@@ -270,6 +321,7 @@ pub fn find_by_email_domain(
     organisations::table
         .inner_join(organisation_domains::table)
         .filter(organisation_domains::domain.eq(domain.as_str()))
+        .filter(organisation_domains::verified_at.is_not_null())
         .select(Organisation::as_select())
         .first(conn)
         .optional()

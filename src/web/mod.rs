@@ -9,6 +9,7 @@ pub mod cards;
 mod client;
 mod conversations;
 pub mod csrf;
+mod domains;
 mod error;
 mod factors;
 mod favourites;
@@ -46,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(locale::switch_language)
         .service(home::start_page)
         .service(factors::factors_page)
+        .service(domains::confirm_page)
+        .service(domains::confirm)
         .service(login::login_page)
         .service(login::request_link)
         .service(login::confirm_page)

@@ -6,6 +6,30 @@ use diesel::prelude::*;
 use crate::helpers::{Backend, Page, TestApp, spawn_app};
 use crate::on_both_backends;
 
+/// Adds a sign-in domain as an admin does: the form, the mailed link, the button.
+pub(crate) async fn add_confirmed_domain(
+    app: &TestApp,
+    admin: &crate::helpers::Browser,
+    domain: &str,
+) {
+    let address = format!("it@{domain}");
+    let before = admin.mailbox.to(&address).len();
+    let added = admin
+        .post_form(
+            "/admin/domains",
+            &[("domain", domain), ("proof_address", &address)],
+        )
+        .await;
+    assert_eq!(added.status(), 303, "domain {domain} added");
+    let mail = admin.mailbox.wait_for(&address, before + 1).await;
+    let link = mail[before].link_containing("/domains/confirm/");
+    let path = link.strip_prefix(&app.url("")).unwrap_or(&link).to_string();
+    let page = admin.get_page(&path).await;
+    assert!(page.visible_text().contains(domain));
+    let confirmed = admin.post_form(&path, &[]).await;
+    assert_eq!(confirmed.status(), 200);
+}
+
 /// An organisation with a signed-in admin in the app's default browser.
 async fn with_signed_in_admin(backend: Backend) -> (TestApp, i64) {
     let app = spawn_app(backend).await;
@@ -87,7 +111,13 @@ async fn admin_manages_units_domains_and_roles(backend: Backend) {
 
     let response = app
         .browser
-        .post_form("/admin/domains", &[("domain", "Skola.Trollhattan.se")])
+        .post_form(
+            "/admin/domains",
+            &[
+                ("domain", "Skola.Trollhattan.se"),
+                ("proof_address", "it@skola.trollhattan.se"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 303);
     let bad = app
@@ -224,7 +254,7 @@ async fn admin_manages_units_domains_and_roles(backend: Backend) {
         [
             (admin, "unit", "unit_added"),
             (admin, "unit", "unit_renamed"),
-            (admin, "organisation", "domain_added"),
+            (admin, "domain", "domain_added"),
             (admin, "domain", "domain_removed"),
             (admin, "user", "role_changed"),
             (admin, "organisation", "method_changed"),
@@ -236,7 +266,10 @@ async fn admin_manages_units_domains_and_roles(backend: Backend) {
     );
     let details: Vec<&str> = entries.iter().map(|e| e.3.as_str()).collect();
     assert_eq!(details[0], "Samhällsbyggnad");
-    assert_eq!(details[2], "skola.trollhattan.se");
+    assert_eq!(
+        details[2],
+        "skola.trollhattan.se (confirmation sent to it@skola.trollhattan.se)"
+    );
     assert_eq!(details[3], "skola.trollhattan.se");
     assert_eq!(details[4], "sustainability");
     assert!(
@@ -433,11 +466,7 @@ async fn membership_follows_the_sign_in_domain(backend: Backend) {
         .sign_in("admin@vanersborg.se", "Vera Admin")
         .await;
     // The school's domain belongs to Trollhättan first.
-    let added = app
-        .browser
-        .post_form("/admin/domains", &[("domain", "skola.se")])
-        .await;
-    assert_eq!(added.status(), 303);
+    add_confirmed_domain(&app, &app.browser, "skola.se").await;
     let teacher = app.new_browser();
     teacher.sign_in("tove@skola.se", "Tove Lärare").await;
     let fields = crate::items::chair_fields(&app).await;
@@ -486,10 +515,7 @@ async fn membership_follows_the_sign_in_domain(backend: Backend) {
     assert_eq!(api(secret.clone()).await, 401, "the token too");
 
     // Vänersborg takes the domain: the teacher signs in there, as a new member.
-    let taken = other_admin
-        .post_form("/admin/domains", &[("domain", "skola.se")])
-        .await;
-    assert_eq!(taken.status(), 303);
+    add_confirmed_domain(&app, &other_admin, "skola.se").await;
     let link = teacher.request_link("tove@skola.se").await;
     let signed_in = teacher.follow_link(&link).await;
     assert_eq!(signed_in.status(), 303);
@@ -549,7 +575,86 @@ async fn membership_follows_the_sign_in_domain(backend: Backend) {
     );
 }
 
+/// A domain signs people in only once someone with an address at it has followed the
+/// mailed link; public mail services are never accepted.
+async fn new_domains_need_proof_and_public_ones_are_refused(backend: Backend) {
+    let (app, _) = with_signed_in_admin(backend).await;
+    for public in ["gmail.com", "Hotmail.se", "outlook.com"] {
+        let refused = app
+            .browser
+            .post_form(
+                "/admin/domains",
+                &[
+                    ("domain", public),
+                    ("proof_address", &format!("a@{public}")),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{public}");
+        let text = Page::from_response(refused).await.visible_text();
+        assert!(text.contains("allmän e-posttjänst"), "{text}");
+    }
+    let elsewhere = app
+        .browser
+        .post_form(
+            "/admin/domains",
+            &[
+                ("domain", "skola.se"),
+                ("proof_address", "admin@trollhattan.se"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        elsewhere.status(),
+        422,
+        "the proof goes to the domain itself"
+    );
+
+    let added = app
+        .browser
+        .post_form(
+            "/admin/domains",
+            &[("domain", "skola.se"), ("proof_address", "rektor@skola.se")],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    assert!(
+        app.get_page("/admin")
+            .await
+            .visible_text()
+            .contains("väntar på bekräftelse")
+    );
+    // Not yet: the same answer as any unknown domain, and no mail.
+    let stranger = app.new_browser();
+    let asked = stranger
+        .post_form("/login", &[("email", "elev@skola.se")])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let mail = app.browser.mailbox.wait_for("rektor@skola.se", 1).await;
+    let link = mail[0].link_containing("/domains/confirm/");
+    assert!(mail[0].subject().contains("skola.se"));
+    let path = link.strip_prefix(&app.url("")).unwrap_or(&link).to_string();
+    let forged = format!("{}x", path);
+    assert_eq!(stranger.get(&forged).await.status(), 404);
+    // Whoever has the mail confirms; no sign-in is needed.
+    let page = stranger.get_page(&path).await;
+    assert!(page.visible_text().contains("skola.se"));
+    assert_eq!(stranger.post_form(&path, &[]).await.status(), 200);
+    assert!(
+        !app.get_page("/admin")
+            .await
+            .visible_text()
+            .contains("väntar på bekräftelse")
+    );
+    stranger.sign_in("elev@skola.se", "Elev").await;
+    assert!(
+        app.browser.mailbox.to("elev@skola.se").len() == 1,
+        "only the link after the confirmation arrived"
+    );
+}
+
 on_both_backends!(
+    new_domains_need_proof_and_public_ones_are_refused,
     membership_follows_the_sign_in_domain,
     admin_manages_units_domains_and_roles,
     the_last_admin_cannot_step_down,

@@ -1,0 +1,1 @@
+ALTER TABLE organisation_domains DROP COLUMN verified_at;
