@@ -14,6 +14,9 @@ function init(args)
   server_errors = 0
   reservations = 0
   reserved_ok = 0
+  -- Ids of the reservations the server acknowledged (303 to the reservation), so the run
+  -- can check that every one of them is in the database afterwards.
+  acknowledged = ""
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 1000)
 end
 
@@ -38,15 +41,25 @@ function response(status, headers, body)
   local location = headers["location"] or headers["Location"]
   if status == 303 and location and location:find("^/reservations/") then
     reserved_ok = reserved_ok + 1
+    local id = location:match("^/reservations/(%d+)")
+    if id then acknowledged = acknowledged .. id .. "\n" end
   end
 end
 
 function done(summary, latency, requests)
   local errors, posted, reserved = 0, 0, 0
+  local ids = ""
   for _, thread in ipairs(threads) do
     errors = errors + thread:get("server_errors")
     posted = posted + thread:get("reservations")
     reserved = reserved + thread:get("reserved_ok")
+    ids = ids .. thread:get("acknowledged")
+  end
+  local file = os.getenv("ACKNOWLEDGED_FILE")
+  if file then
+    local out = io.open(file, "w")
+    out:write(ids)
+    out:close()
   end
   io.write(string.format("5xx=%d reservation_posts=%d reserved=%d\n", errors, posted, reserved))
 end
