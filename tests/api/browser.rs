@@ -1240,3 +1240,95 @@ async fn asking_queueing_and_a_partial_pickup_in_a_real_browser_on_a_desktop() {
 async fn asking_queueing_and_a_partial_pickup_in_a_real_browser_on_a_phone() {
     asking_queueing_and_a_partial_pickup_in_a_real_browser(PHONE, "talk-phone-failure").await
 }
+
+/// An admin adds a sign-in domain and whoever has the mailbox confirms it; then a form
+/// whose token went stale (the cookie is gone, as after signing in elsewhere) comes back
+/// with what was typed, and sending it again works.
+async fn domain_and_resend_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()> {
+    use crate::reservations::list_chairs;
+    app.create_user("admin@boras.se", bruka::accounts::Role::Admin)
+        .await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    let item_id = list_chairs(app, 2).await;
+
+    person.go("/language/sv?next=/login").await?;
+    person.sign_in("admin@boras.se", "Ada Admin").await?;
+    person.go("/admin").await?;
+    person.fill("#new-domain", "skola.boras.se").await?;
+    person.fill("#proof-address", "it@skola.boras.se").await?;
+    person.step("domain-1-form").await?;
+    person
+        .submit("form[action='/admin/domains'] button[type=submit]")
+        .await?;
+    person.expect_text("väntar på bekräftelse").await?;
+    person.step("domain-2-pending").await?;
+    let mail = app.browser.mailbox.wait_for("it@skola.boras.se", 1).await;
+    let link = mail[0].link_containing("/domains/confirm/");
+    let path = link.strip_prefix(&app.url("")).unwrap_or(&link).to_string();
+    person.go(&path).await?;
+    person.step("domain-3-confirm").await?;
+    person
+        .submit("form[action^='/domains/confirm/'] button[type=submit]")
+        .await?;
+    person.expect_text("skola.boras.se är bekräftad").await?;
+    person.step("domain-4-confirmed").await?;
+
+    // A question typed on a page whose form token no longer matches any cookie.
+    person.go(&format!("/items/{item_id}")).await?;
+    person.fill("#ask-body", "Finns det armstöd?").await?;
+    person
+        .client
+        .delete_cookie("bruka_csrf")
+        .await
+        .map_err(|e| e.to_string())?;
+    person
+        .submit("form[action$='/ask'] button[type=submit]")
+        .await?;
+    person.expect_text("Skicka formuläret igen").await?;
+    person.expect_text("Finns det armstöd?").await?;
+    person.step("resend-1-form-back").await?;
+    person
+        .submit("form.resend-form button[type=submit]")
+        .await?;
+    let thread = person.path().await?;
+    if !thread.starts_with("/conversations/") {
+        return Err(format!("the question was not sent again: {thread}"));
+    }
+    person.expect_text("Finns det armstöd?").await?;
+    person.step("resend-2-sent").await?;
+    Ok(())
+}
+
+async fn a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser(
+    window: (u32, u32),
+    name: &str,
+) {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    let chromium = Chromium::launch(&chromedriver, window).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let outcome = std::panic::AssertUnwindSafe(domain_and_resend_journey(&app, &mut person))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, name, 6).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser_on_a_desktop() {
+    a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser(
+        DESKTOP,
+        "domain-desktop-failure",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser_on_a_phone() {
+    a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser(
+        PHONE,
+        "domain-phone-failure",
+    )
+    .await
+}
