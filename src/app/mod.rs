@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod conversations;
 pub mod dispatch;
+pub mod domains;
 pub mod idempotency;
 pub mod jobs;
 pub mod limits;

@@ -8,15 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::auth::AdminUser;
 use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
-use crate::accounts::tokens::Purpose;
-use crate::accounts::{self, Email, Member, Role};
-use crate::app::{App, Failure};
+use crate::accounts::{self, Member, Role};
+use crate::app::{App, Failure, domains};
 use crate::audit::{self, Note, Subject};
 use crate::db::AnyConnection;
 use crate::i18n::parse_decimal;
 use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
 use crate::ledger::{self, savings::Method};
-use crate::mail::notices::{self, Notice, Recipient};
 use crate::organisations::{self, Domain, EmailDomain, Organisation, Unit};
 use crate::refusal::{Refusal, Refuses};
 
@@ -200,49 +198,20 @@ pub async fn add_domain(
         )
         .await;
     };
-    let proof = Email::parse(&form.0.proof_address)
-        .ok()
-        .filter(|address| address.domain().as_str() == domain.as_str());
     let language = page.language();
-    let organisation_id = admin.0.organisation_id;
-    // The link names the organisation and the domain, so it confirms only this claim.
-    let link = proof.as_ref().map(|address| {
-        let expires = chrono::Utc::now() + chrono::Duration::days(DOMAIN_PROOF_DAYS);
-        let token = app.sign_in.keys.issue(
-            Purpose::DomainProof,
-            &format!("{organisation_id}:{domain}"),
-            address.as_str(),
-            expires,
-        );
-        format!("{}/domains/confirm/{token}", app.site.0)
-    });
+    let proof = domains::proof(
+        &app,
+        admin.0.organisation_id,
+        &domain,
+        &form.0.proof_address,
+    );
     let answer = apply(page, admin, app.clone(), move |conn, org| {
-        let (Some(proof), Some(link)) = (proof, link) else {
-            return Err(organisations::OrganisationError::ProofNotAtDomain);
-        };
-        let domain_id = organisations::add_domain(conn, org, &domain)?;
-        let organisation = organisations::find(conn, org)?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        let notice = Notice::DomainProof {
-            link,
-            domain: domain.to_string(),
-            organisation,
-        };
-        notices::queue(conn, &Recipient::new(proof.as_str(), language), &notice)?;
-        Ok::<_, organisations::OrganisationError>(Note::new(
-            Subject::Domain(domain_id),
-            "domain_added",
-            format!("{domain} (confirmation sent to {proof})"),
-        ))
+        domains::claim(conn, org, &domain, proof, language)
     })
     .await;
     app.mail.wake_worker();
     answer
 }
-
-/// How long a domain's confirmation link works.
-const DOMAIN_PROOF_DAYS: i64 = 7;
 
 #[post("/admin/domains/{id}/delete")]
 pub async fn remove_domain(

@@ -7,31 +7,14 @@ use serde::Serialize;
 
 use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
-use crate::accounts::tokens::Purpose;
-use crate::app::App;
-use crate::audit::{self, Note, Subject};
-use crate::ids::OrganisationId;
-use crate::organisations;
+use crate::app::{App, domains};
 
+/// `domain_confirm.html`.
 #[derive(Serialize)]
 struct ConfirmPage {
     token: String,
     domain: String,
     confirmed: bool,
-}
-
-/// The organisation, the domain and the address a valid link names.
-fn claim_of(app: &App, token: &str) -> Result<(OrganisationId, String, String), AppError> {
-    let claims = app
-        .sign_in
-        .keys
-        .verify(token, Purpose::DomainProof)
-        .map_err(|_| AppError::NotFound)?;
-    let (organisation, domain) = claims.sub.split_once(':').ok_or(AppError::NotFound)?;
-    let organisation = organisation
-        .parse::<OrganisationId>()
-        .map_err(|_| AppError::NotFound)?;
-    Ok((organisation, domain.to_string(), claims.jti))
 }
 
 #[get("/domains/confirm/{token}")]
@@ -41,7 +24,7 @@ pub async fn confirm_page(
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let (_, domain, _) = claim_of(&app, &token)?;
+    let domain = domains::domain_of(&app, &token).ok_or(AppError::NotFound)?;
     let view = ConfirmPage {
         token,
         domain,
@@ -58,32 +41,9 @@ pub async fn confirm(
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let token = path.into_inner();
-    let (organisation_id, domain, address) = claim_of(&app, &token)?;
-    let name = domain.clone();
-    let confirmed = app
-        .read(move |conn| {
-            audit::audited(conn, organisation_id, None, |conn| {
-                let found = organisations::confirm_domain(conn, organisation_id, &name)?;
-                let Some(found) = found else {
-                    return Err(diesel::result::Error::NotFound);
-                };
-                let note = Note::new(
-                    Subject::Domain(found.id),
-                    "domain_confirmed",
-                    format!("{name} (link mailed to {address})"),
-                );
-                Ok((found, note))
-            })
-        })
-        .await;
-    match confirmed {
-        Ok(_) => {}
-        // The claim was removed after the mail went out.
-        Err(crate::app::Failure::Refused(diesel::result::Error::NotFound)) => {
-            return Err(AppError::NotFound);
-        }
-        Err(failure) => return Err(failure.into()),
-    }
+    let domain = domains::confirm(&app, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let view = ConfirmPage {
         token,
         domain,
