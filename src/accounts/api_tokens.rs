@@ -64,18 +64,31 @@ impl Refuses for TokenError {
 }
 
 fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::tokens::hex(&Sha256::digest(secret.as_bytes()))
 }
 
-/// The organisation whose audit log a person's tokens belong in.
-fn organisation_of(conn: &mut AnyConnection, user_id: UserId) -> QueryResult<OrganisationId> {
-    users::table
+/// Records a change to one of the person's tokens in their organisation's audit log.
+fn audit_token(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    token_id: TokenId,
+    action: &str,
+    detail: String,
+) -> QueryResult<()> {
+    let organisation_id: OrganisationId = users::table
         .find(user_id)
         .select(users::organisation_id)
-        .first(conn)
+        .first(conn)?;
+    audit::record(
+        conn,
+        audit::Change {
+            organisations: &[organisation_id],
+            actor: Some(user_id),
+            subject: audit::Subject::ApiToken(token_id),
+            action,
+            detail,
+        },
+    )
 }
 
 /// Creates a token for `user_id`; returns it with its secret (shown once, never stored).
@@ -116,17 +129,8 @@ pub fn create(
                     .select(ApiToken::as_select())
                     .first(conn)
             })?;
-        let organisation_id = organisation_of(conn, user_id)?;
-        audit::record(
-            conn,
-            audit::Change {
-                organisations: &[organisation_id],
-                actor: Some(user_id),
-                subject: audit::Subject::ApiToken(token.id),
-                action: "api_token_created",
-                detail: format!("{} ({prefix}…)", token.name),
-            },
-        )?;
+        let detail = format!("{} ({prefix}…)", token.name);
+        audit_token(conn, user_id, token.id, "api_token_created", detail)?;
         Ok((token, secret))
     })
 }
@@ -154,17 +158,7 @@ pub fn revoke(conn: &mut AnyConnection, user_id: UserId, token_id: TokenId) -> Q
         .set(api_tokens::revoked_at.eq(Some(Utc::now().naive_utc())))
         .execute(conn)?;
         if changed == 1 {
-            let organisation_id = organisation_of(conn, user_id)?;
-            audit::record(
-                conn,
-                audit::Change {
-                    organisations: &[organisation_id],
-                    actor: Some(user_id),
-                    subject: audit::Subject::ApiToken(token_id),
-                    action: "api_token_revoked",
-                    detail: String::new(),
-                },
-            )?;
+            audit_token(conn, user_id, token_id, "api_token_revoked", String::new())?;
         }
         Ok(changed == 1)
     })

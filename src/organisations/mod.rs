@@ -221,17 +221,18 @@ pub fn confirm_domain(
     claim.select(Domain::as_select()).first(conn).optional()
 }
 
-/// Removing the last domain would lock everyone out, so it is refused.
+/// Removing the last domain would lock everyone out, so it is refused. Returns the
+/// domain removed.
 pub fn remove_domain(
     conn: &mut AnyConnection,
     organisation_id: OrganisationId,
     domain_id: DomainId,
-) -> Result<(), OrganisationError> {
+) -> Result<Domain, OrganisationError> {
     crate::db::write_transaction(conn, |conn| {
         let domains = domains_of(conn, organisation_id)?;
-        if !domains.iter().any(|d| d.id == domain_id) {
+        let Some(removed) = domains.iter().find(|d| d.id == domain_id).cloned() else {
             return Err(OrganisationError::NotFound);
-        }
+        };
         // Only confirmed domains sign people in: the last of them stays.
         let removing_confirmed = domains
             .iter()
@@ -244,7 +245,7 @@ pub fn remove_domain(
             return Err(OrganisationError::LastDomain);
         }
         diesel::delete(organisation_domains::table.find(domain_id)).execute(conn)?;
-        Ok(())
+        Ok(removed)
     })
 }
 

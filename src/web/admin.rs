@@ -223,16 +223,11 @@ pub async fn remove_domain(
 ) -> Result<HttpResponse, AppError> {
     let domain_id = path.into_inner();
     apply(page, admin, app, move |conn, org| {
-        let name = organisations::domains_of(conn, org)?
-            .into_iter()
-            .find(|d| d.id == domain_id)
-            .map(|d| d.domain)
-            .unwrap_or_default();
-        organisations::remove_domain(conn, org, domain_id)?;
+        let removed = organisations::remove_domain(conn, org, domain_id)?;
         Ok::<_, organisations::OrganisationError>(Note::new(
             Subject::Domain(domain_id),
             "domain_removed",
-            name,
+            removed.domain,
         ))
     })
     .await

@@ -46,13 +46,8 @@ pub fn cookie_name(secure: bool) -> &'static str {
     }
 }
 
-fn cookies_secure(req: &HttpRequest) -> bool {
-    req.app_data::<web::Data<super::Views>>()
-        .is_some_and(|views| views.cookies_secure())
-}
-
 fn token_from_cookie(req: &HttpRequest) -> Option<String> {
-    req.cookie(cookie_name(cookies_secure(req)))
+    req.cookie(cookie_name(super::Views::cookies_secure_for(req)))
         .map(|c| c.value().to_string())
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -105,7 +100,7 @@ pub async fn csrf_cookie(
     let existing = token_from_cookie(req.request());
     let token = existing.clone().unwrap_or_else(random_id);
     req.extensions_mut().insert(CsrfToken(token.clone()));
-    let secure = cookies_secure(req.request());
+    let secure = super::Views::cookies_secure_for(req.request());
     let mut response = next.call(req).await?;
     // Sign-in and sign-out set a fresh token themselves ([`fresh_cookie`]); that one stands.
     let handler_set_token = response

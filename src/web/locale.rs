@@ -29,10 +29,7 @@ pub struct Lang(pub Language);
 impl Lang {
     pub fn of(req: &HttpRequest) -> Self {
         let from_cookie = req
-            .cookie(language_cookie_name(
-                req.app_data::<actix_web::web::Data<super::Views>>()
-                    .is_some_and(|views| views.cookies_secure()),
-            ))
+            .cookie(language_cookie_name(super::Views::cookies_secure_for(req)))
             .and_then(|cookie| Language::from_tag(cookie.value()));
         let from_browser = || {
             AcceptLanguage::parse(req).ok().and_then(|accepted| {

@@ -92,6 +92,12 @@ impl Views {
         self.cookies_secure
     }
 
+    /// Whether this request's cookies are secure (and so `__Host-` named).
+    pub fn cookies_secure_for(req: &actix_web::HttpRequest) -> bool {
+        req.app_data::<actix_web::web::Data<Self>>()
+            .is_some_and(|views| views.cookies_secure())
+    }
+
     /// What the layout needs on every page: language, asset addresses, the header and
     /// footer, and the signed-in person's CSRF token for the page's own forms.
     pub fn page_context(

@@ -9,6 +9,7 @@ use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
 use sha2::{Digest, Sha256};
 
 use super::super::AppError;
+use crate::accounts::tokens::hex;
 use crate::app::App;
 use crate::app::idempotency::{self, Claim, KeptAnswer, Known};
 use crate::refusal::{FieldError, Message, Refusal};
@@ -19,10 +20,6 @@ const REPLAYED: &str = "idempotent-replayed";
 const MAX_KEY_CHARS: usize = 255;
 /// Bodies read to compare a retry with the first try; the JSON limit is lower.
 const MAX_BODY_BYTES: usize = 256 * 1024;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn refuse(req: ServiceRequest, error: AppError) -> ServiceResponse<BoxBody> {
     req.error_response(error).map_into_boxed_body()
