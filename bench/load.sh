@@ -90,10 +90,12 @@ csrf_of() { sed -E 's/.*bruka_csrf=([^;]*).*/\1/' <<<"$1"; }
 declare -A START_RSS
 for name in pg1 pg2 lite; do START_RSS[$name]=$(rss_mb "${PID[$name]}"); done
 echo "== $DURATION of mixed traffic, $CONNECTIONS connections per instance; pg1 is killed halfway"
+WRK_PIDS=()
 for name in pg1 pg2 lite; do
   cookie=$PG_COOKIE; [ "$name" = lite ] && cookie=$LITE_COOKIE
   ACKNOWLEDGED_FILE=$WORK/acknowledged.$name MAX_ITEM_ID=$MAX_ITEM_ID CSRF=$(csrf_of "$cookie") wrk -t1 -c"$CONNECTIONS" -d"$DURATION" \
     -s bench/mixed.lua -H "Cookie: $cookie" "http://127.0.0.1:${PORT[$name]}" >"$WORK/wrk.$name" 2>&1 &
+  WRK_PIDS+=("$!")
 done
 sleep $((seconds / 2))
 echo "   SIGKILL pg1 (pid ${PID[pg1]}) and restart it"
@@ -101,7 +103,8 @@ kill -9 "${PID[pg1]}"; sleep 2
 PID[pg1]=$(start pg1 "$PG_URL" "${PORT[pg1]}"); PIDS+=("${PID[pg1]}")
 wait_up "http://127.0.0.1:${PORT[pg1]}"
 START_RSS[pg1]=$(rss_mb "${PID[pg1]}")
-wait $(jobs -p) 2>/dev/null || true
+# Only the load generators: moto, when started here, is a job of this shell too.
+wait "${WRK_PIDS[@]}" 2>/dev/null || true
 
 echo "== results"
 failed=0
