@@ -1,6 +1,6 @@
 //! The audit log: every state change of a listing, reservation or ledger row, and every
 //! change to who may do what (roles, sign-in domains, units, the savings method, the public
-//! summary, API tokens), who made it and when. Written in the same transaction as the
+//! summary, API tokens, categories' figures, networks), who made it and when. Written in the same transaction as the
 //! change; admins read it.
 
 use chrono::{NaiveDateTime, Utc};
@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
-    ConversationId, DomainId, ItemId, OrganisationId, QueueEntryId, RecordId, ReservationId,
-    TokenId, UnitId, UserId,
+    CategoryId, ConversationId, DomainId, ItemId, NetworkId, OrganisationId, QueueEntryId,
+    RecordId, ReservationId, TokenId, UnitId, UserId,
 };
 
 /// What changed.
@@ -29,6 +29,10 @@ pub enum Subject {
     /// A person's role.
     User(UserId),
     ApiToken(TokenId),
+    /// A category's figures, or a subcategory added.
+    Category(CategoryId),
+    /// A network and who is in it.
+    Network(NetworkId),
 }
 
 impl Subject {
@@ -44,6 +48,8 @@ impl Subject {
             Subject::Domain(id) => ("domain", id.0),
             Subject::User(id) => ("user", id.0),
             Subject::ApiToken(id) => ("api_token", id.0),
+            Subject::Category(id) => ("category", id.0),
+            Subject::Network(id) => ("network", id.0),
         }
     }
 }

@@ -27,6 +27,16 @@ crate::int_newtype! {
 }
 
 crate::int_newtype! {
+    /// One dated set of a category's figures (national, or an organisation's own).
+    pub struct CategoryVersionId;
+}
+
+crate::int_newtype! {
+    /// An organisation asked to join a network.
+    pub struct InvitationId;
+}
+
+crate::int_newtype! {
     pub struct ItemId;
 }
 

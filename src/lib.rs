@@ -18,6 +18,7 @@ pub mod ids;
 pub mod items;
 pub mod ledger;
 pub mod mail;
+pub mod networks;
 pub mod organisations;
 pub mod photos;
 pub mod refusal;

@@ -74,6 +74,29 @@ enum Command {
     /// database is backed up with pg_dump.
     #[command(subcommand)]
     Photos(PhotosCommand),
+    /// The factor table: `bruka factors import FILE --valid-from 2027-01-01 --label NAME`.
+    #[command(subcommand)]
+    Factors(FactorsCommand),
+}
+
+#[derive(Subcommand)]
+enum FactorsCommand {
+    /// Check a factor table (CSV) and print what it would change; `--apply` applies it.
+    Import {
+        file: PathBuf,
+        /// The day the new figures are valid from (handovers from then on use them).
+        #[arg(long)]
+        valid_from: chrono::NaiveDate,
+        /// The table's name, kept with every figure it sets (e.g. bruka-emission-factors-2027-01).
+        #[arg(long)]
+        label: String,
+        /// An organisation's own figures (by its short name) instead of the national table.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Apply it; without this nothing changes.
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +183,20 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Add { email, name }) => add_token(&settings, &email, &name),
         Command::Backup { out } => backup(&settings, &out),
         Command::Restore { from, force } => restore(&settings, &from, force),
+        Command::Factors(FactorsCommand::Import {
+            file,
+            valid_from,
+            label,
+            organisation,
+            apply,
+        }) => import_factors(
+            &settings,
+            &file,
+            valid_from,
+            &label,
+            organisation.as_deref(),
+            apply,
+        ),
         Command::Photos(PhotosCommand::Backup { out }) => {
             bruka::backup::photos_backup(&settings, &out)
                 .map(|files| {
@@ -368,6 +405,61 @@ fn add_user(
         role.as_str(),
         organisation.name
     ));
+    Ok(())
+}
+
+fn import_factors(
+    settings: &Settings,
+    file: &std::path::Path,
+    valid_from: chrono::NaiveDate,
+    label: &str,
+    organisation: Option<&str>,
+    apply: bool,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", file.display()))?;
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let organisation = match organisation {
+        None => None,
+        Some(slug) => Some(
+            organisations::find_by_slug(&mut conn, slug)?
+                .ok_or_else(|| anyhow::anyhow!("no organisation `{slug}`"))?
+                .id,
+        ),
+    };
+    let outcome = bruka::app::factors::import_from_cli(
+        &mut conn,
+        &text,
+        organisation,
+        valid_from,
+        label,
+        apply,
+    );
+    let (plan, written) = match outcome {
+        Ok(done) => done,
+        Err(bruka::app::factors::FactorError::Lines(lines)) => {
+            for line in &lines {
+                say(&line.to_string());
+            }
+            anyhow::bail!("{} has errors; nothing changed", file.display());
+        }
+        Err(error) => anyhow::bail!("{error}; nothing changed"),
+    };
+    for line in bruka::categories::table::describe_plan(&plan) {
+        say(&line);
+    }
+    if apply {
+        say(&format!(
+            "applied {label}: {written} categories have a new version from {valid_from}"
+        ));
+    } else {
+        say(&format!(
+            "{} of {} categories would change; run again with --apply to apply",
+            plan.changes(),
+            plan.rows.len()
+        ));
+    }
     Ok(())
 }
 

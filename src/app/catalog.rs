@@ -1,4 +1,5 @@
-//! Reference data that every listing page shows but that changes rarely: the category list,
+//! Reference data that every listing page shows but that changes rarely: the category list
+//! and their figures,
 //! and per set of visible organisations their names, the sites of their listings and the
 //! viewer's units. Each instance keeps them for a minute, so a new site or unit or a renamed
 //! organisation shows up in the filters within that time on every instance.
@@ -16,7 +17,7 @@ use diesel::QueryResult;
 use serde::Serialize;
 
 use crate::access::Reach;
-use crate::categories::{self, Category, Choice, category_choices, category_name};
+use crate::categories::{self, Category, Choice, FactorBook, category_choices, category_name};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
 use crate::ids::{CategoryId, OrganisationId, UnitId};
@@ -73,9 +74,36 @@ fn lookup<T>(entry: &mut Entry<T>) -> Lookup<T> {
     Lookup::Due(entry.value.clone())
 }
 
+type Slot<T> = Mutex<Option<Entry<T>>>;
+
+/// The value kept in `slot`, reloaded with `load` when due (the old one serves if that
+/// fails).
+fn kept<T>(slot: &Slot<T>, load: impl FnOnce() -> QueryResult<T>) -> QueryResult<Arc<T>> {
+    let stale = match slot.lock() {
+        Ok(mut cached) => match cached.as_mut().map(lookup) {
+            Some(Lookup::Fresh(fresh)) => return Ok(fresh),
+            Some(Lookup::Due(stale)) => Some(stale),
+            None => None,
+        },
+        Err(_) => None,
+    };
+    let value = match load() {
+        Ok(value) => Arc::new(value),
+        Err(error) => return stale.ok_or(error),
+    };
+    if let Ok(mut cached) = slot.lock() {
+        *cached = Some(Entry {
+            due: Instant::now() + TTL,
+            value: value.clone(),
+        });
+    }
+    Ok(value)
+}
+
 #[derive(Default)]
 pub struct Catalog {
-    categories: Mutex<Option<Entry<Vec<Category>>>>,
+    categories: Slot<Vec<Category>>,
+    factors: Slot<FactorBook>,
     visible: Mutex<HashMap<Vec<OrganisationId>, Entry<VisibleChoices>>>,
     category_texts: Mutex<Option<KeptCategoryTexts>>,
 }
@@ -83,25 +111,23 @@ pub struct Catalog {
 impl Catalog {
     /// All categories in display order.
     pub fn categories(&self, conn: &mut AnyConnection) -> QueryResult<Arc<Vec<Category>>> {
-        let stale = match self.categories.lock() {
-            Ok(mut cached) => match cached.as_mut().map(lookup) {
-                Some(Lookup::Fresh(fresh)) => return Ok(fresh),
-                Some(Lookup::Due(stale)) => Some(stale),
-                None => None,
-            },
-            Err(_) => None,
-        };
-        let list = match categories::list_all(conn) {
-            Ok(list) => Arc::new(list),
-            Err(error) => return stale.ok_or(error),
-        };
+        kept(&self.categories, || categories::list_all(conn))
+    }
+
+    /// Every version of every category's figures, to resolve what applies to whom.
+    pub fn factors(&self, conn: &mut AnyConnection) -> QueryResult<Arc<FactorBook>> {
+        kept(&self.factors, || categories::versions::load_book(conn))
+    }
+
+    /// After a change of categories or figures: this instance shows it at once (others
+    /// within the minute).
+    pub fn forget_categories(&self) {
         if let Ok(mut cached) = self.categories.lock() {
-            *cached = Some(Entry {
-                due: Instant::now() + TTL,
-                value: list.clone(),
-            });
+            *cached = None;
         }
-        Ok(list)
+        if let Ok(mut cached) = self.factors.lock() {
+            *cached = None;
+        }
     }
 
     /// Names and choices for `categories` (as returned by [`Catalog::categories`]) in

@@ -10,7 +10,7 @@ use diesel::QueryResult;
 use super::catalog::{Catalog, VisibleChoices};
 use super::{App, Failure};
 use crate::access::{Reach, Viewer};
-use crate::categories::Category;
+use crate::categories::{Category, Figures};
 use crate::conversations;
 use crate::db::AnyConnection;
 use crate::i18n::local_date;
@@ -102,6 +102,8 @@ pub async fn listed_by(
 pub struct Listing {
     pub item: Item,
     pub category: Option<Category>,
+    /// The category's figures for the viewer's organisation today.
+    pub figures: Option<Figures>,
     pub photos: Vec<Photo>,
     pub organisation_name: String,
     pub unit_name: Option<String>,
@@ -134,6 +136,7 @@ pub async fn listing(
             .iter()
             .find(|c| c.id == item.fields.category_id)
             .cloned();
+        let figures = figures_today(conn, &catalog, category.as_ref(), viewer.organisation_id)?;
         let (organisation_name, unit_name) = browse::owner_names(conn, &item)?;
         let reservations = if viewer.may_edit(&item) {
             reservations::list(conn, ListOf::Item(item_id))?
@@ -165,6 +168,7 @@ pub async fn listing(
             units: organisations::units_of(conn, viewer.organisation_id)?,
             item,
             category,
+            figures,
             organisation_name,
             unit_name,
             reservations,
@@ -194,16 +198,38 @@ pub async fn favour(
     .await
 }
 
-/// A listing the viewer may see, with the category list to describe it.
+/// A category's figures for `organisation` today, as pages show them.
+fn figures_today(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+    category: Option<&Category>,
+    organisation: OrganisationId,
+) -> QueryResult<Option<Figures>> {
+    let Some(category) = category else {
+        return Ok(None);
+    };
+    let today = local_date(Utc::now().naive_utc());
+    Ok(Some(catalog.factors(conn)?.figures(
+        category,
+        organisation,
+        today,
+    )))
+}
+
+/// A listing the viewer may see, with the category list to describe it and its
+/// category's figures for the viewer.
 pub async fn visible(
     app: &App,
     viewer: Viewer,
     item_id: ItemId,
-) -> Result<(Item, Arc<Vec<Category>>), Failure<ItemError>> {
+) -> Result<(Item, Arc<Vec<Category>>, Option<Figures>), Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> Result<_, ItemError> {
         let categories = catalog.categories(conn)?;
-        Ok((items::find_visible(conn, &viewer, item_id)?, categories))
+        let item = items::find_visible(conn, &viewer, item_id)?;
+        let category = categories.iter().find(|c| c.id == item.fields.category_id);
+        let figures = figures_today(conn, &catalog, category, viewer.organisation_id)?;
+        Ok((item, categories, figures))
     })
     .await
 }
@@ -228,17 +254,25 @@ pub async fn for_edit(
     .await
 }
 
-/// What the listing form offers an organisation: the categories, and whether it shares
-/// with a network.
+/// What the listing form offers an organisation: the categories it picks from with their
+/// figures today, and whether it shares with a network.
 pub async fn form_choices(
     app: &App,
     organisation_id: OrganisationId,
-) -> Result<(Arc<Vec<Category>>, bool), Failure<ItemError>> {
+) -> Result<(Vec<(Category, Figures)>, bool), Failure<ItemError>> {
     let catalog = app.catalog.clone();
     app.read(move |conn| -> Result<_, ItemError> {
         let has_network =
             organisations::find(conn, organisation_id)?.is_some_and(|o| o.network_id.is_some());
-        Ok((catalog.categories(conn)?, has_network))
+        let today = local_date(Utc::now().naive_utc());
+        let book = catalog.factors(conn)?;
+        let choices = catalog
+            .categories(conn)?
+            .iter()
+            .filter(|c| c.is_for(organisation_id))
+            .map(|c| (c.clone(), book.figures(c, organisation_id, today)))
+            .collect();
+        Ok((choices, has_network))
     })
     .await
 }

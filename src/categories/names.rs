@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::versions::{FactorBasis, FactorRange};
 use super::{Category, Factor, group};
 use crate::i18n::{Language, format_decimal};
 
@@ -40,6 +41,22 @@ pub fn describe_factor(language: Language, factor: Option<Factor>) -> String {
         }
         None => language.text("factor-missing"),
     }
+}
+
+/// Where sources disagree: "between 64 and 165 kg CO2e per item depending on source".
+pub fn describe_range(language: Language, range: Option<FactorRange>) -> Option<String> {
+    let range = range.filter(FactorRange::is_range)?;
+    let key = match range.basis {
+        FactorBasis::PerItem => "factor-range-per-item",
+        FactorBasis::PerKg => "factor-range-per-kg",
+    };
+    Some(language.text_with(
+        key,
+        &[
+            ("low", format_decimal(language, range.counted(), 2).into()),
+            ("high", format_decimal(language, range.highest(), 2).into()),
+        ],
+    ))
 }
 
 /// A choice in a select: the value sent and the text shown.

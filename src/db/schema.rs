@@ -51,24 +51,68 @@ diesel::table! {
         parent_id -> Nullable<BigInt>,
         slug -> Text,
         name -> Text,
-        kg_co2e_per_item -> Nullable<Double>,
-        kg_co2e_per_kg -> Nullable<Double>,
-        typical_weight_kg -> Nullable<Double>,
-        default_new_price_sek -> Nullable<Double>,
-        new_price_is_estimate -> Bool,
-        factor_source -> Text,
-        factor_notes -> Text,
-        factor_version -> Text,
-        factor_is_estimate -> Bool,
         sort_order -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        organisation_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    category_versions (id) {
+        id -> BigInt,
+        category_id -> BigInt,
+        organisation_id -> Nullable<BigInt>,
+        valid_from -> Date,
+        factor_basis -> Nullable<Text>,
+        factor_central -> Nullable<Double>,
+        factor_low -> Nullable<Double>,
+        factor_high -> Nullable<Double>,
+        typical_weight_kg -> Nullable<Double>,
+        new_price_sek -> Nullable<Double>,
+        new_price_is_estimate -> Bool,
+        source -> Text,
+        source_url -> Text,
+        notes -> Text,
+        table_version -> Text,
+        is_estimate -> Bool,
+        reason -> Text,
+        changed_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    network_invitations (id) {
+        id -> BigInt,
+        network_id -> BigInt,
+        organisation_id -> BigInt,
+        invited_user_id -> BigInt,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answer -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(organisations -> networks (network_id));
+diesel::joinable!(network_invitations -> networks (network_id));
 diesel::joinable!(organisation_domains -> organisations (organisation_id));
 diesel::joinable!(units -> organisations (organisation_id));
+diesel::joinable!(category_versions -> categories (category_id));
+
+diesel::table! {
+    factor_imports (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        uploaded_by -> BigInt,
+        file_text -> Text,
+        valid_from -> Date,
+        label -> Text,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     users (id) {
@@ -241,6 +285,9 @@ diesel::table! {
         recorded_at -> Timestamp,
         recorded_by -> Nullable<BigInt>,
         note -> Text,
+        category_version_id -> Nullable<BigInt>,
+        factor_kg_co2e_high -> Nullable<Double>,
+        co2e_grams_high -> Nullable<BigInt>,
     }
 }
 
@@ -416,10 +463,13 @@ diesel::joinable!(queue_entries -> items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     networks,
+    network_invitations,
     organisations,
     organisation_domains,
     units,
     categories,
+    category_versions,
+    factor_imports,
     users,
     login_links,
     sessions,

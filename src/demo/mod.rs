@@ -227,14 +227,15 @@ pub async fn seed(
 ) -> anyhow::Result<DemoReport> {
     let DemoSize { count, history } = size;
     let worker_pool = pool.clone();
-    let (listers, leaves) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (listers, leaves, book) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let mut conn = worker_pool.get()?;
         let listers = ensure_colleagues(&mut conn)?;
         let leaves: Vec<Category> = categories::list_all(&mut conn)?
             .into_iter()
-            .filter(|c| c.parent_id.is_some())
+            .filter(|c| c.parent_id.is_some() && c.organisation_id.is_none())
             .collect();
-        Ok((listers, leaves))
+        let book = categories::versions::load_book(&mut conn)?;
+        Ok((listers, leaves, book))
     })
     .await??;
     anyhow::ensure!(
@@ -252,6 +253,7 @@ pub async fn seed(
         let mut created_ids = Vec::with_capacity(count);
         let mut created_listings = Vec::with_capacity(count);
         let now = Utc::now().naive_utc();
+        let today = crate::i18n::local_date(now);
         while created < count {
             let batch = (count - created).min(500);
             write_transaction(&mut conn, |conn| -> anyhow::Result<()> {
@@ -262,6 +264,9 @@ pub async fn seed(
                     let title = choices[rng.random_range(0..choices.len())];
                     let (site, pickup) = SITES[rng.random_range(0..SITES.len())];
                     let lister = &listers[rng.random_range(0..listers.len())];
+                    let typical_weight = book
+                        .figures(category, lister.viewer.organisation_id, today)
+                        .typical_weight_kg;
                     let condition = Condition::ALL[rng.random_range(0..Condition::ALL.len())];
                     let quantity = if rng.random_bool(0.6) { 1 } else { rng.random_range(2..=12) };
                     let fields = ItemFields {
@@ -275,7 +280,7 @@ pub async fn seed(
                         width_cm: None,
                         depth_cm: None,
                         height_cm: None,
-                        weight_kg: category.typical_weight_kg,
+                        weight_kg: typical_weight,
                         new_price_sek: None,
                         site: site.to_string(),
                         room: format!("Rum {}", rng.random_range(100..450)),
@@ -320,7 +325,7 @@ pub async fn seed(
         let (reservations, handovers) =
             seed_handovers(&mut conn, &mut rng, &listers, &created_ids)?;
         let past_handovers =
-            seed_history(&mut conn, &mut rng, &listers, &leaves, &created_listings, history)?;
+            seed_history(&mut conn, &mut rng, &listers, (&leaves, &book), &created_listings, history)?;
         refresh_planner_statistics(&mut conn)?;
         Ok(DemoReport {
             items_created: created,
@@ -432,7 +437,7 @@ fn seed_history(
     conn: &mut AnyConnection,
     rng: &mut StdRng,
     listers: &[Lister],
-    leaves: &[Category],
+    (leaves, book): (&[Category], &categories::FactorBook),
     listings: &[PastListing],
     count: usize,
 ) -> anyhow::Result<usize> {
@@ -474,6 +479,10 @@ fn seed_history(
                     5..8 => WouldBuyNew::Unsure,
                     _ => WouldBuyNew::No,
                 };
+                // Drawn in the order the example has always used, so a seed gives the same data.
+                let quantity = rng.random_range(1..=3);
+                let at = now - Duration::minutes(rng.random_range(0..60 * 24 * HISTORY_DAYS));
+                let figures = book.figures(category, organisation_id, crate::i18n::local_date(at));
                 let facts = crate::ledger::HandoverFacts {
                     reservation_id: ReservationId(0),
                     item_id: listing.id,
@@ -483,13 +492,13 @@ fn seed_history(
                     from_unit: unit_of(listing.created_by, &units),
                     to_unit,
                     category,
-                    quantity: rng.random_range(1..=3),
-                    weight_kg: category.typical_weight_kg,
+                    figures: &figures,
+                    quantity,
+                    weight_kg: figures.typical_weight_kg,
                     new_price_sek: None,
                     answer,
                     recorded_by: Some(requester.viewer.user_id),
                 };
-                let at = now - Duration::minutes(rng.random_range(0..60 * 24 * HISTORY_DAYS));
                 crate::ledger::record_past_handover(conn, &facts, &method, at, "Exempeldata")?;
             }
             Ok(())

@@ -4,7 +4,7 @@ pub mod browse;
 pub mod compound;
 pub mod drafts;
 pub mod favourites;
-mod input;
+pub(crate) mod input;
 pub mod lifecycle;
 pub mod nothing_found;
 pub mod search;
@@ -239,9 +239,20 @@ fn search_columns(
     )
 }
 
-fn check_category(conn: &mut AnyConnection, category_id: CategoryId) -> Result<(), ItemError> {
+/// The category must be one the viewer's organisation picks from: a national one or its
+/// own subcategory (another organisation's reads as unknown).
+fn check_category(
+    conn: &mut AnyConnection,
+    category_id: CategoryId,
+    organisation: OrganisationId,
+) -> Result<(), ItemError> {
     let exists = categories::table
         .find(category_id)
+        .filter(
+            categories::organisation_id
+                .is_null()
+                .or(categories::organisation_id.eq(organisation)),
+        )
         .count()
         .get_result::<i64>(conn)?
         == 1;
@@ -286,7 +297,7 @@ pub fn create(
     input: &ItemInput,
     photos: &[NewPhoto],
 ) -> Result<ItemId, ItemError> {
-    check_category(tx.conn, input.fields.category_id)?;
+    check_category(tx.conn, input.fields.category_id, viewer.organisation_id)?;
     let now = Utc::now().naive_utc();
     let terms = index_terms(tx.conn, &input.fields)?;
     let status = if input.publish {
@@ -334,7 +345,7 @@ pub fn update(
     photos: &PhotoChanges,
 ) -> Result<(), ItemError> {
     let item = find_for_edit(tx.conn, viewer, item_id)?;
-    check_category(tx.conn, input.fields.category_id)?;
+    check_category(tx.conn, input.fields.category_id, viewer.organisation_id)?;
     let held = item.quantity_total - item.quantity_available;
     if input.quantity < held.max(1) {
         return Err(ItemError::Invalid(vec![FieldError::new(

@@ -10,11 +10,13 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::categories::{Category, Factor};
+use crate::categories::{Category, Factor, Figures};
 use crate::db::AnyConnection;
 use crate::db::schema::{organisations, reuse_records};
 use crate::events::{Event, Tx};
-use crate::ids::{CategoryId, ItemId, OrganisationId, RecordId, ReservationId, UnitId, UserId};
+use crate::ids::{
+    CategoryId, CategoryVersionId, ItemId, OrganisationId, RecordId, ReservationId, UnitId, UserId,
+};
 use crate::refusal::{Message, Refusal, Refuses};
 use savings::{Handover, Method, WouldBuyNew};
 
@@ -63,6 +65,11 @@ pub struct ReuseRecord {
     pub recorded_at: NaiveDateTime,
     pub recorded_by: Option<UserId>,
     pub note: String,
+    /// The category version the figures came from (none on rows older than versions).
+    pub category_version_id: Option<CategoryVersionId>,
+    /// The factor at the high end of its sources' range, and the saving it would give.
+    pub factor_kg_co2e_high: Option<f64>,
+    pub co2e_grams_high: Option<Grams>,
 }
 
 /// A ledger row as written.
@@ -100,6 +107,9 @@ struct NewRecord {
     recorded_at: NaiveDateTime,
     recorded_by: Option<UserId>,
     note: String,
+    category_version_id: Option<CategoryVersionId>,
+    factor_kg_co2e_high: Option<f64>,
+    co2e_grams_high: Option<Grams>,
 }
 
 impl NewRecord {
@@ -138,6 +148,9 @@ impl NewRecord {
             recorded_at: Utc::now().naive_utc(),
             recorded_by: Some(by),
             note: note.to_string(),
+            category_version_id: original.category_version_id,
+            factor_kg_co2e_high: original.factor_kg_co2e_high,
+            co2e_grams_high: original.co2e_grams_high.map(|g| -g),
         }
     }
 }
@@ -152,6 +165,8 @@ pub struct HandoverFacts<'a> {
     pub from_unit: Option<(UnitId, String)>,
     pub to_unit: Option<(UnitId, String)>,
     pub category: &'a Category,
+    /// The category's figures for the receiving organisation on the day of the handover.
+    pub figures: &'a Figures,
     pub quantity: i32,
     pub weight_kg: Option<f64>,
     /// The listing's own new price; the category's estimate is used without it.
@@ -234,13 +249,11 @@ pub fn record_past_handover(
 
 impl NewRecord {
     fn of_handover(facts: &HandoverFacts<'_>, method: &Method, recorded_at: NaiveDateTime) -> Self {
-        let factor = facts.category.factor();
+        let figures = facts.figures;
+        let factor = figures.factor();
         let (new_price_sek, new_price_is_estimate) = match facts.new_price_sek {
             Some(price) => (Some(price), false),
-            None => (
-                facts.category.default_new_price_sek,
-                facts.category.new_price_is_estimate,
-            ),
+            None => (figures.new_price_sek, figures.new_price_is_estimate),
         };
         let handover = Handover {
             quantity: facts.quantity,
@@ -250,12 +263,15 @@ impl NewRecord {
             answer: facts.answer,
         };
         let applied = savings::applied(&handover, method);
-        let figures = savings::compute(&handover, method);
-        let (factor_kind, factor_kg_co2e) = match factor {
-            Some(Factor::PerItem { kg_co2e }) => (FactorKind::PerItem, Some(kg_co2e)),
-            Some(Factor::PerKg { kg_co2e_per_kg, .. }) => (FactorKind::PerKg, Some(kg_co2e_per_kg)),
-            None => (FactorKind::None, None),
+        let figures_counted = savings::compute(&handover, method);
+        let high = Handover {
+            factor: figures.high_factor(),
+            ..handover
         };
+        let (factor_kind, factor_kg_co2e) = kind_and_figure(factor);
+        let factor_kg_co2e_high = kind_and_figure(high.factor).1;
+        let is_range = figures.factor.is_some_and(|range| range.is_range());
+        let co2e_grams_high = is_range.then(|| savings::compute(&high, method).co2e_grams);
         let (from_unit_id, from_unit_name) = split_unit(&facts.from_unit);
         let (to_unit_id, to_unit_name) = split_unit(&facts.to_unit);
         NewRecord {
@@ -274,9 +290,9 @@ impl NewRecord {
             quantity: facts.quantity,
             factor_kind,
             factor_kg_co2e,
-            factor_source: facts.category.factor_source.clone(),
-            factor_version: facts.category.factor_version.clone(),
-            factor_is_estimate: facts.category.factor_is_estimate,
+            factor_source: figures.factor_source.clone(),
+            factor_version: figures.factor_version.clone(),
+            factor_is_estimate: figures.factor_is_estimate,
             weight_kg: applied.weight_kg,
             weight_is_typical: applied.weight_is_typical,
             new_price_sek,
@@ -284,13 +300,24 @@ impl NewRecord {
             would_buy_new: facts.answer,
             displacement: applied.displacement,
             deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
-            co2e_grams: figures.co2e_grams,
-            money_saved_ore: figures.money_saved_ore,
-            material_grams: figures.material_grams,
+            co2e_grams: figures_counted.co2e_grams,
+            money_saved_ore: figures_counted.money_saved_ore,
+            material_grams: figures_counted.material_grams,
             recorded_at,
             recorded_by: facts.recorded_by,
             note: String::new(),
+            category_version_id: figures.version_id,
+            factor_kg_co2e_high: if is_range { factor_kg_co2e_high } else { None },
+            co2e_grams_high,
         }
+    }
+}
+
+fn kind_and_figure(factor: Option<Factor>) -> (FactorKind, Option<f64>) {
+    match factor {
+        Some(Factor::PerItem { kg_co2e }) => (FactorKind::PerItem, Some(kg_co2e)),
+        Some(Factor::PerKg { kg_co2e_per_kg, .. }) => (FactorKind::PerKg, Some(kg_co2e_per_kg)),
+        None => (FactorKind::None, None),
     }
 }
 

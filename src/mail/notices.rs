@@ -74,6 +74,12 @@ pub enum Notice {
         domain: String,
         organisation: String,
     },
+    /// To an admin: another organisation's admin invites their organisation into a network.
+    NetworkInvitation {
+        link: String,
+        network: String,
+        organisation: String,
+    },
     /// To the lister: someone reserved.
     Reserved(ReservationFacts),
     /// To the lister: the requester cancelled.
@@ -132,7 +138,10 @@ impl Notice {
     fn is_about_an_event(&self) -> bool {
         !matches!(
             self,
-            Notice::SignInLink { .. } | Notice::DomainProof { .. } | Notice::Digest { .. }
+            Notice::SignInLink { .. }
+                | Notice::DomainProof { .. }
+                | Notice::NetworkInvitation { .. }
+                | Notice::Digest { .. }
         )
     }
 }

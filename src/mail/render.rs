@@ -150,6 +150,26 @@ impl Renderer {
                     footer: None,
                 }
             }
+            Notice::NetworkInvitation {
+                link,
+                network,
+                organisation,
+            } => {
+                let args = [
+                    ("network", network.clone().into()),
+                    ("organisation", organisation.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-network-subject", &args),
+                    paragraphs: vec![
+                        language.text_with("mail-network-text", &args),
+                        language.text("mail-network-after"),
+                    ],
+                    link: link.clone(),
+                    link_label_key: "mail-network-link",
+                    footer: None,
+                }
+            }
             Notice::Reserved(facts) => {
                 let mut paragraphs = vec![about("mail-reserved-text", facts)];
                 if !facts.message.is_empty() {
@@ -339,6 +359,11 @@ mod tests {
             Notice::DomainProof {
                 link: "https://bruka.example/domains/confirm/t".into(),
                 domain: "skola.se".into(),
+                organisation: "Borås stad".into(),
+            },
+            Notice::NetworkInvitation {
+                link: "https://bruka.example/network".into(),
+                network: "Sjuhärad".into(),
                 organisation: "Borås stad".into(),
             },
             Notice::Match {

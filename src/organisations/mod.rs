@@ -178,6 +178,15 @@ pub fn find(conn: &mut AnyConnection, id: OrganisationId) -> QueryResult<Option<
         .optional()
 }
 
+/// The organisation with the short name `slug` (as in `bruka org add`'s output).
+pub fn find_by_slug(conn: &mut AnyConnection, slug: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::slug.eq(slug))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     organisations::table.count().get_result(conn)
 }

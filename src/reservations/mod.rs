@@ -570,6 +570,13 @@ fn record_handover(
         .find(item.fields.category_id)
         .select(Category::as_select())
         .first(conn)?;
+    // The receiving organisation avoided the purchase: its figures on the day count.
+    let today = crate::i18n::local_date(Utc::now().naive_utc());
+    let figures = crate::categories::versions::load_for(conn, category.id)?.figures(
+        &category,
+        reservation.organisation_id,
+        today,
+    );
     let from_unit = unit_name(conn, item.owner_unit_id)?;
     let to_unit = unit_name(conn, reservation.receiving_unit_id)?;
     ledger::record_handover(
@@ -583,6 +590,7 @@ fn record_handover(
             from_unit,
             to_unit,
             category: &category,
+            figures: &figures,
             quantity: reservation.quantity,
             weight_kg: item.fields.weight_kg,
             new_price_sek: item.fields.new_price_sek,

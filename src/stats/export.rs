@@ -236,7 +236,7 @@ where
         totals.add_figures(
             record.reverses_id.is_some(),
             record.quantity,
-            record.co2e_grams,
+            (record.co2e_grams, record.co2e_grams_high),
             record.money_saved_ore,
             record.material_grams,
         );
@@ -443,6 +443,11 @@ pub struct TotalsJson {
     pub co2e_grams: i64,
     pub money_ore: i64,
     pub material_grams: i64,
+    /// kg CO2e with the high end of every factor's range (the figures above use the low).
+    #[serde(default)]
+    pub kg_co2e_high: f64,
+    #[serde(default)]
+    pub co2e_grams_high: i64,
 }
 
 impl From<&Totals> for TotalsJson {
@@ -456,6 +461,8 @@ impl From<&Totals> for TotalsJson {
             co2e_grams: totals.co2e_grams.0,
             money_ore: totals.money_ore.0,
             material_grams: totals.material_grams.0,
+            kg_co2e_high: totals.co2e_grams_high.kg(),
+            co2e_grams_high: totals.co2e_grams_high.0,
         }
     }
 }
@@ -467,6 +474,7 @@ impl From<&TotalsJson> for Totals {
             handovers: json.handovers,
             items: json.items,
             co2e_grams: Grams(json.co2e_grams),
+            co2e_grams_high: Grams(json.co2e_grams_high.max(json.co2e_grams)),
             money_ore: Ore(json.money_ore),
             material_grams: Grams(json.material_grams),
         }
@@ -690,6 +698,9 @@ mod tests {
             recorded_at: NaiveDateTime::default(),
             recorded_by: None,
             note: String::new(),
+            category_version_id: None,
+            factor_kg_co2e_high: None,
+            co2e_grams_high: None,
         };
         let names = BTreeMap::from([(OrganisationId(4), "Exempelkommunen".to_string())]);
         let row = cells(&record, &names);

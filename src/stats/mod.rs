@@ -182,21 +182,25 @@ pub fn totals(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Totals> {
     use diesel::sql_types::BigInt;
     // SUM of a BIGINT is NUMERIC on PostgreSQL; the cast keeps one type on both backends.
     let sum = |column: &str| sql::<BigInt>(&format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
-    let (rows, reversals, items, co2e_grams, money_ore, material_grams) = in_scope(scope)
-        .select((
-            sql::<BigInt>("COUNT(*)"),
-            sql::<BigInt>("COUNT(reverses_id)"),
-            sum("quantity"),
-            sum("co2e_grams"),
-            sum("money_saved_ore"),
-            sum("material_grams"),
-        ))
-        .first::<(i64, i64, i64, i64, i64, i64)>(conn)?;
+    let (rows, reversals, items, co2e_grams, co2e_grams_high, money_ore, material_grams) =
+        in_scope(scope)
+            .select((
+                sql::<BigInt>("COUNT(*)"),
+                sql::<BigInt>("COUNT(reverses_id)"),
+                sum("quantity"),
+                sum("co2e_grams"),
+                // Older rows and factors without a range count the same at both ends.
+                sum("COALESCE(co2e_grams_high, co2e_grams)"),
+                sum("money_saved_ore"),
+                sum("material_grams"),
+            ))
+            .first::<(i64, i64, i64, i64, i64, i64, i64)>(conn)?;
     Ok(Totals {
         // A reversal is not a handover, and it takes its original away.
         handovers: rows - 2 * reversals,
         items,
         co2e_grams: Grams(co2e_grams),
+        co2e_grams_high: Grams(co2e_grams_high),
         money_ore: Ore(money_ore),
         material_grams: Grams(material_grams),
     })
@@ -230,6 +234,7 @@ pub struct SummedRecord {
     pub money_saved_ore: Ore,
     pub material_grams: Grams,
     pub recorded_at: chrono::NaiveDateTime,
+    pub co2e_grams_high: Option<Grams>,
 }
 
 /// Calls `each` for every record in scope, one batch in memory at a time. `conn_for_batch`
@@ -293,6 +298,8 @@ pub struct Totals {
     /// Items reused.
     pub items: i64,
     pub co2e_grams: Grams,
+    /// The same saving counted with the high end of each factor's range.
+    pub co2e_grams_high: Grams,
     pub money_ore: Ore,
     pub material_grams: Grams,
 }
@@ -302,24 +309,26 @@ impl Totals {
         self.add_figures(
             record.reverses_id.is_some(),
             record.quantity,
-            record.co2e_grams,
+            (record.co2e_grams, record.co2e_grams_high),
             record.money_saved_ore,
             record.material_grams,
         );
     }
 
-    /// One record's figures; a reversal takes a handover away.
+    /// One record's figures; a reversal takes a handover away. A record without a high
+    /// figure had no range: its high end is its figure.
     pub fn add_figures(
         &mut self,
         is_reversal: bool,
         quantity: i32,
-        co2e_grams: Grams,
+        (co2e_grams, co2e_grams_high): (Grams, Option<Grams>),
         money_ore: Ore,
         material_grams: Grams,
     ) {
         self.handovers += if is_reversal { -1 } else { 1 };
         self.items += i64::from(quantity);
         self.co2e_grams += co2e_grams;
+        self.co2e_grams_high += co2e_grams_high.unwrap_or(co2e_grams);
         self.money_ore += money_ore;
         self.material_grams += material_grams;
     }
@@ -330,6 +339,7 @@ impl std::ops::AddAssign for Totals {
         self.handovers += other.handovers;
         self.items += other.items;
         self.co2e_grams += other.co2e_grams;
+        self.co2e_grams_high += other.co2e_grams_high;
         self.money_ore += other.money_ore;
         self.material_grams += other.material_grams;
     }
@@ -514,16 +524,8 @@ mod tests {
             parent_id: parent_id.map(CategoryId),
             slug: slug.to_string(),
             name: slug.to_string(),
-            kg_co2e_per_item: None,
-            kg_co2e_per_kg: None,
-            typical_weight_kg: None,
-            default_new_price_sek: None,
-            new_price_is_estimate: false,
-            factor_source: String::new(),
-            factor_notes: String::new(),
-            factor_version: String::new(),
-            factor_is_estimate: false,
             sort_order: 0,
+            organisation_id: None,
         }
     }
 

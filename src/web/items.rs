@@ -17,7 +17,9 @@ use crate::access::Viewer;
 use crate::app::App;
 use crate::app::catalog::VisibleChoices;
 use crate::app::listings::{self, Browse, Saved, Submission, Target};
-use crate::categories::{self, Category, Choice, category_name, describe_factor};
+use crate::categories::{
+    self, Category, Choice, Figures, category_name, describe_factor, describe_range,
+};
 use crate::i18n::{Language, format_decimal};
 use crate::ids::{CategoryId, ItemId, OrganisationId, PhotoId, UnitId};
 use crate::items::browse::{self, Filter, Sort};
@@ -418,6 +420,8 @@ struct ItemPage<'a> {
     details: Vec<Detail>,
     category_name: Option<String>,
     factor: Option<String>,
+    /// Where sources disagree, the spread.
+    factor_range: Option<String>,
     factor_source: Option<&'a str>,
     factor_version: Option<&'a str>,
     status_key: String,
@@ -483,9 +487,16 @@ pub async fn show(
             &listing.organisation_name,
         ),
         category_name: category.map(|c| category_name(language, c)),
-        factor: category.map(|c| describe_factor(language, c.factor())),
-        factor_source: category.map(|c| c.factor_source.as_str()),
-        factor_version: category.map(|c| c.factor_version.as_str()),
+        factor: listing
+            .figures
+            .as_ref()
+            .map(|f| describe_factor(language, f.factor())),
+        factor_range: listing
+            .figures
+            .as_ref()
+            .and_then(|f| describe_range(language, f.factor)),
+        factor_source: listing.figures.as_ref().map(|f| f.factor_source.as_str()),
+        factor_version: listing.figures.as_ref().map(|f| f.factor_version.as_str()),
         status_key: format!("status-{}", item.status),
         may_edit: viewer.may_edit(item),
         is_draft: item.status == Status::Draft,
@@ -599,8 +610,13 @@ struct CategoryGroupOption {
     options: Vec<CategoryOption>,
 }
 
-fn category_options(language: Language, all: Vec<Category>) -> Vec<CategoryGroupOption> {
-    categories::group(all)
+fn category_options(
+    language: Language,
+    choices: Vec<(Category, Figures)>,
+) -> Vec<CategoryGroupOption> {
+    let figures: HashMap<CategoryId, Figures> =
+        choices.iter().map(|(c, f)| (c.id, f.clone())).collect();
+    categories::group(choices.into_iter().map(|(c, _)| c).collect())
         .into_iter()
         .map(|group| CategoryGroupOption {
             label: category_name(language, &group.category),
@@ -612,7 +628,7 @@ fn category_options(language: Language, all: Vec<Category>) -> Vec<CategoryGroup
                     label: format!(
                         "{} – {}",
                         category_name(language, child),
-                        describe_factor(language, child.factor())
+                        describe_factor(language, figures.get(&child.id).and_then(Figures::factor))
                     ),
                 })
                 .collect(),
@@ -674,7 +690,7 @@ async fn render_form(
             .map(|e| (e.field, e.message_key))
             .collect(),
         error_list: &form.errors,
-        category_groups: category_options(page.language(), all.to_vec()),
+        category_groups: category_options(page.language(), all),
         conditions: Condition::ALL.map(Condition::as_str),
         existing_photos: &form.photos,
         draft_photos: &form.drafts,

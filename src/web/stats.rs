@@ -27,6 +27,8 @@ struct FigureRow {
     handovers: String,
     items: String,
     kg_co2e: String,
+    /// With the high end of every factor's range, when that is more.
+    kg_co2e_high: Option<String>,
     money_sek: String,
     kg_material: String,
 }
@@ -37,6 +39,8 @@ fn figures(language: Language, label: String, totals: &Totals) -> FigureRow {
         handovers: format_decimal(language, totals.handovers as f64, 0),
         items: format_decimal(language, totals.items as f64, 0),
         kg_co2e: format_decimal(language, totals.co2e_grams.kg(), 1),
+        kg_co2e_high: (totals.co2e_grams_high > totals.co2e_grams)
+            .then(|| format_decimal(language, totals.co2e_grams_high.kg(), 1)),
         money_sek: format_decimal(language, totals.money_ore.kronor(), 0),
         kg_material: format_decimal(language, totals.material_grams.kg(), 1),
     }

@@ -1,5 +1,5 @@
 use bruka::db::AnyConnection;
-use bruka::db::schema::{categories, organisation_domains, units};
+use bruka::db::schema::{categories, category_versions, organisation_domains, units};
 use bruka::organisations::{self, Country, EmailDomain, OrganisationError};
 use diesel::prelude::*;
 
@@ -10,18 +10,20 @@ fn count_categories(conn: &mut AnyConnection) -> i64 {
     categories::table.count().get_result(conn).expect("count")
 }
 
-async fn categories_are_seeded_once_and_admin_edits_survive_restarts(backend: Backend) {
-    let app = spawn_app(backend).await;
-    // 20 leaf categories from the factor table under 5 top-level ones.
-    assert_eq!(app.with_conn(count_categories).await, 25);
+fn count_versions(conn: &mut AnyConnection) -> i64 {
+    category_versions::table
+        .count()
+        .get_result(conn)
+        .expect("count")
+}
 
-    app.with_conn(|conn| {
-        diesel::update(categories::table.filter(categories::slug.eq("mobler/kontorsstol")))
-            .set(categories::kg_co2e_per_item.eq(Some(70.5)))
-            .execute(conn)
-            .expect("admin edit")
-    })
-    .await;
+async fn shipped_tables_are_applied_once_and_survive_restarts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 20 categories of the first table and the sit-stand desk of the second, under 5 groups.
+    assert_eq!(app.with_conn(count_categories).await, 26);
+    let versions = app.with_conn(count_versions).await;
+    // Every category of the first table, plus the second table's ranges, links and desk.
+    assert!(versions > 20, "{versions} versions");
 
     let restarted = app.start_another_instance().await;
     let body = app
@@ -31,47 +33,64 @@ async fn categories_are_seeded_once_and_admin_edits_survive_restarts(backend: Ba
         .text()
         .await
         .expect("body");
+    assert!(body.contains("Sit-stand desk"), "the second table's desk");
     assert!(
-        body.contains("70.5 kg CO₂e per item"),
-        "edited factor shown after restart"
+        body.contains("between 65.9 and 520 kg CO₂e per item depending on source"),
+        "screens show their range"
     );
     assert_eq!(
         app.with_conn(count_categories).await,
-        25,
+        26,
         "nothing seeded twice"
+    );
+    assert_eq!(
+        app.with_conn(count_versions).await,
+        versions,
+        "no version twice"
     );
 }
 
 async fn seeded_factors_keep_their_source_and_version(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (per_kg, source, version, estimate): (Option<f64>, String, String, bool) = app
-        .with_conn(|conn| {
-            categories::table
-                .filter(categories::slug.eq("elektronik/sma-elapparater"))
+    let first = |slug: &'static str| {
+        move |conn: &mut AnyConnection| -> (Option<String>, Option<f64>, String, String, bool) {
+            category_versions::table
+                .inner_join(categories::table)
+                .filter(categories::slug.eq(slug))
+                .filter(category_versions::organisation_id.is_null())
+                .order((category_versions::valid_from, category_versions::id))
                 .select((
-                    categories::kg_co2e_per_kg,
-                    categories::factor_source,
-                    categories::factor_version,
-                    categories::factor_is_estimate,
+                    category_versions::factor_basis,
+                    category_versions::factor_central,
+                    category_versions::source,
+                    category_versions::table_version,
+                    category_versions::is_estimate,
                 ))
                 .first(conn)
                 .expect("seeded")
-        })
-        .await;
+        }
+    };
+    let (basis, per_kg, source, version, estimate) =
+        app.with_conn(first("elektronik/sma-elapparater")).await;
+    assert_eq!(basis.as_deref(), Some("per_kg"));
     assert_eq!(per_kg, Some(5.65));
     assert!(source.starts_with("DEFRA/DESNZ"));
     assert_eq!(version, "bruka-emission-factors-2026-11");
     assert!(!estimate);
-    let fallback_is_estimate: bool = app
+    let (.., fallback_is_estimate) = app.with_conn(first("ovrigt/ovrigt")).await;
+    assert!(fallback_is_estimate);
+    let screen_low: Option<f64> = app
         .with_conn(|conn| {
-            categories::table
-                .filter(categories::slug.eq("ovrigt/ovrigt"))
-                .select(categories::factor_is_estimate)
+            category_versions::table
+                .inner_join(categories::table)
+                .filter(categories::slug.eq("it/skarm"))
+                .filter(category_versions::table_version.eq("bruka-emission-factors-2026-12"))
+                .select(category_versions::factor_low)
                 .first(conn)
-                .expect("seeded")
+                .expect("second table")
         })
         .await;
-    assert!(fallback_is_estimate);
+    assert_eq!(screen_low, Some(65.9));
 }
 
 async fn organisation_is_found_by_its_email_domain(backend: Backend) {
@@ -177,11 +196,11 @@ async fn instances_started_together_prepare_the_database_once(backend: Backend) 
             .status();
         assert_eq!(status, 200, "{instance}");
     }
-    assert_eq!(app.with_conn(count_categories).await, 25);
+    assert_eq!(app.with_conn(count_categories).await, 26);
 }
 
 on_both_backends!(
-    categories_are_seeded_once_and_admin_edits_survive_restarts,
+    shipped_tables_are_applied_once_and_survive_restarts,
     seeded_factors_keep_their_source_and_version,
     organisation_is_found_by_its_email_domain,
     a_taken_domain_creates_nothing,

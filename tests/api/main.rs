@@ -13,6 +13,7 @@ mod conversations;
 mod database;
 mod errors;
 mod expiry;
+mod factors;
 mod flexible;
 mod health;
 mod items;

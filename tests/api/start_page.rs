@@ -11,7 +11,7 @@ use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester, reserve};
 
 /// The shipped factor table, as a person reading the factor page should see it.
-const FACTOR_TABLE: &str = include_str!("../../migrations/seed/emission_factors.csv");
+const FACTOR_TABLE: &str = include_str!("../../migrations/seed/emission_factors_2026_12.csv");
 
 async fn start_page_is_swedish_by_default(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -111,6 +111,14 @@ async fn factor_page_lists_every_category_with_its_sourced_factor(backend: Backe
         "prices are marked as estimates"
     );
     assert!(text.contains("Faktortabell bruka-emission-factors-2026-11"));
+    assert!(
+        text.contains("Faktortabell bruka-emission-factors-2026-12"),
+        "rows the second table changed name it"
+    );
+    assert!(
+        text.contains("mellan 64 och 165 kg CO₂e per styck beroende på källa"),
+        "a range is shown where sources disagree"
+    );
     assert!(
         text.contains("Undvikna utsläpp = D ×"),
         "the method is explained"

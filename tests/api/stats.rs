@@ -61,6 +61,10 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
         let method = Method::default();
         for i in 0..HISTORY {
             let category = &categories[i % 3];
+            let at = start + chrono::Duration::days(13 * i as i64);
+            let figures = bruka::categories::versions::load_for(conn, category.id)
+                .expect("versions")
+                .figures(category, OrganisationId(boras), at.date());
             let (from, to) = if i % 2 == 0 {
                 (&unit_rows[0], &unit_rows[1])
             } else {
@@ -75,17 +79,20 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 from_unit: Some(from.clone()),
                 to_unit: Some(to.clone()),
                 category,
+                figures: &figures,
                 quantity: 1 + (i % 3) as i32,
                 weight_kg: None,
                 new_price_sek: None,
                 answer: WouldBuyNew::ALL[i % 3],
                 recorded_by: None,
             };
-            let at = start + chrono::Duration::days(13 * i as i64);
             bruka::ledger::record_past_handover(conn, &facts, &method, at, "test")
                 .expect("history");
         }
         for (giving, receiving) in [(boras, mark), (mark, mark)] {
+            let figures = bruka::categories::versions::load_for(conn, categories[0].id)
+                .expect("versions")
+                .figures(&categories[0], OrganisationId(receiving), start.date());
             let facts = HandoverFacts {
                 reservation_id: ReservationId(0),
                 item_id: ItemId(item_id),
@@ -95,6 +102,7 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 from_unit: None,
                 to_unit: None,
                 category: &categories[0],
+                figures: &figures,
                 quantity: 5,
                 weight_kg: None,
                 new_price_sek: None,

@@ -14,7 +14,7 @@ use super::caller::ApiCaller;
 use super::problem::Problem;
 use crate::app::App;
 use crate::app::listings::{self, Saved, Submission, Target};
-use crate::categories::{Category, category_name};
+use crate::categories::{Category, Figures, category_name};
 use crate::i18n::Language;
 use crate::ids::{CategoryId, ItemId, OrganisationId, UnitId};
 use crate::items::browse::{Filter, Sort};
@@ -92,17 +92,20 @@ pub struct ItemDetail {
     pub url: String,
 }
 
-fn detail(language: Language, site: &str, item: Item, categories: &[Category]) -> ItemDetail {
+fn detail(
+    language: Language,
+    site: &str,
+    (item, categories, figures): (Item, Arc<Vec<Category>>, Option<Figures>),
+) -> ItemDetail {
     let category = categories.iter().find(|c| c.id == item.fields.category_id);
     ItemDetail {
         id: item.id,
         category: api_category(language, category),
-        typical_kg_co2e: category
-            .and_then(|c| c.factor())
+        typical_kg_co2e: figures
+            .as_ref()
+            .and_then(Figures::factor)
             .and_then(|f| f.typical_kg_co2e()),
-        factor_source: category
-            .map(|c| c.factor_source.clone())
-            .unwrap_or_default(),
+        factor_source: figures.map(|f| f.factor_source).unwrap_or_default(),
         url: format!("{site}/items/{}", item.id),
         fields: item.fields,
         quantity_total: item.quantity_total,
@@ -346,8 +349,8 @@ pub async fn get_one(
     path: web::Path<ItemId>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let (item, categories) = listings::visible(&app, caller.viewer, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(detail(caller.language, &app.site.0, item, &categories)))
+    let found = listings::visible(&app, caller.viewer, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(detail(caller.language, &app.site.0, found)))
 }
 
 /// A listing to post. Photos are added on the web page.
@@ -490,9 +493,9 @@ pub async fn create(
         Saved::Listing(id) => id,
         Saved::Refused { errors, .. } => return Err(invalid(errors)),
     };
-    let (item, categories) = listings::visible(&app, viewer, id).await?;
-    let location = format!("/api/v1/items/{}", item.id);
+    let found = listings::visible(&app, viewer, id).await?;
+    let location = format!("/api/v1/items/{id}");
     Ok(HttpResponse::build(StatusCode::CREATED)
         .insert_header((header::LOCATION, location))
-        .json(detail(caller.language, &app.site.0, item, &categories)))
+        .json(detail(caller.language, &app.site.0, found)))
 }
