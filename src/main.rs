@@ -77,6 +77,45 @@ enum Command {
     /// The factor table: `bruka factors import FILE --valid-from 2027-01-01 --label NAME`.
     #[command(subcommand)]
     Factors(FactorsCommand),
+    /// Networks of organisations that share listings: `bruka network list`.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+}
+
+#[derive(Subcommand)]
+enum NetworkCommand {
+    /// Start a network with one organisation (by its short name) as the first member.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Invite the organisation of the admin at EMAIL into ORGANISATION's network.
+    Invite {
+        #[arg(long)]
+        organisation: String,
+        email: String,
+    },
+    /// Accept an invitation (its number from `bruka network list`) for the organisation.
+    Accept {
+        #[arg(long)]
+        organisation: String,
+        invitation: i64,
+    },
+    /// Decline an invitation for the organisation.
+    Decline {
+        #[arg(long)]
+        organisation: String,
+        invitation: i64,
+    },
+    /// Take the organisation out of its network at once.
+    Leave {
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Every network, its members and the invitations waiting for an answer.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -197,6 +236,7 @@ fn main() -> ExitCode {
             organisation.as_deref(),
             apply,
         ),
+        Command::Network(command) => network(&settings, command),
         Command::Photos(PhotosCommand::Backup { out }) => {
             bruka::backup::photos_backup(&settings, &out)
                 .map(|files| {
@@ -459,6 +499,86 @@ fn import_factors(
             plan.changes(),
             plan.rows.len()
         ));
+    }
+    Ok(())
+}
+
+fn network(settings: &Settings, command: NetworkCommand) -> anyhow::Result<()> {
+    use bruka::app::networks::{self as cases, Actor};
+    use bruka::networks::{self, Answer};
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let mut actor = |slug: &str| -> anyhow::Result<Actor> {
+        let organisation = organisations::find_by_slug(&mut conn, slug)?
+            .ok_or_else(|| anyhow::anyhow!("no organisation `{slug}`"))?;
+        Ok(Actor {
+            organisation: organisation.id,
+            user: None,
+        })
+    };
+    let refused = |error: networks::NetworkError| anyhow::anyhow!("{error}; nothing changed");
+    let answer = |conn: &mut bruka::db::AnyConnection, actor, id, answer| {
+        cases::answer_in(conn, actor, bruka::ids::InvitationId(id), answer)
+    };
+    match command {
+        NetworkCommand::Create { name, organisation } => {
+            let actor = actor(&organisation)?;
+            let created = cases::create_in(&mut conn, actor, &name).map_err(refused)?;
+            say(&format!(
+                "created network {} (id {}) with {organisation}",
+                created.name, created.id
+            ));
+        }
+        NetworkCommand::Invite {
+            organisation,
+            email,
+        } => {
+            let actor = actor(&organisation)?;
+            let site = settings
+                .public_url
+                .as_ref()
+                .map(|url| url.as_str().trim_end_matches('/').to_string())
+                .unwrap_or_default();
+            let id = cases::invite_in(&mut conn, &site, actor, &email).map_err(refused)?;
+            say(&format!(
+                "invitation {id} sent to {email}; mail goes out with the server's queue"
+            ));
+        }
+        NetworkCommand::Accept {
+            organisation,
+            invitation,
+        } => {
+            let actor = actor(&organisation)?;
+            answer(&mut conn, actor, invitation, Answer::Accepted).map_err(refused)?;
+            say(&format!("{organisation} accepted invitation {invitation}"));
+        }
+        NetworkCommand::Decline {
+            organisation,
+            invitation,
+        } => {
+            let actor = actor(&organisation)?;
+            answer(&mut conn, actor, invitation, Answer::Declined).map_err(refused)?;
+            say(&format!("{organisation} declined invitation {invitation}"));
+        }
+        NetworkCommand::Leave { organisation } => {
+            let actor = actor(&organisation)?;
+            let left = cases::leave_in(&mut conn, actor).map_err(refused)?;
+            say(&format!("{organisation} left {}", left.name));
+        }
+        NetworkCommand::List => {
+            for (network, members) in networks::all(&mut conn)? {
+                say(&format!("network {} (id {})", network.name, network.id));
+                for (_, name) in members {
+                    say(&format!("  member   {name}"));
+                }
+                for invitation in networks::invitations_from(&mut conn, network.id)? {
+                    say(&format!(
+                        "  invited  {} ({}), invitation {}",
+                        invitation.organisation_name, invitation.invited_email, invitation.id
+                    ));
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -75,6 +75,8 @@ pub struct Report {
 pub struct Figures {
     pub received: Summary,
     pub given: Totals,
+    /// What was given, per receiving organisation (network partners).
+    pub given_to: Vec<stats::Group>,
 }
 
 /// Loads the organisation's setting and checks the filter against its units and categories.
@@ -132,12 +134,13 @@ pub async fn figures(
         side,
         filter: filter.clone(),
     };
-    let received = summarise(app, scope(Side::Received), organisation_names).await?;
-    let given_scope = scope(Side::GivenToOthers);
-    let given = app
-        .read(move |conn| stats::totals(conn, &given_scope).map_err(ReportError::from))
-        .await?;
-    Ok(Figures { received, given })
+    let received = summarise(app, scope(Side::Received), organisation_names.clone()).await?;
+    let given = summarise(app, scope(Side::GivenToOthers), organisation_names).await?;
+    Ok(Figures {
+        received,
+        given: given.totals,
+        given_to: given.by_receiving_organisation,
+    })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -226,6 +226,7 @@ pub struct SummedRecord {
     pub id: RecordId,
     pub reverses_id: Option<RecordId>,
     pub giving_organisation_id: OrganisationId,
+    pub receiving_organisation_id: OrganisationId,
     pub from_unit_name: String,
     pub to_unit_name: String,
     pub category_name: String,
@@ -364,6 +365,8 @@ pub struct Summary {
     pub by_receiving_unit: Vec<Group>,
     /// Per giving organisation (own and network partners).
     pub by_giving_organisation: Vec<Group>,
+    /// Per receiving organisation (what went to each partner, in a scope of given records).
+    pub by_receiving_organisation: Vec<Group>,
 }
 
 /// Builds a [`Summary`] record by record.
@@ -375,6 +378,7 @@ pub struct Summing {
     giving_units: BTreeMap<String, Totals>,
     receiving_units: BTreeMap<String, Totals>,
     giving_organisations: BTreeMap<OrganisationId, Totals>,
+    receiving_organisations: BTreeMap<OrganisationId, Totals>,
 }
 
 impl Summing {
@@ -398,6 +402,10 @@ impl Summing {
             .add(record);
         self.giving_organisations
             .entry(record.giving_organisation_id)
+            .or_default()
+            .add(record);
+        self.receiving_organisations
+            .entry(record.receiving_organisation_id)
             .or_default()
             .add(record);
     }
@@ -428,24 +436,27 @@ impl Summing {
                 Group { label, totals }
             })
             .collect();
-        let organisations = self
-            .giving_organisations
-            .into_iter()
-            .map(|(id, totals)| {
-                let label = organisation_names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{id}"));
-                (label, totals)
-            })
-            .collect();
+        let named = |map: BTreeMap<OrganisationId, Totals>| {
+            map.into_iter()
+                .map(|(id, totals)| {
+                    let label = organisation_names
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{id}"));
+                    (label, totals)
+                })
+                .collect::<BTreeMap<String, Totals>>()
+        };
+        let giving = named(self.giving_organisations);
+        let receiving = named(self.receiving_organisations);
         Summary {
             totals: self.totals,
             by_month: months,
             by_category: largest_first(self.categories),
             by_giving_unit: largest_first(self.giving_units),
             by_receiving_unit: largest_first(self.receiving_units),
-            by_giving_organisation: largest_first(organisations),
+            by_giving_organisation: largest_first(giving),
+            by_receiving_organisation: largest_first(receiving),
         }
     }
 }

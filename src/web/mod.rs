@@ -21,6 +21,7 @@ mod ledger;
 mod locale;
 mod login;
 mod multipart;
+mod network;
 mod notifications;
 mod page;
 mod print;
@@ -47,6 +48,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(locale::switch_language)
         .service(home::start_page)
         .service(factors::factors_page)
+        .service(network::network_page)
+        .service(network::create)
+        .service(network::invite)
+        .service(network::accept)
+        .service(network::decline)
+        .service(network::leave)
         .service(factors::import_page)
         .service(factors::upload_table)
         .service(factors::apply_table)

@@ -169,6 +169,9 @@ struct StatsFigures {
     giving_units: Vec<FigureRow>,
     receiving_units: Vec<FigureRow>,
     organisations: Vec<FigureRow>,
+    /// Something came from a partner: the table by giving organisation says what.
+    from_partners: bool,
+    given_to: Vec<FigureRow>,
     query_string: String,
     method_lines: Vec<String>,
 }
@@ -209,6 +212,11 @@ fn stats_figures(
         giving_units: figure_rows(language, &summary.by_giving_unit, &unnamed),
         receiving_units: figure_rows(language, &summary.by_receiving_unit, &unnamed),
         organisations: figure_rows(language, &summary.by_giving_organisation, &unnamed),
+        from_partners: summary
+            .by_giving_organisation
+            .iter()
+            .any(|group| group.label != setting.organisation_name),
+        given_to: figure_rows(language, &figures_of.given_to, &unnamed),
         query_string: serde_urlencoded::to_string(raw).unwrap_or_default(),
         method_lines: export::method_lines(language, &about),
     }

@@ -327,6 +327,164 @@ fn organisations_and_first_admin_are_created_from_the_command_line() {
     assert!(stderr.contains("unknown role"), "{stderr}");
 }
 
+/// Runs `bruka` in `dir` without the example data; returns exit code, stdout and stderr.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = bruka(dir)
+        .env("BRUKA_DEMO_BOOTSTRAP", "false")
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn networks_are_formed_and_left_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| run_in(dir.path(), args);
+    for (name, domain) in [("Borås stad", "boras.se"), ("Marks kommun", "mark.se")] {
+        let (code, _, stderr) = run(&["org", "add", "--name", name, "--domain", domain]);
+        assert_eq!(code, Some(0), "{stderr}");
+    }
+    run(&["user", "add", "--admin", "kim@mark.se"]);
+    run(&["user", "add", "bo@mark.se"]);
+    let (code, stdout, stderr) = run(&[
+        "network",
+        "create",
+        "--name",
+        "Sjuhärad",
+        "--organisation",
+        "boras-stad",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("created network Sjuhärad"), "{stdout}");
+    let (code, _, stderr) = run(&[
+        "network",
+        "invite",
+        "--organisation",
+        "boras-stad",
+        "bo@mark.se",
+    ]);
+    assert_eq!(code, Some(1), "a member is no admin");
+    assert!(stderr.contains("no admin"), "{stderr}");
+    let (code, stdout, stderr) = run(&[
+        "network",
+        "invite",
+        "--organisation",
+        "boras-stad",
+        "kim@mark.se",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let invitation = stdout
+        .split_whitespace()
+        .nth(1)
+        .expect("invitation number")
+        .to_string();
+    let (_, listed, _) = run(&["network", "list"]);
+    assert!(
+        listed.contains("member   Borås stad")
+            && listed.contains(&format!(
+                "invited  Marks kommun (kim@mark.se), invitation {invitation}"
+            )),
+        "{listed}"
+    );
+    let (code, _, stderr) = run(&[
+        "network",
+        "accept",
+        "--organisation",
+        "boras-stad",
+        &invitation,
+    ]);
+    assert_eq!(code, Some(1), "not Borås's invitation to accept: {stderr}");
+    let (code, _, stderr) = run(&[
+        "network",
+        "accept",
+        "--organisation",
+        "marks-kommun",
+        &invitation,
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (_, listed, _) = run(&["network", "list"]);
+    assert!(listed.contains("member   Marks kommun"), "{listed}");
+    let (code, stdout, _) = run(&["network", "leave", "--organisation", "marks-kommun"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("marks-kommun left Sjuhärad"), "{stdout}");
+    let (code, _, stderr) = run(&["network", "leave", "--organisation", "marks-kommun"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("not in a network"), "{stderr}");
+}
+
+#[test]
+fn a_national_factor_table_is_previewed_and_applied_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| run_in(dir.path(), args);
+    let table = dir.path().join("faktorer-2027.csv");
+    std::fs::write(
+        &table,
+        "category_path,kg_co2e_per_item,kg_co2e_per_item_low,kg_co2e_per_item_high,source\n\
+         Möbler/Kontorsstol,70,62,160,Nationell genomgång 2027 av EPD:er\n\
+         Möbler/Ståbord,50,,,EPD ståbord 2027\n",
+    )
+    .expect("written");
+    let path = table.to_str().expect("utf-8 path");
+    let args = [
+        "factors",
+        "import",
+        path,
+        "--valid-from",
+        "2027-01-01",
+        "--label",
+        "nationell-2027-01",
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("Möbler/Kontorsstol") && stdout.contains("changed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Möbler/Ståbord") && stdout.contains("new"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("run again with --apply"), "{stdout}");
+    let mut apply = args.to_vec();
+    apply.push("--apply");
+    let (code, stdout, stderr) = run(&apply);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("applied nationell-2027-01: 2 categories"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&apply);
+    assert_eq!(code, Some(1), "the same table twice");
+    assert!(stderr.contains("already imported"), "{stderr}");
+
+    std::fs::write(
+        &table,
+        "category_path,kg_co2e_per_item,source\nMöbler/Kontorsstol,-1,x\nPlatt,2,x\n",
+    )
+    .expect("written");
+    let (code, stdout, stderr) = run(&[
+        "factors",
+        "import",
+        path,
+        "--valid-from",
+        "2027-02-01",
+        "--label",
+        "fel",
+        "--apply",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stdout.contains("line 2") && stdout.contains("line 3"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("nothing changed"), "{stderr}");
+}
+
 async fn wait_for_mail_file(dir: &std::path::Path) -> Vec<u8> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

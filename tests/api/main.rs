@@ -20,6 +20,7 @@ mod items;
 mod json_api;
 mod language;
 mod mail_outbox;
+mod networks;
 mod parallel;
 mod photo_store;
 mod posting;
