@@ -329,6 +329,14 @@ fn demo(settings: &Settings, items: usize, history: usize, seed: u64) -> anyhow:
         report.past_handovers
     ));
     say(&format!(
+        "{} with {} partner organisations: {} listings shared by the partners, {} handovers across organisations now and {} in the past",
+        bruka::demo::NETWORK_NAME,
+        report.network.partners,
+        report.network.shared_listings,
+        report.network.handovers,
+        report.network.past_handovers
+    ));
+    say(&format!(
         "sign in as {} (admin) or anna.lindqvist@{} (member)",
         report.admin,
         bruka::bootstrap::DEMO_DOMAIN

@@ -2,7 +2,10 @@
 //! organisation with colleagues and listings in every category, each with a generated photo
 //! that went through the real photo pipeline.
 
+mod network;
 mod photos;
+
+pub use network::{NETWORK_NAME, NetworkReport};
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -151,6 +154,8 @@ pub struct DemoReport {
     pub past_handovers: usize,
     pub photos_stored: usize,
     pub admin: String,
+    /// The example network: partners, their shared listings and handovers across it.
+    pub network: NetworkReport,
 }
 
 struct Lister {
@@ -326,8 +331,10 @@ pub async fn seed(
             seed_handovers(&mut conn, &mut rng, &listers, &created_ids)?;
         let past_handovers =
             seed_history(&mut conn, &mut rng, &listers, (&leaves, &book), &created_listings, history)?;
+        let network = network::seed(&mut conn, &mut rng, &listers, (&leaves, &book, &photos))?;
         refresh_planner_statistics(&mut conn)?;
         Ok(DemoReport {
+            network,
             items_created: created,
             reservations,
             handovers,

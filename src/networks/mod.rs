@@ -136,8 +136,9 @@ pub fn create(
 }
 
 /// Puts `organisation` into `network`, if it is in none (checked in the update itself, so
-/// two acceptances at once cannot both succeed).
-fn join(
+/// two acceptances at once cannot both succeed). Pages go through [`answer`]; the example
+/// data puts its partners in directly.
+pub fn join(
     conn: &mut AnyConnection,
     organisation: OrganisationId,
     network: NetworkId,

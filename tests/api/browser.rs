@@ -1332,3 +1332,125 @@ async fn a_domain_is_confirmed_and_a_stale_form_comes_back_in_a_real_browser_on_
     )
     .await
 }
+
+/// Eva of the sustainability unit sets a framework price and factor for desks, then
+/// uploads a factor table, previews it and applies it; Ada, Borås's admin, starts a
+/// network and invites Marks kommun, whose admin Kim accepts. Every page passes axe and
+/// fits 320 px; on a phone the tap targets are checked too.
+async fn factors_and_network_journey(
+    app: &TestApp,
+    person: &mut Person<'_>,
+    scratch: &Path,
+) -> Step<()> {
+    use bruka::accounts::Role;
+    app.create_organisation("Marks kommun", "mark.se", &["Kinna skola"])
+        .await;
+    app.create_user("eva@boras.se", Role::Sustainability).await;
+    app.create_user("ada@boras.se", Role::Admin).await;
+    app.create_user("kim@mark.se", Role::Admin).await;
+    let desk = app.category_id("mobler/skrivbord").await;
+
+    person.go("/language/sv?next=/login").await?;
+    person.sign_in("eva@boras.se", "Eva Ek").await?;
+    person.go("/factors").await?;
+    person.step("factors-1-table").await?;
+    person.go(&format!("/factors/{desk}")).await?;
+    person.step("factors-2-category").await?;
+    person
+        .choose("input[name=factor_basis]", "per_item")
+        .await?;
+    person.fill("#factor_central", "110").await?;
+    person.fill("#new_price_sek", "2650").await?;
+    person.fill("#source", "Ramavtal möbler 2026").await?;
+    person.fill("#reason", "Nytt ramavtal").await?;
+    person
+        .submit(&format!(
+            "form[action='/factors/{desk}'] button[type=submit]"
+        ))
+        .await?;
+    person.expect_text("Den nya versionen är sparad.").await?;
+    person.expect_text("2 650 kr").await?;
+    person.step("factors-3-saved").await?;
+
+    let table = scratch.join("ramavtal.csv");
+    std::fs::write(
+        &table,
+        "category_path;kg_co2e_per_item;kg_co2e_per_item_low;kg_co2e_per_item_high;new_price_sek;source\n\
+         Möbler/Kontorsstol;72;60;90;3900;Ramavtal stolar 2027\n",
+    )
+    .map_err(|e| e.to_string())?;
+    person.go("/factors/import").await?;
+    person.step("factors-4-upload").await?;
+    person.tab_to("#file").await?;
+    person
+        .client
+        .find(Locator::Css("#file"))
+        .await
+        .map_err(|e| e.to_string())?
+        .send_keys(&table.display().to_string())
+        .await
+        .map_err(|e| format!("attach table: {e}"))?;
+    person.fill("#label", "Ramavtal 2027").await?;
+    person
+        .submit("form[action='/factors/import'] button[type=submit]")
+        .await?;
+    person.expect_text("Så här skulle tabellen ändras").await?;
+    person.step("factors-5-preview").await?;
+    person
+        .submit("form[action='/factors/import/apply'] button[type=submit]")
+        .await?;
+    person.expect_text("Tabellen är importerad.").await?;
+    person.step("factors-6-applied").await?;
+
+    person.switch_to("ada@boras.se", "Ada Admin").await?;
+    person.go("/network").await?;
+    person.step("network-1-none").await?;
+    person.fill("#name", "Sjuhärad").await?;
+    person
+        .submit("form[action='/network'] button[type=submit]")
+        .await?;
+    person.expect_text("Nätverket är startat.").await?;
+    person.fill("#email", "kim@mark.se").await?;
+    person
+        .submit("form[action='/network/invitations'] button[type=submit]")
+        .await?;
+    person.expect_text("Inbjudan är skickad.").await?;
+    person.step("network-2-invited").await?;
+
+    person.switch_to("kim@mark.se", "Kim Mark").await?;
+    person.go("/network").await?;
+    person.expect_text("Ni är inbjudna till Sjuhärad").await?;
+    person.step("network-3-invitation").await?;
+    person
+        .submit("form[action$='/accept'] button[type=submit]")
+        .await?;
+    person.expect_text("Ni är nu med i nätverket.").await?;
+    person.expect_text("Borås stad").await?;
+    person.step("network-4-member").await?;
+    Ok(())
+}
+
+async fn factors_and_a_network_in_a_real_browser(window: (u32, u32), name: &str) {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    let chromium = Chromium::launch(&chromedriver, window).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let scratch = chromium.downloads.clone();
+    let outcome =
+        std::panic::AssertUnwindSafe(factors_and_network_journey(&app, &mut person, &scratch))
+            .catch_unwind()
+            .await;
+    finish(person, outcome, name, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn factors_and_a_network_in_a_real_browser_on_a_desktop() {
+    factors_and_a_network_in_a_real_browser(DESKTOP, "factors-desktop-failure").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn factors_and_a_network_in_a_real_browser_on_a_phone() {
+    factors_and_a_network_in_a_real_browser(PHONE, "factors-phone-failure").await
+}

@@ -520,6 +520,10 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
         "{stdout}"
     );
     assert!(
+        stdout.contains("Exempelnätverket with 2 partner organisations: 12 listings shared"),
+        "{stdout}"
+    );
+    assert!(
         !dir.path().join("data/mail").exists() || {
             std::fs::read_dir(dir.path().join("data/mail"))
                 .map(|entries| entries.count() == 0)
@@ -560,14 +564,39 @@ fn demo_fills_the_example_organisation_with_listings_and_handovers() {
         .select(reuse_records::recorded_at)
         .load(&mut *conn)
         .expect("history");
-    assert_eq!((listings, photos), (40, 40));
+    // 40 of the example organisation's own and 6 from each of its two partners.
+    assert_eq!((listings, photos), (52, 52));
     assert!(people > 5, "colleagues to list and reserve");
-    assert_eq!(reserved, 10);
+    assert_eq!(
+        reserved,
+        10 + 4,
+        "two partner listings each fetched across the network"
+    );
     assert!(
         picked_up > 0 && records == picked_up,
         "{picked_up} pickups, {records} records"
     );
-    assert_eq!(history.len(), 120, "past handovers for the statistics");
+    assert_eq!(
+        history.len(),
+        120 + 24,
+        "past handovers, 12 with each partner"
+    );
+    let in_network: i64 = bruka::db::schema::organisations::table
+        .filter(bruka::db::schema::organisations::network_id.is_not_null())
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(in_network, 3, "the example organisation and two partners");
+    let across: i64 = reuse_records::table
+        .filter(reuse_records::giving_organisation_id.ne(reuse_records::receiving_organisation_id))
+        .count()
+        .get_result(&mut *conn)
+        .expect("count");
+    assert_eq!(
+        across,
+        4 + 24,
+        "handovers between organisations in the ledger"
+    );
     let months: std::collections::BTreeSet<String> = history
         .iter()
         .map(|at| at.format("%Y-%m").to_string())
