@@ -23,23 +23,32 @@ use crate::reservations;
 
 pub const NETWORK_NAME: &str = "Exempelnätverket";
 
-/// Fictional partners on example domains: name, domain, units, colleagues.
-const PARTNERS: [(&str, &str, [&str; 2], [(&str, &str); 2]); 2] = [
-    (
-        "Norrdals kommun",
-        "norrdal.example",
-        [
+/// A fictional partner on an example domain.
+#[derive(Clone, Copy)]
+struct Partner {
+    name: &'static str,
+    domain: &'static str,
+    units: [&'static str; 2],
+    /// Address before the @ and full name; the first is the partner's admin.
+    people: [(&'static str, &'static str); 2],
+}
+
+const PARTNERS: [Partner; 2] = [
+    Partner {
+        name: "Norrdals kommun",
+        domain: "norrdal.example",
+        units: [
             "Kommunledningskontoret",
             "Barn- och utbildningsförvaltningen",
         ],
-        [("sara.holm", "Sara Holm"), ("oskar.lund", "Oskar Lund")],
-    ),
-    (
-        "Västerå kommun",
-        "vastera.example",
-        ["Samhällsbyggnad", "Vård och omsorg"],
-        [("lina.ek", "Lina Ek"), ("mats.strand", "Mats Strand")],
-    ),
+        people: [("sara.holm", "Sara Holm"), ("oskar.lund", "Oskar Lund")],
+    },
+    Partner {
+        name: "Västerå kommun",
+        domain: "vastera.example",
+        units: ["Samhällsbyggnad", "Vård och omsorg"],
+        people: [("lina.ek", "Lina Ek"), ("mats.strand", "Mats Strand")],
+    },
 ];
 
 /// Listings each partner shares with the network per run.
@@ -59,13 +68,19 @@ pub struct NetworkReport {
 
 fn partner(
     conn: &mut AnyConnection,
-    (name, domain, units, people): (&str, &str, [&str; 2], [(&str, &str); 2]),
+    Partner {
+        name,
+        domain,
+        units,
+        people,
+    }: Partner,
 ) -> anyhow::Result<(Organisation, Vec<Lister>)> {
     let domain = EmailDomain::parse(domain)?;
     let organisation = match organisations::find_by_email_domain(conn, &domain)? {
         Some(found) => found,
         None => {
-            let created = organisations::create(conn, name, Country::Sweden, &[domain.clone()])?;
+            let created =
+                organisations::create(conn, name, Country::Sweden, std::slice::from_ref(&domain))?;
             for unit in units {
                 organisations::add_unit(conn, created.id, unit, None)?;
             }
