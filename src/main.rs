@@ -362,8 +362,9 @@ fn add_organisation(
     let (pool, _) = prepare_database(settings)?;
     let organisation = organisations::create(&mut *pool.get()?, name, country, &domains)?;
     say(&format!(
-        "created organisation {} (id {}) for {}",
+        "created organisation {} (short name {}, id {}) for {}",
         organisation.name,
+        organisation.slug,
         organisation.id,
         domains
             .iter()

@@ -5,7 +5,7 @@
 mod network;
 mod photos;
 
-pub use network::{NETWORK_NAME, NetworkReport};
+pub use network::{NETWORK_LISTINGS, NETWORK_NAME, NETWORK_ORGANISATIONS, NetworkReport};
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;

@@ -53,6 +53,10 @@ const PARTNERS: [Partner; 2] = [
 
 /// Listings each partner shares with the network per run.
 const PARTNER_LISTINGS: usize = 6;
+/// Listings the partners share per run, all together.
+pub const NETWORK_LISTINGS: usize = PARTNER_LISTINGS * PARTNERS.len();
+/// Organisations in the example network.
+pub const NETWORK_ORGANISATIONS: usize = 1 + PARTNERS.len();
 /// Past handovers from partners to the example organisation and back, per partner.
 const PARTNER_HISTORY: usize = 12;
 

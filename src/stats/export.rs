@@ -153,6 +153,8 @@ pub struct FactorUse {
     pub kind: String,
     /// Written as text so the set can order and compare it exactly.
     pub kg_co2e: String,
+    /// The high end of the factor's range, where its sources disagree (else empty).
+    pub kg_co2e_high: String,
     pub source: String,
     pub version: String,
     pub is_estimate: bool,
@@ -165,6 +167,10 @@ impl FactorUse {
             kind: record.factor_kind.as_str().to_string(),
             kg_co2e: record
                 .factor_kg_co2e
+                .map(|kg| kg.to_string())
+                .unwrap_or_default(),
+            kg_co2e_high: record
+                .factor_kg_co2e_high
                 .map(|kg| kg.to_string())
                 .unwrap_or_default(),
             source: record.factor_source.clone(),
@@ -283,6 +289,7 @@ pub fn method_lines(language: Language, about: &About) -> Vec<String> {
             ],
         ),
         language.text("stats-method-once"),
+        language.text("stats-method-ranges"),
         language.text("stats-method-not-offset"),
     ]
 }
@@ -604,6 +611,11 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             sheet.write_number(row, 1, value)?;
             row += 1;
         }
+        if totals.co2e_grams_high > totals.co2e_grams {
+            sheet.write_string(row, 0, language.text("export-total-co2e-high"))?;
+            sheet.write_number(row, 1, totals.co2e_grams_high.kg())?;
+            row += 1;
+        }
         row += 1;
         let factor_headers = [
             "export-column-category",
@@ -612,6 +624,7 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             "export-column-factor_source",
             "export-column-factor_version",
             "export-column-factor_is_estimate",
+            "export-column-factor_kg_co2e_high",
         ];
         for (column, key) in factor_headers.iter().enumerate() {
             sheet.write_string_with_format(row, column as u16, language.text(key), &header)?;
@@ -626,6 +639,9 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             sheet.write_string(row, 3, &factor.source)?;
             sheet.write_string(row, 4, &factor.version)?;
             sheet.write_string(row, 5, yes_no(language, factor.is_estimate))?;
+            if let Ok(kg) = factor.kg_co2e_high.parse::<f64>() {
+                sheet.write_number(row, 6, kg)?;
+            }
         }
         workbook.save_to_writer(&mut out)?;
         out.flush()?;

@@ -627,7 +627,8 @@ fn a_backup_taken_while_serving_restores_the_same_ledger_elsewhere() {
         .expect("runs");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("backed up 20 listings"), "{stdout}");
+    // 20 of the example organisation's and 6 from each of the example network's partners.
+    assert!(stdout.contains("backed up 32 listings"), "{stdout}");
     let again = bruka(dir.path())
         .args(["backup", "--out"])
         .arg(&out)

@@ -527,6 +527,36 @@ async fn a_range_counts_its_low_end_and_shows_the_high(backend: Backend) {
         text.contains("Mellan 65,9 och 520 kg CO₂e beroende på källa"),
         "{text}"
     );
+
+    // The method sheet of the export carries the high end beside the counted figure.
+    use calamine::Reader;
+    let bytes = keeper
+        .get("/stats/export.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx")
+        .to_vec();
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
+    let method = workbook.worksheet_range("Metod").expect("method sheet");
+    let high_total = method
+        .rows()
+        .find(|row| row[0].to_string() == "kg CO₂e med källornas högsta faktorer")
+        .map(|row| row[1].to_string());
+    assert_eq!(high_total.as_deref(), Some("520"));
+    let factor_row = method
+        .rows()
+        .find(|row| row[0].to_string() == "Skärm")
+        .map(|row| (row[2].to_string(), row[6].to_string()));
+    assert_eq!(factor_row, Some(("65.9".to_string(), "520".to_string())));
+    let json: serde_json::Value = keeper
+        .get("/stats/export.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["totals"]["co2e_grams_high"], 520_000);
+    assert_eq!(json["factors"][0]["kg_co2e_high"], "520");
 }
 
 on_both_backends!(

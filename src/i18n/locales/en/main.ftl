@@ -942,3 +942,6 @@ admin-network-link = Network: share listings with other organisations
 admin-factors-link = Emission factors and new prices: your own figures and subcategories
 stats-given-to-heading = Given to other organisations
 stats-given-to-caption = What went to each partner counts for the receiver and is not in the sums above.
+stats-method-ranges = Where sources give different factors the lowest is counted; with the highest the sum would be the one given as the high end.
+export-total-co2e-high = kg CO₂e with the sources' highest factors
+export-column-factor_kg_co2e_high = Highest factor (kg CO₂e)

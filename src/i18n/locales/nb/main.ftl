@@ -939,3 +939,6 @@ admin-network-link = Nettverk: del annonser med andre organisasjoner
 admin-factors-link = Utslippsfaktorer og nypriser: deres egne tall og underkategorier
 stats-given-to-heading = Gitt til andre organisasjoner
 stats-given-to-caption = Det som har gått til hver partner, regnes hos mottakeren og er ikke med i summene over.
+stats-method-ranges = Der kildene gir ulike faktorer, telles den laveste; med den høyeste ville summen blitt den som er oppgitt som høyeste nivå.
+export-total-co2e-high = kg CO₂e med kildenes høyeste faktorer
+export-column-factor_kg_co2e_high = Høyeste faktor (kg CO₂e)

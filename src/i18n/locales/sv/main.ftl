@@ -939,3 +939,6 @@ admin-network-link = Nätverk: dela annonser med andra organisationer
 admin-factors-link = Utsläppsfaktorer och nypriser: era egna siffror och underkategorier
 stats-given-to-heading = Gett till andra organisationer
 stats-given-to-caption = Det som gått till varje partner räknas hos mottagaren och ingår inte i summorna ovan.
+stats-method-ranges = Där källorna ger olika faktorer räknas den lägsta; med den högsta hade summan blivit den som anges som högsta nivå.
+export-total-co2e-high = kg CO₂e med källornas högsta faktorer
+export-column-factor_kg_co2e_high = Högsta faktor (kg CO₂e)
