@@ -541,12 +541,12 @@ async fn a_range_counts_its_low_end_and_shows_the_high(backend: Backend) {
     let method = workbook.worksheet_range("Metod").expect("method sheet");
     let high_total = method
         .rows()
-        .find(|row| row[0].to_string() == "kg CO₂e med källornas högsta faktorer")
+        .find(|row| row[0] == "kg CO₂e med källornas högsta faktorer")
         .map(|row| row[1].to_string());
     assert_eq!(high_total.as_deref(), Some("520"));
     let factor_row = method
         .rows()
-        .find(|row| row[0].to_string() == "Skärm")
+        .find(|row| row[0] == "Skärm")
         .map(|row| (row[2].to_string(), row[6].to_string()));
     assert_eq!(factor_row, Some(("65.9".to_string(), "520".to_string())));
     let json: serde_json::Value = keeper
