@@ -207,13 +207,17 @@ pub enum ExportError {
 }
 
 /// Where rows go; one implementation per format.
+/// What an export knows only after its last row: the totals, every factor used, and the
+/// handovers counted as 0 kg for want of a factor or weight.
+struct Closing {
+    totals: Totals,
+    factors: BTreeSet<FactorUse>,
+    uncounted: Vec<super::quality::Uncounted>,
+}
+
 trait Sink {
     fn row(&mut self, cells: &[Cell]) -> Result<(), ExportError>;
-    fn finish(
-        self: Box<Self>,
-        totals: &Totals,
-        factors: &BTreeSet<FactorUse>,
-    ) -> Result<(), ExportError>;
+    fn finish(self: Box<Self>, closing: &Closing) -> Result<(), ExportError>;
 }
 
 /// Writes every record in scope to `out` in `format`, with headers and method notes in
@@ -238,7 +242,18 @@ where
     };
     let mut totals = Totals::default();
     let mut factors = BTreeSet::new();
+    let mut uncounted = super::quality::Collecting::default();
     for_each_record(conn_for_batch, scope, |record| {
+        uncounted.add(&super::quality::Facts {
+            is_reversal: record.reverses_id.is_some(),
+            co2e_grams: record.co2e_grams,
+            factor_kind: record.factor_kind,
+            weight_kg: record.weight_kg,
+            category_id: record.category_id,
+            category_name: &record.category_name,
+            item_id: record.item_id,
+            item_title: &record.item_title,
+        });
         totals.add_figures(
             record.reverses_id.is_some(),
             record.quantity,
@@ -251,7 +266,11 @@ where
         }
         sink.row(&cells(record, organisation_names))
     })?;
-    sink.finish(&totals, &factors)
+    sink.finish(&Closing {
+        totals,
+        factors,
+        uncounted: uncounted.finish(),
+    })
 }
 
 fn yes_no(language: Language, value: bool) -> String {
@@ -358,14 +377,14 @@ impl<W: Write> Sink for CsvSink<W> {
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _: &Totals, _: &BTreeSet<FactorUse>) -> Result<(), ExportError> {
+    fn finish(self: Box<Self>, _: &Closing) -> Result<(), ExportError> {
         let mut writer = self.writer;
         writer.flush()?;
         Ok(())
     }
 }
 
-/// `{"organisation": …, "method": …, "records": [ … ], "totals": …, "factors": [ … ]}`;
+/// `{"organisation": …, "method": …, "records": [ … ], "totals": …, "factors": [ … ], "uncounted": [ … ]}`;
 /// totals and factors come last because they are known only after the rows.
 struct JsonSink<W: Write> {
     out: W,
@@ -421,16 +440,15 @@ impl<W: Write> Sink for JsonSink<W> {
         Ok(())
     }
 
-    fn finish(
-        self: Box<Self>,
-        totals: &Totals,
-        factors: &BTreeSet<FactorUse>,
-    ) -> Result<(), ExportError> {
+    fn finish(self: Box<Self>, closing: &Closing) -> Result<(), ExportError> {
+        let (totals, factors) = (&closing.totals, &closing.factors);
         let mut out = self.out;
         out.write_all(b"],\"totals\":")?;
         serde_json::to_writer(&mut out, &TotalsJson::from(totals))?;
         out.write_all(b",\"factors\":")?;
         serde_json::to_writer(&mut out, factors)?;
+        out.write_all(b",\"uncounted\":")?;
+        serde_json::to_writer(&mut out, &closing.uncounted)?;
         out.write_all(b"}")?;
         out.flush()?;
         Ok(())
@@ -577,11 +595,8 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
         Ok(())
     }
 
-    fn finish(
-        self: Box<Self>,
-        totals: &Totals,
-        factors: &BTreeSet<FactorUse>,
-    ) -> Result<(), ExportError> {
+    fn finish(self: Box<Self>, closing: &Closing) -> Result<(), ExportError> {
+        let (totals, factors) = (&closing.totals, &closing.factors);
         let XlsxSink {
             mut workbook,
             mut out,
@@ -641,6 +656,22 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             sheet.write_string(row, 5, yes_no(language, factor.is_estimate))?;
             if let Ok(kg) = factor.kg_co2e_high.parse::<f64>() {
                 sheet.write_number(row, 6, kg)?;
+            }
+        }
+        if !closing.uncounted.is_empty() {
+            row += 2;
+            sheet.write_string_with_format(row, 0, language.text("export-uncounted"), &header)?;
+            for group in &closing.uncounted {
+                row += 1;
+                let key = format!("stats-uncounted-{}", group.missing.as_str());
+                let line = language.text_with(
+                    &key,
+                    &[
+                        ("category", group.category_name.clone().into()),
+                        ("count", group.handovers.into()),
+                    ],
+                );
+                sheet.write_string(row, 0, &line)?;
             }
         }
         workbook.save_to_writer(&mut out)?;

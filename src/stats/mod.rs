@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod quality;
 
 use std::collections::BTreeMap;
 use std::ops::DerefMut;
@@ -17,9 +18,9 @@ use crate::categories::Category;
 use crate::db::schema::{organisations, reuse_records};
 use crate::db::{AnyConnection, MultiBackend};
 use crate::i18n::{local_day_start, local_month};
-use crate::ids::{CategoryId, OrganisationId, RecordId, UnitId};
+use crate::ids::{CategoryId, ItemId, OrganisationId, RecordId, UnitId};
 use crate::items::FieldError;
-use crate::ledger::ReuseRecord;
+use crate::ledger::{FactorKind, ReuseRecord};
 use crate::ledger::{Grams, Ore};
 
 /// Rows read per query; small enough to bound memory, large enough that a million rows take
@@ -236,6 +237,26 @@ pub struct SummedRecord {
     pub material_grams: Grams,
     pub recorded_at: chrono::NaiveDateTime,
     pub co2e_grams_high: Option<Grams>,
+    pub item_id: ItemId,
+    pub item_title: String,
+    pub category_id: CategoryId,
+    pub factor_kind: FactorKind,
+    pub weight_kg: Option<f64>,
+}
+
+impl SummedRecord {
+    fn quality_facts(&self) -> quality::Facts<'_> {
+        quality::Facts {
+            is_reversal: self.reverses_id.is_some(),
+            co2e_grams: self.co2e_grams,
+            factor_kind: self.factor_kind,
+            weight_kg: self.weight_kg,
+            category_id: self.category_id,
+            category_name: &self.category_name,
+            item_id: self.item_id,
+            item_title: &self.item_title,
+        }
+    }
 }
 
 /// Calls `each` for every record in scope, one batch in memory at a time. `conn_for_batch`
@@ -367,6 +388,8 @@ pub struct Summary {
     pub by_giving_organisation: Vec<Group>,
     /// Per receiving organisation (what went to each partner, in a scope of given records).
     pub by_receiving_organisation: Vec<Group>,
+    /// Handovers counted as 0 kg because a factor or a weight was missing.
+    pub uncounted: Vec<quality::Uncounted>,
 }
 
 /// Builds a [`Summary`] record by record.
@@ -379,6 +402,7 @@ pub struct Summing {
     receiving_units: BTreeMap<String, Totals>,
     giving_organisations: BTreeMap<OrganisationId, Totals>,
     receiving_organisations: BTreeMap<OrganisationId, Totals>,
+    uncounted: quality::Collecting,
 }
 
 impl Summing {
@@ -408,6 +432,7 @@ impl Summing {
             .entry(record.receiving_organisation_id)
             .or_default()
             .add(record);
+        self.uncounted.add(&record.quality_facts());
     }
 
     /// `organisation_names` names the giving organisations; `period` widens the months shown.
@@ -457,6 +482,7 @@ impl Summing {
             by_receiving_unit: largest_first(self.receiving_units),
             by_giving_organisation: largest_first(giving),
             by_receiving_organisation: largest_first(receiving),
+            uncounted: self.uncounted.finish(),
         }
     }
 }

@@ -155,6 +155,27 @@ struct StatsPage<'a> {
     figures: Option<StatsFigures>,
 }
 
+#[derive(Serialize)]
+struct UncountedView {
+    category_id: crate::ids::CategoryId,
+    category: String,
+    missing: &'static str,
+    handovers: i64,
+    listings: Vec<(crate::ids::ItemId, String)>,
+}
+
+fn uncounted_views(list: &[crate::stats::quality::Uncounted]) -> Vec<UncountedView> {
+    list.iter()
+        .map(|u| UncountedView {
+            category_id: u.category_id,
+            category: u.category_name.clone(),
+            missing: u.missing.as_str(),
+            handovers: u.handovers,
+            listings: u.listings.clone(),
+        })
+        .collect()
+}
+
 /// What the dashboard shows of a valid filter.
 #[derive(Serialize)]
 struct StatsFigures {
@@ -172,6 +193,9 @@ struct StatsFigures {
     /// Something came from a partner: the table by giving organisation says what.
     from_partners: bool,
     given_to: Vec<FigureRow>,
+    /// Handovers counted as 0 kg for want of a factor or a weight, and where to fix them.
+    uncounted: Vec<UncountedView>,
+    uncounted_handovers: i64,
     query_string: String,
     method_lines: Vec<String>,
 }
@@ -217,6 +241,8 @@ fn stats_figures(
             .iter()
             .any(|group| group.label != setting.organisation_name),
         given_to: figure_rows(language, &figures_of.given_to, &unnamed),
+        uncounted: uncounted_views(&summary.uncounted),
+        uncounted_handovers: summary.uncounted.iter().map(|u| u.handovers).sum(),
         query_string: serde_urlencoded::to_string(raw).unwrap_or_default(),
         method_lines: export::method_lines(language, &about),
     }

@@ -559,7 +559,76 @@ async fn a_range_counts_its_low_end_and_shows_the_high(backend: Backend) {
     assert_eq!(json["factors"][0]["kg_co2e_high"], "520");
 }
 
+/// A small appliance listed without a weight counts 0 kg (its factor is per kg): the
+/// dashboard says so and links where to fix it; the exports' method sheet lists it.
+async fn handovers_counted_as_zero_are_flagged_with_where_to_fix_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let requester = lister_and_requester(&app).await;
+    let keeper = keeper_of_boras(&app).await;
+    let category = app.category_id("elektronik/sma-elapparater").await;
+    let item = app
+        .browser
+        .post_item(
+            &[
+                ("title", "Vattenkokare"),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", "2"),
+                ("site", "Stadshuset"),
+                ("action", "publish"),
+            ],
+            vec![],
+        )
+        .await;
+    hand_over_one(&app, &requester, item).await;
+    let page = keeper.get_page("/stats").await;
+    let text = page.visible_text();
+    assert!(
+        text.contains("1 hämtningar räknas som 0 kg CO₂e för att uppgifter saknas"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Små elapparater: 1 hämtningar utan vikt"),
+        "{text}"
+    );
+    let links: Vec<String> = page
+        .select_all("section.uncounted a")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(
+        links,
+        [format!("/factors/{category}"), format!("/items/{item}")]
+    );
+
+    use calamine::Reader;
+    let bytes = keeper
+        .get("/stats/export.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx")
+        .to_vec();
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
+    let method = workbook.worksheet_range("Metod").expect("method sheet");
+    assert!(
+        method.rows().any(|row| row[0]
+            .to_string()
+            .starts_with("Små elapparater: 1 hämtningar utan vikt")),
+        "the method sheet lists it"
+    );
+    let json: serde_json::Value = keeper
+        .get("/stats/export.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(json["uncounted"][0]["missing"], "weight");
+    assert_eq!(json["uncounted"][0]["handovers"], 1);
+}
+
 on_both_backends!(
+    handovers_counted_as_zero_are_flagged_with_where_to_fix_them,
     a_new_price_and_factor_count_from_the_next_handover,
     bad_figures_are_refused_and_change_nothing,
     a_subcategory_is_picked_only_by_its_organisation,
