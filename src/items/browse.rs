@@ -1,5 +1,6 @@
 //! Finding listings: visibility, filters, full-text search, sort and pages.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -339,11 +340,32 @@ pub fn browse(
     };
     let pages = page_count(total);
     let page = filter.page.clamp(1, pages);
-    let query = matching();
-    // Ties are broken in the browse indexes' own order (…, category_id, id), so a page is
-    // read straight from the index: no sort, not even of listings posted at the same moment
-    // or of every listing with a popular title.
-    let query = match filter.sort {
+    let found = if shown.organisations().len() == 1 {
+        in_order(matching(), filter.sort)
+            .select(CardItem::as_select())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+            .load(conn)?
+    } else {
+        merged_page(conn, &shown, filter, page, |part| {
+            filtered(backend, plan, part, filter, category_ids.as_deref())
+        })?
+    };
+    Ok(Results {
+        cards: cards(conn, found, known)?,
+        total,
+        total_is_capped,
+        page,
+        pages,
+        corrected: None,
+    })
+}
+
+/// `query` in the page's order. Ties are broken in the browse indexes' own order
+/// (…, category_id, id), so a page is read straight from the index: no sort, not even of
+/// listings posted at the same moment or of every listing with a popular title.
+fn in_order(query: BoxedItems, sort: Sort) -> BoxedItems {
+    match sort {
         // Without a query there is nothing to rank by.
         Sort::Relevance | Sort::Newest => query.order((
             items::created_at.desc(),
@@ -365,20 +387,68 @@ pub fn browse(
             items::category_id.desc(),
             items::id.desc(),
         )),
-    };
-    let found: Vec<CardItem> = query
-        .select(CardItem::as_select())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .load(conn)?;
-    Ok(Results {
-        cards: cards(conn, found, known)?,
-        total,
-        total_is_capped,
-        page,
-        pages,
-        corrected: None,
-    })
+    }
+}
+
+/// The same order as [`in_order`], for rows already read.
+fn page_order(
+    sort: Sort,
+    a: &(CardItem, NaiveDateTime),
+    b: &(CardItem, NaiveDateTime),
+) -> Ordering {
+    let ((x, x_at), (y, y_at)) = (a, b);
+    let ties = |x: &CardItem, y: &CardItem| (x.category_id, x.id).cmp(&(y.category_id, y.id));
+    match sort {
+        Sort::Relevance | Sort::Newest => y_at.cmp(x_at).then_with(|| ties(y, x)),
+        Sort::Oldest => x_at.cmp(y_at).then_with(|| ties(x, y)),
+        Sort::Title => x.title.cmp(&y.title).then_with(|| ties(x, y)),
+        Sort::MostAvailable => y
+            .quantity_available
+            .cmp(&x.quantity_available)
+            .then_with(|| ties(y, x)),
+    }
+}
+
+/// One page when listings of several organisations are in view: each organisation's are
+/// read in index order on their own, as far as the page reaches, and merged. One query over
+/// them all (`organisation_id IN (…)`) cannot follow any index's order and sorted every
+/// listing on offer (about 30 ms at 20 000 listings, for every page a network member saw).
+fn merged_page(
+    conn: &mut AnyConnection,
+    shown: &Shown,
+    filter: &Filter,
+    page: i64,
+    matching: impl Fn(&Shown) -> BoxedItems,
+) -> QueryResult<Vec<CardItem>> {
+    let parts = shown
+        .own
+        .map(|own| Shown {
+            own: Some(own),
+            partners: Vec::new(),
+        })
+        .into_iter()
+        .chain(shown.partners.iter().map(|&partner| Shown {
+            own: None,
+            partners: vec![partner],
+        }));
+    let reach = page * PAGE_SIZE;
+    let mut rows: Vec<(CardItem, NaiveDateTime)> = Vec::new();
+    for part in parts {
+        rows.extend(
+            in_order(matching(&part), filter.sort)
+                .select((CardItem::as_select(), items::created_at))
+                .limit(reach)
+                .load::<(CardItem, NaiveDateTime)>(conn)?,
+        );
+    }
+    rows.sort_by(|a, b| page_order(filter.sort, a, b));
+    let skip = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(usize::MAX);
+    Ok(rows
+        .into_iter()
+        .skip(skip)
+        .take(PAGE_SIZE as usize)
+        .map(|(card, _)| card)
+        .collect())
 }
 
 /// Searches ranked best match first, kept per instance under the listing generation they

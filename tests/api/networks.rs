@@ -351,7 +351,80 @@ async fn bad_network_requests_change_nothing(backend: Backend) {
     );
 }
 
+async fn titles(browser: &Browser, path: &str) -> Vec<String> {
+    browser
+        .get_page(path)
+        .await
+        .select_all(".card-title")
+        .iter()
+        .map(|t| t.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+async fn list_titled(lister: &Browser, app: &TestApp, title: &str, visibility: &str) {
+    let category = app.category_id("mobler/bord").await;
+    lister
+        .post_item(
+            &[
+                ("title", title),
+                ("category_id", &category),
+                ("condition", "good"),
+                ("quantity", "1"),
+                ("site", "Stadshuset"),
+                ("visibility", visibility),
+                ("action", "publish"),
+            ],
+            vec![],
+        )
+        .await;
+}
+
+/// A member's browse pages hold their own and partners' shared listings in one order,
+/// page after page, however they are sorted.
+async fn partner_listings_interleave_in_page_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let two = two_organisations(&app).await;
+    two.boras_admin
+        .post_form("/network", &[("name", "Sjuhärad")])
+        .await;
+    two.boras_admin
+        .post_form("/network/invitations", &[("email", "kim@mark.se")])
+        .await;
+    let id = invitation_id(&two.mark_admin).await;
+    two.mark_admin
+        .post_form(&format!("/network/invitations/{id}/accept"), &[])
+        .await;
+    let mut created = Vec::new();
+    for i in 0..15 {
+        let borås = format!("Bord {:02} från Borås", 30 - 2 * i);
+        let mark = format!("Bord {:02} från Mark", 29 - 2 * i);
+        list_titled(&two.boras_lister, &app, &borås, "network").await;
+        list_titled(&two.mark_member, &app, &mark, "organisation").await;
+        created.push(borås);
+        created.push(mark);
+    }
+    // Not shared: never on Mark's pages.
+    list_titled(
+        &two.boras_lister,
+        &app,
+        "Bord internt i Borås",
+        "organisation",
+    )
+    .await;
+
+    let mut newest_first: Vec<String> = created.iter().rev().cloned().collect();
+    let mut shown = titles(&two.mark_member, "/items").await;
+    shown.extend(titles(&two.mark_member, "/items?page=2").await);
+    assert_eq!(shown, newest_first);
+
+    newest_first.sort();
+    let mut by_title = titles(&two.mark_member, "/items?sort=title").await;
+    by_title.extend(titles(&two.mark_member, "/items?sort=title&page=2").await);
+    assert_eq!(by_title, newest_first);
+}
+
 on_both_backends!(
+    partner_listings_interleave_in_page_order,
     two_organisations_form_a_network_with_the_pages_alone,
     bad_network_requests_change_nothing,
 );
