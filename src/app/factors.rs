@@ -328,25 +328,6 @@ pub async fn upload(
     .await
 }
 
-/// The preview of an upload again, as it would apply now.
-pub async fn preview(
-    app: &App,
-    by: Corrector,
-    upload_id: i64,
-) -> Result<Upload, Failure<FactorError>> {
-    app.read(move |conn| {
-        let (text, valid_from, label) = pending(conn, &by, upload_id)?;
-        let rows = parsed(&text)?;
-        let scope = Scope::Organisation(by.organisation_id);
-        let plan = table::plan(conn, scope, &rows, valid_from, &label)?;
-        Ok(Upload {
-            id: upload_id,
-            plan,
-        })
-    })
-    .await
-}
-
 fn pending(
     conn: &mut AnyConnection,
     by: &Corrector,
