@@ -300,16 +300,7 @@ pub async fn seed(
                         publish: true,
                     };
                     let photo = &photos[leaf][rng.random_range(0..photos[leaf].len())];
-                    let new_photo = NewPhoto {
-                        key: photo.key.clone(),
-                        alt_text: format!("Bild på {}", title.to_lowercase()),
-                        width: i32::try_from(photo.width).unwrap_or(i32::MAX),
-                        height: i32::try_from(photo.height).unwrap_or(i32::MAX),
-                    };
-                    let id = write(conn, Delivery::Quiet, |tx| {
-                        crate::items::create(tx, &lister.viewer, &input, &[new_photo])
-                    })
-                    .map_err(|e| anyhow::anyhow!("demo listing: {e}"))?;
+                    let id = list_example(conn, lister, &input, photo)?;
                     created_ids.push(id);
                     created_listings.push(PastListing {
                         id,
@@ -359,6 +350,26 @@ fn refresh_planner_statistics(conn: &mut AnyConnection) -> diesel::QueryResult<(
             .map(|_| ()),
         Backend::Sqlite => Ok(()),
     }
+}
+
+/// Lists one example item with one of its category's photos, through the same code as
+/// the listing form, without mail.
+fn list_example(
+    conn: &mut AnyConnection,
+    lister: &Lister,
+    input: &ItemInput,
+    photo: &ProcessedPhoto,
+) -> anyhow::Result<ItemId> {
+    let new_photo = NewPhoto {
+        key: photo.key.clone(),
+        alt_text: format!("Bild på {}", input.fields.title.to_lowercase()),
+        width: i32::try_from(photo.width).unwrap_or(i32::MAX),
+        height: i32::try_from(photo.height).unwrap_or(i32::MAX),
+    };
+    write(conn, Delivery::Quiet, |tx| {
+        crate::items::create(tx, &lister.viewer, input, &[new_photo])
+    })
+    .map_err(|e| anyhow::anyhow!("example listing: {e}"))
 }
 
 /// Most handovers are picked up (so the savings ledger has rows), some wait for pickup.

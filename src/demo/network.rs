@@ -14,7 +14,7 @@ use crate::app::{Delivery, write};
 use crate::categories::{Category, FactorBook};
 use crate::db::AnyConnection;
 use crate::ids::{ItemId, ReservationId};
-use crate::items::{Condition, ItemFields, ItemInput, NewPhoto, Visibility};
+use crate::items::{Condition, ItemFields, ItemInput, Visibility};
 use crate::ledger::savings::WouldBuyNew;
 use crate::networks;
 use crate::organisations::{self, Country, EmailDomain, Organisation};
@@ -198,16 +198,7 @@ pub(super) fn seed(
                 publish: true,
             };
             let photo = &photos[leaf][rng.random_range(0..photos[leaf].len())];
-            let new_photo = NewPhoto {
-                key: photo.key.clone(),
-                alt_text: format!("Bild på {}", title.to_lowercase()),
-                width: i32::try_from(photo.width).unwrap_or(i32::MAX),
-                height: i32::try_from(photo.height).unwrap_or(i32::MAX),
-            };
-            let id = write(conn, Delivery::Quiet, |tx| {
-                crate::items::create(tx, &lister.viewer, &input, &[new_photo])
-            })
-            .map_err(|e| anyhow::anyhow!("example partner listing: {e}"))?;
+            let id = super::list_example(conn, lister, &input, photo)?;
             shared.push((id, leaf, title));
             report.shared_listings += 1;
         }

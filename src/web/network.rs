@@ -184,6 +184,18 @@ pub async fn invite(
     .await
 }
 
+/// The invited organisation's admin answers; `done` names it on the page.
+async fn answer_invitation(
+    page: Page,
+    admin: AdminUser,
+    invitation: InvitationId,
+    (answer, done): (Answer, &'static str),
+    app: &App,
+) -> Result<HttpResponse, AppError> {
+    let outcome = networks::answer(app, Actor::admin(&admin.0), invitation, answer).await;
+    answer_with(page, app, &admin, done, outcome, Default::default()).await
+}
+
 #[post("/network/invitations/{id}/accept")]
 pub async fn accept(
     page: Page,
@@ -192,9 +204,8 @@ pub async fn accept(
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = Actor::admin(&admin.0);
-    let outcome = networks::answer(&app, actor, path.into_inner(), Answer::Accepted).await;
-    answer_with(page, &app, &admin, "accepted", outcome, Default::default()).await
+    let answer = (Answer::Accepted, "accepted");
+    answer_invitation(page, admin, path.into_inner(), answer, &app).await
 }
 
 #[post("/network/invitations/{id}/decline")]
@@ -205,9 +216,8 @@ pub async fn decline(
     _form: CsrfForm<NoFields>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = Actor::admin(&admin.0);
-    let outcome = networks::answer(&app, actor, path.into_inner(), Answer::Declined).await;
-    answer_with(page, &app, &admin, "declined", outcome, Default::default()).await
+    let answer = (Answer::Declined, "declined");
+    answer_invitation(page, admin, path.into_inner(), answer, &app).await
 }
 
 #[post("/network/leave")]
