@@ -168,22 +168,60 @@ fn ensure_colleagues(conn: &mut AnyConnection) -> anyhow::Result<Vec<Lister>> {
     let organisation = organisations::find_by_email_domain(conn, admin.domain())?
         .ok_or_else(|| anyhow::anyhow!("the example organisation is missing"))?;
     let units = organisations::units_of(conn, organisation.id)?;
-    let mut listers = Vec::new();
-    for (index, (local, name)) in COLLEAGUES.iter().enumerate() {
-        let email = Email::parse(&format!("{local}@{DEMO_DOMAIN}"))?;
-        let user = accounts::find_or_create(conn, &email, organisation.id, Role::Member)?;
-        if user.needs_profile() {
-            let unit = units.get(index % units.len().max(1)).map(|u| u.id);
-            accounts::set_profile(conn, &user, name, unit)
-                .map_err(|e| anyhow::anyhow!("profile for {email}: {e}"))?;
-        }
+    COLLEAGUES
+        .iter()
+        .enumerate()
+        .map(|(index, (local, name))| {
+            let email = Email::parse(&format!("{local}@{DEMO_DOMAIN}"))?;
+            colleague(
+                conn,
+                &units,
+                index,
+                (&email, name),
+                organisation.id,
+                Role::Member,
+            )
+        })
+        .collect()
+}
+
+impl Lister {
+    /// The viewer `user_id` is now (their organisation's network read afresh).
+    fn load(conn: &mut AnyConnection, user_id: UserId) -> anyhow::Result<Self> {
         let user =
-            accounts::find(conn, user.id)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        listers.push(Lister {
+            accounts::find(conn, user_id)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+        Ok(Lister {
             viewer: Viewer::load(conn, &user)?,
-        });
+        })
     }
-    Ok(listers)
+}
+
+/// A colleague in the example data: created if new, given a name and the `index`th unit
+/// (round the list) the first time.
+fn colleague(
+    conn: &mut AnyConnection,
+    units: &[organisations::Unit],
+    index: usize,
+    (email, name): (&Email, &str),
+    organisation: crate::ids::OrganisationId,
+    role: Role,
+) -> anyhow::Result<Lister> {
+    let user = accounts::find_or_create(conn, email, organisation, role)?;
+    if user.needs_profile() {
+        let unit = units.get(index % units.len().max(1)).map(|u| u.id);
+        accounts::set_profile(conn, &user, name, unit)
+            .map_err(|e| anyhow::anyhow!("profile for {email}: {e}"))?;
+    }
+    Lister::load(conn, user.id)
+}
+
+/// How long the example's reservations hold and when they are reminded.
+fn example_rules() -> reservations::Rules {
+    reservations::Rules {
+        pickup_within: Duration::days(7),
+        remind_before: Duration::hours(24),
+        offer_within: Duration::hours(48),
+    }
 }
 
 /// What a first start with `demo_bootstrap` makes: what `bruka demo` makes by default.
@@ -385,11 +423,7 @@ fn seed_handovers(
     item_ids: &[ItemId],
 ) -> anyhow::Result<(usize, usize)> {
     let wanted = (item_ids.len() / HANDOVERS_PER_LISTINGS).min(MAX_HANDOVERS);
-    let rules = reservations::Rules {
-        pickup_within: Duration::days(7),
-        remind_before: Duration::hours(24),
-        offer_within: Duration::hours(48),
-    };
+    let rules = example_rules();
     let (mut reserved, mut picked_up) = (0, 0);
     for &item_id in item_ids.iter().take(wanted) {
         let (created_by, available): (UserId, i32) = items::table

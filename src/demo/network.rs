@@ -7,9 +7,8 @@ use chrono::{Duration, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::{EXAMPLE_MARK, Lister, SITES, titles};
-use crate::access::Viewer;
-use crate::accounts::{self, Email, Role};
+use super::{EXAMPLE_MARK, Lister, SITES, colleague, titles};
+use crate::accounts::{Email, Role};
 use crate::app::{Delivery, write};
 use crate::categories::{Category, FactorBook};
 use crate::db::AnyConnection;
@@ -70,49 +69,45 @@ pub struct NetworkReport {
     pub past_handovers: usize,
 }
 
-fn partner(
-    conn: &mut AnyConnection,
-    Partner {
-        name,
-        domain,
-        units,
-        people,
-    }: Partner,
-) -> anyhow::Result<(Organisation, Vec<Lister>)> {
-    let domain = EmailDomain::parse(domain)?;
-    let organisation = match organisations::find_by_email_domain(conn, &domain)? {
-        Some(found) => found,
-        None => {
-            let created =
-                organisations::create(conn, name, Country::Sweden, std::slice::from_ref(&domain))?;
-            for unit in units {
-                organisations::add_unit(conn, created.id, unit, None)?;
-            }
-            created
-        }
-    };
-    let units = organisations::units_of(conn, organisation.id)?;
-    let mut listers = Vec::new();
-    for (index, (local, full_name)) in people.iter().enumerate() {
-        let email = Email::parse(&format!("{local}@{domain}"))?;
-        let role = if index == 0 {
-            Role::Admin
-        } else {
-            Role::Member
-        };
-        let user = accounts::find_or_create(conn, &email, organisation.id, role)?;
-        if user.needs_profile() {
-            let unit = units.get(index % units.len().max(1)).map(|u| u.id);
-            accounts::set_profile(conn, &user, full_name, unit)
-                .map_err(|e| anyhow::anyhow!("profile for {email}: {e}"))?;
-        }
-        let user =
-            accounts::find(conn, user.id)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-        listers.push(Lister {
-            viewer: Viewer::load(conn, &user)?,
-        });
+/// The partner's organisation, created with its units the first time.
+fn organisation_of(conn: &mut AnyConnection, partner: Partner) -> anyhow::Result<Organisation> {
+    let domain = EmailDomain::parse(partner.domain)?;
+    if let Some(found) = organisations::find_by_email_domain(conn, &domain)? {
+        return Ok(found);
     }
-    Ok((organisation, listers))
+    let created = organisations::create(
+        conn,
+        partner.name,
+        Country::Sweden,
+        std::slice::from_ref(&domain),
+    )?;
+    for unit in partner.units {
+        organisations::add_unit(conn, created.id, unit, None)?;
+    }
+    Ok(created)
+}
+
+/// The partner's people (the first its admin), as viewers of its organisation now.
+fn people_of(
+    conn: &mut AnyConnection,
+    partner: Partner,
+    organisation: &Organisation,
+) -> anyhow::Result<Vec<Lister>> {
+    let units = organisations::units_of(conn, organisation.id)?;
+    partner
+        .people
+        .iter()
+        .enumerate()
+        .map(|(index, (local, name))| {
+            let email = Email::parse(&format!("{local}@{}", partner.domain))?;
+            let role = if index == 0 {
+                Role::Admin
+            } else {
+                Role::Member
+            };
+            colleague(conn, &units, index, (&email, name), organisation.id, role)
+        })
+        .collect()
 }
 
 /// Puts the example organisation and its partners into one network (once), lists some of
@@ -135,35 +130,26 @@ pub(super) fn seed(
     let mut report = NetworkReport::default();
     let mut partners = Vec::new();
     for entry in PARTNERS {
-        let (organisation, _) = partner(conn, entry)?;
-        if organisation.network_id.is_none() {
-            networks::join(conn, organisation.id, network.id)
-                .map_err(|e| anyhow::anyhow!("example network: {e}"))?;
-        }
-        // Loaded again: their viewers must see the network they are now in.
-        let (organisation, listers) = partner(conn, entry)?;
-        if organisation.network_id == Some(network.id) {
-            partners.push(listers);
+        let organisation = organisation_of(conn, entry)?;
+        let in_network = match organisation.network_id {
+            None => networks::join(conn, organisation.id, network.id)
+                .map(|()| true)
+                .map_err(|e| anyhow::anyhow!("example network: {e}"))?,
+            Some(id) => id == network.id,
+        };
+        if in_network {
+            // Loaded after joining: their viewers must see the network.
+            partners.push(people_of(conn, entry, &organisation)?);
             report.partners += 1;
         }
     }
     // Home's viewers were loaded before the network existed on a first run.
     let home: Vec<Lister> = home
         .iter()
-        .map(|l| -> anyhow::Result<Lister> {
-            let user = accounts::find(conn, l.viewer.user_id)?
-                .ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-            Ok(Lister {
-                viewer: Viewer::load(conn, &user)?,
-            })
-        })
+        .map(|l| Lister::load(conn, l.viewer.user_id))
         .collect::<anyhow::Result<_>>()?;
     let today = crate::i18n::local_date(Utc::now().naive_utc());
-    let rules = reservations::Rules {
-        pickup_within: Duration::days(7),
-        remind_before: Duration::hours(24),
-        offer_within: Duration::hours(48),
-    };
+    let rules = super::example_rules();
     for listers in &partners {
         let mut shared = Vec::new();
         for _ in 0..PARTNER_LISTINGS {
