@@ -67,6 +67,20 @@ async fn hand_over_one(
     .await
 }
 
+/// The method sheet of the keeper's XLSX export.
+async fn method_sheet(keeper: &Browser) -> calamine::Range<calamine::Data> {
+    use calamine::Reader;
+    let bytes = keeper
+        .get("/stats/export.xlsx")
+        .await
+        .bytes()
+        .await
+        .expect("xlsx")
+        .to_vec();
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
+    workbook.worksheet_range("Metod").expect("method sheet")
+}
+
 fn count_versions(conn: &mut bruka::db::AnyConnection) -> i64 {
     category_versions::table
         .count()
@@ -529,16 +543,7 @@ async fn a_range_counts_its_low_end_and_shows_the_high(backend: Backend) {
     );
 
     // The method sheet of the export carries the high end beside the counted figure.
-    use calamine::Reader;
-    let bytes = keeper
-        .get("/stats/export.xlsx")
-        .await
-        .bytes()
-        .await
-        .expect("xlsx")
-        .to_vec();
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
-    let method = workbook.worksheet_range("Metod").expect("method sheet");
+    let method = method_sheet(&keeper).await;
     let high_total = method
         .rows()
         .find(|row| row[0] == "kg CO₂e med källornas högsta faktorer")
@@ -601,16 +606,7 @@ async fn handovers_counted_as_zero_are_flagged_with_where_to_fix_them(backend: B
         [format!("/factors/{category}"), format!("/items/{item}")]
     );
 
-    use calamine::Reader;
-    let bytes = keeper
-        .get("/stats/export.xlsx")
-        .await
-        .bytes()
-        .await
-        .expect("xlsx")
-        .to_vec();
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an XLSX file");
-    let method = workbook.worksheet_range("Metod").expect("method sheet");
+    let method = method_sheet(&keeper).await;
     assert!(
         method.rows().any(|row| row[0]
             .to_string()
