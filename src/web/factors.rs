@@ -599,12 +599,11 @@ pub async fn upload_table(
     let refused_status = AppError::Refused(Refusal::Invalid(Vec::new()))
         .answer()
         .status;
-    let text = match (form.files.first(), form.oversized) {
+    let oversized = form.oversized;
+    let text = match (form.files.into_iter().next(), oversized) {
         (_, n) if n > 0 => Err("factor-import-too-large"),
         (None, _) => Err("factor-import-no-file"),
-        (Some(file), _) => {
-            String::from_utf8(file.bytes.clone()).map_err(|_| "factor-import-not-text")
-        }
+        (Some(file), _) => String::from_utf8(file.bytes).map_err(|_| "factor-import-not-text"),
     };
     let text = match text {
         Ok(text) => text,
