@@ -80,6 +80,23 @@ enum Command {
     /// Networks of organisations that share listings: `bruka network list`.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// The savings ledger's hash chain: `bruka ledger verify` recomputes it.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute every organisation's chain (or one's) and report the first broken row;
+    /// with `--export FILE`, check a CSV or JSON export against the ledger instead.
+    /// Exits with status 1 when anything does not match.
+    Verify {
+        /// One organisation by its short name.
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +254,10 @@ fn main() -> ExitCode {
             apply,
         ),
         Command::Network(command) => network(&settings, command),
+        Command::Ledger(LedgerCommand::Verify {
+            organisation,
+            export,
+        }) => verify_ledger(&settings, organisation.as_deref(), export.as_deref()),
         Command::Photos(PhotosCommand::Backup { out }) => {
             bruka::backup::photos_backup(&settings, &out)
                 .map(|files| {
@@ -510,6 +531,102 @@ fn import_factors(
         ));
     }
     Ok(())
+}
+
+fn verify_ledger(
+    settings: &Settings,
+    organisation: Option<&str>,
+    export: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use bruka::ledger::{chain, export_check};
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    if let Some(file) = export {
+        let bytes = std::fs::read(file)
+            .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", file.display()))?;
+        let exported = export_check::read(&bytes)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))?;
+        let outcome = export_check::check(&mut conn, &exported)?;
+        for problem in &outcome.problems {
+            say(problem);
+        }
+        if !outcome.problems.is_empty() {
+            anyhow::bail!("{} does not match the ledger", file.display());
+        }
+        say(&format!(
+            "{} matches the ledger: {} rows, chain head {} at position {}{}",
+            file.display(),
+            outcome.rows,
+            outcome.head.hash,
+            outcome.head.seq,
+            outcome
+                .organisation
+                .map(|name| format!(" in {name}'s chain"))
+                .unwrap_or_default()
+        ));
+        return Ok(());
+    }
+    let outcomes = match organisation {
+        Some(slug) => {
+            let found = organisations::find_by_slug(&mut conn, slug)?
+                .ok_or_else(|| anyhow::anyhow!("no organisation `{slug}`"))?;
+            let outcome = chain::verify(&mut conn, found.id)?;
+            chain::remember(&mut conn, &outcome)?;
+            vec![(found.name, outcome)]
+        }
+        None => {
+            let names = bruka::stats::organisation_names(&mut conn)?;
+            chain::verify_all(&mut conn)?
+                .into_iter()
+                .map(|outcome| {
+                    let name = names
+                        .get(&outcome.organisation_id)
+                        .cloned()
+                        .unwrap_or_default();
+                    (name, outcome)
+                })
+                .collect()
+        }
+    };
+    let mut broken = 0;
+    for (name, outcome) in &outcomes {
+        match &outcome.broken {
+            None => say(&format!(
+                "{name}: intact, {} rows, head {} at position {}",
+                outcome.links, outcome.head.hash, outcome.head.seq
+            )),
+            Some(at) => {
+                broken += 1;
+                say(&format!(
+                    "{name}: BROKEN at position {}{}: {} ({} rows before it are intact)",
+                    at.seq,
+                    at.record_id
+                        .map(|id| format!(", record {id}"))
+                        .unwrap_or_default(),
+                    chain_problem_text(at.problem),
+                    outcome.links
+                ));
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!("{broken} of {} chains are broken", outcomes.len());
+    }
+    Ok(())
+}
+
+fn chain_problem_text(problem: bruka::ledger::chain::Problem) -> &'static str {
+    use bruka::ledger::chain::Problem;
+    match problem {
+        Problem::Changed => "the record was changed after it was written",
+        Problem::Missing => "the record of this link is gone",
+        Problem::Gap => "a link before this one was removed",
+        Problem::Head => {
+            "the chain does not end at its stored head (its tail was cut off or rewritten)"
+        }
+        Problem::Unlinked => "a record was written without a link (behind Bruka's back)",
+        Problem::Foreign => "the link points at another organisation's record",
+    }
 }
 
 fn network(settings: &Settings, command: NetworkCommand) -> anyhow::Result<()> {

@@ -298,6 +298,7 @@ async fn background_jobs(
                     listings_reindexed = round.listings_reindexed,
                     offers_lapsed = round.offers_lapsed,
                     digests_sent = round.digests_sent,
+                    chains_verified = round.chains_verified,
                     "background jobs"
                 );
                 mail.wake_worker();

@@ -27,6 +27,7 @@ pub struct Round {
     pub listings_reindexed: usize,
     pub offers_lapsed: usize,
     pub digests_sent: usize,
+    pub chains_verified: usize,
 }
 
 impl Round {
@@ -55,7 +56,29 @@ pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobErr
         digests_sent: send_digests(conn)?,
         listings_expired: expire_listings(conn, today)?,
         listings_reindexed: reindex_listings(conn)?,
+        chains_verified: verify_a_chain(conn)?,
     })
+}
+
+/// Chains are recomputed about once a day, one organisation per round.
+const CHAIN_CHECK_EVERY: chrono::Duration = chrono::Duration::hours(24);
+
+fn verify_a_chain(conn: &mut AnyConnection) -> Result<usize, JobError> {
+    let before = Utc::now().naive_utc() - CHAIN_CHECK_EVERY;
+    match crate::ledger::chain::verify_one_due(conn, before)? {
+        Some(outcome) => {
+            if let Some(broken) = &outcome.broken {
+                tracing::error!(
+                    organisation = %outcome.organisation_id,
+                    seq = broken.seq,
+                    problem = broken.problem.as_str(),
+                    "the ledger's hash chain is broken"
+                );
+            }
+            Ok(1)
+        }
+        None => Ok(0),
+    }
 }
 
 /// Listings indexed by an older version of the search rules (after an upgrade), all of

@@ -14,6 +14,7 @@ pub mod domains;
 pub mod factors;
 pub mod idempotency;
 pub mod jobs;
+pub mod ledger;
 pub mod limits;
 pub mod listings;
 pub mod networks;

@@ -34,6 +34,13 @@ pub fn prepare(conn: &mut AnyConnection) -> Result<Vec<String>, BoxError> {
     }
     let result = run_migrations(conn).and_then(|applied| {
         categories::seed::seed_default_categories(conn)?;
+        let sealed = crate::ledger::chain::seal_backlog(conn)?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "ledger records written before the hash chain were linked"
+            );
+        }
         Ok(applied)
     });
     if is_postgres {

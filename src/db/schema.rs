@@ -492,6 +492,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     queue_entries,
     rate_limits,
     idempotency_keys,
+    ledger_chain,
+    ledger_heads,
+    ledger_seal_backlog,
+    ledger_checks,
 );
 
 diesel::table! {
@@ -500,3 +504,43 @@ diesel::table! {
         generation -> BigInt,
     }
 }
+
+diesel::table! {
+    ledger_chain (record_id) {
+        record_id -> BigInt,
+        organisation_id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+        sealed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_heads (organisation_id) {
+        organisation_id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_seal_backlog (record_id) {
+        record_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    ledger_checks (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        checked_at -> Timestamp,
+        links -> BigInt,
+        head_seq -> BigInt,
+        head_hash -> Text,
+        broken_seq -> Nullable<BigInt>,
+        broken_record_id -> Nullable<BigInt>,
+        problem -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(ledger_chain -> reuse_records (record_id));

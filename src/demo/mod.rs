@@ -517,6 +517,7 @@ fn seed_history(
     while written < count {
         let batch = (count - written).min(2_000);
         write_transaction(conn, |conn| -> anyhow::Result<()> {
+            let mut chain = crate::ledger::chain::Appender::open(conn, organisation_id)?;
             for _ in 0..batch {
                 let listing = &listings[rng.random_range(0..listings.len())];
                 let category = &leaves[listing.leaf];
@@ -551,8 +552,16 @@ fn seed_history(
                     answer,
                     recorded_by: Some(requester.viewer.user_id),
                 };
-                crate::ledger::record_past_handover(conn, &facts, &method, at, "Exempeldata")?;
+                crate::ledger::record_past_handover(
+                    conn,
+                    &mut chain,
+                    &facts,
+                    &method,
+                    at,
+                    "Exempeldata",
+                )?;
             }
+            chain.close(conn)?;
             Ok(())
         })?;
         written += batch;

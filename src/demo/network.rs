@@ -267,7 +267,16 @@ fn past_handovers(
             answer: WouldBuyNew::Yes,
             recorded_by: Some(to.viewer.user_id),
         };
-        crate::ledger::record_past_handover(conn, &facts, &method, at, "Exempeldata i nätverket")?;
+        let mut chain = crate::ledger::chain::Appender::open(conn, receiving_organisation)?;
+        crate::ledger::record_past_handover(
+            conn,
+            &mut chain,
+            &facts,
+            &method,
+            at,
+            "Exempeldata i nätverket",
+        )?;
+        chain.close(conn)?;
     }
     Ok(PARTNER_HISTORY)
 }

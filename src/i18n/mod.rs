@@ -14,7 +14,7 @@ use fluent_templates::{LanguageIdentifier, Loader, langid};
 use serde::Serialize;
 
 pub use numbers::{format_decimal, parse_decimal};
-pub use times::{local_date, local_day_end, local_day_start, local_month, local_time};
+pub use times::{local_date, local_day_end, local_day_start, local_month, local_naive, local_time};
 
 fluent_templates::static_loader! {
     pub static LOCALES = {

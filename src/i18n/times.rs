@@ -12,6 +12,11 @@ pub fn local_time(utc: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// A UTC time as the local wall-clock time (for spreadsheet date cells, which have no zone).
+pub fn local_naive(utc: NaiveDateTime) -> NaiveDateTime {
+    utc.and_utc().with_timezone(&Stockholm).naive_local()
+}
+
 /// The local calendar day a UTC time falls on.
 pub fn local_date(utc: NaiveDateTime) -> NaiveDate {
     utc.and_utc().with_timezone(&Stockholm).date_naive()

@@ -2,6 +2,8 @@
 //! figures were computed from. A correction is a new row with the opposite figures.
 
 pub mod amounts;
+pub mod chain;
+pub mod export_check;
 pub mod savings;
 
 pub use amounts::{Grams, Ore};
@@ -214,25 +216,39 @@ pub fn set_method(
     Ok(())
 }
 
-/// Writes the record of a handover. A second record for the same reservation is refused by
-/// the database (unique index), so a repeated "picked up" can never count twice.
+/// Writes the record of a handover and links it into the receiving organisation's chain. A
+/// second record for the same reservation is refused by the database (unique index), so a
+/// repeated "picked up" can never count twice.
 pub fn record_handover(
     conn: &mut AnyConnection,
     facts: &HandoverFacts<'_>,
 ) -> QueryResult<RecordId> {
     let method = method_of(conn, facts.receiving_organisation_id)?;
     let row = NewRecord::of_handover(facts, &method, Utc::now().naive_utc());
+    let record = insert(conn, &row)?;
+    chain::seal(conn, &record)?;
+    Ok(record.id)
+}
+
+/// Writes a row and reads it back as stored (the chain hashes what a reader will see, e.g.
+/// PostgreSQL's microseconds).
+fn insert(conn: &mut AnyConnection, row: &NewRecord) -> QueryResult<ReuseRecord> {
     let id: RecordId = diesel::insert_into(reuse_records::table)
-        .values(&row)
+        .values(row)
         .returning(reuse_records::id)
         .get_result(conn)?;
-    Ok(id)
+    reuse_records::table
+        .find(id)
+        .select(ReuseRecord::as_select())
+        .first(conn)
 }
 
 /// Writes a handover that happened before Bruka kept the ledger (example data and imports):
-/// no reservation, the given time, and `note` saying where it came from.
+/// no reservation, the given time, and `note` saying where it came from. `chain` is the
+/// receiving organisation's, opened once for a batch of these.
 pub fn record_past_handover(
     conn: &mut AnyConnection,
+    chain: &mut chain::Appender,
     facts: &HandoverFacts<'_>,
     method: &Method,
     recorded_at: NaiveDateTime,
@@ -241,9 +257,8 @@ pub fn record_past_handover(
     let mut row = NewRecord::of_handover(facts, method, recorded_at);
     row.reservation_id = None;
     row.note = note.to_string();
-    diesel::insert_into(reuse_records::table)
-        .values(&row)
-        .execute(conn)?;
+    let record = insert(conn, &row)?;
+    chain.append(conn, &record)?;
     Ok(())
 }
 
@@ -382,10 +397,12 @@ pub fn reverse(
     if original.reverses_id.is_some() || already > 0 {
         return Err(LedgerError::AlreadyReversed);
     }
-    let id: RecordId = diesel::insert_into(reuse_records::table)
-        .values(&NewRecord::reversal_of(&original, by.user_id, note))
-        .returning(reuse_records::id)
-        .get_result(tx.conn)?;
+    let reversal = insert(
+        tx.conn,
+        &NewRecord::reversal_of(&original, by.user_id, note),
+    )?;
+    chain::seal(tx.conn, &reversal)?;
+    let id = reversal.id;
     tx.emit(Event::RecordReversed {
         record: original.id,
         reversal: id,

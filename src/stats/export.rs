@@ -8,11 +8,12 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Scope, Totals, for_each_record};
+use super::{Scope, Totals, in_batches};
 use crate::db::AnyConnection;
-use crate::i18n::{Language, local_time};
+use crate::i18n::{Language, local_naive, local_time};
 use crate::ids::OrganisationId;
 use crate::ledger::ReuseRecord;
+use crate::ledger::chain::{self, Link};
 use crate::ledger::savings::Method;
 use crate::ledger::{Grams, Ore};
 
@@ -52,7 +53,7 @@ impl Format {
 
 /// The columns of every export, in order. Each is also the JSON key, and its header text is
 /// the message `export-column-<key>`.
-pub const COLUMNS: [&str; 28] = [
+pub const COLUMNS: [&str; 30] = [
     "id",
     "recorded_at",
     "reservation_id",
@@ -81,6 +82,8 @@ pub const COLUMNS: [&str; 28] = [
     "money_sek",
     "kg_material",
     "note",
+    "chain_seq",
+    "chain_hash",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,6 +93,8 @@ pub enum Cell {
     /// A number and the fraction digits it is written with.
     Decimal(f64, usize),
     Bool(bool),
+    /// A time in UTC, written in local time (a date cell in XLSX).
+    Time(NaiveDateTime),
     Empty,
 }
 
@@ -101,9 +106,10 @@ fn optional_decimal(value: Option<f64>, digits: usize) -> Cell {
     value.map_or(Cell::Empty, |v| Cell::Decimal(v, digits))
 }
 
-/// One record as cells in [`COLUMNS`] order.
+/// One record and its link in the chain as cells in [`COLUMNS`] order.
 pub fn cells(
     record: &ReuseRecord,
+    link: Option<&Link>,
     organisation_names: &BTreeMap<OrganisationId, String>,
 ) -> Vec<Cell> {
     let organisation = |id: OrganisationId| {
@@ -116,7 +122,7 @@ pub fn cells(
     };
     vec![
         Cell::Int(record.id.0),
-        Cell::Text(local_time(record.recorded_at)),
+        Cell::Time(record.recorded_at),
         optional_int(record.reservation_id.map(|id| id.0)),
         optional_int(record.reverses_id.map(|id| id.0)),
         Cell::Int(record.item_id.0),
@@ -143,6 +149,8 @@ pub fn cells(
         Cell::Decimal(record.money_saved_ore.kronor(), 2),
         Cell::Decimal(record.material_grams.kg(), 3),
         Cell::Text(record.note.clone()),
+        optional_int(link.map(|link| link.seq)),
+        link.map_or(Cell::Empty, |link| Cell::Text(link.hash.clone())),
     ]
 }
 
@@ -210,6 +218,11 @@ pub enum ExportError {
 /// What an export knows only after its last row: the totals, every factor used, and the
 /// handovers counted as 0 kg for want of a factor or weight.
 struct Closing {
+    /// Rows written.
+    rows: i64,
+    /// The organisation's chain head when the last row was read: every exported row is at or
+    /// before it, and `bruka ledger verify --export` checks it is still in the chain.
+    head: Option<Link>,
     totals: Totals,
     factors: BTreeSet<FactorUse>,
     uncounted: Vec<super::quality::Uncounted>,
@@ -243,34 +256,65 @@ where
     let mut totals = Totals::default();
     let mut factors = BTreeSet::new();
     let mut uncounted = super::quality::Collecting::default();
-    for_each_record(conn_for_batch, scope, |record| {
-        uncounted.add(&super::quality::Facts {
-            is_reversal: record.reverses_id.is_some(),
-            co2e_grams: record.co2e_grams,
-            factor_kind: record.factor_kind,
-            weight_kg: record.weight_kg,
-            category_id: record.category_id,
-            category_name: &record.category_name,
-            item_id: record.item_id,
-            item_title: &record.item_title,
-        });
-        totals.add_figures(
-            record.reverses_id.is_some(),
-            record.quantity,
-            (record.co2e_grams, record.co2e_grams_high),
-            record.money_saved_ore,
-            record.material_grams,
-        );
-        if !factors.contains(&FactorUse::of(record)) {
-            factors.insert(FactorUse::of(record));
-        }
-        sink.row(&cells(record, organisation_names))
-    })?;
+    let mut rows = 0;
+    let mut conn_for_batch = conn_for_batch;
+    in_batches(
+        &mut conn_for_batch,
+        scope,
+        linked_batch,
+        |(record, _)| record.id.0,
+        |(record, link)| {
+            rows += 1;
+            uncounted.add(&super::quality::Facts {
+                is_reversal: record.reverses_id.is_some(),
+                co2e_grams: record.co2e_grams,
+                factor_kind: record.factor_kind,
+                weight_kg: record.weight_kg,
+                category_id: record.category_id,
+                category_name: &record.category_name,
+                item_id: record.item_id,
+                item_title: &record.item_title,
+            });
+            totals.add_figures(
+                record.reverses_id.is_some(),
+                record.quantity,
+                (record.co2e_grams, record.co2e_grams_high),
+                record.money_saved_ore,
+                record.material_grams,
+            );
+            if !factors.contains(&FactorUse::of(record)) {
+                factors.insert(FactorUse::of(record));
+            }
+            sink.row(&cells(record, link.as_ref(), organisation_names))
+        },
+    )?;
+    let head = chain::head(&mut *conn_for_batch()?, scope.organisation_id)?;
     sink.finish(&Closing {
+        rows,
+        head,
         totals,
         factors,
         uncounted: uncounted.finish(),
     })
+}
+
+/// A batch of records with their links in the chain.
+fn linked_batch(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    after_id: i64,
+    limit: i64,
+) -> diesel::QueryResult<Vec<(ReuseRecord, Option<Link>)>> {
+    let records = super::batch(conn, scope, after_id, limit)?;
+    let ids: Vec<_> = records.iter().map(|r| r.id).collect();
+    let mut links = chain::links_of(conn, &ids)?;
+    Ok(records
+        .into_iter()
+        .map(|record| {
+            let link = links.remove(&record.id);
+            (record, link)
+        })
+        .collect())
 }
 
 fn yes_no(language: Language, value: bool) -> String {
@@ -341,6 +385,9 @@ fn inert(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The first field of a CSV export's last line: chain head sequence, head hash, rows.
+pub const CSV_TRAILER: &str = "#bruka-chain-head";
+
 struct CsvSink<W: Write> {
     writer: csv::Writer<W>,
     language: Language,
@@ -355,8 +402,10 @@ impl<W: Write> CsvSink<W> {
             Language::English => b',',
             Language::Swedish | Language::NorwegianBokmal => b';',
         };
+        // Flexible: the closing chain-head line is shorter than a record.
         let mut writer = csv::WriterBuilder::new()
             .delimiter(delimiter)
+            .flexible(true)
             .from_writer(out);
         writer.write_record(header_texts(language))?;
         Ok(Self { writer, language })
@@ -371,14 +420,24 @@ impl<W: Write> Sink for CsvSink<W> {
             Cell::Int(value) => value.to_string(),
             Cell::Decimal(value, digits) => csv_number(language, *value, *digits),
             Cell::Bool(value) => yes_no(language, *value),
+            Cell::Time(at) => local_time(*at),
             Cell::Empty => String::new(),
         });
         self.writer.write_record(fields)?;
         Ok(())
     }
 
-    fn finish(self: Box<Self>, _: &Closing) -> Result<(), ExportError> {
+    /// A last line, after the rows, with the chain head and the number of rows; its first
+    /// field marks it so a reader can tell it from a record.
+    fn finish(self: Box<Self>, closing: &Closing) -> Result<(), ExportError> {
         let mut writer = self.writer;
+        let head = closing.head.clone().unwrap_or_else(Link::genesis);
+        writer.write_record([
+            CSV_TRAILER.to_string(),
+            head.seq.to_string(),
+            head.hash,
+            closing.rows.to_string(),
+        ])?;
         writer.flush()?;
         Ok(())
     }
@@ -421,6 +480,7 @@ fn json_value(cell: &Cell) -> Value {
         Cell::Int(value) => Value::from(*value),
         Cell::Decimal(value, _) => Value::from(*value),
         Cell::Bool(value) => Value::Bool(*value),
+        Cell::Time(at) => Value::String(local_time(*at)),
         Cell::Empty => Value::Null,
     }
 }
@@ -449,9 +509,30 @@ impl<W: Write> Sink for JsonSink<W> {
         serde_json::to_writer(&mut out, factors)?;
         out.write_all(b",\"uncounted\":")?;
         serde_json::to_writer(&mut out, &closing.uncounted)?;
+        out.write_all(b",\"chain\":")?;
+        serde_json::to_writer(&mut out, &ChainJson::of(closing))?;
         out.write_all(b"}")?;
         out.flush()?;
         Ok(())
+    }
+}
+
+/// What a JSON export says of the chain: the head when it was written and its row count.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ChainJson {
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub rows: i64,
+}
+
+impl ChainJson {
+    fn of(closing: &Closing) -> Self {
+        let head = closing.head.clone().unwrap_or_else(Link::genesis);
+        Self {
+            head_seq: head.seq,
+            head_hash: head.hash,
+            rows: closing.rows,
+        }
     }
 }
 
@@ -518,6 +599,8 @@ struct XlsxSink<W: Write + Send> {
     sheet: usize,
     row: u32,
     header: rust_xlsxwriter::Format,
+    /// Local date and time, as Excel shows dates (a real date cell, sortable and filterable).
+    time: rust_xlsxwriter::Format,
 }
 
 impl<W: Write + Send> XlsxSink<W> {
@@ -538,6 +621,7 @@ impl<W: Write + Send> XlsxSink<W> {
             sheet: 0,
             row: 0,
             header: rust_xlsxwriter::Format::new().set_bold(),
+            time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
         };
         sink.start_sheet()?;
         Ok(sink)
@@ -589,6 +673,9 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
                 Cell::Bool(value) => {
                     sheet.write_string(row, column, yes_no(language, *value))?;
                 }
+                Cell::Time(at) => {
+                    sheet.write_datetime_with_format(row, column, local_naive(*at), &self.time)?;
+                }
                 Cell::Empty => {}
             }
         }
@@ -631,6 +718,16 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             sheet.write_number(row, 1, totals.co2e_grams_high.kg())?;
             row += 1;
         }
+        row += 1;
+        let head = closing.head.clone().unwrap_or_else(Link::genesis);
+        sheet.write_string(row, 0, language.text("export-chain-head-seq"))?;
+        sheet.write_number(row, 1, head.seq as f64)?;
+        sheet.write_string(row + 1, 0, language.text("export-chain-head-hash"))?;
+        sheet.write_string(row + 1, 1, &head.hash)?;
+        sheet.write_string(row + 2, 0, language.text("export-chain-rows"))?;
+        sheet.write_number(row + 2, 1, closing.rows as f64)?;
+        sheet.write_string(row + 3, 0, language.text("export-chain-explained"))?;
+        row += 4;
         row += 1;
         let factor_headers = [
             "export-column-category",
@@ -750,7 +847,7 @@ mod tests {
             co2e_grams_high: None,
         };
         let names = BTreeMap::from([(OrganisationId(4), "Exempelkommunen".to_string())]);
-        let row = cells(&record, &names);
+        let row = cells(&record, None, &names);
         assert_eq!(row.len(), COLUMNS.len());
         assert_eq!(row[8], Cell::Text("Exempelkommunen".into()));
         assert_eq!(row[24], Cell::Decimal(192.0, 3));

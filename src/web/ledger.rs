@@ -6,12 +6,14 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::auth::{AdminUser, LedgerKeeper};
-use super::csrf::CsrfForm;
+use super::csrf::{CsrfForm, NoFields};
 use super::{AppError, Page};
+use crate::app::ledger as app_ledger;
 use crate::app::{App, Failure};
 use crate::audit;
 use crate::i18n::{Language, format_decimal, local_time};
 use crate::ids::{ItemId, OrganisationId, RecordId};
+use crate::ledger::chain::Link;
 use crate::ledger::{self, Corrector, FactorKind, Grams, LedgerError, ReuseRecord};
 
 const SHOWN: i64 = 200;
@@ -71,10 +73,59 @@ fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> Reco
     }
 }
 
+/// The chain's state as the page writes it.
+#[derive(Serialize)]
+struct ChainView {
+    /// `intact`, `broken` or `unchecked`.
+    state: &'static str,
+    checked: Option<String>,
+    links: i64,
+    head_seq: i64,
+    head_hash: String,
+    broken_seq: Option<i64>,
+    broken_record: Option<RecordId>,
+    /// The message key of what is wrong.
+    problem: Option<String>,
+}
+
+fn chain_view(integrity: &app_ledger::Integrity) -> ChainView {
+    let head = integrity.head.clone().unwrap_or_else(Link::genesis);
+    match &integrity.last_check {
+        None => ChainView {
+            state: "unchecked",
+            checked: None,
+            links: head.seq,
+            head_seq: head.seq,
+            head_hash: head.hash,
+            broken_seq: None,
+            broken_record: None,
+            problem: None,
+        },
+        Some(check) => ChainView {
+            state: if check.is_intact() {
+                "intact"
+            } else {
+                "broken"
+            },
+            checked: Some(local_time(check.checked_at)),
+            links: check.links,
+            head_seq: check.head.seq,
+            head_hash: check.head.hash.clone(),
+            broken_seq: check.broken.as_ref().map(|b| b.seq),
+            broken_record: check.broken.as_ref().and_then(|b| b.record_id),
+            problem: check
+                .broken
+                .as_ref()
+                .map(|b| format!("ledger-chain-problem-{}", b.problem.as_str())),
+        },
+    }
+}
+
 /// `ledger.html`.
 #[derive(Serialize)]
 struct LedgerPage {
     records: Vec<RecordView>,
+    chain: ChainView,
     error: Option<&'static str>,
 }
 
@@ -89,7 +140,9 @@ async fn render(
         .read(move |conn| ledger::recent(conn, organisation_id, SHOWN))
         .await?;
     let reversed: Vec<RecordId> = records.iter().filter_map(|r| r.reverses_id).collect();
+    let integrity = app_ledger::integrity(app, organisation_id).await?;
     let view = LedgerPage {
+        chain: chain_view(&integrity),
         records: records
             .iter()
             .map(|record| record_view(page.language(), record, reversed.contains(&record.id)))
@@ -107,6 +160,19 @@ pub async fn ledger_page(
 ) -> Result<HttpResponse, AppError> {
     let organisation_id = keeper.0.organisation_id;
     render(&page, &app, organisation_id, StatusCode::OK, None).await
+}
+
+/// Recomputes the organisation's chain now; the page shows the outcome.
+#[post("/ledger/verify")]
+pub async fn verify(
+    keeper: LedgerKeeper,
+    _form: CsrfForm<NoFields>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    app_ledger::verify(&app, keeper.0.organisation_id).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/ledger#chain"))
+        .finish())
 }
 
 #[derive(Deserialize)]

@@ -109,6 +109,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(profile::revoke_token)
         .service(ledger::ledger_page)
         .service(ledger::reverse)
+        .service(ledger::verify)
         .service(ledger::audit_page)
         .service(alerts::save_search)
         .service(alerts::wanted_page)

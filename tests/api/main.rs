@@ -19,6 +19,7 @@ mod health;
 mod items;
 mod json_api;
 mod language;
+mod ledger_chain;
 mod mail_outbox;
 mod networks;
 mod parallel;

@@ -20,7 +20,7 @@ const HISTORY: usize = 48;
 /// A ledger with history: 48 past handovers between Borås's two units over two years in
 /// three categories, one real pickup today, one handover Borås gave to Marks kommun, and
 /// one Marks kommun received from itself (neither of the last two is Borås's saving).
-async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
+pub(crate) async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
     let requester = lister_and_requester(app).await;
     let item_id = list_chairs(app, 3).await;
     let id = reservation_id(&reserve(&requester, item_id, "2").await);
@@ -86,8 +86,7 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 answer: WouldBuyNew::ALL[i % 3],
                 recorded_by: None,
             };
-            bruka::ledger::record_past_handover(conn, &facts, &method, at, "test")
-                .expect("history");
+            past_handover(conn, &facts, &method, at);
         }
         for (giving, receiving) in [(boras, mark), (mark, mark)] {
             let figures = bruka::categories::versions::load_for(conn, categories[0].id)
@@ -109,8 +108,7 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 answer: WouldBuyNew::Yes,
                 recorded_by: None,
             };
-            bruka::ledger::record_past_handover(conn, &facts, &method, start, "test")
-                .expect("other organisation");
+            past_handover(conn, &facts, &method, start);
         }
     })
     .await;
@@ -155,6 +153,20 @@ async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
         })
         .await;
     (keeper, boras, grundskolan)
+}
+
+/// Writes a past handover (note "test") into the receiving organisation's chain.
+fn past_handover(
+    conn: &mut bruka::db::AnyConnection,
+    facts: &HandoverFacts<'_>,
+    method: &Method,
+    at: chrono::NaiveDateTime,
+) {
+    let mut chain =
+        bruka::ledger::chain::Appender::open(conn, facts.receiving_organisation_id).expect("chain");
+    bruka::ledger::record_past_handover(conn, &mut chain, facts, method, at, "test")
+        .expect("past handover");
+    chain.close(conn).expect("chain head");
 }
 
 async fn received_by(app: &TestApp, organisation_id: i64) -> Vec<ReuseRecord> {
@@ -343,8 +355,10 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
     );
     let body = response.bytes().await.expect("csv");
     assert!(body.starts_with("\u{feff}".as_bytes()));
+    // The last line is the chain head, not a record (it has fewer fields).
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
+        .flexible(true)
         .from_reader(&body[3..]);
     let headers = reader.headers().expect("headers").clone();
     let co2e_column = headers
@@ -352,7 +366,13 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
         .position(|h| h == "kg CO₂e undvikna")
         .expect("kg CO2e column");
     let source_column = headers.iter().position(|h| h == "Källa").expect("source");
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let trailer = rows.pop().expect("the chain head line");
+    assert_eq!(&trailer[0], bruka::stats::export::CSV_TRAILER);
+    assert_eq!(
+        trailer[3].parse::<usize>().expect("row count"),
+        records.len()
+    );
     assert_eq!(rows.len(), records.len());
     let csv_kg: f64 = rows.iter().map(|r| decimal(&r[co2e_column])).sum();
     assert!((csv_kg - grams as f64 / 1000.0).abs() < 0.01, "{csv_kg}");
@@ -380,6 +400,16 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
         .iter()
         .position(|h| h == "kg CO₂e undvikna")
         .expect("kg");
+    let time_column = header
+        .iter()
+        .position(|h| h == "Registrerad")
+        .expect("time column");
+    assert!(
+        data.rows()
+            .skip(1)
+            .all(|row| matches!(row[time_column], Data::DateTime(_))),
+        "times are date cells"
+    );
     let furniture: Vec<&ReuseRecord> = records
         .iter()
         .filter(|r| r.category_name != "Skärm")

@@ -1,0 +1,47 @@
+-- The ledger's hash chain, one per receiving organisation (the one that counts the record):
+-- link `seq` holds the SHA-256 over the previous link's hash and the record's content, so
+-- changing, removing or slipping in a record breaks the chain from there on. Links are
+-- written in the transaction that writes the record and never changed.
+CREATE TABLE ledger_chain (
+    record_id BIGINT PRIMARY KEY REFERENCES reuse_records (id),
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id),
+    seq BIGINT NOT NULL CHECK (seq > 0),
+    hash TEXT NOT NULL CHECK (length(hash) = 64),
+    sealed_at TIMESTAMP NOT NULL,
+    UNIQUE (organisation_id, seq)
+);
+-- The newest link per organisation: appending updates it first, which serialises appends of
+-- one organisation across instances (the row lock) and lets verify notice a cut-off tail.
+CREATE TABLE ledger_heads (
+    organisation_id BIGINT PRIMARY KEY REFERENCES organisations (id),
+    seq BIGINT NOT NULL CHECK (seq >= 0),
+    hash TEXT NOT NULL CHECK (length(hash) = 64)
+);
+-- Records written before the chain existed, sealed once at the next start, in id order.
+-- Any record that is neither linked nor listed here was written behind Bruka's back.
+CREATE TABLE ledger_seal_backlog (
+    record_id BIGINT PRIMARY KEY REFERENCES reuse_records (id)
+);
+INSERT INTO ledger_seal_backlog (record_id) SELECT id FROM reuse_records;
+-- The outcome of each verification, for the ledger page.
+CREATE TABLE ledger_checks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    organisation_id BIGINT NOT NULL REFERENCES organisations (id),
+    checked_at TIMESTAMP NOT NULL,
+    links BIGINT NOT NULL,
+    head_seq BIGINT NOT NULL,
+    head_hash TEXT NOT NULL,
+    broken_seq BIGINT,
+    broken_record_id BIGINT,
+    problem TEXT
+);
+CREATE INDEX ledger_checks_newest ON ledger_checks (organisation_id, id);
+
+CREATE TRIGGER ledger_chain_no_update BEFORE UPDATE ON ledger_chain
+BEGIN
+    SELECT RAISE(ABORT, 'ledger links are immutable');
+END;
+CREATE TRIGGER ledger_chain_no_delete BEFORE DELETE ON ledger_chain
+BEGIN
+    SELECT RAISE(ABORT, 'ledger links are immutable');
+END;
