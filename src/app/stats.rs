@@ -19,6 +19,7 @@ use crate::ledger::{self, savings::Method};
 use crate::organisations::{self as orgs, Unit};
 use crate::refusal::{FieldError, Refusal, Refuses};
 use crate::stats::export::{self, About, TotalsJson};
+use crate::stats::period::Period;
 use crate::stats::{self, Filter, Group, RawFilter, Scope, Side, Summary, Totals};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,9 +75,27 @@ pub struct Report {
 /// (counted there, so shown apart and never added).
 pub struct Figures {
     pub received: Summary,
+    /// The same filter over the period before and the same period a year earlier (when the
+    /// filter has a period).
+    pub comparisons: Vec<Compared>,
     pub given: Totals,
     /// What was given, per receiving organisation (network partners).
     pub given_to: Vec<stats::Group>,
+}
+
+/// Which earlier period a comparison is with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Against {
+    Previous,
+    YearEarlier,
+}
+
+/// The totals of an earlier period, to set beside the chosen one.
+pub struct Compared {
+    pub against: Against,
+    pub period: Period,
+    pub totals: Totals,
 }
 
 /// Loads the organisation's setting and checks the filter against its units and categories.
@@ -136,8 +155,44 @@ pub async fn figures(
     };
     let received = summarise(app, scope(Side::Received), organisation_names.clone()).await?;
     let given = summarise(app, scope(Side::GivenToOthers), organisation_names).await?;
+    let comparisons = match filter.period() {
+        Some(period) => {
+            let earlier = [
+                (Against::Previous, period.previous()),
+                (Against::YearEarlier, period.year_earlier()),
+            ];
+            let scopes: Vec<Scope> = earlier
+                .iter()
+                .map(|(_, other)| Scope {
+                    organisation_id,
+                    side: Side::Received,
+                    filter: filter.over(*other),
+                })
+                .collect();
+            let sums = app
+                .read(move |conn| {
+                    scopes
+                        .iter()
+                        .map(|scope| stats::totals(conn, scope))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(ReportError::from)
+                })
+                .await?;
+            earlier
+                .into_iter()
+                .zip(sums)
+                .map(|((against, period), totals)| Compared {
+                    against,
+                    period,
+                    totals,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     Ok(Figures {
         received,
+        comparisons,
         given: given.totals,
         given_to: given.by_receiving_organisation,
     })

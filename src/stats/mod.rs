@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod period;
 pub mod quality;
 
 use std::collections::BTreeMap;
@@ -46,11 +47,38 @@ pub struct Filter {
     pub unit_id: Option<UnitId>,
     /// A category and its subcategories.
     pub category_ids: Option<Vec<CategoryId>>,
+    /// Set when the period was chosen as a calendar month, quarter, tertial or year.
+    pub kind: Option<period::Kind>,
+}
+
+impl Filter {
+    /// The chosen period, when both ends are given.
+    pub fn period(&self) -> Option<period::Period> {
+        let (from, to) = (self.from?, self.to?);
+        Some(period::Period {
+            kind: self.kind,
+            from,
+            to,
+        })
+    }
+
+    /// The same filter over another period.
+    pub fn over(&self, other: period::Period) -> Filter {
+        Filter {
+            from: Some(other.from),
+            to: Some(other.to),
+            kind: other.kind,
+            ..self.clone()
+        }
+    }
 }
 
 /// The dashboard's filter as typed, before it is checked.
 #[derive(Debug, Clone, Default, serde::Deserialize, Serialize)]
 pub struct RawFilter {
+    /// A calendar period's code (`q2026-3`); empty for the typed days.
+    #[serde(default)]
+    pub period: String,
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -69,6 +97,16 @@ impl RawFilter {
         categories: &[Category],
     ) -> Result<Filter, Vec<FieldError>> {
         let mut errors = Vec::new();
+        let preset = match self.period.trim() {
+            "" => None,
+            code => match period::Period::parse(code) {
+                Some(found) => Some(found),
+                None => {
+                    errors.push(FieldError::new("period", "stats-error-preset"));
+                    None
+                }
+            },
+        };
         let mut date = |field: &'static str, raw: &str| {
             let raw = raw.trim();
             if raw.is_empty() {
@@ -82,8 +120,10 @@ impl RawFilter {
                 }
             }
         };
-        let from = date("from", &self.from);
-        let to = date("to", &self.to);
+        let (from, to) = match preset {
+            Some(chosen) => (Some(chosen.from), Some(chosen.to)),
+            None => (date("from", &self.from), date("to", &self.to)),
+        };
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
@@ -121,6 +161,7 @@ impl RawFilter {
                 to,
                 unit_id,
                 category_ids,
+                kind: preset.and_then(|p| p.kind),
             })
         } else {
             Err(errors)
@@ -578,6 +619,7 @@ mod tests {
             to: " 2026-06-30 ".into(),
             unit: "7".into(),
             category: "mobler".into(),
+            ..RawFilter::default()
         };
         let filter = raw.parse(&[UnitId(7)], &categories).expect("valid");
         assert_eq!(filter.from, NaiveDate::from_ymd_opt(2026, 1, 1));
@@ -597,6 +639,7 @@ mod tests {
             to: "igår".into(),
             unit: "8".into(),
             category: "nope".into(),
+            ..RawFilter::default()
         };
         let errors = raw.parse(&[UnitId(7)], &[]).expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
@@ -608,6 +651,29 @@ mod tests {
         };
         let errors = backwards.parse(&[], &[]).expect_err("invalid");
         assert_eq!(errors[0].message_key, "stats-error-period");
+    }
+
+    #[test]
+    fn a_calendar_period_sets_both_days_and_wins_over_typed_ones() {
+        let raw = RawFilter {
+            period: "t2026-2".into(),
+            from: "nonsense".into(),
+            ..RawFilter::default()
+        };
+        let filter = raw.parse(&[], &[]).expect("valid");
+        assert_eq!(filter.from, NaiveDate::from_ymd_opt(2026, 5, 1));
+        assert_eq!(filter.to, NaiveDate::from_ymd_opt(2026, 8, 31));
+        assert_eq!(filter.kind, Some(period::Kind::Tertial));
+        assert_eq!(
+            filter.period().map(|p| p.previous().from),
+            NaiveDate::from_ymd_opt(2026, 1, 1)
+        );
+        let unknown = RawFilter {
+            period: "q2026-9".into(),
+            ..RawFilter::default()
+        };
+        let errors = unknown.parse(&[], &[]).expect_err("invalid");
+        assert_eq!(errors[0].field, "period");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::i18n::{Language, format_decimal};
 use crate::items::FieldError;
 use crate::stats::chart::{self, Chart, Datum};
 use crate::stats::export::{self, About, ExportError, Format};
+use crate::stats::period::{Kind, Period};
 use crate::stats::{Filter, Group, RawFilter, Scope, Side, Totals};
+use chrono::Datelike;
 
 /// Categories shown in the chart; the table beside it lists them all.
 const CHART_CATEGORIES: usize = 10;
@@ -119,9 +121,10 @@ fn chart_view(
 /// The filter in words, for exports ("2026-01-01 – 2026-06-30, Förskolan Solen").
 fn filter_text(language: Language, filter: &Filter, setting: &Setting) -> String {
     let mut parts = Vec::new();
-    match (filter.from, filter.to) {
-        (None, None) => parts.push(language.text("stats-period-all")),
-        (from, to) => parts.push(format!(
+    match (filter.period(), filter.from, filter.to) {
+        (Some(period), _, _) => parts.push(period_label(language, &period)),
+        (None, None, None) => parts.push(language.text("stats-period-all")),
+        (None, from, to) => parts.push(format!(
             "{} – {}",
             from.map(|d| d.to_string()).unwrap_or_default(),
             to.map(|d| d.to_string()).unwrap_or_default()
@@ -144,10 +147,167 @@ fn filter_text(language: Language, filter: &Filter, setting: &Setting) -> String
     parts.join(", ")
 }
 
+/// A period in words: "november 2026", "kvartal 4 2026", "2026-03-01 – 2026-03-10".
+pub fn period_label(language: Language, period: &Period) -> String {
+    let year = period.from.year();
+    let number = period.number();
+    match period.kind {
+        Some(Kind::Month) => language.text_with(
+            "stats-preset-month",
+            &[
+                (
+                    "month",
+                    language.text(&format!("stats-month-{number}")).into(),
+                ),
+                ("year", year.into()),
+            ],
+        ),
+        Some(Kind::Quarter) => language.text_with(
+            "stats-preset-quarter",
+            &[("number", number.into()), ("year", year.into())],
+        ),
+        Some(Kind::Tertial) => language.text_with(
+            "stats-preset-tertial",
+            &[("number", number.into()), ("year", year.into())],
+        ),
+        Some(Kind::Year) => year.to_string(),
+        None => format!("{} – {}", period.from, period.to),
+    }
+}
+
+/// The period picker: calendar periods by kind, newest first.
+#[derive(Serialize)]
+struct PeriodGroup {
+    label: String,
+    options: Vec<Choice>,
+}
+
+fn period_groups(language: Language, today: chrono::NaiveDate) -> Vec<PeriodGroup> {
+    Kind::ALL
+        .iter()
+        .map(|kind| PeriodGroup {
+            label: language.text(&format!("stats-preset-group-{}", kind.as_str())),
+            options: Period::offered(*kind, today)
+                .iter()
+                .filter_map(|period| {
+                    Some(Choice {
+                        value: period.code()?,
+                        label: period_label(language, period),
+                    })
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// One figure now and in the periods compared with.
+#[derive(Serialize)]
+struct ComparisonRow {
+    metric: String,
+    now: String,
+    earlier: Vec<ChangeCell>,
+}
+
+#[derive(Serialize)]
+struct ChangeCell {
+    /// The compared period's column heading (for the phone layout's cell labels).
+    label: String,
+    value: String,
+    /// "+12,5" or "−3"; "±0" when equal.
+    change: String,
+    /// "+8 %"; none when the earlier figure is 0 (no percentage of nothing).
+    percent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ComparisonView {
+    period: String,
+    columns: Vec<String>,
+    rows: Vec<ComparisonRow>,
+}
+
+fn change_cell(
+    language: Language,
+    label: &str,
+    (now, earlier): (f64, f64),
+    digits: usize,
+) -> ChangeCell {
+    let difference = now - earlier;
+    let signed = |value: f64, digits: usize| {
+        let text = format_decimal(language, value, digits);
+        if text.chars().all(|c| c == '0' || c == ',' || c == '.') {
+            "±0".to_string()
+        } else if value > 0.0 {
+            format!("+{text}")
+        } else {
+            text
+        }
+    };
+    ChangeCell {
+        label: label.to_string(),
+        value: format_decimal(language, earlier, digits),
+        change: signed(difference, digits),
+        percent: (earlier.abs() > f64::EPSILON)
+            .then(|| format!("{} %", signed(difference / earlier.abs() * 100.0, 0))),
+    }
+}
+
+/// A figure of the totals: its message key, how it is read, and its fraction digits.
+type Metric = (&'static str, fn(&Totals) -> f64, usize);
+
+fn comparison_view(
+    language: Language,
+    filter: &Filter,
+    now: &Totals,
+    compared: &[report::Compared],
+) -> Option<ComparisonView> {
+    let period = filter.period()?;
+    if compared.is_empty() {
+        return None;
+    }
+    let metrics: [Metric; 5] = [
+        ("stats-total-co2e", |t| t.co2e_grams.kg(), 1),
+        ("stats-total-money", |t| t.money_ore.kronor(), 0),
+        ("stats-total-items", |t| t.items as f64, 0),
+        ("stats-total-material", |t| t.material_grams.kg(), 1),
+        ("stats-col-handovers", |t| t.handovers as f64, 0),
+    ];
+    let columns: Vec<String> = compared
+        .iter()
+        .map(|c| {
+            let key = match c.against {
+                report::Against::Previous => "stats-compare-previous",
+                report::Against::YearEarlier => "stats-compare-year-earlier",
+            };
+            language.text_with(key, &[("period", period_label(language, &c.period).into())])
+        })
+        .collect();
+    let rows = metrics
+        .iter()
+        .map(|(key, figure, digits)| ComparisonRow {
+            metric: language.text(key),
+            now: format_decimal(language, figure(now), *digits),
+            earlier: compared
+                .iter()
+                .zip(&columns)
+                .map(|(c, label)| {
+                    change_cell(language, label, (figure(now), figure(&c.totals)), *digits)
+                })
+                .collect(),
+        })
+        .collect();
+    Some(ComparisonView {
+        period: period_label(language, &period),
+        columns,
+        rows,
+    })
+}
+
 /// `stats.html`.
 #[derive(Serialize)]
 struct StatsPage<'a> {
     filter: &'a RawFilter,
+    periods: Vec<PeriodGroup>,
     units: Vec<Choice>,
     categories: Vec<Choice>,
     errors: Vec<FieldError>,
@@ -196,6 +356,9 @@ struct StatsFigures {
     /// Handovers counted as 0 kg for want of a factor or a weight, and where to fix them.
     uncounted: Vec<UncountedView>,
     uncounted_handovers: i64,
+    comparison: Option<ComparisonView>,
+    /// The period in words, for the report's heading and the PDF.
+    period_text: String,
     query_string: String,
     method_lines: Vec<String>,
 }
@@ -209,6 +372,7 @@ fn stats_figures(
 ) -> StatsFigures {
     let summary = figures_of.received;
     let given = figures_of.given;
+    let comparison = comparison_view(language, filter, &summary.totals, &figures_of.comparisons);
     let unnamed = language.text("stats-no-unit");
     let top_categories = &summary.by_category[..summary.by_category.len().min(CHART_CATEGORIES)];
     let about = setting.about(filter_text(language, filter, setting));
@@ -243,6 +407,8 @@ fn stats_figures(
         given_to: figure_rows(language, &figures_of.given_to, &unnamed),
         uncounted: uncounted_views(&summary.uncounted),
         uncounted_handovers: summary.uncounted.iter().map(|u| u.handovers).sum(),
+        comparison,
+        period_text: about.filter_text.clone(),
         query_string: serde_urlencoded::to_string(raw).unwrap_or_default(),
         method_lines: export::method_lines(language, &about),
     }
@@ -262,6 +428,10 @@ pub async fn dashboard(
     let setting = &report.setting;
     let mut view = StatsPage {
         filter: &raw,
+        periods: period_groups(
+            language,
+            crate::i18n::local_date(chrono::Utc::now().naive_utc()),
+        ),
         units: setting
             .units
             .iter()

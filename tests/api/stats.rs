@@ -675,7 +675,107 @@ async fn exported_titles_never_become_formulas(backend: Backend) {
     assert_eq!(json["records"][0]["item_title"], title);
 }
 
+/// A quarter chosen from the period list: its totals, and beside them the quarter before
+/// and the same quarter a year earlier, each the sum of its ledger rows.
+async fn a_quarter_is_compared_with_the_one_before_and_a_year_earlier(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (keeper, boras, _) = ledger_with_history(&app).await;
+    let records = received_by(&app, boras).await;
+    let within = |from: (i32, u32, u32), to: (i32, u32, u32)| -> Vec<&ReuseRecord> {
+        let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        records
+            .iter()
+            .filter(|r| {
+                let on = bruka::i18n::local_date(r.recorded_at);
+                on >= day(from) && on <= day(to)
+            })
+            .collect()
+    };
+    let page = keeper.get_page("/stats?period=q2026-2").await;
+    let now = within((2026, 4, 1), (2026, 6, 30));
+    assert!(!now.is_empty());
+    assert_eq!(shown_totals(&page), written_totals(&now));
+    assert!(page.visible_text().contains("Kvartal 2 2026"));
+    assert_eq!(
+        page.attr("#period option[selected]", "value"),
+        "q2026-2",
+        "the picker keeps the choice"
+    );
+    let table = page.one("table.comparison");
+    let headings: Vec<String> = table
+        .select(&scraper::Selector::parse("thead th").expect("css"))
+        .map(|th| th.text().collect::<String>())
+        .collect();
+    assert_eq!(
+        headings,
+        [
+            "Mått",
+            "Kvartal 2 2026",
+            "Perioden före (Kvartal 1 2026)",
+            "Förändring",
+            "Ett år tidigare (Kvartal 2 2025)",
+            "Förändring"
+        ]
+    );
+    let kg =
+        |rows: &[&ReuseRecord]| rows.iter().map(|r| r.co2e_grams.0).sum::<i64>() as f64 / 1000.0;
+    let before = within((2026, 1, 1), (2026, 3, 31));
+    let year_earlier = within((2025, 4, 1), (2025, 6, 30));
+    let first_row: Vec<String> = page
+        .select_all("table.comparison tbody tr:first-child td")
+        .iter()
+        .map(|td| td.text().collect::<String>().replace('\u{202f}', " "))
+        .collect();
+    let sv = |value: f64| format_decimal(Language::Swedish, value, 1).replace('\u{202f}', " ");
+    assert_eq!(first_row[0], sv(kg(&now)));
+    assert_eq!(first_row[1], sv(kg(&before)));
+    assert_eq!(first_row[3], sv(kg(&year_earlier)));
+    let change = kg(&now) - kg(&before);
+    assert!(
+        first_row[2].starts_with(if change > 0.0 { '+' } else { '−' })
+            || first_row[2].starts_with('±'),
+        "{first_row:?}"
+    );
+    if kg(&before) > 0.0 {
+        let percent = (change / kg(&before) * 100.0).round().abs() as i64;
+        assert!(
+            first_row[2].contains(&format!("{percent} %)")),
+            "{first_row:?}"
+        );
+    }
+
+    // Custom days compare with as many days before; an unknown period code is explained.
+    let page = keeper
+        .get_page("/stats?from=2026-03-01&to=2026-03-10")
+        .await;
+    assert!(
+        page.visible_text()
+            .contains("Perioden före (2026-02-19 – 2026-02-28)"),
+        "{}",
+        page.visible_text()
+    );
+    let response = keeper.get("/stats?period=q2026-7").await;
+    assert_eq!(response.status(), 400);
+    let page = crate::helpers::Page::from_response(response).await;
+    assert!(page.visible_text().contains("Välj en period i listan."));
+
+    // The API takes the same period codes.
+    let token = crate::json_api::token_for(&app, "hallbarhet@boras.se").await;
+    let token = crate::json_api::Client::new(&app, &token);
+    let stats: serde_json::Value = token
+        .get("/api/v1/stats?period=q2026-2")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stats["totals"]["co2e_grams"],
+        now.iter().map(|r| r.co2e_grams.0).sum::<i64>()
+    );
+}
+
 on_both_backends!(
+    a_quarter_is_compared_with_the_one_before_and_a_year_earlier,
     exported_titles_never_become_formulas,
     the_dashboard_shows_the_sum_of_the_ledger,
     exports_hold_the_same_rows_and_open,

@@ -18,6 +18,10 @@ use crate::web::AppError;
 #[derive(Debug, Clone, serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// A calendar period instead of `from` and `to`: `m2026-11` (month), `q2026-4`
+    /// (quarter), `t2026-3` (tertial, four months), `y2026` (year).
+    #[param(pattern = "^(m[0-9]{4}-(1[0-2]|[1-9])|q[0-9]{4}-[1-4]|t[0-9]{4}-[1-3]|y[0-9]{4})$")]
+    pub period: Option<String>,
     /// First day included, `YYYY-MM-DD` (local time).
     pub from: Option<String>,
     /// Last day included, `YYYY-MM-DD`.
@@ -83,6 +87,7 @@ pub async fn get_stats(
     }
     let organisation_id = caller.user.organisation_id;
     let raw = RawFilter {
+        period: query.period.clone().unwrap_or_default(),
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
         unit: query.unit.clone().unwrap_or_default(),
