@@ -198,6 +198,34 @@ pub async fn figures(
     })
 }
 
+/// What only the printed report adds: the factor sources counted with and the chain head.
+pub struct ReportExtras {
+    pub sources: Vec<(String, String, String)>,
+    pub head: Option<crate::ledger::chain::Link>,
+}
+
+/// Sources listed in the report at most (the XLSX method sheet lists them all).
+const REPORT_SOURCES: i64 = 8;
+
+pub async fn report_extras(
+    app: &App,
+    organisation_id: OrganisationId,
+    filter: &Filter,
+) -> Result<ReportExtras, Failure<ReportError>> {
+    let scope = Scope {
+        organisation_id,
+        side: Side::Received,
+        filter: filter.clone(),
+    };
+    app.read(move |conn| {
+        Ok(ReportExtras {
+            sources: stats::sources(conn, &scope, REPORT_SOURCES)?,
+            head: crate::ledger::chain::head(conn, organisation_id)?,
+        })
+    })
+    .await
+}
+
 // ---------------------------------------------------------------------------------------
 // Public summary
 

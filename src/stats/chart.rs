@@ -25,6 +25,13 @@ pub struct Bar {
     pub value_at: Option<(f64, f64)>,
 }
 
+/// A value on the value axis: where its grid line is and how it is written.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tick {
+    pub at: f64,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Chart {
     pub width: f64,
@@ -33,19 +40,31 @@ pub struct Chart {
     /// The baseline (vertical charts) or the left edge of the bars (horizontal charts).
     pub axis: f64,
     pub horizontal: bool,
+    /// The value axis (vertical charts): grid lines from 0 to a round top.
+    pub ticks: Vec<Tick>,
+    /// Where the value axis ends (its left edge, vertical charts).
+    pub plot_left: f64,
+    pub plot_top: f64,
 }
 
-const WIDTH: f64 = 640.0;
-const COLUMN_AREA: f64 = 180.0;
-const COLUMN_TOP: f64 = 10.0;
-const COLUMN_MARGIN: f64 = 32.0;
-/// Labels closer than this (px) would overlap, so only every n-th is written.
-const MIN_LABEL_GAP: f64 = 56.0;
-const ROW_HEIGHT: f64 = 26.0;
-const LABEL_WIDTH: f64 = 220.0;
-const VALUE_WIDTH: f64 = 110.0;
+/// Coordinates are those of a phone's width, so the 12-unit text is about 12 px there; on
+/// wider screens the chart grows only to `.chart`'s max-width (see bruka.css).
+const WIDTH: f64 = 360.0;
+const COLUMN_AREA: f64 = 170.0;
+/// Room above the plot for the axis's unit.
+const COLUMN_TOP: f64 = 22.0;
+/// Room left of the plot for the value axis's labels.
+const AXIS_LABEL_WIDTH: f64 = 46.0;
+const COLUMN_MARGIN_RIGHT: f64 = 18.0;
+/// Labels closer than this would overlap, so only every n-th is written.
+const MIN_LABEL_GAP: f64 = 54.0;
+const ROW_HEIGHT: f64 = 28.0;
+const LABEL_WIDTH: f64 = 132.0;
+const VALUE_WIDTH: f64 = 70.0;
 /// Longer labels are shortened in the chart; the table beside it has them whole.
-const MAX_LABEL_CHARS: usize = 30;
+const MAX_LABEL_CHARS: usize = 18;
+/// Grid lines on the value axis, about.
+const TICKS: f64 = 4.0;
 
 /// Tenths of a pixel are plenty, and keep the SVG short.
 fn px(value: f64) -> f64 {
@@ -74,19 +93,37 @@ fn shortened(label: &str) -> String {
     short
 }
 
-/// Vertical bars, left to right (a time series).
-pub fn columns(data: &[Datum]) -> Chart {
-    let max = largest(data);
+/// A round top for the value axis and the step between its grid lines (1, 2 or 5 × 10ⁿ).
+fn nice_scale(max: f64) -> (f64, f64) {
+    if max <= 0.0 {
+        return (1.0, 1.0);
+    }
+    let raw = max / TICKS;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude);
+    ((max / step).ceil() * step, step)
+}
+
+/// Vertical bars, left to right (a time series), on a value axis with round grid lines;
+/// `write` writes an axis value (with grouping, in the reader's language).
+pub fn columns(data: &[Datum], write: impl Fn(f64) -> String) -> Chart {
+    let (top, step) = nice_scale(largest(data));
     let baseline = COLUMN_TOP + COLUMN_AREA;
-    // Room at both ends so the first and last labels, centred under their bars, fit.
-    let slot = (WIDTH - 2.0 * COLUMN_MARGIN) / data.len().max(1) as f64;
+    let plot_width = WIDTH - AXIS_LABEL_WIDTH - COLUMN_MARGIN_RIGHT;
+    let slot = plot_width / data.len().max(1) as f64;
     let every = (MIN_LABEL_GAP / slot).ceil().max(1.0) as usize;
+    // The newest month is always labelled: count the thinning from the right.
+    let last = data.len().saturating_sub(1);
     let bars = data
         .iter()
         .enumerate()
         .map(|(index, datum)| {
-            let height = share(datum.value, max) * COLUMN_AREA;
-            let x = COLUMN_MARGIN + index as f64 * slot + slot * 0.15;
+            let height = share(datum.value, top) * COLUMN_AREA;
+            let x = AXIS_LABEL_WIDTH + index as f64 * slot + slot * 0.15;
             Bar {
                 label: shortened(&datum.label),
                 value_text: datum.value_text.clone(),
@@ -94,8 +131,19 @@ pub fn columns(data: &[Datum]) -> Chart {
                 y: px(baseline - height),
                 width: px(slot * 0.7),
                 height: px(height),
-                label_at: (index % every == 0).then_some((px(x + slot * 0.35), baseline + 16.0)),
+                label_at: (last - index).is_multiple_of(every)
+                    .then_some((px(x + slot * 0.35), baseline + 16.0)),
                 value_at: None,
+            }
+        })
+        .collect();
+    let steps = (top / step).round() as usize;
+    let ticks = (0..=steps)
+        .map(|n| {
+            let value = n as f64 * step;
+            Tick {
+                at: px(baseline - share(value, top) * COLUMN_AREA),
+                label: write(value),
             }
         })
         .collect();
@@ -105,6 +153,9 @@ pub fn columns(data: &[Datum]) -> Chart {
         bars,
         axis: baseline,
         horizontal: false,
+        ticks,
+        plot_left: AXIS_LABEL_WIDTH,
+        plot_top: COLUMN_TOP,
     }
 }
 
@@ -136,6 +187,9 @@ pub fn rows(data: &[Datum]) -> Chart {
         bars,
         axis: LABEL_WIDTH,
         horizontal: true,
+        ticks: Vec::new(),
+        plot_left: LABEL_WIDTH,
+        plot_top: 0.0,
     }
 }
 
@@ -151,17 +205,29 @@ mod tests {
         }
     }
 
+    fn plain(value: f64) -> String {
+        value.to_string()
+    }
+
     #[test]
-    fn the_largest_value_fills_the_area_and_others_scale() {
-        let chart = columns(&[datum("2026-10", 50.0), datum("2026-11", 200.0)]);
+    fn bars_scale_to_a_round_axis_top_with_grid_lines() {
+        let chart = columns(&[datum("2026-10", 50.0), datum("2026-11", 200.0)], plain);
         assert_eq!(chart.bars[1].height, COLUMN_AREA);
         assert_eq!(chart.bars[0].height, COLUMN_AREA / 4.0);
         assert_eq!(chart.bars[1].y + chart.bars[1].height, chart.axis);
+        let labels: Vec<&str> = chart.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "50", "100", "150", "200"]);
+        assert_eq!(chart.ticks[0].at, chart.axis);
+        let chart = columns(&[datum("a", 1234.0)], plain);
+        let labels: Vec<&str> = chart.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "500", "1000", "1500"]);
+        assert_eq!(nice_scale(0.0), (1.0, 1.0));
+        assert_eq!(nice_scale(7.0), (8.0, 2.0));
     }
 
     #[test]
     fn negative_and_all_zero_values_draw_nothing() {
-        let chart = columns(&[datum("a", -5.0), datum("b", 0.0)]);
+        let chart = columns(&[datum("a", -5.0), datum("b", 0.0)], plain);
         assert!(chart.bars.iter().all(|bar| bar.height == 0.0));
         let chart = rows(&[datum("a", -5.0), datum("b", 10.0)]);
         assert_eq!(chart.bars[0].width, 0.0);
@@ -170,9 +236,13 @@ mod tests {
     #[test]
     fn crowded_labels_are_thinned_and_long_ones_shortened() {
         let many: Vec<Datum> = (0..36).map(|i| datum(&format!("m{i}"), 1.0)).collect();
-        let chart = columns(&many);
+        let chart = columns(&many, plain);
         let written = chart.bars.iter().filter(|b| b.label_at.is_some()).count();
-        assert!((9..=12).contains(&written), "{written} labels");
+        assert!((4..=6).contains(&written), "{written} labels");
+        assert!(
+            chart.bars[35].label_at.is_some(),
+            "the newest month is labelled"
+        );
         let long = rows(&[datum(&"x".repeat(80), 1.0)]);
         assert_eq!(long.bars[0].label.chars().count(), MAX_LABEL_CHARS);
     }

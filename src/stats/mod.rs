@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod pdf;
 pub mod period;
 pub mod quality;
 
@@ -246,6 +247,29 @@ pub fn totals(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Totals> {
         money_ore: Ore(money_ore),
         material_grams: Grams(material_grams),
     })
+}
+
+/// The factor sources the records in scope were counted with: category, source and
+/// version, by category (for the report's list of sources).
+pub fn sources(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    limit: i64,
+) -> QueryResult<Vec<(String, String, String)>> {
+    in_scope(scope)
+        .filter(reuse_records::factor_kind.ne(FactorKind::None))
+        .select((
+            reuse_records::category_name,
+            reuse_records::factor_source,
+            reuse_records::factor_version,
+        ))
+        .distinct()
+        .order((
+            reuse_records::category_name.asc(),
+            reuse_records::factor_version.desc(),
+        ))
+        .limit(limit)
+        .load(conn)
 }
 
 /// The next batch of whole records after `after_id` (for exports).

@@ -101,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(queue::join)
         .service(queue::answer)
         .service(stats::dashboard)
+        .service(stats::report_pdf)
         .service(stats::export_file)
         .service(stats::public_summary)
         .service(admin::set_public_summary)

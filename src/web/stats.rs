@@ -15,6 +15,7 @@ use crate::i18n::{Language, format_decimal};
 use crate::items::FieldError;
 use crate::stats::chart::{self, Chart, Datum};
 use crate::stats::export::{self, About, ExportError, Format};
+use crate::stats::pdf;
 use crate::stats::period::{Kind, Period};
 use crate::stats::{Filter, Group, RawFilter, Scope, Side, Totals};
 use chrono::Datelike;
@@ -81,6 +82,8 @@ fn co2e_data(language: Language, groups: &[Group]) -> Vec<Datum> {
 struct ChartView {
     id: &'static str,
     title: String,
+    /// What the value axis counts ("kg CO₂e").
+    unit: String,
     description: String,
     chart: Chart,
 }
@@ -113,8 +116,9 @@ fn chart_view(
         chart: if horizontal {
             chart::rows(&data)
         } else {
-            chart::columns(&data)
+            chart::columns(&data, |value| format_decimal(language, value, 0))
         },
+        unit: language.text("stats-chart-unit"),
     }
 }
 
@@ -548,6 +552,211 @@ fn stream_export(
         .streaming(body)
 }
 
+/// `bruka-boras-stad-2026-q2`, `bruka-boras-stad-2026-03-01--2026-03-10`, or
+/// `bruka-boras-stad-all` (the organisation and the period, never the download's date).
+fn file_stem(setting: &Setting, filter: &Filter) -> String {
+    let period = match (filter.period(), filter.from, filter.to) {
+        (Some(period), _, _) => match period.kind {
+            Some(kind) => {
+                let year = period.from.year();
+                match kind {
+                    Kind::Month => format!("{year}-{:02}", period.number()),
+                    Kind::Quarter => format!("{year}-q{}", period.number()),
+                    Kind::Tertial => format!("{year}-t{}", period.number()),
+                    Kind::Year => year.to_string(),
+                }
+            }
+            None => format!("{}--{}", period.from, period.to),
+        },
+        (None, None, None) => "all".to_string(),
+        (None, from, to) => format!(
+            "{}--{}",
+            from.map(|d| d.to_string()).unwrap_or_default(),
+            to.map(|d| d.to_string()).unwrap_or_default()
+        ),
+    };
+    let mut stem = format!("bruka-{}-{period}", setting.organisation_slug);
+    if filter.unit_id.is_some() || filter.category_ids.is_some() {
+        stem.push_str("-filtered");
+    }
+    stem
+}
+
+/// The dashboard's figures as the one-page PDF report lays them out.
+fn pdf_report(
+    language: Language,
+    setting: &Setting,
+    shown: &StatsFigures,
+    extras: &report::ReportExtras,
+) -> pdf::Report {
+    let figures = &shown.totals;
+    let mut notes = vec![language.text_with(
+        "stats-handovers",
+        &[("count", shown.totals.handovers.clone().into())],
+    )];
+    if let Some(high) = &figures.kg_co2e_high {
+        notes.push(language.text_with(
+            "stats-co2e-range",
+            &[
+                ("low", figures.kg_co2e.clone().into()),
+                ("high", high.clone().into()),
+            ],
+        ));
+    }
+    if shown.uncounted_handovers > 0 {
+        notes.push(language.text_with(
+            "report-uncounted",
+            &[("count", shown.uncounted_handovers.into())],
+        ));
+    }
+    let comparison = shown.comparison.as_ref().map(|view| pdf::Table {
+        title: language.text("stats-compare-heading"),
+        headers: std::iter::once(language.text("stats-compare-metric"))
+            .chain(std::iter::once(view.period.clone()))
+            .chain(
+                view.columns
+                    .iter()
+                    .flat_map(|column| [column.clone(), language.text("stats-compare-change")]),
+            )
+            .collect(),
+        rows: view
+            .rows
+            .iter()
+            .map(|row| {
+                std::iter::once(row.metric.clone())
+                    .chain(std::iter::once(row.now.clone()))
+                    .chain(row.earlier.iter().flat_map(|cell| {
+                        let change = match &cell.percent {
+                            Some(percent) => format!("{} ({percent})", cell.change),
+                            None => cell.change.clone(),
+                        };
+                        [cell.value.clone(), change]
+                    }))
+                    .collect()
+            })
+            .collect(),
+    });
+    let head = extras
+        .head
+        .clone()
+        .unwrap_or_else(crate::ledger::chain::Link::genesis);
+    pdf::Report {
+        language: language.code().to_string(),
+        title: language.text("report-title"),
+        organisation: setting.organisation_name.clone(),
+        period: shown.period_text.clone(),
+        generated: language.text_with(
+            "stats-exported-at",
+            &[(
+                "when",
+                crate::i18n::local_time(chrono::Utc::now().naive_utc()).into(),
+            )],
+        ),
+        totals: vec![
+            (language.text("stats-total-co2e"), figures.kg_co2e.clone()),
+            (
+                language.text("stats-total-money"),
+                figures.money_sek.clone(),
+            ),
+            (language.text("stats-total-items"), figures.items.clone()),
+            (
+                language.text("stats-total-material"),
+                figures.kg_material.clone(),
+            ),
+        ],
+        notes,
+        comparison,
+        trend_title: language.text("stats-months-heading"),
+        trend_unit: shown.month_chart.unit.clone(),
+        trend: (!shown.months.is_empty()).then(|| shown.month_chart.chart.clone()),
+        categories: pdf::Table {
+            title: language.text("report-top-categories"),
+            headers: vec![
+                language.text("stats-col-category"),
+                language.text("stats-col-items"),
+                language.text("stats-col-co2e"),
+                language.text("stats-col-money"),
+            ],
+            rows: shown
+                .categories_table
+                .iter()
+                .take(REPORT_CATEGORIES)
+                .map(|row| {
+                    vec![
+                        row.label.clone(),
+                        row.items.clone(),
+                        row.kg_co2e.clone(),
+                        row.money_sek.clone(),
+                    ]
+                })
+                .collect(),
+        },
+        method_title: language.text("stats-method-heading"),
+        method: shown.method_lines.clone(),
+        sources_title: language.text("report-sources"),
+        sources: extras
+            .sources
+            .iter()
+            .map(|(category, source, version)| format!("{category}: {source} ({version})"))
+            .collect(),
+        footer: vec![language.text_with(
+            "report-chain",
+            &[
+                ("rows", head.seq.into()),
+                ("hash", head.hash.clone().into()),
+            ],
+        )],
+    }
+}
+
+/// Categories in the PDF's table (the dashboard and the exports have them all).
+const REPORT_CATEGORIES: usize = 8;
+
+/// The one-page PDF report of the dashboard's selection, for the council.
+#[get("/stats/report.pdf")]
+pub async fn report_pdf(
+    lang: Lang,
+    keeper: LedgerKeeper,
+    query: web::Query<RawFilter>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let language = lang.0;
+    let organisation_id = keeper.0.organisation_id;
+    let raw = query.into_inner();
+    let report = report::prepare(&app, organisation_id, raw.clone()).await?;
+    let Ok(filter) = report.filter else {
+        let query = serde_urlencoded::to_string(&raw).unwrap_or_default();
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/stats?{query}")))
+            .finish());
+    };
+    let setting = report.setting;
+    let sums = report::figures(
+        &app,
+        organisation_id,
+        &filter,
+        setting.organisation_names.clone(),
+    )
+    .await?;
+    let extras = report::report_extras(&app, organisation_id, &filter).await?;
+    let shown = stats_figures(language, &raw, &filter, &setting, sums);
+    let layout = pdf_report(language, &setting, &shown, &extras);
+    let bytes = actix_web::rt::task::spawn_blocking(move || pdf::render(&layout))
+        .await?
+        .map_err(|error| AppError::Refused(crate::refusal::Refusal::Failed(Box::new(error))))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}.pdf\"",
+                file_stem(&setting, &filter)
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
 #[get("/stats/export.{format}")]
 pub async fn export_file(
     lang: Lang,
@@ -573,13 +782,7 @@ pub async fn export_file(
     };
     let setting = report.setting;
     let about = setting.about(filter_text(language, &filter, &setting));
-    let stem = format!(
-        "bruka-{}-{}",
-        setting.organisation_slug,
-        crate::i18n::local_time(about.generated_at)
-            .get(..10)
-            .unwrap_or_default()
-    );
+    let stem = file_stem(&setting, &filter);
     let scope = Scope {
         organisation_id,
         side: Side::Received,

@@ -693,3 +693,30 @@ pub fn listed_item_id(response: &reqwest::Response) -> i64 {
         .and_then(|id| id.parse().ok())
         .expect("item id in location")
 }
+
+/// A PDF's page count and its text. krilla's ToUnicode maps carry PostScript comments and
+/// `/CMapVersion` and `/WMode` entries that lopdf's parser stops at (all valid, none needed
+/// to map glyphs), so they are dropped before the text is read.
+pub fn pdf_text(bytes: &[u8]) -> (usize, String) {
+    let mut document = lopdf::Document::load_mem(bytes).expect("a PDF");
+    for object in document.objects.values_mut() {
+        if let Ok(stream) = object.as_stream_mut() {
+            let _ = stream.decompress();
+            if stream.content.windows(7).any(|w| w == b"CIDInit") {
+                let text = String::from_utf8_lossy(&stream.content)
+                    .lines()
+                    .filter(|line| {
+                        !line.starts_with('%')
+                            && !line.starts_with("/CMapVersion")
+                            && !line.starts_with("/WMode")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                stream.set_plain_content(text.into_bytes());
+            }
+        }
+    }
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    let text = document.extract_text(&pages).expect("text");
+    (pages.len(), text)
+}

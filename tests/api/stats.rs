@@ -744,6 +744,50 @@ async fn a_quarter_is_compared_with_the_one_before_and_a_year_earlier(backend: B
         );
     }
 
+    // The one-page PDF for the council: the same totals, the comparison, the chain head.
+    let response = keeper.get("/stats/report.pdf?period=q2026-2").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"bruka-boras-stad-2026-q2.pdf\""
+    );
+    let (pages, text) = crate::helpers::pdf_text(&response.bytes().await.expect("pdf"));
+    assert_eq!(pages, 1);
+    let text = text.replace('\u{202f}', " ");
+    for expected in written_totals(&now) {
+        assert!(text.contains(&expected), "{expected} in {text}");
+    }
+    for expected in [
+        "Återbruk: besparingsrapport",
+        "Borås stad · Kvartal 2 2026",
+        // Column headings wrap in their columns.
+        "(Kvartal 1",
+        "(Kvartal 2",
+        "Största kategorierna",
+        "Så räknar vi",
+        "Källor för faktorerna",
+        "bruka ledger verify",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let head = app
+        .with_conn(move |conn| {
+            bruka::ledger::chain::head(conn, OrganisationId(boras))
+                .expect("head")
+                .expect("a chain")
+        })
+        .await;
+    assert!(
+        text.replace(char::is_whitespace, "").contains(&head.hash),
+        "the chain head is printed"
+    );
+    keeper.set_cookie("bruka_lang", "en");
+    let response = keeper.get("/stats/report.pdf?period=y2025").await;
+    let (_, text) = crate::helpers::pdf_text(&response.bytes().await.expect("pdf"));
+    assert!(text.contains("Reuse: savings report"), "{text}");
+    keeper.set_cookie("bruka_lang", "sv");
+
     // Custom days compare with as many days before; an unknown period code is explained.
     let page = keeper
         .get_page("/stats?from=2026-03-01&to=2026-03-10")

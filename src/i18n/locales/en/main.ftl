@@ -640,6 +640,13 @@ stats-col-money = SEK
 stats-col-material = kg material
 stats-chart-description = Largest: { $label } with { $value }. The table below has all figures.
 stats-chart-empty = No values to show.
+stats-chart-unit = kg CO₂e
+report-title = Reuse: savings report
+report-top-categories = Largest categories
+report-sources = Sources of the factors
+report-uncounted = { $count } handovers counted as 0 kg because a factor or weight was missing (see the statistics page).
+report-chain = Basis: { $rows } rows in the Bruka ledger, chain head { $hash }. Check with: bruka ledger verify
+stats-report-pdf = Report for the council (PDF)
 stats-method-heading = How we count
 stats-factors-link = The categories' factors, new prices and sources
 stats-method-formula = Avoided emissions = D × (emissions of producing new − refurbishment − transport), production and distribution only, never the use phase. Money saved = D × new price.

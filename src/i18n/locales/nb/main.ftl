@@ -640,6 +640,13 @@ stats-col-money = kr
 stats-col-material = kg materiale
 stats-chart-description = Størst: { $label } med { $value }. Tabellen nedenfor har alle tallene.
 stats-chart-empty = Ingen verdier å vise.
+stats-chart-unit = kg CO₂e
+report-title = Ombruk: besparingsrapport
+report-top-categories = De største kategoriene
+report-sources = Kilder for faktorene
+report-uncounted = { $count } hentinger ble regnet som 0 kg fordi faktor eller vekt manglet (se statistikksiden).
+report-chain = Grunnlaget: { $rows } rader i Bruka-registeret, kjedens hode { $hash }. Kontroller med: bruka ledger verify
+stats-report-pdf = Rapport for utvalget (PDF)
 stats-method-heading = Slik regner vi
 stats-factors-link = Kategorienes faktorer, nypriser og kilder
 stats-method-formula = Unngåtte utslipp = D × (utslipp ved nyproduksjon − oppussing − transport), bare produksjon og distribusjon, aldri bruksfasen. Sparte penger = D × nypris.

@@ -640,6 +640,13 @@ stats-col-money = kr
 stats-col-material = kg material
 stats-chart-description = Störst: { $label } med { $value }. Tabellen nedanför har alla siffror.
 stats-chart-empty = Inga värden att visa.
+stats-chart-unit = kg CO₂e
+report-title = Återbruk: besparingsrapport
+report-top-categories = Största kategorierna
+report-sources = Källor för faktorerna
+report-uncounted = { $count } hämtningar räknades som 0 kg eftersom faktor eller vikt saknades (se statistiksidan).
+report-chain = Underlaget: { $rows } rader i Bruka-registret, kedjans huvud { $hash }. Kontrollera med: bruka ledger verify
+stats-report-pdf = Rapport för nämnden (PDF)
 stats-method-heading = Så räknar vi
 stats-factors-link = Kategoriernas faktorer, nypriser och källor
 stats-method-formula = Undvikna utsläpp = D × (utsläpp vid nyproduktion − renovering − transport), bara produktion och distribution, aldrig användningsfasen. Sparade pengar = D × nypris.
