@@ -131,7 +131,8 @@ pub fn columns(data: &[Datum], write: impl Fn(f64) -> String) -> Chart {
                 y: px(baseline - height),
                 width: px(slot * 0.7),
                 height: px(height),
-                label_at: (last - index).is_multiple_of(every)
+                label_at: (last - index)
+                    .is_multiple_of(every)
                     .then_some((px(x + slot * 0.35), baseline + 16.0)),
                 value_at: None,
             }

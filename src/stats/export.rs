@@ -224,6 +224,9 @@ struct Closing {
     /// before it, and `bruka ledger verify --export` checks it is still in the chain.
     head: Option<Link>,
     totals: Totals,
+    /// Per category and per local month, for the XLSX summary sheet.
+    by_category: BTreeMap<String, Totals>,
+    by_month: BTreeMap<String, Totals>,
     factors: BTreeSet<FactorUse>,
     uncounted: Vec<super::quality::Uncounted>,
 }
@@ -257,6 +260,8 @@ where
     let mut factors = BTreeSet::new();
     let mut uncounted = super::quality::Collecting::default();
     let mut rows = 0;
+    let mut by_category: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut by_month: BTreeMap<String, Totals> = BTreeMap::new();
     let mut conn_for_batch = conn_for_batch;
     in_batches(
         &mut conn_for_batch,
@@ -275,13 +280,22 @@ where
                 item_id: record.item_id,
                 item_title: &record.item_title,
             });
-            totals.add_figures(
+            let figures = (
                 record.reverses_id.is_some(),
                 record.quantity,
                 (record.co2e_grams, record.co2e_grams_high),
                 record.money_saved_ore,
                 record.material_grams,
             );
+            for sums in [
+                &mut totals,
+                category_sums(&mut by_category, &record.category_name),
+                by_month
+                    .entry(crate::i18n::local_month(record.recorded_at))
+                    .or_default(),
+            ] {
+                sums.add_figures(figures.0, figures.1, figures.2, figures.3, figures.4);
+            }
             if !factors.contains(&FactorUse::of(record)) {
                 factors.insert(FactorUse::of(record));
             }
@@ -293,9 +307,19 @@ where
         rows,
         head,
         totals,
+        by_category,
+        by_month,
         factors,
         uncounted: uncounted.finish(),
     })
+}
+
+/// A category's sums, found without copying its name for every row.
+fn category_sums<'m>(map: &'m mut BTreeMap<String, Totals>, name: &str) -> &'m mut Totals {
+    if !map.contains_key(name) {
+        map.insert(name.to_string(), Totals::default());
+    }
+    map.get_mut(name).expect("inserted above")
 }
 
 /// A batch of records with their links in the chain.
@@ -601,6 +625,8 @@ struct XlsxSink<W: Write + Send> {
     header: rust_xlsxwriter::Format,
     /// Local date and time, as Excel shows dates (a real date cell, sortable and filterable).
     time: rust_xlsxwriter::Format,
+    summary_name: String,
+    generated_at: NaiveDateTime,
 }
 
 impl<W: Write + Send> XlsxSink<W> {
@@ -622,7 +648,13 @@ impl<W: Write + Send> XlsxSink<W> {
             row: 0,
             header: rust_xlsxwriter::Format::new().set_bold(),
             time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            summary_name: language.text("export-sheet-summary"),
+            generated_at: about.generated_at,
         };
+        // The summary comes first in the workbook but is filled last, when the sums are
+        // known; it is small, so it is kept in memory (the data sheets are not).
+        let summary = sink.workbook.add_worksheet();
+        summary.set_name(&sink.summary_name)?;
         sink.start_sheet()?;
         Ok(sink)
     }
@@ -691,8 +723,19 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             method_lines,
             about_lines,
             header,
+            time,
+            summary_name,
+            generated_at,
             ..
         } = *self;
+        let summary = workbook.worksheet_from_name(&summary_name)?;
+        write_summary(
+            summary,
+            language,
+            (&about_lines, generated_at),
+            closing,
+            (&header, &time),
+        )?;
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(language.text("export-sheet-method"))?;
         let mut row = 0;
@@ -718,16 +761,6 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             sheet.write_number(row, 1, totals.co2e_grams_high.kg())?;
             row += 1;
         }
-        row += 1;
-        let head = closing.head.clone().unwrap_or_else(Link::genesis);
-        sheet.write_string(row, 0, language.text("export-chain-head-seq"))?;
-        sheet.write_number(row, 1, head.seq as f64)?;
-        sheet.write_string(row + 1, 0, language.text("export-chain-head-hash"))?;
-        sheet.write_string(row + 1, 1, &head.hash)?;
-        sheet.write_string(row + 2, 0, language.text("export-chain-rows"))?;
-        sheet.write_number(row + 2, 1, closing.rows as f64)?;
-        sheet.write_string(row + 3, 0, language.text("export-chain-explained"))?;
-        row += 4;
         row += 1;
         let factor_headers = [
             "export-column-category",
@@ -775,6 +808,102 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
         out.flush()?;
         Ok(())
     }
+}
+
+/// The XLSX summary sheet: who and when, the totals in number formats, the chain head,
+/// and the sums per category and per month.
+fn write_summary(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    language: Language,
+    (about_lines, generated_at): (&[String], NaiveDateTime),
+    closing: &Closing,
+    (header, time): (&rust_xlsxwriter::Format, &rust_xlsxwriter::Format),
+) -> Result<(), ExportError> {
+    use rust_xlsxwriter::Format;
+    let kg = Format::new().set_num_format("#,##0.0");
+    let whole = Format::new().set_num_format("#,##0");
+    let title = Format::new().set_bold().set_font_size(14);
+    sheet.set_column_width(0, 34)?;
+    for column in 1..6 {
+        sheet.set_column_width(column, 16)?;
+    }
+    sheet.write_string_with_format(0, 0, language.text("report-title"), &title)?;
+    let mut row = 1;
+    for line in about_lines.iter().take(2) {
+        sheet.write_string(row, 0, line)?;
+        row += 1;
+    }
+    sheet.write_string(row, 0, language.text("export-generated"))?;
+    sheet.write_datetime_with_format(row, 1, local_naive(generated_at), time)?;
+    row += 2;
+    let totals = &closing.totals;
+    let lines: [(&str, f64, &Format); 5] = [
+        ("stats-total-co2e", totals.co2e_grams.kg(), &kg),
+        ("stats-total-money", totals.money_ore.kronor(), &whole),
+        ("stats-total-items", totals.items as f64, &whole),
+        ("stats-total-material", totals.material_grams.kg(), &kg),
+        ("stats-total-handovers", totals.handovers as f64, &whole),
+    ];
+    for (key, value, format) in lines {
+        sheet.write_string(row, 0, language.text(key))?;
+        sheet.write_number_with_format(row, 1, value, format)?;
+        row += 1;
+    }
+    if totals.co2e_grams_high > totals.co2e_grams {
+        sheet.write_string(row, 0, language.text("export-total-co2e-high"))?;
+        sheet.write_number_with_format(row, 1, totals.co2e_grams_high.kg(), &kg)?;
+        row += 1;
+    }
+    row += 1;
+    let head = closing.head.clone().unwrap_or_else(Link::genesis);
+    sheet.write_string(row, 0, language.text("export-chain-rows"))?;
+    sheet.write_number_with_format(row, 1, closing.rows as f64, &whole)?;
+    sheet.write_string(row + 1, 0, language.text("export-chain-head-seq"))?;
+    sheet.write_number(row + 1, 1, head.seq as f64)?;
+    sheet.write_string(row + 2, 0, language.text("export-chain-head-hash"))?;
+    sheet.write_string(row + 2, 1, &head.hash)?;
+    sheet.write_string(row + 3, 0, language.text("export-chain-explained"))?;
+    row += 5;
+    let mut table = |row: &mut u32,
+                     first: &str,
+                     groups: &mut dyn Iterator<Item = (&String, &Totals)>|
+     -> Result<(), ExportError> {
+        let headings = [
+            first.to_string(),
+            language.text("stats-col-handovers"),
+            language.text("stats-col-items"),
+            language.text("stats-col-co2e"),
+            language.text("stats-col-money"),
+            language.text("stats-col-material"),
+        ];
+        for (column, text) in headings.iter().enumerate() {
+            sheet.write_string_with_format(*row, column as u16, text, header)?;
+        }
+        for (label, sums) in groups {
+            *row += 1;
+            sheet.write_string(*row, 0, label)?;
+            sheet.write_number_with_format(*row, 1, sums.handovers as f64, &whole)?;
+            sheet.write_number_with_format(*row, 2, sums.items as f64, &whole)?;
+            sheet.write_number_with_format(*row, 3, sums.co2e_grams.kg(), &kg)?;
+            sheet.write_number_with_format(*row, 4, sums.money_ore.kronor(), &whole)?;
+            sheet.write_number_with_format(*row, 5, sums.material_grams.kg(), &kg)?;
+        }
+        *row += 2;
+        Ok(())
+    };
+    let mut categories: Vec<(&String, &Totals)> = closing.by_category.iter().collect();
+    categories.sort_by(|a, b| b.1.co2e_grams.cmp(&a.1.co2e_grams).then(a.0.cmp(b.0)));
+    table(
+        &mut row,
+        &language.text("stats-col-category"),
+        &mut categories.into_iter(),
+    )?;
+    table(
+        &mut row,
+        &language.text("stats-col-month"),
+        &mut closing.by_month.iter(),
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -383,7 +383,44 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
     assert_eq!(response.status(), 200);
     let bytes = response.bytes().await.expect("xlsx").to_vec();
     let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
-    assert_eq!(workbook.sheet_names(), ["Data", "Metod"]);
+    assert_eq!(workbook.sheet_names(), ["Sammanfattning", "Data", "Metod"]);
+    let summary = workbook
+        .worksheet_range("Sammanfattning")
+        .expect("summary sheet");
+    let value_of = |label: &str| -> Data {
+        summary
+            .rows()
+            .find(|row| row[0] == label)
+            .map(|row| row[1].clone())
+            .unwrap_or_else(|| panic!("{label} on the summary sheet"))
+    };
+    let furniture_grams: i64 = records
+        .iter()
+        .filter(|r| r.category_name != "Skärm")
+        .map(|r| r.co2e_grams.0)
+        .sum();
+    match value_of("kg CO₂e undvikna") {
+        Data::Float(kg) => assert!((kg - furniture_grams as f64 / 1000.0).abs() < 0.001),
+        other => panic!("a number, not {other:?}"),
+    }
+    assert!(matches!(value_of("Exporterad"), Data::DateTime(_)));
+    let head = app
+        .with_conn(move |conn| {
+            bruka::ledger::chain::head(conn, OrganisationId(boras))
+                .expect("head")
+                .expect("a chain")
+        })
+        .await;
+    assert_eq!(
+        value_of("Kedjans huvud, kontrollsumma (SHA-256)").to_string(),
+        head.hash
+    );
+    assert!(
+        summary
+            .rows()
+            .any(|row| row[0] == "Kontorsstol"),
+        "the sums per category"
+    );
     let data = workbook.worksheet_range("Data").expect("data sheet");
     let header: Vec<String> = data
         .rows()
