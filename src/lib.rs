@@ -21,6 +21,7 @@ pub mod mail;
 pub mod networks;
 pub mod organisations;
 pub mod photos;
+pub mod purchases;
 pub mod refusal;
 pub mod reservations;
 pub mod secret;

@@ -178,6 +178,10 @@ enum TokenCommand {
         /// What the token is for, as shown on the user's profile page.
         #[arg(long)]
         name: String,
+        /// `full` (all its owner may do) or `procurement` (only reuse checks, receipts
+        /// and purchases).
+        #[arg(long, default_value = "full")]
+        scope: String,
     },
 }
 
@@ -236,7 +240,9 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Add { email, admin, role }) => {
             add_user(&settings, &email, admin, role.as_deref())
         }
-        Command::Token(TokenCommand::Add { email, name }) => add_token(&settings, &email, &name),
+        Command::Token(TokenCommand::Add { email, name, scope }) => {
+            add_token(&settings, &email, &name, &scope)
+        }
         Command::Backup { out } => backup(&settings, &out),
         Command::Restore { from, force } => restore(&settings, &from, force),
         Command::Factors(FactorsCommand::Import {
@@ -422,13 +428,15 @@ fn restore(settings: &Settings, from: &std::path::Path, force: bool) -> anyhow::
     Ok(())
 }
 
-fn add_token(settings: &Settings, email: &str, name: &str) -> anyhow::Result<()> {
+fn add_token(settings: &Settings, email: &str, name: &str, scope: &str) -> anyhow::Result<()> {
+    let scope = accounts::api_tokens::TokenScope::parse(scope)
+        .ok_or_else(|| anyhow::anyhow!("unknown scope `{scope}`; use full or procurement"))?;
     let email = Email::parse(email)?;
     let (pool, _) = prepare_database(settings)?;
     let mut conn = pool.get()?;
     let user = accounts::find_by_email(&mut conn, &email)?
         .ok_or_else(|| anyhow::anyhow!("no user {email}; add them first with `bruka user add`"))?;
-    let (_, secret) = accounts::api_tokens::create(&mut conn, user.id, name)
+    let (_, secret) = accounts::api_tokens::create(&mut conn, user.id, name, scope)
         .map_err(|error| anyhow::anyhow!("token not created: {error}"))?;
     // The secret alone on stdout, so scripts can capture it.
     println!("{secret}");

@@ -26,6 +26,31 @@ pub const MAX_LIVE_TOKENS: i64 = 20;
 /// Last use is written at most this often per token, sparing a write per request.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
+crate::text_enum! {
+    /// What a token may call.
+    pub enum TokenScope ("token scope") {
+        /// Everything its owner may do.
+        Full = "full",
+        /// Only reuse-before-you-buy checks, their receipts and purchases: for a
+        /// procurement or e-commerce system that should not see or change listings.
+        Procurement = "procurement",
+    }
+}
+
+impl TokenScope {
+    /// Whether a request to `path` is within the scope.
+    pub fn allows(self, path: &str) -> bool {
+        match self {
+            TokenScope::Full => true,
+            TokenScope::Procurement => {
+                path == "/api/v1/reuse-before-you-buy"
+                    || path == "/api/v1/purchases"
+                    || path.starts_with("/api/v1/receipts/")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_tokens)]
 pub struct ApiToken {
@@ -36,6 +61,7 @@ pub struct ApiToken {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub scope: TokenScope,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +123,7 @@ pub fn create(
     conn: &mut AnyConnection,
     user_id: UserId,
     name: &str,
+    scope: TokenScope,
 ) -> Result<(ApiToken, String), TokenError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
@@ -120,6 +147,7 @@ pub fn create(
                 api_tokens::prefix.eq(&prefix),
                 api_tokens::secret_sha256.eq(digest(&secret)),
                 api_tokens::created_at.eq(Utc::now().naive_utc()),
+                api_tokens::scope.eq(scope),
             ))
             .returning(api_tokens::id)
             .get_result::<i64>(conn)
@@ -129,7 +157,7 @@ pub fn create(
                     .select(ApiToken::as_select())
                     .first(conn)
             })?;
-        let detail = format!("{} ({prefix}…)", token.name);
+        let detail = format!("{} ({prefix}…, {})", token.name, scope.as_str());
         audit_token(conn, user_id, token.id, "api_token_created", detail)?;
         Ok((token, secret))
     })
@@ -170,7 +198,17 @@ pub fn revoke(conn: &mut AnyConnection, user_id: UserId, token_id: TokenId) -> Q
 pub struct Bearer {
     pub user: User,
     pub network_id: Option<NetworkId>,
+    pub scope: TokenScope,
 }
+
+/// A live token as authentication reads it.
+type TokenRow = (
+    TokenId,
+    Option<NaiveDateTime>,
+    TokenScope,
+    User,
+    Option<NetworkId>,
+);
 
 /// The person a presented secret belongs to, if the token is live and the person is not
 /// disabled. Records the use (at most once a minute).
@@ -178,22 +216,22 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Optio
     if !secret.starts_with(SECRET_PREFIX) {
         return Ok(None);
     }
-    let found: Option<(TokenId, Option<NaiveDateTime>, User, Option<NetworkId>)> =
-        api_tokens::table
-            .inner_join(users::table.inner_join(organisations::table))
-            .filter(api_tokens::secret_sha256.eq(digest(secret)))
-            .filter(api_tokens::revoked_at.is_null())
-            .filter(users::disabled.eq(false))
-            .filter(super::follows_domain())
-            .select((
-                api_tokens::id,
-                api_tokens::last_used_at,
-                User::as_select(),
-                organisations::network_id,
-            ))
-            .first(conn)
-            .optional()?;
-    let Some((token_id, last_used_at, user, network_id)) = found else {
+    let found: Option<TokenRow> = api_tokens::table
+        .inner_join(users::table.inner_join(organisations::table))
+        .filter(api_tokens::secret_sha256.eq(digest(secret)))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::disabled.eq(false))
+        .filter(super::follows_domain())
+        .select((
+            api_tokens::id,
+            api_tokens::last_used_at,
+            api_tokens::scope,
+            User::as_select(),
+            organisations::network_id,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((token_id, last_used_at, scope, user, network_id)) = found else {
         return Ok(None);
     };
     let now = Utc::now().naive_utc();
@@ -202,7 +240,11 @@ pub fn authenticate(conn: &mut AnyConnection, secret: &str) -> QueryResult<Optio
             .set(api_tokens::last_used_at.eq(Some(now)))
             .execute(conn)?;
     }
-    Ok(Some(Bearer { user, network_id }))
+    Ok(Some(Bearer {
+        user,
+        network_id,
+        scope,
+    }))
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub enum TokenError {
     Invalid,
 }
 
+#[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -84,6 +85,25 @@ impl TokenKeys {
 
     /// Accepts only HS256 tokens signed with our key, unexpired, for the given purpose.
     /// `alg: none` and other algorithms are refused by the fixed algorithm list.
+    /// Signs any claims that carry their own `sub` and `iat` (e.g. reuse-check receipts),
+    /// with no expiry: such a signature proves what was said, and when.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> String {
+        encode(&Header::new(Algorithm::HS256), claims, &self.encoding).unwrap_or_default()
+    }
+
+    /// Reads what [`TokenKeys::sign`] signed, if the signature is this installation's.
+    pub fn read_signed<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+    ) -> Result<T, TokenError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(&["sub", "iat"]);
+        decode::<T>(token, &self.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|_| TokenError::Invalid)
+    }
+
     pub fn verify(&self, token: &str, purpose: Purpose) -> Result<Claims, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;

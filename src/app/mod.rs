@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod limits;
 pub mod listings;
 pub mod networks;
+pub mod purchases;
 pub mod reservations;
 pub mod signin;
 pub mod start;

@@ -81,6 +81,8 @@ pub struct Figures {
     pub given: Totals,
     /// What was given, per receiving organisation (network partners).
     pub given_to: Vec<stats::Group>,
+    /// Purchases reported in the period, and the missed reuse among them.
+    pub purchases: crate::purchases::PurchaseFigures,
 }
 
 /// Which earlier period a comparison is with.
@@ -190,8 +192,17 @@ pub async fn figures(
         }
         None => Vec::new(),
     };
+    let categories = filter.category_ids.clone();
+    let (from, to) = (filter.from, filter.to);
+    let purchases = app
+        .read(move |conn| {
+            crate::purchases::figures(conn, organisation_id, (from, to), categories.as_deref())
+                .map_err(ReportError::from)
+        })
+        .await?;
     Ok(Figures {
         received,
+        purchases,
         comparisons,
         given: given.totals,
         given_to: given.by_receiving_organisation,

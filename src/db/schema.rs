@@ -343,6 +343,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        scope -> Text,
     }
 }
 
@@ -496,6 +497,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_heads,
     ledger_seal_backlog,
     ledger_checks,
+    reuse_checks,
+    purchases,
 );
 
 diesel::table! {
@@ -544,3 +547,37 @@ diesel::table! {
 }
 
 diesel::joinable!(ledger_chain -> reuse_records (record_id));
+
+diesel::table! {
+    reuse_checks (id) {
+        id -> BigInt,
+        receipt_id -> Text,
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        checked_at -> Timestamp,
+        category_slug -> Text,
+        query -> Text,
+        match_count -> BigInt,
+        matches -> Text,
+        signature -> Text,
+    }
+}
+
+diesel::table! {
+    purchases (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        category_id -> BigInt,
+        category_name -> Text,
+        quantity -> Integer,
+        amount_ore -> BigInt,
+        purchased_on -> Date,
+        reference -> Text,
+        reuse_check_id -> Nullable<BigInt>,
+        available_listings -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(purchases -> reuse_checks (reuse_check_id));

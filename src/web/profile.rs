@@ -23,6 +23,7 @@ struct TokenView {
     created: String,
     last_used: Option<String>,
     revoked: Option<String>,
+    scope: &'static str,
 }
 
 fn token_view(token: &ApiToken) -> TokenView {
@@ -33,6 +34,7 @@ fn token_view(token: &ApiToken) -> TokenView {
         created: local_time(token.created_at),
         last_used: token.last_used_at.map(local_time),
         revoked: token.revoked_at.map(local_time),
+        scope: token.scope.as_str(),
     }
 }
 
@@ -121,6 +123,9 @@ pub async fn profile_page(
 pub struct TokenForm {
     #[serde(default)]
     name: String,
+    /// `full` or `procurement`; anything else is full (the form offers only these).
+    #[serde(default)]
+    scope: String,
 }
 
 #[post("/profile/tokens")]
@@ -132,8 +137,10 @@ pub async fn create_token(
 ) -> Result<HttpResponse, AppError> {
     let user_id = user.0.user.id;
     let name = form.0.name;
+    let scope =
+        api_tokens::TokenScope::parse(form.0.scope.trim()).unwrap_or(api_tokens::TokenScope::Full);
     let created = app
-        .read(move |conn| api_tokens::create(conn, user_id, &name))
+        .read(move |conn| api_tokens::create(conn, user_id, &name, scope))
         .await;
     let outcome = match created {
         Ok((_, secret)) => Outcome {

@@ -256,6 +256,53 @@ fn change_cell(
     }
 }
 
+/// Reported purchases and the missed reuse among them, as the page writes them.
+#[derive(Serialize)]
+struct PurchasesView {
+    count: i64,
+    amount_sek: String,
+    checked_share: Option<i64>,
+    missed: Vec<MissedView>,
+    missed_more: i64,
+}
+
+#[derive(Serialize)]
+struct MissedView {
+    date: String,
+    category: String,
+    quantity: i32,
+    amount_sek: String,
+    reference: String,
+    checked: bool,
+    available: i64,
+}
+
+fn purchases_view(
+    language: Language,
+    figures: &crate::purchases::PurchaseFigures,
+) -> PurchasesView {
+    let kronor = |ore: i64| format_decimal(language, ore as f64 / 100.0, 0);
+    PurchasesView {
+        count: figures.purchases,
+        amount_sek: kronor(figures.amount_ore),
+        checked_share: figures.checked_share(),
+        missed: figures
+            .missed
+            .iter()
+            .map(|m| MissedView {
+                date: m.purchased_on.to_string(),
+                category: m.category.clone(),
+                quantity: m.quantity,
+                amount_sek: kronor(m.amount_ore),
+                reference: m.reference.clone(),
+                checked: m.preceded_by_check,
+                available: m.available_listings,
+            })
+            .collect(),
+        missed_more: figures.missed_more,
+    }
+}
+
 /// A figure of the totals: its message key, how it is read, and its fraction digits.
 type Metric = (&'static str, fn(&Totals) -> f64, usize);
 
@@ -361,6 +408,7 @@ struct StatsFigures {
     uncounted: Vec<UncountedView>,
     uncounted_handovers: i64,
     comparison: Option<ComparisonView>,
+    purchases: PurchasesView,
     /// The period in words, for the report's heading and the PDF.
     period_text: String,
     query_string: String,
@@ -412,6 +460,7 @@ fn stats_figures(
         uncounted: uncounted_views(&summary.uncounted),
         uncounted_handovers: summary.uncounted.iter().map(|u| u.handovers).sum(),
         comparison,
+        purchases: purchases_view(language, &figures_of.purchases),
         period_text: about.filter_text.clone(),
         query_string: serde_urlencoded::to_string(raw).unwrap_or_default(),
         method_lines: export::method_lines(language, &about),

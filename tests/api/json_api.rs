@@ -76,9 +76,14 @@ pub(crate) async fn token_for(app: &TestApp, email: &'static str) -> String {
         let user = bruka::accounts::find_by_email(conn, &email)
             .expect("query")
             .expect("user");
-        bruka::accounts::api_tokens::create(conn, user.id, "test")
-            .expect("token")
-            .1
+        bruka::accounts::api_tokens::create(
+            conn,
+            user.id,
+            "test",
+            bruka::accounts::api_tokens::TokenScope::Full,
+        )
+        .expect("token")
+        .1
     })
     .await
 }

@@ -25,6 +25,7 @@ mod networks;
 mod parallel;
 mod photo_store;
 mod posting;
+mod purchases;
 mod relevance;
 mod reservations;
 mod sign_in;

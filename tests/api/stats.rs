@@ -416,9 +416,7 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
         head.hash
     );
     assert!(
-        summary
-            .rows()
-            .any(|row| row[0] == "Kontorsstol"),
+        summary.rows().any(|row| row[0] == "Kontorsstol"),
         "the sums per category"
     );
     let data = workbook.worksheet_range("Data").expect("data sheet");

@@ -45,6 +45,7 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let language = Lang::of(req).0;
         let secret = bearer(req);
+        let path = req.path().to_string();
         let app = req.app_data::<web::Data<App>>().cloned();
         Box::pin(async move {
             let (Some(secret), Some(app)) = (secret, app) else {
@@ -58,12 +59,16 @@ impl FromRequest for ApiCaller {
                     };
                     let viewer = Viewer::of(&bearer.user, bearer.network_id);
                     let counted = limits.check(conn, bearer.user.id)?;
-                    Ok(Some((bearer.user, viewer, counted)))
+                    Ok(Some((bearer.user, viewer, counted, bearer.scope)))
                 })
                 .await?;
-            let Some((user, viewer, counted)) = found else {
+            let Some((user, viewer, counted, scope)) = found else {
                 return Err(AppError::Unauthorized);
             };
+            // Checked here, once for every endpoint, so a new endpoint cannot forget it.
+            if !scope.allows(&path) {
+                return Err(AppError::Forbidden);
+            }
             if let Err(wait) = counted {
                 return Err(AppError::TooMany {
                     retry_after: Some(wait),

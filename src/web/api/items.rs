@@ -250,6 +250,39 @@ pub struct AlternativesQuery {
     pub q: Option<String>,
 }
 
+/// The signed record of a check: keep its id with the order, and send it with the purchase
+/// (`POST /api/v1/purchases`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceiptJson {
+    /// `rcpt_` and 32 hex digits.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub checked_at: String,
+    pub category: String,
+    pub query: String,
+    /// Listings that matched.
+    pub count: i64,
+    /// The listings shown (at most 20).
+    pub matches: Vec<crate::purchases::Shown>,
+    /// A JWT (HS256, this installation's key) over the id, organisation, time, category,
+    /// query, count and the ids shown; `GET /api/v1/receipts/{id}` checks it.
+    pub signature: String,
+}
+
+impl From<&crate::purchases::Receipt> for ReceiptJson {
+    fn from(receipt: &crate::purchases::Receipt) -> Self {
+        Self {
+            id: receipt.receipt_id.clone(),
+            checked_at: receipt.checked_at.and_utc().to_rfc3339(),
+            category: receipt.category.clone(),
+            query: receipt.query.clone(),
+            count: receipt.count,
+            matches: receipt.matches.clone(),
+            signature: receipt.signature.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Alternatives {
     /// Whether anything reusable is available now.
@@ -260,10 +293,13 @@ pub struct Alternatives {
     pub items: Vec<ItemSummary>,
     /// The same search on the marketplace, for people.
     pub search_url: String,
+    /// This check, kept and signed.
+    pub receipt: ReceiptJson,
 }
 
 /// Reuse before you buy: given a category or keywords, the available listings that could
-/// replace a purchase. For procurement and e-commerce systems.
+/// replace a purchase, and a signed receipt of the check. For procurement and e-commerce
+/// systems (a token limited to `procurement` may call this).
 #[utoipa::path(
     get,
     path = "/api/v1/reuse-before-you-buy",
@@ -318,14 +354,28 @@ pub async fn reuse_before_you_buy(
         .collect();
     let search_query = serde_urlencoded::to_string([
         ("q", query.q.clone().unwrap_or_default()),
-        ("category", category.unwrap_or_default()),
+        ("category", category.clone().unwrap_or_default()),
     ])
     .unwrap_or_default();
+    let shown = items
+        .iter()
+        .map(|item| crate::purchases::Shown {
+            id: item.id,
+            title: item.title.clone(),
+        })
+        .collect();
+    let asked = (
+        category.clone().unwrap_or_default(),
+        query.q.clone().unwrap_or_default().trim().to_string(),
+    );
+    let receipt =
+        crate::app::purchases::keep_check(&app, caller.viewer, asked, page.total, shown).await?;
     Ok(HttpResponse::Ok().json(Alternatives {
         available: !items.is_empty(),
         count: page.total,
         items,
         search_url: format!("{}/items?{search_query}", app.site.0),
+        receipt: (&receipt).into(),
     }))
 }
 

@@ -7,6 +7,7 @@ mod caller;
 pub mod idempotency;
 mod items;
 pub(crate) mod problem;
+mod purchases;
 mod queue;
 mod reservations;
 mod stats;
@@ -47,6 +48,8 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
         queue::accept,
         queue::leave,
         stats::get_stats,
+        purchases::record,
+        purchases::receipt,
     ),
     modifiers(&TokenAuth, &ProblemsAndRetries),
     tags(
@@ -54,6 +57,7 @@ const MAX_JSON_BYTES: usize = 64 * 1024;
         (name = "reservations", description = "Reserving and picking up"),
         (name = "queue", description = "Waiting in line for a fully reserved listing"),
         (name = "stats", description = "Savings statistics"),
+        (name = "purchases", description = "Purchases after (or without) a reuse check, and the checks' receipts"),
     )
 )]
 pub struct ApiDoc;
@@ -162,6 +166,8 @@ pub fn scope() -> actix_web::Scope {
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .service(items::list)
         .service(items::reuse_before_you_buy)
+        .service(purchases::record)
+        .service(purchases::receipt)
         .service(items::get_one)
         .service(items::create)
         .service(reservations::list)

@@ -42,6 +42,9 @@ pub struct StatsGroup {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Stats {
     pub totals: TotalsJson,
+    /// Purchases reported in the period (`POST /api/v1/purchases`), how many followed a
+    /// reuse check, and those made while listings were available ("missed reuse").
+    pub purchases: crate::purchases::PurchaseFigures,
     /// What the organisation gave to other organisations (counted there, not here).
     pub given_to_others: TotalsJson,
     pub by_month: Vec<StatsGroup>,
@@ -101,6 +104,7 @@ pub async fn get_stats(
     let sums = report::figures(&app, organisation_id, &filter, names).await?;
     let received = sums.received;
     Ok(HttpResponse::Ok().json(Stats {
+        purchases: sums.purchases,
         totals: (&received.totals).into(),
         given_to_others: (&sums.given).into(),
         by_month: groups(&received.by_month),
