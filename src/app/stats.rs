@@ -124,23 +124,16 @@ pub async fn prepare(
     .await
 }
 
-/// Sums the scope's records on a blocking thread, one batch and connection at a time.
+/// Sums the scope's records on a blocking thread.
 pub async fn summarise(
     app: &App,
     scope: Scope,
     organisation_names: BTreeMap<OrganisationId, String>,
 ) -> Result<Summary, Failure<ReportError>> {
-    let pool = app.db.clone();
-    let _turn = pool.turn().await;
-    tokio::task::spawn_blocking(move || {
-        stats::summarise(
-            || pool.get().map_err(ReportError::from),
-            &scope,
-            &organisation_names,
-        )
-        .map_err(Failure::Refused)
+    app.read(move |conn| {
+        stats::summarise(conn, &scope, &organisation_names).map_err(ReportError::from)
     })
-    .await?
+    .await
 }
 
 /// The dashboard's and the API's sums for a parsed filter.

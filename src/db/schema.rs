@@ -497,6 +497,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_heads,
     ledger_seal_backlog,
     ledger_checks,
+    ledger_months,
     reuse_checks,
     purchases,
 );
@@ -581,3 +582,24 @@ diesel::table! {
 }
 
 diesel::joinable!(purchases -> reuse_checks (reuse_check_id));
+
+diesel::table! {
+    ledger_months (receiving_organisation_id, month, giving_organisation_id, category_id, category_name, from_unit_id, from_unit_name, to_unit_id, to_unit_name) {
+        receiving_organisation_id -> BigInt,
+        month -> Text,
+        giving_organisation_id -> BigInt,
+        category_id -> BigInt,
+        category_name -> Text,
+        from_unit_id -> BigInt,
+        from_unit_name -> Text,
+        to_unit_id -> BigInt,
+        to_unit_name -> Text,
+        records -> BigInt,
+        reversals -> BigInt,
+        items -> BigInt,
+        co2e_grams -> BigInt,
+        co2e_grams_high -> BigInt,
+        money_ore -> BigInt,
+        material_grams -> BigInt,
+    }
+}

@@ -131,8 +131,10 @@ impl Appender {
         })
     }
 
-    /// Links a record (as stored, read back) after the current head.
+    /// Links a record (as stored, read back) after the current head, and adds it to the
+    /// monthly sums: both are written here so they always cover the same records.
     pub fn append(&mut self, conn: &mut AnyConnection, record: &ReuseRecord) -> QueryResult<Link> {
+        super::sums::add(conn, record)?;
         let link = Link {
             seq: self.head.seq + 1,
             hash: link_hash(&self.head.hash, record),

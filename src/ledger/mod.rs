@@ -5,6 +5,7 @@ pub mod amounts;
 pub mod chain;
 pub mod export_check;
 pub mod savings;
+pub mod sums;
 
 pub use amounts::{Grams, Ore};
 

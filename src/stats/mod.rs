@@ -5,6 +5,7 @@
 
 pub mod chart;
 pub mod export;
+pub mod monthly;
 pub mod pdf;
 pub mod period;
 pub mod quality;
@@ -219,34 +220,9 @@ fn in_scope(scope: &Scope) -> ScopedRecords {
     query
 }
 
-/// The totals of a scope, summed by the database (where no breakdown is needed).
+/// The totals of a scope (where no breakdown is needed).
 pub fn totals(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<Totals> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    // SUM of a BIGINT is NUMERIC on PostgreSQL; the cast keeps one type on both backends.
-    let sum = |column: &str| sql::<BigInt>(&format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
-    let (rows, reversals, items, co2e_grams, co2e_grams_high, money_ore, material_grams) =
-        in_scope(scope)
-            .select((
-                sql::<BigInt>("COUNT(*)"),
-                sql::<BigInt>("COUNT(reverses_id)"),
-                sum("quantity"),
-                sum("co2e_grams"),
-                // Older rows and factors without a range count the same at both ends.
-                sum("COALESCE(co2e_grams_high, co2e_grams)"),
-                sum("money_saved_ore"),
-                sum("material_grams"),
-            ))
-            .first::<(i64, i64, i64, i64, i64, i64, i64)>(conn)?;
-    Ok(Totals {
-        // A reversal is not a handover, and it takes its original away.
-        handovers: rows - 2 * reversals,
-        items,
-        co2e_grams: Grams(co2e_grams),
-        co2e_grams_high: Grams(co2e_grams_high),
-        money_ore: Ore(money_ore),
-        material_grams: Grams(material_grams),
-    })
+    Ok(monthly::sum(conn, scope, false)?.totals())
 }
 
 /// The factor sources the records in scope were counted with: category, source and
@@ -366,17 +342,6 @@ where
     }
 }
 
-fn summed_batch(
-    conn: &mut AnyConnection,
-    scope: &Scope,
-    after_id: i64,
-    limit: i64,
-) -> QueryResult<Vec<SummedRecord>> {
-    scoped(scope, after_id, limit)
-        .select(SummedRecord::as_select())
-        .load(conn)
-}
-
 /// Sums of a set of records. Reversals carry opposite figures, so they subtract.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
@@ -471,7 +436,50 @@ pub struct Summing {
 }
 
 impl Summing {
+    /// One record: its sums, and whether it counted 0 kg for want of a factor or weight.
     pub fn add(&mut self, record: &SummedRecord) {
+        self.add_sums(record);
+        self.add_uncounted(record);
+    }
+
+    /// One record's flag, when it counted 0 kg for want of a factor or weight.
+    pub fn add_uncounted(&mut self, record: &SummedRecord) {
+        self.uncounted.add(&record.quality_facts());
+    }
+
+    /// One row of the monthly sums (`ledger_months`).
+    pub fn add_month(&mut self, row: &monthly::MonthRow) {
+        let totals = Totals {
+            // A reversal is a row too, and takes its handover away.
+            handovers: row.records - 2 * row.reversals,
+            items: row.items,
+            co2e_grams: row.co2e_grams,
+            co2e_grams_high: row.co2e_grams_high,
+            money_ore: row.money_ore,
+            material_grams: row.material_grams,
+        };
+        self.totals += totals;
+        *self.months.entry(row.month.clone()).or_default() += totals;
+        *category_entry(&mut self.categories, &row.category_name) += totals;
+        *category_entry(&mut self.giving_units, &row.from_unit_name) += totals;
+        *category_entry(&mut self.receiving_units, &row.to_unit_name) += totals;
+        *self
+            .giving_organisations
+            .entry(row.giving_organisation_id)
+            .or_default() += totals;
+        *self
+            .receiving_organisations
+            .entry(row.receiving_organisation_id)
+            .or_default() += totals;
+    }
+
+    /// The totals so far.
+    pub fn totals(&self) -> Totals {
+        self.totals
+    }
+
+    /// One record's sums (its 0 kg flag is read separately, see [`monthly::sum`]).
+    pub fn add_sums(&mut self, record: &SummedRecord) {
         self.totals.add(record);
         self.months
             .entry(local_month(record.recorded_at))
@@ -497,7 +505,6 @@ impl Summing {
             .entry(record.receiving_organisation_id)
             .or_default()
             .add(record);
-        self.uncounted.add(&record.quality_facts());
     }
 
     /// `organisation_names` names the giving organisations; `period` widens the months shown.
@@ -552,6 +559,14 @@ impl Summing {
     }
 }
 
+/// A group's sums by its label, found without copying the label for every row.
+fn category_entry<'m>(map: &'m mut BTreeMap<String, Totals>, label: &str) -> &'m mut Totals {
+    if !map.contains_key(label) {
+        map.insert(label.to_string(), Totals::default());
+    }
+    map.get_mut(label).expect("inserted above")
+}
+
 /// At most this many months in a chart; a longer period shows its last ten years.
 const MAX_MONTHS: usize = 120;
 
@@ -592,28 +607,36 @@ pub fn organisation_names(
         .collect())
 }
 
-/// Sums the records in scope.
-pub fn summarise<C, E>(
-    conn_for_batch: impl FnMut() -> Result<C, E>,
+/// Sums the records in scope one by one, without the monthly sums: the reference the
+/// monthly sums are held to (the tests compare both on many filters).
+pub fn summarise_each_record(
+    conn: &mut AnyConnection,
     scope: &Scope,
     organisation_names: &BTreeMap<OrganisationId, String>,
-) -> Result<Summary, E>
-where
-    C: DerefMut<Target = AnyConnection>,
-    E: From<diesel::result::Error>,
-{
+) -> QueryResult<Summary> {
     let mut summing = Summing::default();
-    in_batches(
-        conn_for_batch,
-        scope,
-        summed_batch,
-        |r| r.id.0,
-        |record| {
-            summing.add(record);
-            Ok(())
-        },
-    )?;
-    Ok(summing.finish(organisation_names, &scope.filter))
+    let mut after = 0;
+    loop {
+        let rows: Vec<SummedRecord> = scoped(scope, after, BATCH)
+            .select(SummedRecord::as_select())
+            .load(conn)?;
+        for row in &rows {
+            summing.add(row);
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == BATCH => after = last.id.0,
+            _ => return Ok(summing.finish(organisation_names, &scope.filter)),
+        }
+    }
+}
+
+/// Sums the records in scope (whole months from the monthly sums, see [`monthly`]).
+pub fn summarise(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    organisation_names: &BTreeMap<OrganisationId, String>,
+) -> QueryResult<Summary> {
+    Ok(monthly::sum(conn, scope, true)?.finish(organisation_names, &scope.filter))
 }
 
 #[cfg(test)]

@@ -853,7 +853,65 @@ async fn a_quarter_is_compared_with_the_one_before_and_a_year_earlier(backend: B
     );
 }
 
+/// The dashboard sums whole months from the monthly sums and the rest record by record;
+/// on every kind of period, unit and category it gives what summing each record gives.
+async fn the_monthly_sums_agree_with_the_records(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, boras, grundskolan) = ledger_with_history(&app).await;
+    app.with_conn(move |conn| {
+        let names = bruka::stats::organisation_names(conn).expect("names");
+        let all = bruka::categories::list_all(conn).expect("categories");
+        let furniture: Vec<_> = all
+            .iter()
+            .filter(|c| c.slug == "mobler" || c.slug.starts_with("mobler/"))
+            .map(|c| c.id)
+            .collect();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        let periods = [
+            (None, None),
+            (day(2025, 1, 1), day(2025, 12, 31)),
+            (day(2025, 3, 15), day(2026, 2, 10)),
+            (day(2025, 3, 1), day(2025, 3, 20)),
+            (day(2025, 3, 5), day(2025, 4, 10)),
+            (day(2025, 6, 7), None),
+            (None, day(2025, 8, 14)),
+            (day(2030, 1, 1), day(2030, 1, 31)),
+        ];
+        let mut compared = 0;
+        for (from, to) in periods {
+            for unit_id in [None, Some(bruka::ids::UnitId(grundskolan))] {
+                for category_ids in [None, Some(furniture.clone())] {
+                    for side in [
+                        bruka::stats::Side::Received,
+                        bruka::stats::Side::GivenToOthers,
+                    ] {
+                        let scope = bruka::stats::Scope {
+                            organisation_id: OrganisationId(boras),
+                            side,
+                            filter: bruka::stats::Filter {
+                                from,
+                                to,
+                                unit_id,
+                                category_ids: category_ids.clone(),
+                                kind: None,
+                            },
+                        };
+                        let fast = bruka::stats::summarise(conn, &scope, &names).expect("sums");
+                        let each = bruka::stats::summarise_each_record(conn, &scope, &names)
+                            .expect("records");
+                        assert_eq!(fast, each, "{from:?}–{to:?}, {unit_id:?}, {side:?}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 64);
+    })
+    .await;
+}
+
 on_both_backends!(
+    the_monthly_sums_agree_with_the_records,
     a_quarter_is_compared_with_the_one_before_and_a_year_earlier,
     exported_titles_never_become_formulas,
     the_dashboard_shows_the_sum_of_the_ledger,
