@@ -599,6 +599,48 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
     anna.set_language("en").await?;
     anna.check_accessibility().await?;
     anna.set_language("sv").await?;
+    // The quarter's report: chosen from the period list, compared with earlier quarters,
+    // downloaded as PDF and XLSX and read back.
+    let today = bruka::i18n::local_date(chrono::Utc::now().naive_utc());
+    let quarter =
+        bruka::stats::period::Period::containing(bruka::stats::period::Kind::Quarter, today);
+    let code = quarter.code().unwrap_or_default();
+    let label = format!("Kvartal {} {}", quarter.number(), quarter.from.format("%Y"));
+    anna.choose("#period", &code).await?;
+    anna.submit("form.filters button[type=submit]").await?;
+    anna.check_accessibility().await?;
+    let text = anna.text().await?;
+    if !text.contains(&label) || !text.contains("Jämfört med tidigare") {
+        return Err(format!("the quarter {label} and its comparison: {text}"));
+    }
+    // The same report on a phone: readable, nothing sideways (checked at 320 px too).
+    anna.resize((390, 844)).await?;
+    anna.check_accessibility().await?;
+    anna.resize(anna.window).await?;
+    anna.tab_to("a[href^='/stats/report.pdf']").await?;
+    anna.press(Key::Enter).await?;
+    let file = wait_for_file(downloads, "pdf").await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name
+        != format!(
+            "bruka-boras-stad-{}-q{}.pdf",
+            quarter.from.format("%Y"),
+            quarter.number()
+        )
+    {
+        return Err(format!(
+            "the PDF's name carries the organisation and the quarter: {name}"
+        ));
+    }
+    let (pages, pdf) = crate::helpers::pdf_text(&std::fs::read(&file).map_err(|e| e.to_string())?);
+    if pages != 1 || !pdf.contains(&format!("Borås stad · {label}")) || !pdf.contains("64") {
+        return Err(format!(
+            "a one-page PDF of {label} with 64 kg CO2e: {pages} pages, {pdf}"
+        ));
+    }
     anna.tab_to("a[href^='/stats/export.xlsx']").await?;
     anna.press(Key::Enter).await?;
     let file = wait_for_file(downloads, "xlsx").await?;
@@ -613,6 +655,41 @@ async fn journey(app: &TestApp, anna: &mut Person<'_>, photo: &Path, downloads: 
             "one ledger row in the XLSX, got {}",
             data.rows().count() - 1
         ));
+    }
+    if !matches!(
+        data.rows().nth(1).map(|row| &row[1]),
+        Some(calamine::Data::DateTime(_))
+    ) {
+        return Err("the handover's time is a date cell".to_string());
+    }
+    let summary = workbook
+        .worksheet_range("Sammanfattning")
+        .map_err(|e| e.to_string())?;
+    let head = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            bruka::db::schema::ledger_heads::table
+                .select(bruka::db::schema::ledger_heads::hash)
+                .first::<String>(conn)
+                .unwrap_or_default()
+        })
+        .await;
+    let cells: Vec<String> = summary
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect();
+    if !cells.contains(&head) || !cells.iter().any(|c| c == &label) {
+        return Err(format!(
+            "the summary sheet names {label} and the chain head {head}: {cells:?}"
+        ));
+    }
+    // The ledger's chain, checked on request.
+    anna.go("/ledger").await?;
+    anna.submit("form[action='/ledger/verify'] button").await?;
+    anna.check_accessibility().await?;
+    let text = anna.text().await?;
+    if !text.contains("Kedjan är hel.") {
+        return Err(format!("the chain is intact: {text}"));
     }
     anna.go("/profile").await?;
     anna.check_accessibility().await?;
