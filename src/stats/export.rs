@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Scope, Totals, in_batches};
+use super::{BATCH, Scope, Totals};
 use crate::db::AnyConnection;
 use crate::i18n::{Language, local_naive, local_time};
 use crate::ids::OrganisationId;
@@ -87,8 +87,9 @@ pub const COLUMNS: [&str; 30] = [
 ];
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
+pub enum Cell<'a> {
+    /// Borrowed from the record where it can be: a million rows, a dozen texts each.
+    Text(std::borrow::Cow<'a, str>),
     Int(i64),
     /// A number and the fraction digits it is written with.
     Decimal(f64, usize),
@@ -98,47 +99,46 @@ pub enum Cell {
     Empty,
 }
 
-fn optional_int(value: Option<i64>) -> Cell {
+fn optional_int(value: Option<i64>) -> Cell<'static> {
     value.map_or(Cell::Empty, Cell::Int)
 }
 
-fn optional_decimal(value: Option<f64>, digits: usize) -> Cell {
+fn optional_decimal(value: Option<f64>, digits: usize) -> Cell<'static> {
     value.map_or(Cell::Empty, |v| Cell::Decimal(v, digits))
 }
 
 /// One record and its link in the chain as cells in [`COLUMNS`] order.
-pub fn cells(
-    record: &ReuseRecord,
-    link: Option<&Link>,
-    organisation_names: &BTreeMap<OrganisationId, String>,
-) -> Vec<Cell> {
+pub fn cells<'a>(
+    record: &'a ReuseRecord,
+    link: Option<&'a Link>,
+    organisation_names: &'a BTreeMap<OrganisationId, String>,
+) -> Vec<Cell<'a>> {
     let organisation = |id: OrganisationId| {
-        Cell::Text(
-            organisation_names
-                .get(&id)
-                .cloned()
-                .unwrap_or_else(|| format!("#{id}")),
-        )
+        Cell::Text(match organisation_names.get(&id) {
+            Some(name) => name.as_str().into(),
+            None => format!("#{id}").into(),
+        })
     };
+    let text = |value: &'a String| Cell::Text(value.as_str().into());
     vec![
         Cell::Int(record.id.0),
         Cell::Time(record.recorded_at),
         optional_int(record.reservation_id.map(|id| id.0)),
         optional_int(record.reverses_id.map(|id| id.0)),
         Cell::Int(record.item_id.0),
-        Cell::Text(record.item_title.clone()),
-        Cell::Text(record.category_name.clone()),
+        text(&record.item_title),
+        text(&record.category_name),
         Cell::Int(i64::from(record.quantity)),
         organisation(record.giving_organisation_id),
-        Cell::Text(record.from_unit_name.clone()),
+        text(&record.from_unit_name),
         organisation(record.receiving_organisation_id),
-        Cell::Text(record.to_unit_name.clone()),
-        Cell::Text(record.would_buy_new.as_str().to_string()),
+        text(&record.to_unit_name),
+        Cell::Text(record.would_buy_new.as_str().into()),
         Cell::Decimal(record.displacement, 2),
-        Cell::Text(record.factor_kind.as_str().to_string()),
+        Cell::Text(record.factor_kind.as_str().into()),
         optional_decimal(record.factor_kg_co2e, 3),
-        Cell::Text(record.factor_source.clone()),
-        Cell::Text(record.factor_version.clone()),
+        text(&record.factor_source),
+        text(&record.factor_version),
         Cell::Bool(record.factor_is_estimate),
         optional_decimal(record.weight_kg, 3),
         Cell::Bool(record.weight_is_typical),
@@ -148,9 +148,9 @@ pub fn cells(
         Cell::Decimal(record.co2e_grams.kg(), 3),
         Cell::Decimal(record.money_saved_ore.kronor(), 2),
         Cell::Decimal(record.material_grams.kg(), 3),
-        Cell::Text(record.note.clone()),
+        text(&record.note),
         optional_int(link.map(|link| link.seq)),
-        link.map_or(Cell::Empty, |link| Cell::Text(link.hash.clone())),
+        link.map_or(Cell::Empty, |link| text(&link.hash)),
     ]
 }
 
@@ -244,7 +244,7 @@ pub fn write<C, W>(
     scope: &Scope,
     about: &About,
     organisation_names: &BTreeMap<OrganisationId, String>,
-    conn_for_batch: impl FnMut() -> Result<C, ExportError>,
+    conn_for_batch: impl FnMut() -> Result<C, ExportError> + Send,
     out: W,
 ) -> Result<(), ExportError>
 where
@@ -263,12 +263,7 @@ where
     let mut by_category: BTreeMap<String, Totals> = BTreeMap::new();
     let mut by_month: BTreeMap<String, Totals> = BTreeMap::new();
     let mut conn_for_batch = conn_for_batch;
-    in_batches(
-        &mut conn_for_batch,
-        scope,
-        linked_batch,
-        |(record, _)| record.id.0,
-        |(record, link)| {
+    read_ahead(&mut conn_for_batch, scope, |(record, link)| {
             rows += 1;
             uncounted.add(&super::quality::Facts {
                 is_reversal: record.reverses_id.is_some(),
@@ -300,8 +295,7 @@ where
                 factors.insert(FactorUse::of(record));
             }
             sink.row(&cells(record, link.as_ref(), organisation_names))
-        },
-    )?;
+    })?;
     let head = chain::head(&mut *conn_for_batch()?, scope.organisation_id)?;
     sink.finish(&Closing {
         rows,
@@ -320,6 +314,52 @@ fn category_sums<'m>(map: &'m mut BTreeMap<String, Totals>, name: &str) -> &'m m
         map.insert(name.to_string(), Totals::default());
     }
     map.get_mut(name).expect("inserted above")
+}
+
+/// Batches read ahead while the rows before them are written: reading and writing take
+/// about as long each, so overlapping them nearly halves an export. At most this many
+/// batches wait, so memory stays bounded.
+const BATCHES_AHEAD: usize = 2;
+
+/// Calls `each` for every record in scope with its link, in id order, while a second
+/// thread reads the next batches (a connection per batch, so a slow download never holds
+/// one for long). When `each` fails, the reader stops at its next batch.
+fn read_ahead<C>(
+    conn_for_batch: &mut (impl FnMut() -> Result<C, ExportError> + Send),
+    scope: &Scope,
+    mut each: impl FnMut(&(ReuseRecord, Option<Link>)) -> Result<(), ExportError>,
+) -> Result<(), ExportError>
+where
+    C: std::ops::DerefMut<Target = AnyConnection>,
+{
+    type Batch = Result<Vec<(ReuseRecord, Option<Link>)>, ExportError>;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(BATCHES_AHEAD);
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            let mut after = 0;
+            loop {
+                let batch = conn_for_batch()
+                    .and_then(|mut conn| Ok(linked_batch(&mut conn, scope, after, BATCH)?));
+                let next = match &batch {
+                    Ok(rows) if rows.len() as i64 == BATCH => rows.last().map(|(r, _)| r.id.0),
+                    _ => None,
+                };
+                if sender.send(batch).is_err() {
+                    return;
+                }
+                match next {
+                    Some(id) => after = id,
+                    None => return,
+                }
+            }
+        });
+        for batch in receiver {
+            for row in &batch? {
+                each(row)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A batch of records with their links in the chain.
@@ -500,7 +540,7 @@ impl<W: Write> JsonSink<W> {
 
 fn json_value(cell: &Cell) -> Value {
     match cell {
-        Cell::Text(text) => Value::String(text.clone()),
+        Cell::Text(text) => Value::String(text.to_string()),
         Cell::Int(value) => Value::from(*value),
         Cell::Decimal(value, _) => Value::from(*value),
         Cell::Bool(value) => Value::Bool(*value),
@@ -694,7 +734,7 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             let column = column as u16;
             match cell {
                 Cell::Text(text) => {
-                    sheet.write_string(row, column, text)?;
+                    sheet.write_string(row, column, text.as_ref())?;
                 }
                 Cell::Int(value) => {
                     sheet.write_number(row, column, *value as f64)?;
