@@ -293,17 +293,17 @@ impl Problem {
         }
     }
 
+    pub const ALL: [Problem; 6] = [
+        Problem::Changed,
+        Problem::Missing,
+        Problem::Gap,
+        Problem::Head,
+        Problem::Unlinked,
+        Problem::Foreign,
+    ];
+
     fn parse(text: &str) -> Option<Self> {
-        [
-            Problem::Changed,
-            Problem::Missing,
-            Problem::Gap,
-            Problem::Head,
-            Problem::Unlinked,
-            Problem::Foreign,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == text)
+        Problem::ALL.into_iter().find(|p| p.as_str() == text)
     }
 }
 
@@ -610,14 +610,7 @@ mod tests {
 
     #[test]
     fn problems_read_back_as_written() {
-        for problem in [
-            Problem::Changed,
-            Problem::Missing,
-            Problem::Gap,
-            Problem::Head,
-            Problem::Unlinked,
-            Problem::Foreign,
-        ] {
+        for problem in Problem::ALL {
             assert_eq!(Problem::parse(problem.as_str()), Some(problem));
         }
     }

@@ -264,37 +264,37 @@ where
     let mut by_month: BTreeMap<String, Totals> = BTreeMap::new();
     let mut conn_for_batch = conn_for_batch;
     read_ahead(&mut conn_for_batch, scope, |(record, link)| {
-            rows += 1;
-            uncounted.add(&super::quality::Facts {
-                is_reversal: record.reverses_id.is_some(),
-                co2e_grams: record.co2e_grams,
-                factor_kind: record.factor_kind,
-                weight_kg: record.weight_kg,
-                category_id: record.category_id,
-                category_name: &record.category_name,
-                item_id: record.item_id,
-                item_title: &record.item_title,
-            });
-            let figures = (
-                record.reverses_id.is_some(),
-                record.quantity,
-                (record.co2e_grams, record.co2e_grams_high),
-                record.money_saved_ore,
-                record.material_grams,
-            );
-            for sums in [
-                &mut totals,
-                category_sums(&mut by_category, &record.category_name),
-                by_month
-                    .entry(crate::i18n::local_month(record.recorded_at))
-                    .or_default(),
-            ] {
-                sums.add_figures(figures.0, figures.1, figures.2, figures.3, figures.4);
-            }
-            if !factors.contains(&FactorUse::of(record)) {
-                factors.insert(FactorUse::of(record));
-            }
-            sink.row(&cells(record, link.as_ref(), organisation_names))
+        rows += 1;
+        uncounted.add(&super::quality::Facts {
+            is_reversal: record.reverses_id.is_some(),
+            co2e_grams: record.co2e_grams,
+            factor_kind: record.factor_kind,
+            weight_kg: record.weight_kg,
+            category_id: record.category_id,
+            category_name: &record.category_name,
+            item_id: record.item_id,
+            item_title: &record.item_title,
+        });
+        let figures = (
+            record.reverses_id.is_some(),
+            record.quantity,
+            (record.co2e_grams, record.co2e_grams_high),
+            record.money_saved_ore,
+            record.material_grams,
+        );
+        for sums in [
+            &mut totals,
+            category_sums(&mut by_category, &record.category_name),
+            by_month
+                .entry(crate::i18n::local_month(record.recorded_at))
+                .or_default(),
+        ] {
+            sums.add_figures(figures.0, figures.1, figures.2, figures.3, figures.4);
+        }
+        if !factors.contains(&FactorUse::of(record)) {
+            factors.insert(FactorUse::of(record));
+        }
+        sink.row(&cells(record, link.as_ref(), organisation_names))
     })?;
     let head = chain::head(&mut *conn_for_batch()?, scope.organisation_id)?;
     sink.finish(&Closing {

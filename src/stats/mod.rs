@@ -179,7 +179,7 @@ pub struct Scope {
     pub filter: Filter,
 }
 
-type ScopedRecords = reuse_records::BoxedQuery<'static, MultiBackend>;
+pub(crate) type ScopedRecords = reuse_records::BoxedQuery<'static, MultiBackend>;
 
 /// The records in scope after `after_id`, in id order, `limit` of them.
 fn scoped(scope: &Scope, after_id: i64, limit: i64) -> ScopedRecords {
@@ -432,7 +432,7 @@ pub struct Summing {
     receiving_units: BTreeMap<String, Totals>,
     giving_organisations: BTreeMap<OrganisationId, Totals>,
     receiving_organisations: BTreeMap<OrganisationId, Totals>,
-    uncounted: quality::Collecting,
+    pub(crate) uncounted: quality::Collecting,
 }
 
 impl Summing {

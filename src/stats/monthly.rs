@@ -6,6 +6,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::quality::{LISTINGS_NAMED, Missing, Uncounted};
 use super::{Scope, Side, SummedRecord, Summing, in_scope};
 use crate::db::AnyConnection;
 use crate::db::schema::{ledger_months, reuse_records};
@@ -176,35 +177,116 @@ fn add_days(
     }
 }
 
-/// Adds the handovers counted as 0 kg for want of a factor or weight (received scopes).
+/// The records counted as 0 kg for want of a factor or weight: the same condition as the
+/// partial index `reuse_records_uncounted`.
+fn uncounted_records(scope: &Scope) -> super::ScopedRecords {
+    in_scope(scope)
+        .filter(reuse_records::co2e_grams.eq(Grams(0)))
+        .filter(
+            reuse_records::factor_kind
+                .eq(FactorKind::None)
+                .or(reuse_records::factor_kind
+                    .eq(FactorKind::PerKg)
+                    .and(reuse_records::weight_kg.is_null())),
+        )
+}
+
+/// Adds the handovers counted as 0 kg (received scopes): their rows are read on the partial
+/// index, four narrow columns each, then the category's name from each group's first row
+/// and, for a missing weight, the first listings to weigh.
 fn add_uncounted(
     conn: &mut AnyConnection,
     scope: &Scope,
     summing: &mut Summing,
 ) -> QueryResult<()> {
+    // (category, missing) → (net handovers, first record id)
+    let mut groups: std::collections::BTreeMap<(CategoryId, Missing), (i64, RecordId)> =
+        std::collections::BTreeMap::new();
     let mut after = 0;
     loop {
-        // The same condition as the partial index `reuse_records_uncounted`.
-        let rows: Vec<SummedRecord> = in_scope(scope)
-            .filter(reuse_records::co2e_grams.eq(Grams(0)))
-            .filter(
-                reuse_records::factor_kind
-                    .eq(FactorKind::None)
-                    .or(reuse_records::factor_kind
-                        .eq(FactorKind::PerKg)
-                        .and(reuse_records::weight_kg.is_null())),
-            )
+        let rows: Vec<(RecordId, CategoryId, FactorKind, Option<RecordId>)> =
+            uncounted_records(scope)
+                .filter(reuse_records::id.gt(after))
+                .order(reuse_records::id.asc())
+                .limit(UNCOUNTED_BATCH)
+                .select((
+                    reuse_records::id,
+                    reuse_records::category_id,
+                    reuse_records::factor_kind,
+                    reuse_records::reverses_id,
+                ))
+                .load(conn)?;
+        for (id, category_id, kind, reverses) in &rows {
+            let missing = if *kind == FactorKind::None {
+                Missing::Factor
+            } else {
+                Missing::Weight
+            };
+            let group = groups.entry((*category_id, missing)).or_insert((0, *id));
+            // A reversal takes its handover away again.
+            group.0 += if reverses.is_some() { -1 } else { 1 };
+        }
+        match rows.last() {
+            Some((id, ..)) if rows.len() as i64 == UNCOUNTED_BATCH => after = id.0,
+            _ => break,
+        }
+    }
+    for ((category_id, missing), (handovers, first)) in groups {
+        let category_name: String = reuse_records::table
+            .find(first)
+            .select(reuse_records::category_name)
+            .first(conn)?;
+        let listings = if missing == Missing::Weight && handovers > 0 {
+            first_listings(conn, scope, category_id)?
+        } else {
+            Vec::new()
+        };
+        summing.uncounted.add_counted(Uncounted {
+            category_id,
+            category_name,
+            missing,
+            handovers,
+            listings,
+        });
+    }
+    Ok(())
+}
+
+/// Narrow rows read per query for the 0 kg flags.
+const UNCOUNTED_BATCH: i64 = 20_000;
+
+/// The first listings (by their first record) in a category whose weight was missing.
+fn first_listings(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    category_id: CategoryId,
+) -> QueryResult<Vec<(crate::ids::ItemId, String)>> {
+    let mut named: Vec<(crate::ids::ItemId, String)> = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows: Vec<(RecordId, crate::ids::ItemId, String)> = uncounted_records(scope)
+            .filter(reuse_records::factor_kind.eq(FactorKind::PerKg))
+            .filter(reuse_records::category_id.eq(category_id))
+            .filter(reuse_records::reverses_id.is_null())
             .filter(reuse_records::id.gt(after))
             .order(reuse_records::id.asc())
             .limit(DAY_BATCH)
-            .select(SummedRecord::as_select())
+            .select((
+                reuse_records::id,
+                reuse_records::item_id,
+                reuse_records::item_title,
+            ))
             .load(conn)?;
-        for row in &rows {
-            summing.add_uncounted(row);
+        for (_, item_id, title) in &rows {
+            if named.len() < LISTINGS_NAMED && !named.iter().any(|(id, _)| id == item_id) {
+                named.push((*item_id, title.clone()));
+            }
         }
         match rows.last() {
-            Some(last) if rows.len() as i64 == DAY_BATCH => after = last.id.0,
-            _ => return Ok(()),
+            Some((id, ..)) if rows.len() as i64 == DAY_BATCH && named.len() < LISTINGS_NAMED => {
+                after = id.0
+            }
+            _ => return Ok(named),
         }
     }
 }

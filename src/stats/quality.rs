@@ -57,7 +57,7 @@ impl Missing {
 }
 
 /// Listings named per category, at most: enough to start fixing.
-const LISTINGS_NAMED: usize = 5;
+pub const LISTINGS_NAMED: usize = 5;
 
 /// One category's handovers counted 0 kg for one reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +77,12 @@ pub struct Collecting {
 }
 
 impl Collecting {
+    /// A whole group, counted elsewhere (see `stats::monthly`).
+    pub fn add_counted(&mut self, group: Uncounted) {
+        self.groups
+            .insert((group.category_id, group.missing), group);
+    }
+
     pub fn add(&mut self, facts: &Facts<'_>) {
         let Some(missing) = Missing::of(facts) else {
             return;

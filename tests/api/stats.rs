@@ -169,6 +169,16 @@ fn past_handover(
     chain.close(conn).expect("chain head");
 }
 
+/// The organisation's chain head as stored.
+pub(crate) async fn chain_head(app: &TestApp, organisation: i64) -> bruka::ledger::chain::Link {
+    app.with_conn(move |conn| {
+        bruka::ledger::chain::head(conn, OrganisationId(organisation))
+            .expect("head")
+            .expect("a chain")
+    })
+    .await
+}
+
 async fn received_by(app: &TestApp, organisation_id: i64) -> Vec<ReuseRecord> {
     app.with_conn(move |conn| {
         reuse_records::table
@@ -404,13 +414,7 @@ async fn exports_hold_the_same_rows_and_open(backend: Backend) {
         other => panic!("a number, not {other:?}"),
     }
     assert!(matches!(value_of("Exporterad"), Data::DateTime(_)));
-    let head = app
-        .with_conn(move |conn| {
-            bruka::ledger::chain::head(conn, OrganisationId(boras))
-                .expect("head")
-                .expect("a chain")
-        })
-        .await;
+    let head = chain_head(&app, boras).await;
     assert_eq!(
         value_of("Kedjans huvud, kontrollsumma (SHA-256)").to_string(),
         head.hash
@@ -806,13 +810,7 @@ async fn a_quarter_is_compared_with_the_one_before_and_a_year_earlier(backend: B
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
-    let head = app
-        .with_conn(move |conn| {
-            bruka::ledger::chain::head(conn, OrganisationId(boras))
-                .expect("head")
-                .expect("a chain")
-        })
-        .await;
+    let head = chain_head(&app, boras).await;
     assert!(
         text.replace(char::is_whitespace, "").contains(&head.hash),
         "the chain head is printed"
