@@ -654,6 +654,9 @@ impl From<&TotalsJson> for Totals {
 /// Rows per worksheet: Excel's limit minus the header row; more rows go on further sheets.
 const XLSX_ROWS_PER_SHEET: u32 = 1_048_575;
 
+/// The deflate level of the XLSX container (1 fastest, 9 smallest; 6 by default).
+const XLSX_COMPRESSION: u8 = 1;
+
 struct XlsxSink<W: Write + Send> {
     workbook: rust_xlsxwriter::Workbook,
     out: W,
@@ -691,6 +694,9 @@ impl<W: Write + Send> XlsxSink<W> {
             summary_name: language.text("export-sheet-summary"),
             generated_at: about.generated_at,
         };
+        // Most of an export's time is deflating its XML: level 1 takes about half the time
+        // of the default 6 for a file about a third larger (rust_xlsxwriter's measurements).
+        sink.workbook.set_zip_compression_level(XLSX_COMPRESSION);
         // The summary comes first in the workbook but is filled last, when the sums are
         // known; it is small, so it is kept in memory (the data sheets are not).
         let summary = sink.workbook.add_worksheet();
