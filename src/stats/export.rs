@@ -670,6 +670,9 @@ struct XlsxSink<W: Write + Send> {
     time: rust_xlsxwriter::Format,
     summary_name: String,
     generated_at: NaiveDateTime,
+    /// Kronor and other two-decimal figures; kg and factors (up to three decimals).
+    money: rust_xlsxwriter::Format,
+    measure: rust_xlsxwriter::Format,
 }
 
 impl<W: Write + Send> XlsxSink<W> {
@@ -692,6 +695,8 @@ impl<W: Write + Send> XlsxSink<W> {
             header: rust_xlsxwriter::Format::new().set_bold(),
             time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             summary_name: language.text("export-sheet-summary"),
+            money: rust_xlsxwriter::Format::new().set_num_format("#,##0.00"),
+            measure: rust_xlsxwriter::Format::new().set_num_format("#,##0.0##"),
             generated_at: about.generated_at,
         };
         // Most of an export's time is deflating its XML: level 1 takes about half the time
@@ -745,8 +750,9 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
                 Cell::Int(value) => {
                     sheet.write_number(row, column, *value as f64)?;
                 }
-                Cell::Decimal(value, _) => {
-                    sheet.write_number(row, column, *value)?;
+                Cell::Decimal(value, digits) => {
+                    let format = if *digits <= 2 { &self.money } else { &self.measure };
+                    sheet.write_number_with_format(row, column, *value, format)?;
                 }
                 Cell::Bool(value) => {
                     sheet.write_string(row, column, yes_no(language, *value))?;
