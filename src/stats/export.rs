@@ -370,8 +370,10 @@ fn linked_batch(
     limit: i64,
 ) -> diesel::QueryResult<Vec<(ReuseRecord, Option<Link>)>> {
     let records = super::batch(conn, scope, after_id, limit)?;
-    let ids: Vec<_> = records.iter().map(|r| r.id).collect();
-    let mut links = chain::links_of(conn, &ids)?;
+    let mut links = match (records.first(), records.last()) {
+        (Some(first), Some(last)) => chain::links_between(conn, (first.id, last.id))?,
+        _ => Default::default(),
+    };
     Ok(records
         .into_iter()
         .map(|record| {
