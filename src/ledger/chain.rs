@@ -205,7 +205,11 @@ pub fn links_between(
 ) -> QueryResult<HashMap<RecordId, Link>> {
     Ok(ledger_chain::table
         .filter(ledger_chain::record_id.between(first, last))
-        .select((ledger_chain::record_id, ledger_chain::seq, ledger_chain::hash))
+        .select((
+            ledger_chain::record_id,
+            ledger_chain::seq,
+            ledger_chain::hash,
+        ))
         .load::<(RecordId, i64, String)>(conn)?
         .into_iter()
         .map(|(id, seq, hash)| (id, Link { seq, hash }))

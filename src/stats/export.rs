@@ -753,7 +753,11 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
                     sheet.write_number(row, column, *value as f64)?;
                 }
                 Cell::Decimal(value, digits) => {
-                    let format = if *digits <= 2 { &self.money } else { &self.measure };
+                    let format = if *digits <= 2 {
+                        &self.money
+                    } else {
+                        &self.measure
+                    };
                     sheet.write_number_with_format(row, column, *value, format)?;
                 }
                 Cell::Bool(value) => {
