@@ -284,7 +284,7 @@ where
         );
         for sums in [
             &mut totals,
-            category_sums(&mut by_category, &record.category_name),
+            super::group_entry(&mut by_category, &record.category_name),
             by_month
                 .entry(crate::i18n::local_month(record.recorded_at))
                 .or_default(),
@@ -306,14 +306,6 @@ where
         factors,
         uncounted: uncounted.finish(),
     })
-}
-
-/// A category's sums, found without copying its name for every row.
-fn category_sums<'m>(map: &'m mut BTreeMap<String, Totals>, name: &str) -> &'m mut Totals {
-    if !map.contains_key(name) {
-        map.insert(name.to_string(), Totals::default());
-    }
-    map.get_mut(name).expect("inserted above")
 }
 
 /// Batches read ahead while the rows before them are written: reading and writing take

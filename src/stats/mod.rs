@@ -460,9 +460,9 @@ impl Summing {
         };
         self.totals += totals;
         *self.months.entry(row.month.clone()).or_default() += totals;
-        *category_entry(&mut self.categories, &row.category_name) += totals;
-        *category_entry(&mut self.giving_units, &row.from_unit_name) += totals;
-        *category_entry(&mut self.receiving_units, &row.to_unit_name) += totals;
+        *group_entry(&mut self.categories, &row.category_name) += totals;
+        *group_entry(&mut self.giving_units, &row.from_unit_name) += totals;
+        *group_entry(&mut self.receiving_units, &row.to_unit_name) += totals;
         *self
             .giving_organisations
             .entry(row.giving_organisation_id)
@@ -560,7 +560,10 @@ impl Summing {
 }
 
 /// A group's sums by its label, found without copying the label for every row.
-fn category_entry<'m>(map: &'m mut BTreeMap<String, Totals>, label: &str) -> &'m mut Totals {
+pub(crate) fn group_entry<'m>(
+    map: &'m mut BTreeMap<String, Totals>,
+    label: &str,
+) -> &'m mut Totals {
     if !map.contains_key(label) {
         map.insert(label.to_string(), Totals::default());
     }
