@@ -598,6 +598,20 @@ fn verify_ledger(
     };
     let mut broken = 0;
     for (name, outcome) in &outcomes {
+        if let Some((monthly, rows)) =
+            bruka::stats::monthly_sums_disagree(&mut conn, outcome.organisation_id)?
+        {
+            broken += 1;
+            say(&format!(
+                "{name}: the dashboard's monthly sums differ from the rows: {} / {} handovers, {} / {} g CO2e, {} / {} öre (sums / rows)",
+                monthly.handovers,
+                rows.handovers,
+                monthly.co2e_grams.0,
+                rows.co2e_grams.0,
+                monthly.money_ore.0,
+                rows.money_ore.0
+            ));
+        }
         match &outcome.broken {
             None => say(&format!(
                 "{name}: intact, {} rows, head {} at position {}",
@@ -618,7 +632,10 @@ fn verify_ledger(
         }
     }
     if broken > 0 {
-        anyhow::bail!("{broken} of {} chains are broken", outcomes.len());
+        anyhow::bail!(
+            "{broken} problems in {} organisations' ledgers",
+            outcomes.len()
+        );
     }
     Ok(())
 }

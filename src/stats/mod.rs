@@ -633,6 +633,23 @@ pub fn summarise_each_record(
     }
 }
 
+/// Whether an organisation's monthly sums still add up to its records, all time: `None`
+/// when they do, else both totals (monthly sums first). `bruka ledger verify` asks this,
+/// since the dashboard believes the sums.
+pub fn monthly_sums_disagree(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<Option<(Totals, Totals)>> {
+    let scope = Scope {
+        organisation_id,
+        side: Side::Received,
+        filter: Filter::default(),
+    };
+    let monthly = totals(conn, &scope)?;
+    let each = summarise_each_record(conn, &scope, &BTreeMap::new())?.totals;
+    Ok((monthly != each).then_some((monthly, each)))
+}
+
 /// Sums the records in scope (whole months from the monthly sums, see [`monthly`]).
 pub fn summarise(
     conn: &mut AnyConnection,

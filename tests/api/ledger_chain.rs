@@ -162,6 +162,10 @@ async fn the_chain_verifies_and_finds_a_changed_or_slipped_in_row(backend: Backe
         "{out}"
     );
     assert!(out.contains("the record was changed"), "{out}");
+    assert!(
+        out.contains("Borås stad: the dashboard's monthly sums differ from the rows"),
+        "the sums still count the quantity written: {out}"
+    );
     let (code, out) = bruka(&app, &["ledger", "verify", "--export", "export.csv"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(
