@@ -203,17 +203,12 @@ pub fn links_between(
     conn: &mut AnyConnection,
     (first, last): (RecordId, RecordId),
 ) -> QueryResult<HashMap<RecordId, Link>> {
-    Ok(ledger_chain::table
-        .filter(ledger_chain::record_id.between(first, last))
-        .select((
-            ledger_chain::record_id,
-            ledger_chain::seq,
-            ledger_chain::hash,
-        ))
-        .load::<(RecordId, i64, String)>(conn)?
-        .into_iter()
-        .map(|(id, seq, hash)| (id, Link { seq, hash }))
-        .collect())
+    load_links(
+        conn,
+        ledger_chain::table
+            .filter(ledger_chain::record_id.between(first, last))
+            .into_boxed(),
+    )
 }
 
 /// The links of some records, by record id.
@@ -221,8 +216,20 @@ pub fn links_of(
     conn: &mut AnyConnection,
     record_ids: &[RecordId],
 ) -> QueryResult<HashMap<RecordId, Link>> {
-    Ok(ledger_chain::table
-        .filter(ledger_chain::record_id.eq_any(record_ids))
+    load_links(
+        conn,
+        ledger_chain::table
+            .filter(ledger_chain::record_id.eq_any(record_ids))
+            .into_boxed(),
+    )
+}
+
+/// The links a filtered query finds, by record id.
+fn load_links(
+    conn: &mut AnyConnection,
+    query: ledger_chain::BoxedQuery<'_, crate::db::MultiBackend>,
+) -> QueryResult<HashMap<RecordId, Link>> {
+    Ok(query
         .select((
             ledger_chain::record_id,
             ledger_chain::seq,

@@ -11,7 +11,6 @@ pub mod period;
 pub mod quality;
 
 use std::collections::BTreeMap;
-use std::ops::DerefMut;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
@@ -296,48 +295,6 @@ impl SummedRecord {
             category_name: &self.category_name,
             item_id: self.item_id,
             item_title: &self.item_title,
-        }
-    }
-}
-
-/// Calls `each` for every record in scope, one batch in memory at a time. `conn_for_batch`
-/// gives a connection per batch, so a slow reader (a download) never holds one for long.
-pub fn for_each_record<C, E>(
-    conn_for_batch: impl FnMut() -> Result<C, E>,
-    scope: &Scope,
-    each: impl FnMut(&ReuseRecord) -> Result<(), E>,
-) -> Result<(), E>
-where
-    C: DerefMut<Target = AnyConnection>,
-    E: From<diesel::result::Error>,
-{
-    in_batches(conn_for_batch, scope, batch, |r| r.id.0, each)
-}
-
-/// Reads the scope batch by batch with `load`, keyed by `id_of`, calling `each` per row.
-fn in_batches<C, E, R>(
-    mut conn_for_batch: impl FnMut() -> Result<C, E>,
-    scope: &Scope,
-    load: fn(&mut AnyConnection, &Scope, i64, i64) -> QueryResult<Vec<R>>,
-    id_of: fn(&R) -> i64,
-    mut each: impl FnMut(&R) -> Result<(), E>,
-) -> Result<(), E>
-where
-    C: DerefMut<Target = AnyConnection>,
-    E: From<diesel::result::Error>,
-{
-    let mut after = 0;
-    loop {
-        let rows = {
-            let mut conn = conn_for_batch()?;
-            load(&mut conn, scope, after, BATCH)?
-        };
-        for row in &rows {
-            each(row)?;
-        }
-        match rows.last() {
-            Some(last) if rows.len() as i64 == BATCH => after = id_of(last),
-            _ => return Ok(()),
         }
     }
 }
