@@ -256,16 +256,30 @@ where
         Format::Json => Box::new(JsonSink::new(language, about, out)?),
         Format::Xlsx => Box::new(XlsxSink::new(language, about, out)?),
     };
-    let mut totals = Totals::default();
-    let mut factors = BTreeSet::new();
-    let mut uncounted = super::quality::Collecting::default();
-    let mut rows = 0;
-    let mut by_category: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut by_month: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut conn_for_batch = conn_for_batch;
-    read_ahead(&mut conn_for_batch, scope, |(record, link)| {
-        rows += 1;
-        uncounted.add(&super::quality::Facts {
+    read_ahead(&mut conn_for_batch, scope, &mut tally, |(record, link)| {
+        sink.row(&cells(record, link.as_ref(), organisation_names))
+    })?;
+    let head = chain::head(&mut *conn_for_batch()?, scope.organisation_id)?;
+    sink.finish(&tally.close(head))
+}
+
+/// The sums, factors and uncounted handovers of the rows read so far.
+#[derive(Default)]
+struct Tally {
+    rows: i64,
+    totals: Totals,
+    by_category: BTreeMap<String, Totals>,
+    by_month: BTreeMap<String, Totals>,
+    factors: BTreeSet<FactorUse>,
+    uncounted: super::quality::Collecting,
+}
+
+impl Tally {
+    fn add(&mut self, record: &ReuseRecord) {
+        self.rows += 1;
+        self.uncounted.add(&super::quality::Facts {
             is_reversal: record.reverses_id.is_some(),
             co2e_grams: record.co2e_grams,
             factor_kind: record.factor_kind,
@@ -275,37 +289,37 @@ where
             item_id: record.item_id,
             item_title: &record.item_title,
         });
-        let figures = (
-            record.reverses_id.is_some(),
-            record.quantity,
-            (record.co2e_grams, record.co2e_grams_high),
-            record.money_saved_ore,
-            record.material_grams,
-        );
+        let month = crate::i18n::local_month(record.recorded_at);
         for sums in [
-            &mut totals,
-            super::group_entry(&mut by_category, &record.category_name),
-            by_month
-                .entry(crate::i18n::local_month(record.recorded_at))
-                .or_default(),
+            &mut self.totals,
+            super::group_entry(&mut self.by_category, &record.category_name),
+            self.by_month.entry(month).or_default(),
         ] {
-            sums.add_figures(figures.0, figures.1, figures.2, figures.3, figures.4);
+            sums.add_figures(
+                record.reverses_id.is_some(),
+                record.quantity,
+                (record.co2e_grams, record.co2e_grams_high),
+                record.money_saved_ore,
+                record.material_grams,
+            );
         }
-        if !factors.contains(&FactorUse::of(record)) {
-            factors.insert(FactorUse::of(record));
+        let factor = FactorUse::of(record);
+        if !self.factors.contains(&factor) {
+            self.factors.insert(factor);
         }
-        sink.row(&cells(record, link.as_ref(), organisation_names))
-    })?;
-    let head = chain::head(&mut *conn_for_batch()?, scope.organisation_id)?;
-    sink.finish(&Closing {
-        rows,
-        head,
-        totals,
-        by_category,
-        by_month,
-        factors,
-        uncounted: uncounted.finish(),
-    })
+    }
+
+    fn close(self, head: Option<Link>) -> Closing {
+        Closing {
+            rows: self.rows,
+            head,
+            totals: self.totals,
+            by_category: self.by_category,
+            by_month: self.by_month,
+            factors: self.factors,
+            uncounted: self.uncounted.finish(),
+        }
+    }
 }
 
 /// Batches read ahead while the rows before them are written: reading and writing take
@@ -315,10 +329,12 @@ const BATCHES_AHEAD: usize = 2;
 
 /// Calls `each` for every record in scope with its link, in id order, while a second
 /// thread reads the next batches (a connection per batch, so a slow download never holds
-/// one for long). When `each` fails, the reader stops at its next batch.
+/// one for long) and adds them to `tally`, so the writing thread does nothing but write.
+/// When `each` fails, the reader stops at its next batch.
 fn read_ahead<C>(
     conn_for_batch: &mut (impl FnMut() -> Result<C, ExportError> + Send),
     scope: &Scope,
+    tally: &mut Tally,
     mut each: impl FnMut(&(ReuseRecord, Option<Link>)) -> Result<(), ExportError>,
 ) -> Result<(), ExportError>
 where
@@ -336,6 +352,9 @@ where
                     Ok(rows) if rows.len() as i64 == BATCH => rows.last().map(|(r, _)| r.id.0),
                     _ => None,
                 };
+                if let Ok(rows) = &batch {
+                    rows.iter().for_each(|(record, _)| tally.add(record));
+                }
                 if sender.send(batch).is_err() {
                     return;
                 }
@@ -648,6 +667,9 @@ impl From<&TotalsJson> for Totals {
 /// Rows per worksheet: Excel's limit minus the header row; more rows go on further sheets.
 const XLSX_ROWS_PER_SHEET: u32 = 1_048_575;
 
+// `XlsxSink::formatted_columns` has a bit per column.
+const _: () = assert!(COLUMNS.len() <= u32::BITS as usize);
+
 /// The deflate level of the XLSX container (1 fastest, 9 smallest; 6 by default).
 const XLSX_COMPRESSION: u8 = 1;
 
@@ -659,6 +681,8 @@ struct XlsxSink<W: Write + Send> {
     about_lines: Vec<String>,
     sheet: usize,
     row: u32,
+    /// The data sheet's columns that have their number or date format (bit per column).
+    formatted_columns: u32,
     header: rust_xlsxwriter::Format,
     /// Local date and time, as Excel shows dates (a real date cell, sortable and filterable).
     time: rust_xlsxwriter::Format,
@@ -686,6 +710,7 @@ impl<W: Write + Send> XlsxSink<W> {
             ],
             sheet: 0,
             row: 0,
+            formatted_columns: 0,
             header: rust_xlsxwriter::Format::new().set_bold(),
             time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             summary_name: language.text("export-sheet-summary"),
@@ -720,6 +745,7 @@ impl<W: Write + Send> XlsxSink<W> {
         }
         sheet.set_freeze_panes(1, 0)?;
         self.row = 0;
+        self.formatted_columns = 0;
         Ok(())
     }
 }
@@ -736,7 +762,24 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
             rust_xlsxwriter::XlsxError::UnknownWorksheetNameOrIndex(String::new()),
         )?;
         for (column, cell) in cells.iter().enumerate() {
+            let format = match cell {
+                Cell::Decimal(_, digits) if *digits <= 2 => Some(&self.money),
+                Cell::Decimal(..) => Some(&self.measure),
+                Cell::Time(_) => Some(&self.time),
+                _ => None,
+            };
+            let column_bit = 1 << column;
             let column = column as u16;
+            // A column format rather than a format per cell: Excel shows the same, and
+            // rust_xlsxwriter hashes a cell's format on every write, a quarter of an
+            // export's time. A column's cells all have one kind, so its first number or
+            // date decides (the rows above left it empty).
+            if let Some(format) = format
+                && self.formatted_columns & column_bit == 0
+            {
+                sheet.set_column_format(column, format)?;
+                self.formatted_columns |= column_bit;
+            }
             match cell {
                 Cell::Text(text) => {
                     sheet.write_string(row, column, text.as_ref())?;
@@ -744,19 +787,14 @@ impl<W: Write + Send> Sink for XlsxSink<W> {
                 Cell::Int(value) => {
                     sheet.write_number(row, column, *value as f64)?;
                 }
-                Cell::Decimal(value, digits) => {
-                    let format = if *digits <= 2 {
-                        &self.money
-                    } else {
-                        &self.measure
-                    };
-                    sheet.write_number_with_format(row, column, *value, format)?;
+                Cell::Decimal(value, _) => {
+                    sheet.write_number(row, column, *value)?;
                 }
                 Cell::Bool(value) => {
                     sheet.write_string(row, column, yes_no(language, *value))?;
                 }
                 Cell::Time(at) => {
-                    sheet.write_datetime_with_format(row, column, local_naive(*at), &self.time)?;
+                    sheet.write_datetime(row, column, local_naive(*at))?;
                 }
                 Cell::Empty => {}
             }
