@@ -303,10 +303,7 @@ impl Tally {
                 record.material_grams,
             );
         }
-        let factor = FactorUse::of(record);
-        if !self.factors.contains(&factor) {
-            self.factors.insert(factor);
-        }
+        self.factors.insert(FactorUse::of(record));
     }
 
     fn close(self, head: Option<Link>) -> Closing {
