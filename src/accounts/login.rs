@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use super::tokens::CODE_ATTEMPTS;
 use super::{Email, Role, User};
 use crate::db::AnyConnection;
 use crate::db::schema::login_links;
@@ -17,6 +18,8 @@ pub enum LoginError {
     NoOrganisation,
     #[error("the account is disabled")]
     Disabled,
+    #[error("the code is wrong, used up or expired")]
+    WrongCode,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -28,6 +31,7 @@ pub fn send_link(
     conn: &mut AnyConnection,
     email: &Email,
     jti: &str,
+    code_digest: &str,
     expires_at: DateTime<Utc>,
     to: &Recipient,
     mail: &Notice,
@@ -42,6 +46,7 @@ pub fn send_link(
                 login_links::email.eq(email.as_str()),
                 login_links::created_at.eq(Utc::now().naive_utc()),
                 login_links::expires_at.eq(expires_at.naive_utc()),
+                login_links::code_digest.eq(code_digest),
             ))
             .execute(conn)?;
         notices::queue(conn, to, mail)?;
@@ -74,19 +79,63 @@ pub fn consume_link(
         if consumed != 1 {
             return Err(LoginError::LinkSpent);
         }
-        let organisation = organisations::find_by_email_domain(conn, email.domain())?
-            .ok_or(LoginError::NoOrganisation)?;
-        let user = super::find_or_create(conn, email, organisation.id, Role::Member)?;
-        if user.disabled {
-            return Err(LoginError::Disabled);
-        }
-        // The domain moved to another organisation since the person last signed in.
-        if user.organisation_id != organisation.id {
-            let user = super::move_to(conn, &user, organisation.id)?;
-            return Ok(Arrival { user, moved: true });
-        }
-        Ok(Arrival { user, moved: false })
+        arrive(conn, email)
     })
+}
+
+/// Signs in with the code from a sign-in mail: `matches(jti, digest)` says whether the
+/// typed code is the one sent with that link. A match uses the link up, as the link would;
+/// a miss counts a wrong try against every live code of the address, and is kept.
+pub fn consume_code(
+    conn: &mut AnyConnection,
+    email: &Email,
+    matches: impl Fn(&str, &str) -> bool,
+) -> Result<Arrival, LoginError> {
+    let outcome = crate::db::write_transaction(conn, |conn| {
+        let now = Utc::now().naive_utc();
+        let live = || {
+            login_links::table
+                .filter(login_links::email.eq(email.as_str()))
+                .filter(login_links::used_at.is_null())
+                .filter(login_links::expires_at.gt(now))
+                .filter(login_links::code_attempts.lt(CODE_ATTEMPTS))
+                .filter(login_links::code_digest.ne(""))
+        };
+        let candidates: Vec<(String, String)> = live()
+            .select((login_links::jti, login_links::code_digest))
+            .load(conn)?;
+        let Some((jti, _)) = candidates.iter().find(|(jti, digest)| matches(jti, digest)) else {
+            diesel::update(live())
+                .set(login_links::code_attempts.eq(login_links::code_attempts + 1))
+                .execute(conn)?;
+            return Ok(None);
+        };
+        // Conditional on the state just read, so a code and its link cannot both win.
+        let consumed = diesel::update(live().filter(login_links::jti.eq(jti)))
+            .set(login_links::used_at.eq(Some(now)))
+            .execute(conn)?;
+        if consumed != 1 {
+            return Err(LoginError::LinkSpent);
+        }
+        arrive(conn, email).map(Some)
+    })?;
+    outcome.ok_or(LoginError::WrongCode)
+}
+
+/// After a link or code was used: the person, created on first sign-in, moved if their
+/// domain now belongs to another organisation.
+fn arrive(conn: &mut AnyConnection, email: &Email) -> Result<Arrival, LoginError> {
+    let organisation = organisations::find_by_email_domain(conn, email.domain())?
+        .ok_or(LoginError::NoOrganisation)?;
+    let user = super::find_or_create(conn, email, organisation.id, Role::Member)?;
+    if user.disabled {
+        return Err(LoginError::Disabled);
+    }
+    if user.organisation_id != organisation.id {
+        let user = super::move_to(conn, &user, organisation.id)?;
+        return Ok(Arrival { user, moved: true });
+    }
+    Ok(Arrival { user, moved: false })
 }
 
 /// Spent and expired links are only kept a day, for support questions.

@@ -43,6 +43,27 @@ pub enum TokenError {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Keys the digests of sign-in codes, so a copy of the database alone cannot try all
+    /// million codes offline.
+    code_key: Vec<u8>,
+}
+
+/// Wrong tries before a sign-in code is dead (its link still works).
+pub const CODE_ATTEMPTS: i32 = 5;
+
+/// A six-digit sign-in code, every value equally likely.
+pub fn sign_in_code() -> String {
+    use rand::Rng;
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+/// The code as a person may type it: digits only, spaces and dashes ignored.
+pub fn normalise_code(typed: &str) -> Option<String> {
+    let digits: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
 /// 32 random bytes as hex: ids that cannot be guessed.
@@ -59,10 +80,31 @@ pub fn hex(bytes: &[u8]) -> String {
 
 impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
+        use sha2::Digest;
+        let code_key = sha2::Sha256::new()
+            .chain_update(b"bruka sign-in codes\0")
+            .chain_update(secret)
+            .finalize()
+            .to_vec();
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            code_key,
         }
+    }
+
+    /// The stored form of a sign-in code: an HMAC over the link's id and the code.
+    pub fn code_digest(&self, jti: &str, code: &str) -> String {
+        use hmac::Mac;
+        let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.code_key) {
+            Ok(mac) => mac,
+            // HMAC takes keys of any length; this arm is never taken.
+            Err(_) => return String::new(),
+        };
+        mac.update(jti.as_bytes());
+        mac.update(b":");
+        mac.update(code.as_bytes());
+        hex(&mac.finalize().into_bytes())
     }
 
     pub fn issue(
@@ -124,6 +166,31 @@ impl TokenKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_typed_codes_are_normalised() {
+        for _ in 0..200 {
+            let code = sign_in_code();
+            assert_eq!(normalise_code(&code).as_deref(), Some(code.as_str()));
+        }
+        assert_eq!(normalise_code(" 012 345 ").as_deref(), Some("012345"));
+        assert_eq!(normalise_code("012-345").as_deref(), Some("012345"));
+        assert_eq!(normalise_code("12345"), None);
+        assert_eq!(normalise_code("1234567"), None);
+        assert_eq!(normalise_code("12345a"), None);
+        assert_eq!(normalise_code("١٢٣٤٥٦"), None, "only ASCII digits");
+    }
+
+    #[test]
+    fn code_digests_depend_on_the_key_the_link_and_the_code() {
+        let (a, b) = (keys(), TokenKeys::new(b"another secret, another install"));
+        let digest = a.code_digest("jti", "123456");
+        assert_eq!(digest.len(), 64);
+        assert_eq!(digest, a.code_digest("jti", "123456"));
+        assert_ne!(digest, a.code_digest("jti", "123457"));
+        assert_ne!(digest, a.code_digest("other", "123456"));
+        assert_ne!(digest, b.code_digest("jti", "123456"));
+    }
 
     fn keys() -> TokenKeys {
         TokenKeys::new(b"0123456789abcdef0123456789abcdef")

@@ -144,6 +144,23 @@ impl LoginLimits {
         let address_ok = take(conn, &format!("login-address:{address}"), self.per_address)?;
         Ok(ip_ok && address_ok.is_ok())
     }
+
+    /// Counts one typed sign-in code, like [`LoginLimits::allow`] but in buckets of its
+    /// own: asking for a link must not use up the tries for its code.
+    pub fn allow_code(
+        &self,
+        conn: &mut AnyConnection,
+        client: Option<IpAddr>,
+        address: &str,
+    ) -> QueryResult<bool> {
+        let ip_ok = match client {
+            Some(ip) => take(conn, &format!("code-ip:{ip}"), self.per_ip)?.is_ok(),
+            None => true,
+        };
+        let address = address.trim().to_lowercase();
+        let address_ok = take(conn, &format!("code-address:{address}"), self.per_address)?;
+        Ok(ip_ok && address_ok.is_ok())
+    }
 }
 
 /// API requests per person per minute, whichever of their tokens they use.

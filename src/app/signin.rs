@@ -28,6 +28,8 @@ pub enum SignInError {
     LinkSpent,
     #[error("the account cannot sign in")]
     Account,
+    #[error("the code is wrong, used up or expired")]
+    WrongCode,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -70,6 +72,8 @@ pub async fn request_link(
         return Err(Failure::Refused(SignInError::TooMany));
     }
     let jti = random_id();
+    let code = tokens::sign_in_code();
+    let code_digest = app.sign_in.keys.code_digest(&jti, &code);
     let expires_at = Utc::now() + LOGIN_LINK_LIFETIME;
     let token = app
         .sign_in
@@ -83,6 +87,7 @@ pub async fn request_link(
     let notice = Notice::SignInLink {
         link: link.clone(),
         minutes: LOGIN_LINK_LIFETIME.num_minutes(),
+        code,
     };
     let to = Recipient::new(email.as_str(), language);
     // The answer does not wait for the link to be stored and queued: only a known domain
@@ -96,6 +101,7 @@ pub async fn request_link(
                 &mut conn,
                 &sent_email,
                 &jti,
+                &code_digest,
                 expires_at,
                 &to,
                 &notice,
@@ -141,9 +147,8 @@ pub async fn confirm(
         .read(move |conn| -> Result<_, SignInError> {
             let login::Arrival { user, moved } = login::consume_link(conn, &claims.jti, &email)
                 .map_err(|error| match error {
-                    LoginError::LinkSpent => SignInError::LinkSpent,
-                    LoginError::NoOrganisation | LoginError::Disabled => SignInError::Account,
-                    LoginError::Db(error) => SignInError::Db(error),
+                    LoginError::LinkSpent | LoginError::WrongCode => SignInError::LinkSpent,
+                    other => other.into(),
                 })?;
             accounts::record_login(conn, user.id, language)?;
             let session = sessions::create(conn, user.id, idle)?;
@@ -151,6 +156,56 @@ pub async fn confirm(
         })
         .await?;
     tracing::info!(user_id = %user.id, moved, "signed in");
+    Ok((user, session, moved))
+}
+
+impl From<LoginError> for SignInError {
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::LinkSpent => SignInError::LinkSpent,
+            LoginError::WrongCode => SignInError::WrongCode,
+            LoginError::NoOrganisation | LoginError::Disabled => SignInError::Account,
+            LoginError::Db(error) => SignInError::Db(error),
+        }
+    }
+}
+
+/// Signs in with the six-digit code from the mail, typed on another device than the one
+/// the mail is read on. Tries count against the address and the client like requests for
+/// links, and against the code itself (see `accounts::login::consume_code`).
+pub async fn confirm_code(
+    app: &App,
+    email: Email,
+    typed: &str,
+    client: Option<IpAddr>,
+    language: Language,
+) -> Result<(User, Session, bool), Failure<SignInError>> {
+    // Something that is no code at all cannot be right, so it costs no try.
+    let code = tokens::normalise_code(typed).ok_or(Failure::Refused(SignInError::WrongCode))?;
+    let limits = app.login_limits;
+    let limited = email.clone();
+    let allowed = app
+        .read(move |conn| limits.allow_code(conn, client, limited.as_str()))
+        .await
+        .map_err(|failure| failure.map_refused(SignInError::Db))?;
+    if !allowed {
+        return Err(Failure::Refused(SignInError::TooMany));
+    }
+    let keys = app.sign_in.keys.clone();
+    let idle = app.sign_in.idle;
+    let (user, session, moved) = app
+        .read(move |conn| -> Result<_, SignInError> {
+            let login::Arrival { user, moved } =
+                login::consume_code(conn, &email, |jti, digest| {
+                    let expected = keys.code_digest(jti, &code);
+                    subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), digest.as_bytes()).into()
+                })?;
+            accounts::record_login(conn, user.id, language)?;
+            let session = sessions::create(conn, user.id, idle)?;
+            Ok((user, session, moved))
+        })
+        .await?;
+    tracing::info!(user_id = %user.id, moved, "signed in with a code");
     Ok((user, session, moved))
 }
 

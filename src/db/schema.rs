@@ -139,6 +139,8 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        code_digest -> Text,
+        code_attempts -> Integer,
     }
 }
 

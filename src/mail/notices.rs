@@ -66,8 +66,14 @@ pub struct ReservationFacts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Notice {
-    /// To whoever asked: the link (with its token) that signs them in.
-    SignInLink { link: String, minutes: i64 },
+    /// To whoever asked: the link (with its token) that signs them in, and the code that
+    /// does the same when typed on another device. Mails queued before codes have none.
+    SignInLink {
+        link: String,
+        minutes: i64,
+        #[serde(default)]
+        code: String,
+    },
     /// To an address at a domain an admin added: the link that confirms the domain.
     DomainProof {
         link: String,

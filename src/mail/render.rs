@@ -30,7 +30,11 @@ pub struct Renderer {
 
 enum Layout<'a> {
     /// `login.*`: the link and how long it works.
-    SignIn { link: &'a str, minutes: i64 },
+    SignIn {
+        link: &'a str,
+        minutes: i64,
+        code: &'a str,
+    },
     /// `notice.*`, which every event notice shares.
     Event(Parts),
 }
@@ -68,9 +72,14 @@ impl Renderer {
         context.insert("lang", language.code());
         context.insert("site_url", &self.site);
         let (template, subject) = match self.layout(language, notice) {
-            Layout::SignIn { link, minutes } => {
+            Layout::SignIn {
+                link,
+                minutes,
+                code,
+            } => {
                 context.insert("link", link);
                 context.insert("minutes", &minutes);
+                context.insert("code", code);
                 ("login", language.text("mail-login-subject"))
             }
             Layout::Event(parts) => {
@@ -124,10 +133,15 @@ impl Renderer {
             about_reservation(prefix, facts, vec![about(&format!("{prefix}-text"), facts)])
         };
         Layout::Event(match notice {
-            Notice::SignInLink { link, minutes } => {
+            Notice::SignInLink {
+                link,
+                minutes,
+                code,
+            } => {
                 return Layout::SignIn {
                     link,
                     minutes: *minutes,
+                    code,
                 };
             }
             Notice::DomainProof {
@@ -349,6 +363,7 @@ mod tests {
             Notice::SignInLink {
                 link: "https://bruka.example/login/confirm?token=abc".into(),
                 minutes: 15,
+                code: "012345".into(),
             },
             Notice::Reserved(facts()),
             Notice::Cancelled(facts()),

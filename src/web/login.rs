@@ -67,11 +67,13 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// `login_sent.html`.
+/// `login_sent.html`: the link is on its way; its code can be typed here.
 #[derive(Serialize)]
 struct LinkSentPage<'a> {
     email: &'a str,
     minutes: i64,
+    next: &'a str,
+    error_key: Option<&'static str>,
 }
 
 #[post("/login")]
@@ -103,8 +105,50 @@ pub async fn request_link(
     let view = LinkSentPage {
         email: email.as_str(),
         minutes: LOGIN_LINK_LIFETIME.num_minutes(),
+        next: &next,
+        error_key: None,
     };
     page.show(StatusCode::OK, "login_sent.html", &view)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    email: String,
+    code: String,
+    next: Option<String>,
+}
+
+/// The code from the sign-in mail, typed on the device that asked for it.
+#[post("/login/code")]
+pub async fn confirm_code(
+    page: Page,
+    form: CsrfForm<CodeForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm(form) = form;
+    let next = safe_return_path(form.next.as_deref()).to_string();
+    let wrong_code = |email: &str| {
+        let view = LinkSentPage {
+            email,
+            minutes: LOGIN_LINK_LIFETIME.num_minutes(),
+            next: &next,
+            error_key: Some("login-code-error-wrong"),
+        };
+        page.show(StatusCode::BAD_REQUEST, "login_sent.html", &view)
+    };
+    let Ok(email) = Email::parse(&form.email) else {
+        return wrong_code(form.email.trim());
+    };
+    let client = client_ip(page.req(), app.login_limits.trust_forwarded_for);
+    let shown = email.as_str().to_string();
+    match signin::confirm_code(&app, email, &form.code, client, page.language()).await {
+        Ok((user, session, moved)) => Ok(signed_in(&app, &user, &session, moved, &next)),
+        Err(Failure::Refused(SignInError::TooMany)) => Err(AppError::TooMany { retry_after: None }),
+        Err(Failure::Refused(SignInError::WrongCode | SignInError::LinkSpent)) => {
+            wrong_code(&shown)
+        }
+        Err(failure) => link_refused(&page, failure),
+    }
 }
 
 #[derive(Deserialize)]
@@ -126,6 +170,7 @@ fn link_refused(page: &Page, failure: Failure<SignInError>) -> Result<HttpRespon
         Failure::Refused(SignInError::LinkInvalid) => "login-refused-invalid",
         Failure::Refused(SignInError::LinkSpent) => "login-refused-used",
         Failure::Refused(SignInError::Account) => "login-refused-account",
+        Failure::Refused(SignInError::WrongCode) => "login-code-error-wrong",
         other => return Err(other.into()),
     };
     page.show(
@@ -183,6 +228,18 @@ pub async fn confirm(
         Err(failure) => return link_refused(&page, failure),
     };
     let next = safe_return_path(form.next.as_deref());
+    Ok(signed_in(&app, &user, &session, moved, next))
+}
+
+/// The session cookie and where to go: the profile first for a newcomer or someone whose
+/// organisation changed.
+fn signed_in(
+    app: &App,
+    user: &accounts::User,
+    session: &accounts::sessions::Session,
+    moved: bool,
+    next: &str,
+) -> HttpResponse {
     let location = if user.needs_profile() || moved {
         format!(
             "/welcome?next={}",
@@ -191,7 +248,7 @@ pub async fn confirm(
     } else {
         next.to_string()
     };
-    Ok(HttpResponse::SeeOther()
+    HttpResponse::SeeOther()
         .cookie(session_cookie(
             &app.sign_in,
             &session.id,
@@ -199,7 +256,7 @@ pub async fn confirm(
         ))
         .cookie(csrf::fresh_cookie(app.sign_in.secure_cookies))
         .insert_header((header::LOCATION, location))
-        .finish())
+        .finish()
 }
 
 #[derive(Deserialize)]

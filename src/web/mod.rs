@@ -66,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(login::request_link)
         .service(login::confirm_page)
         .service(login::confirm)
+        .service(login::confirm_code)
         .service(login::logout)
         .service(login::welcome_page)
         .service(login::save_welcome)

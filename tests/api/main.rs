@@ -29,5 +29,6 @@ mod purchases;
 mod relevance;
 mod reservations;
 mod sign_in;
+mod sign_in_code;
 mod start_page;
 mod stats;

@@ -135,6 +135,12 @@ login-sent-title = Check your e-mail
 login-sent-text = If { $email } belongs to an organisation that uses Bruka, we have sent a sign-in link there. The link works for { $minutes } minutes and only once.
 login-sent-unknown = No e-mail? Check your spam folder, and that the address is your work e-mail. Otherwise contact whoever administers Bruka in your organisation.
 login-sent-again = Send a new link
+login-code-heading = Reading the e-mail on another device?
+login-code-text = Type the six-digit code from the e-mail here to sign in on this device.
+login-code-label = Code from the e-mail
+login-code-hint = Six digits, for example 123 456.
+login-code-submit = Sign in with the code
+login-code-error-wrong = The code is wrong, already used or expired. Check the digits or ask for a new link.
 login-confirm-title = Continue signing in
 login-confirm-text = You are signing in as { $email }.
 login-confirm-submit = Sign in
@@ -189,6 +195,7 @@ mail-login-greeting = Hello,
 mail-login-text = Click the link to sign in to Bruka. It works for { $minutes } minutes and only once.
 mail-login-button = Sign in to Bruka
 mail-login-ignore = Did not ask to sign in? Then you can ignore this e-mail.
+mail-login-code = Reading this on another device than the one you are signing in on? Type this code there instead. It also works for { $minutes } minutes and only once.
 
 # Listings
 nav-browse = Find items

@@ -135,6 +135,12 @@ login-sent-title = Sjekk e-posten din
 login-sent-text = Hvis { $email } hører til en organisasjon som bruker Bruka, har vi sendt en innloggingslenke dit. Lenken gjelder i { $minutes } minutter og kan bare brukes én gang.
 login-sent-unknown = Ingen e-post? Sjekk søppelposten, og at adressen er e-posten din på jobben. Ta ellers kontakt med den som administrerer Bruka i organisasjonen din.
 login-sent-again = Send en ny lenke
+login-code-heading = Leser du e-posten på en annen enhet?
+login-code-text = Skriv inn den sekssifrede koden fra e-posten her, så blir du logget inn på denne enheten.
+login-code-label = Kode fra e-posten
+login-code-hint = Seks sifre, for eksempel 123 456.
+login-code-submit = Logg inn med koden
+login-code-error-wrong = Koden stemmer ikke, er allerede brukt eller har gått ut. Kontroller sifrene eller be om en ny lenke.
 login-confirm-title = Fortsett innloggingen
 login-confirm-text = Du logger inn som { $email }.
 login-confirm-submit = Logg inn
@@ -189,6 +195,7 @@ mail-login-greeting = Hei!
 mail-login-text = Klikk på lenken for å logge inn i Bruka. Den gjelder i { $minutes } minutter og kan brukes én gang.
 mail-login-button = Logg inn i Bruka
 mail-login-ignore = Har du ikke bedt om å logge inn? Da kan du se bort fra denne e-posten.
+mail-login-code = Leser du e-posten på en annen enhet enn den du logger inn på? Skriv da inn denne koden der. Den gjelder også i { $minutes } minutter og én gang.
 
 # Listings
 nav-browse = Finn ting

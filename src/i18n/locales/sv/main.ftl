@@ -135,6 +135,12 @@ login-sent-title = Kolla din e-post
 login-sent-text = Om { $email } hör till en organisation som använder Bruka har vi skickat en inloggningslänk dit. Länken gäller i { $minutes } minuter och kan bara användas en gång.
 login-sent-unknown = Inget mejl? Kontrollera skräpposten, och att adressen är din e-post i jobbet. Hör annars av dig till den som administrerar Bruka i din organisation.
 login-sent-again = Skicka en ny länk
+login-code-heading = Läser du mejlet på en annan enhet?
+login-code-text = Skriv in den sexsiffriga koden från mejlet här, så loggas du in på den här enheten.
+login-code-label = Kod från mejlet
+login-code-hint = Sex siffror, till exempel 123 456.
+login-code-submit = Logga in med koden
+login-code-error-wrong = Koden stämmer inte, är redan använd eller har gått ut. Kontrollera siffrorna eller be om en ny länk.
 login-confirm-title = Fortsätt logga in
 login-confirm-text = Du loggar in som { $email }.
 login-confirm-submit = Logga in
@@ -189,6 +195,7 @@ mail-login-greeting = Hej!
 mail-login-text = Klicka på länken för att logga in i Bruka. Den gäller i { $minutes } minuter och kan användas en gång.
 mail-login-button = Logga in i Bruka
 mail-login-ignore = Har du inte bett om att logga in? Då kan du strunta i det här mejlet.
+mail-login-code = Läser du mejlet på en annan enhet än den du loggar in på? Skriv då in den här koden där. Den gäller också i { $minutes } minuter och en gång.
 
 # Listings
 nav-browse = Hitta saker
