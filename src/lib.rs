@@ -12,6 +12,7 @@ pub mod config;
 pub mod conversations;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod events;
 pub mod i18n;
 pub mod ids;

@@ -198,6 +198,58 @@ enum OrgCommand {
         #[arg(long, default_value = "SE")]
         country: String,
     },
+    /// Sign-in with the organisation's directory (OpenID Connect, e.g. Entra ID).
+    #[command(subcommand)]
+    Sso(SsoCommand),
+}
+
+#[derive(Subcommand)]
+enum SsoCommand {
+    /// Set up or change the directory. The client secret is read from the environment
+    /// variable BRUKA_SSO_CLIENT_SECRET (never from the command line, which shells keep).
+    Set {
+        /// The organisation's slug (as in `bruka org add`'s output).
+        #[arg(long)]
+        organisation: String,
+        /// e.g. https://login.microsoftonline.com/<tenant id>/v2.0
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Entra ID: accept only ID tokens of this tenant (the tid claim).
+        #[arg(long, default_value = "")]
+        tenant: String,
+    },
+    /// Switch the mailed sign-in link (and its code) on or off for the organisation.
+    Links {
+        #[arg(long)]
+        organisation: String,
+        /// on or off.
+        state: String,
+    },
+    /// Give members of a directory group (an id of the groups claim) a role and a unit.
+    Group {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        group: String,
+        /// member, sustainability or admin.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// The unit's id (see the admin page).
+        #[arg(long)]
+        unit: Option<i64>,
+    },
+    /// Show the organisation's directory settings (never the secret).
+    Show {
+        #[arg(long)]
+        organisation: String,
+    },
+    /// End directory sign-in; the mailed link works again.
+    Off {
+        #[arg(long)]
+        organisation: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +289,7 @@ fn main() -> ExitCode {
             domains,
             country,
         }) => add_organisation(&settings, &name, &domains, &country),
+        Command::Org(OrgCommand::Sso(command)) => directory_settings(&settings, command),
         Command::User(UserCommand::Add { email, admin, role }) => {
             add_user(&settings, &email, admin, role.as_deref())
         }
@@ -440,6 +493,116 @@ fn add_token(settings: &Settings, email: &str, name: &str, scope: &str) -> anyho
         .map_err(|error| anyhow::anyhow!("token not created: {error}"))?;
     // The secret alone on stdout, so scripts can capture it.
     println!("{secret}");
+    Ok(())
+}
+
+fn directory_settings(settings: &Settings, command: SsoCommand) -> anyhow::Result<()> {
+    use bruka::directory;
+    let slug = match &command {
+        SsoCommand::Set { organisation, .. }
+        | SsoCommand::Links { organisation, .. }
+        | SsoCommand::Group { organisation, .. }
+        | SsoCommand::Show { organisation }
+        | SsoCommand::Off { organisation } => organisation.clone(),
+    };
+    let (pool, _) = prepare_database(settings)?;
+    let mut conn = pool.get()?;
+    let organisation = organisations::find_by_slug(&mut conn, &slug)?
+        .ok_or_else(|| anyhow::anyhow!("no organisation with the slug `{slug}`"))?;
+    let id = organisation.id;
+    match command {
+        SsoCommand::Set {
+            issuer,
+            client_id,
+            tenant,
+            ..
+        } => {
+            let secret = std::env::var("BRUKA_SSO_CLIENT_SECRET").map_err(|_| {
+                anyhow::anyhow!("set BRUKA_SSO_CLIENT_SECRET to the client secret first")
+            })?;
+            let sealer = directory::seal::Sealer::new(&bruka::secret::load_or_create(settings)?);
+            directory::save(
+                &mut conn,
+                id,
+                &issuer,
+                &client_id,
+                &sealer.seal(secret.trim()),
+                &tenant,
+            )?;
+            say(&format!(
+                "{} signs in with {issuer}; register this redirect URI there: {}{}",
+                organisation.name,
+                settings.public_url(settings.bind).trim_end_matches('/'),
+                bruka::app::directory::CALLBACK_PATH
+            ));
+        }
+        SsoCommand::Links { state, .. } => {
+            let enabled = match state.as_str() {
+                "on" => true,
+                "off" => false,
+                other => anyhow::bail!("use on or off, not `{other}`"),
+            };
+            directory::set_links_enabled(&mut conn, id, enabled)?;
+            say(&format!(
+                "mailed sign-in links for {}: {state}",
+                organisation.name
+            ));
+        }
+        SsoCommand::Group {
+            group, role, unit, ..
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("unknown role `{role}`; use member, sustainability or admin")
+            })?;
+            let mapping = directory::GroupRole {
+                group_id: group.clone(),
+                role,
+                unit_id: unit.map(bruka::ids::UnitId),
+            };
+            directory::map_group(&mut conn, id, &mapping)?;
+            say(&format!("members of {group} become {}", role.as_str()));
+        }
+        SsoCommand::Show { .. } => match directory::find(&mut conn, id)? {
+            None => say(&format!(
+                "{} signs in by mailed link only",
+                organisation.name
+            )),
+            Some(found) => {
+                say(&format!("issuer:    {}", found.issuer));
+                say(&format!("client id: {}", found.client_id));
+                say(&format!(
+                    "tenant:    {}",
+                    if found.tenant_id.is_empty() {
+                        "(any)"
+                    } else {
+                        &found.tenant_id
+                    }
+                ));
+                say(&format!(
+                    "links:     {}",
+                    if found.links_enabled { "on" } else { "off" }
+                ));
+                for group in directory::group_roles(&mut conn, id)? {
+                    say(&format!(
+                        "group {} -> {}{}",
+                        group.group_id,
+                        group.role.as_str(),
+                        group
+                            .unit_id
+                            .map(|unit| format!(", unit {unit}"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+        },
+        SsoCommand::Off { .. } => {
+            directory::remove(&mut conn, id)?;
+            say(&format!(
+                "{} signs in by mailed link again",
+                organisation.name
+            ));
+        }
+    }
     Ok(())
 }
 

@@ -147,6 +147,14 @@ impl Application {
                 idle: chrono::Duration::days(i64::from(settings.sessions.idle_days.get())),
                 secure_cookies: settings.behind_tls(),
             },
+            directories: crate::directory::oidc::Directories::new()
+                .context("the HTTP client for directory sign-in")?,
+            sealer: crate::directory::seal::Sealer::new(&secret),
+            directory_callback: format!(
+                "{}{}",
+                public_url.trim_end_matches('/'),
+                application::directory::CALLBACK_PATH
+            ),
             login_limits: LoginLimits::new(
                 settings.limits.login_per_address,
                 settings.limits.login_per_ip,

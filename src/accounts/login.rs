@@ -6,7 +6,8 @@ use diesel::prelude::*;
 use super::tokens::CODE_ATTEMPTS;
 use super::{Email, Role, User};
 use crate::db::AnyConnection;
-use crate::db::schema::login_links;
+use crate::db::schema::{login_links, users};
+use crate::ids::{OrganisationId, UnitId};
 use crate::mail::notices::{self, Notice, Recipient};
 use crate::organisations;
 
@@ -20,6 +21,8 @@ pub enum LoginError {
     Disabled,
     #[error("the code is wrong, used up or expired")]
     WrongCode,
+    #[error("the address's domain belongs to another organisation than the directory's")]
+    OtherOrganisation,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -37,7 +40,11 @@ pub fn send_link(
     mail: &Notice,
 ) -> QueryResult<bool> {
     crate::db::write_transaction(conn, |conn| {
-        if organisations::find_by_email_domain(conn, email.domain())?.is_none() {
+        let Some(organisation) = organisations::find_by_email_domain(conn, email.domain())? else {
+            return Ok(false);
+        };
+        // An organisation that switched the link off signs in with its directory only.
+        if !crate::directory::links_enabled(conn, organisation.id)? {
             return Ok(false);
         }
         diesel::insert_into(login_links::table)
@@ -120,6 +127,41 @@ pub fn consume_code(
         arrive(conn, email).map(Some)
     })?;
     outcome.ok_or(LoginError::WrongCode)
+}
+
+/// A directory vouched for `email` on behalf of `directory_organisation`: the person,
+/// created on first sign-in, with the role and unit their directory groups give (a role
+/// change that would leave the organisation without an admin is not made).
+pub fn arrive_from_directory(
+    conn: &mut AnyConnection,
+    email: &Email,
+    directory_organisation: OrganisationId,
+    from_groups: Option<(Role, Option<UnitId>)>,
+) -> Result<Arrival, LoginError> {
+    crate::db::write_transaction(conn, |conn| {
+        // The domain decides the organisation, as for every sign-in: a directory cannot
+        // sign in addresses of another organisation's domain.
+        let domain_organisation = organisations::find_by_email_domain(conn, email.domain())?
+            .ok_or(LoginError::NoOrganisation)?;
+        if domain_organisation.id != directory_organisation {
+            return Err(LoginError::OtherOrganisation);
+        }
+        let mut arrival = arrive(conn, email)?;
+        if let Some((role, unit_id)) = from_groups {
+            match super::set_role(conn, directory_organisation, arrival.user.id, role) {
+                Ok(()) | Err(super::AccountError::LastAdmin) => {}
+                Err(super::AccountError::Db(error)) => return Err(error.into()),
+                Err(_) => {}
+            }
+            if let Some(unit_id) = unit_id {
+                diesel::update(users::table.find(arrival.user.id))
+                    .set(users::unit_id.eq(Some(unit_id)))
+                    .execute(conn)?;
+            }
+            arrival.user = super::find(conn, arrival.user.id)?.ok_or(LoginError::NoOrganisation)?;
+        }
+        Ok(arrival)
+    })
 }
 
 /// After a link or code was used: the person, created on first sign-in, moved if their

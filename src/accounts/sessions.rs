@@ -20,15 +20,30 @@ pub struct Session {
     pub user_id: UserId,
     pub last_seen_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// A directory sign-in's session ends here however active it is: by then the person
+    /// signs in with the directory again, which refuses whoever it no longer knows.
+    pub renew_by: Option<NaiveDateTime>,
 }
 
 pub fn create(conn: &mut AnyConnection, user_id: UserId, idle: Duration) -> QueryResult<Session> {
+    create_until(conn, user_id, idle, None)
+}
+
+/// A session that cannot slide past `renew_by`.
+pub fn create_until(
+    conn: &mut AnyConnection,
+    user_id: UserId,
+    idle: Duration,
+    renew_by: Option<NaiveDateTime>,
+) -> QueryResult<Session> {
     let now = Utc::now().naive_utc();
+    let idle_end = now + idle;
     let session = Session {
         id: random_id(),
         user_id,
         last_seen_at: now,
-        expires_at: now + idle,
+        expires_at: renew_by.map_or(idle_end, |end| end.min(idle_end)),
+        renew_by,
     };
     diesel::insert_into(sessions::table)
         .values((
@@ -37,6 +52,7 @@ pub fn create(conn: &mut AnyConnection, user_id: UserId, idle: Duration) -> Quer
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(session.expires_at),
+            sessions::renew_by.eq(session.renew_by),
         ))
         .execute(conn)?;
     Ok(session)
@@ -60,6 +76,11 @@ pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<LiveS
         .filter(sessions::id.eq(id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
+        .filter(
+            sessions::renew_by
+                .is_null()
+                .or(sessions::renew_by.gt(Utc::now().naive_utc())),
+        )
         .filter(users::disabled.eq(false))
         .filter(super::follows_domain())
         .select((
@@ -86,7 +107,11 @@ pub fn touch(
     if now - session.last_seen_at < TOUCH_INTERVAL {
         return Ok(None);
     }
-    let expires_at = now + idle;
+    let idle_end = now + idle;
+    let expires_at = session.renew_by.map_or(idle_end, |end| end.min(idle_end));
+    if expires_at <= session.expires_at && session.renew_by.is_some() {
+        return Ok(None);
+    }
     diesel::update(sessions::table.find(&session.id))
         .set((
             sessions::last_seen_at.eq(now),

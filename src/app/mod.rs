@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod conversations;
+pub mod directory;
 pub mod dispatch;
 pub mod domains;
 pub mod factors;
@@ -73,6 +74,12 @@ pub struct App {
     pub reservations: Rules,
     pub site: SiteUrl,
     pub sign_in: SignInSettings,
+    /// The organisations' directories (OpenID Connect providers) and their discovery.
+    pub directories: crate::directory::oidc::Directories,
+    /// Opens the directory client secrets stored sealed.
+    pub sealer: crate::directory::seal::Sealer,
+    /// The redirect URI registered at every directory: the public address's callback.
+    pub directory_callback: String,
     pub login_limits: LoginLimits,
     pub api_limits: ApiLimits,
     pub public_summaries: stats::PublicSummaries,

@@ -164,7 +164,9 @@ impl From<LoginError> for SignInError {
         match error {
             LoginError::LinkSpent => SignInError::LinkSpent,
             LoginError::WrongCode => SignInError::WrongCode,
-            LoginError::NoOrganisation | LoginError::Disabled => SignInError::Account,
+            LoginError::NoOrganisation | LoginError::Disabled | LoginError::OtherOrganisation => {
+                SignInError::Account
+            }
             LoginError::Db(error) => SignInError::Db(error),
         }
     }

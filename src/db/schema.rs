@@ -152,8 +152,34 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        renew_by -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    organisation_directories (organisation_id) {
+        organisation_id -> BigInt,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret_sealed -> Text,
+        tenant_id -> Text,
+        links_enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_groups (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        group_id -> Text,
+        role -> Text,
+        unit_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(organisation_directories -> organisations (organisation_id));
+diesel::joinable!(directory_groups -> organisations (organisation_id));
 
 diesel::table! {
     mail_outbox (id) {
@@ -465,6 +491,8 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(queue_entries -> items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    directory_groups,
+    organisation_directories,
     networks,
     network_invitations,
     organisations,

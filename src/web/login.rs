@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::auth::{AnySession, MaybeUser, removal_cookie, session_cookie};
 use super::client::client_ip;
 use super::csrf::{self, CsrfForm};
+use super::directory::go_to_directory;
 use super::locale::safe_return_path;
 use super::{AppError, Page, see_other};
 use crate::accounts::tokens::LOGIN_LINK_LIFETIME;
 use crate::accounts::{self, AccountError, Email};
+use crate::app::directory as app_directory;
 use crate::app::signin::{self, SignInError};
 use crate::app::{App, Failure};
 use crate::ids::UnitId;
@@ -65,6 +67,9 @@ pub async fn login_page(
 pub struct LoginForm {
     email: String,
     next: Option<String>,
+    /// `link` when the person asks for the mailed link although their organisation signs
+    /// in with its directory.
+    method: Option<String>,
 }
 
 /// `login_sent.html`: the link is on its way; its code can be typed here.
@@ -93,6 +98,21 @@ pub async fn request_link(
             Some("login-error-invalid-email"),
         );
     };
+    if let Some(directory) = app_directory::directory_for(&app, &email).await? {
+        let wants_link = form.method.as_deref() == Some("link");
+        if !wants_link {
+            return go_to_directory(&app, &directory, email.as_str(), &next).await;
+        }
+        if !directory.links_enabled {
+            return login_form(
+                &page,
+                StatusCode::BAD_REQUEST,
+                email.as_str(),
+                &next,
+                Some("login-error-links-off"),
+            );
+        }
+    }
     let client = client_ip(page.req(), app.login_limits.trust_forwarded_for);
     match signin::request_link(&app, email.clone(), client, &next, page.language()).await {
         Ok(()) => {}
@@ -233,7 +253,7 @@ pub async fn confirm(
 
 /// The session cookie and where to go: the profile first for a newcomer or someone whose
 /// organisation changed.
-fn signed_in(
+pub(super) fn signed_in(
     app: &App,
     user: &accounts::User,
     session: &accounts::sessions::Session,
@@ -264,17 +284,40 @@ pub struct Empty {}
 
 #[post("/logout")]
 pub async fn logout(
+    page: Page,
     session: AnySession,
     _form: CsrfForm<Empty>,
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let AnySession(signed) = session;
+    let organisation_id = signed.user.organisation_id;
     signin::sign_out(&app, signed.user.id, signed.session_id).await?;
+    // Signing out of Bruka leaves the directory's own session; where the provider can end
+    // it, the person is offered that too (on a shared PC it matters).
+    if let Some(end_session) = app_directory::end_session_offer(&app, organisation_id).await {
+        let view = SignedOutPage {
+            end_session: &end_session,
+        };
+        let mut response = page.show(StatusCode::OK, "signed_out.html", &view)?;
+        response
+            .add_cookie(&removal_cookie(&app.sign_in))
+            .map_err(|_| AppError::BadRequest)?;
+        response
+            .add_cookie(&csrf::fresh_cookie(app.sign_in.secure_cookies))
+            .map_err(|_| AppError::BadRequest)?;
+        return Ok(response);
+    }
     Ok(HttpResponse::SeeOther()
         .cookie(removal_cookie(&app.sign_in))
         .cookie(csrf::fresh_cookie(app.sign_in.secure_cookies))
         .insert_header((header::LOCATION, "/login?signed_out=1"))
         .finish())
+}
+
+/// `signed_out.html`: signed out of Bruka, with the directory's sign-out offered.
+#[derive(Serialize)]
+struct SignedOutPage<'a> {
+    end_session: &'a str,
 }
 
 /// `welcome.html`: the person's entries so far and, after a refusal, why.

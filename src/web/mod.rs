@@ -9,6 +9,7 @@ pub mod cards;
 mod client;
 mod conversations;
 pub mod csrf;
+pub mod directory;
 mod domains;
 mod error;
 mod factors;
@@ -67,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(login::confirm_page)
         .service(login::confirm)
         .service(login::confirm_code)
+        .service(directory::callback)
         .service(login::logout)
         .service(login::welcome_page)
         .service(login::save_welcome)

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod conversations;
 mod database;
+mod directory;
 mod errors;
 mod expiry;
 mod factors;

@@ -1,0 +1,3 @@
+ALTER TABLE sessions DROP COLUMN renew_by;
+DROP TABLE directory_groups;
+DROP TABLE organisation_directories;
