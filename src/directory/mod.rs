@@ -13,6 +13,7 @@ use crate::accounts::{Email, Role};
 use crate::db::AnyConnection;
 use crate::db::schema::{directory_groups, organisation_directories, units};
 use crate::ids::{OrganisationId, UnitId};
+use crate::refusal::{FieldError, Refusal, Refuses};
 
 /// An organisation's directory, as its admin set it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,25 @@ pub enum SettingsError {
     NoDirectory,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for SettingsError {
+    fn refusal(self) -> Refusal {
+        match self {
+            SettingsError::Issuer => Refusal::Invalid(vec![FieldError::new(
+                "issuer",
+                "admin-error-directory-issuer",
+            )]),
+            SettingsError::Client => Refusal::Invalid(vec![FieldError::new(
+                "client_id",
+                "admin-error-directory-client",
+            )]),
+            SettingsError::NoDirectory => {
+                Refusal::Invalid(vec![FieldError::new("links", "admin-error-directory-none")])
+            }
+            SettingsError::Db(error) => Refusal::Failed(Box::new(error)),
+        }
+    }
 }
 
 /// The issuer as discovery will be asked for it: https, or http on loopback for tests.
@@ -159,7 +179,7 @@ pub fn remove(conn: &mut AnyConnection, organisation_id: OrganisationId) -> Quer
 }
 
 /// What membership of a directory group gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GroupRole {
     pub group_id: String,
     pub role: Role,
@@ -199,6 +219,19 @@ pub enum GroupError {
     ForeignUnit,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+impl Refuses for GroupError {
+    fn refusal(self) -> Refusal {
+        match self {
+            GroupError::EmptyGroup => Refusal::Invalid(vec![FieldError::new(
+                "group_id",
+                "admin-error-directory-group",
+            )]),
+            GroupError::ForeignUnit => Refusal::NotFound,
+            GroupError::Db(error) => Refusal::Failed(Box::new(error)),
+        }
+    }
 }
 
 /// Gives members of `group_id` a role and, optionally, a unit of the organisation.

@@ -12,6 +12,7 @@ use crate::accounts::{self, Member, Role};
 use crate::app::{App, Failure, domains};
 use crate::audit::{self, Note, Subject};
 use crate::db::AnyConnection;
+use crate::directory::{self, GroupRole};
 use crate::i18n::parse_decimal;
 use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
 use crate::ledger::{self, savings::Method};
@@ -25,6 +26,17 @@ struct AdminData {
     units: Vec<Unit>,
     members: Vec<Member>,
     method: Method,
+    directory: Option<DirectoryView>,
+    directory_groups: Vec<GroupRole>,
+}
+
+/// The directory as the admin page shows it: never the secret.
+#[derive(Serialize)]
+struct DirectoryView {
+    issuer: String,
+    client_id: String,
+    tenant_id: String,
+    links_enabled: bool,
 }
 
 fn load(
@@ -40,17 +52,26 @@ fn load(
         units: organisations::units_of(conn, organisation_id)?,
         members: accounts::list_in_organisation(conn, organisation_id)?,
         method: ledger::method_of(conn, organisation_id)?,
+        directory: directory::find(conn, organisation_id)?.map(|found| DirectoryView {
+            issuer: found.issuer,
+            client_id: found.client_id,
+            tenant_id: found.tenant_id,
+            links_enabled: found.links_enabled,
+        }),
+        directory_groups: directory::group_roles(conn, organisation_id)?,
     }))
 }
 
 /// `admin.html`.
 #[derive(Serialize)]
-struct AdminPage {
+struct AdminPage<'a> {
     admin: AdminData,
     roles: [&'static str; Role::ALL.len()],
     own_user_id: UserId,
     error_key: Option<&'static str>,
     saved: bool,
+    /// The redirect URI to register at the directory.
+    directory_callback: &'a str,
 }
 
 async fn render(
@@ -71,6 +92,7 @@ async fn render(
         own_user_id: admin.0.id,
         error_key,
         saved: page.query_has("saved=1") && error_key.is_none(),
+        directory_callback: &app.directory_callback,
     };
     page.show(status, "admin.html", &view)
 }
@@ -336,6 +358,160 @@ pub async fn set_public_summary(
             "public_summary_withdrawn"
         };
         Ok::<_, diesel::result::Error>(Note::new(Subject::Organisation(org), action, ""))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DirectoryForm {
+    issuer: String,
+    client_id: String,
+    /// Empty keeps the stored secret (it is never shown again).
+    client_secret: String,
+    tenant_id: String,
+}
+
+/// Sets up or changes the organisation's directory (OpenID Connect provider).
+#[post("/admin/directory")]
+pub async fn set_directory(
+    page: Page,
+    admin: AdminUser,
+    form: CsrfForm<DirectoryForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm(form) = form;
+    let typed_secret = form.client_secret.trim();
+    let sealed = (!typed_secret.is_empty()).then(|| app.sealer.seal(typed_secret));
+    apply(page, admin, app, move |conn, org| {
+        let sealed = match sealed {
+            Some(sealed) => sealed,
+            None => directory::find(conn, org)?
+                .map(|found| found.client_secret_sealed)
+                .unwrap_or_default(),
+        };
+        directory::save(
+            conn,
+            org,
+            &form.issuer,
+            &form.client_id,
+            &sealed,
+            &form.tenant_id,
+        )?;
+        Ok::<_, directory::SettingsError>(Note::new(
+            Subject::Organisation(org),
+            "directory_set",
+            format!(
+                "issuer {}, client {}",
+                form.issuer.trim(),
+                form.client_id.trim()
+            ),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct LinksForm {
+    /// A checkbox: present when ticked.
+    links: Option<String>,
+}
+
+/// Whether the mailed link (and its code) still signs the organisation's people in.
+#[post("/admin/directory/links")]
+pub async fn set_directory_links(
+    page: Page,
+    admin: AdminUser,
+    form: CsrfForm<LinksForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let enabled = form.0.links.is_some();
+    apply(page, admin, app, move |conn, org| {
+        directory::set_links_enabled(conn, org, enabled)?;
+        Ok::<_, directory::SettingsError>(Note::new(
+            Subject::Organisation(org),
+            "directory_links",
+            if enabled { "on" } else { "off" },
+        ))
+    })
+    .await
+}
+
+/// Ends directory sign-in; the mailed link works again.
+#[post("/admin/directory/delete")]
+pub async fn remove_directory(
+    page: Page,
+    admin: AdminUser,
+    _form: CsrfForm<NoFields>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    apply(page, admin, app, move |conn, org| {
+        directory::remove(conn, org)?;
+        Ok::<_, diesel::result::Error>(Note::new(
+            Subject::Organisation(org),
+            "directory_removed",
+            "",
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    group_id: String,
+    role: String,
+    unit_id: Option<String>,
+}
+
+/// Members of a directory group get a role (and a unit) when they sign in.
+#[post("/admin/directory/groups")]
+pub async fn map_directory_group(
+    page: Page,
+    admin: AdminUser,
+    form: CsrfForm<GroupForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let CsrfForm(form) = form;
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest)?;
+    let unit_id = match form.unit_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<UnitId>().map_err(|_| AppError::BadRequest)?),
+    };
+    let group = GroupRole {
+        group_id: form.group_id.trim().to_string(),
+        role,
+        unit_id,
+    };
+    apply(page, admin, app, move |conn, org| {
+        directory::map_group(conn, org, &group)?;
+        Ok::<_, directory::GroupError>(Note::new(
+            Subject::Organisation(org),
+            "directory_group",
+            format!("{} -> {}", group.group_id, group.role.as_str()),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct UnmapForm {
+    group_id: String,
+}
+
+#[post("/admin/directory/groups/delete")]
+pub async fn unmap_directory_group(
+    page: Page,
+    admin: AdminUser,
+    form: CsrfForm<UnmapForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let group_id = form.0.group_id;
+    apply(page, admin, app, move |conn, org| {
+        directory::unmap_group(conn, org, &group_id)?;
+        Ok::<_, diesel::result::Error>(Note::new(
+            Subject::Organisation(org),
+            "directory_group_removed",
+            group_id,
+        ))
     })
     .await
 }

@@ -33,19 +33,36 @@ fn attempt_removal(app: &App) -> Cookie<'static> {
     cookie
 }
 
-/// Sends the browser to the organisation's directory, `email` as the login hint.
+/// `login_directory.html`: on the way to the provider.
+#[derive(Serialize)]
+struct GoingPage<'a> {
+    url: &'a str,
+}
+
+/// Sends the browser to the organisation's directory, `email` as the login hint. A page
+/// that moves on by itself, not a redirect: the login form's navigation may only go to
+/// Bruka (`form-action 'self'`), and the provider is elsewhere.
 pub async fn go_to_directory(
+    page: &Page,
     app: &App,
     directory: &Directory,
     email: &str,
     next: &str,
 ) -> Result<HttpResponse, AppError> {
     let (url, cookie) = directory::begin(app, directory, email, next).await?;
-    Ok(HttpResponse::SeeOther()
-        .cookie(attempt_cookie(app, cookie))
-        .insert_header((header::LOCATION, url))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish())
+    let mut response = page.show(
+        StatusCode::OK,
+        "login_directory.html",
+        &GoingPage { url: &url },
+    )?;
+    response
+        .add_cookie(&attempt_cookie(app, cookie))
+        .map_err(|_| AppError::BadRequest)?;
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 #[derive(Deserialize)]

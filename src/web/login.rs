@@ -101,7 +101,7 @@ pub async fn request_link(
     if let Some(directory) = app_directory::directory_for(&app, &email).await? {
         let wants_link = form.method.as_deref() == Some("link");
         if !wants_link {
-            return go_to_directory(&app, &directory, email.as_str(), &next).await;
+            return go_to_directory(&page, &app, &directory, email.as_str(), &next).await;
         }
         if !directory.links_enabled {
             return login_form(

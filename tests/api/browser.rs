@@ -1531,3 +1531,103 @@ async fn factors_and_a_network_in_a_real_browser_on_a_desktop() {
 async fn factors_and_a_network_in_a_real_browser_on_a_phone() {
     factors_and_a_network_in_a_real_browser(PHONE, "factors-phone-failure").await
 }
+
+/// Signing in with the work account on a phone: the login form sends the person to the
+/// organisation's directory (a real OpenID provider), they sign in there and come back
+/// signed in; signing out offers the directory's own sign-out.
+async fn directory_journey(
+    app: &TestApp,
+    sara: &mut Person<'_>,
+    provider: &crate::directory::Provider,
+) -> Step<()> {
+    sara.go("/login").await?;
+    sara.step("login").await?;
+    sara.fill("#email", "sara.lind@boras.se").await?;
+    sara.submit("form[action='/login'] button[type=submit]:not([name])")
+        .await?;
+    // A page on the way moves on to the provider by itself.
+    sara.wait_until(
+        &format!(
+            "location.href.startsWith('{}/interaction/') && document.readyState === 'complete' && !!document.querySelector('#provider-sign-in')",
+            provider.issuer
+        ),
+        "the directory's sign-in page",
+    )
+    .await?;
+    // The provider's own page is not Bruka's to check; its button signs in.
+    sara.submit("#provider-sign-in").await?;
+    // The directory gave the name, so there is nothing to ask: straight to the start page.
+    let path = sara.path().await?;
+    if path != "/" {
+        return Err(format!(
+            "back from the directory at {path}, not the start page"
+        ));
+    }
+    if !sara.holds("Sara Lind").await? {
+        return Err("the header does not name the person the directory signed in".into());
+    }
+    sara.step("signed in with the directory").await?;
+    let signed_in: i64 = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            bruka::db::schema::sessions::table
+                .filter(bruka::db::schema::sessions::renew_by.is_not_null())
+                .count()
+                .get_result(conn)
+                .expect("count")
+        })
+        .await;
+    if signed_in != 1 {
+        return Err(format!("{signed_in} directory sessions"));
+    }
+    // On the phone, signing out is in the menu.
+    sara.tab_to("details.menu summary").await?;
+    sara.press(Key::Enter).await?;
+    sara.submit("details.menu form[action='/logout'] button")
+        .await?;
+    sara.step("signed out, the directory's sign-out offered")
+        .await?;
+    let offered = sara
+        .client
+        .execute(
+            "return document.querySelector('#end-directory-session').href;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if !offered
+        .as_str()
+        .is_some_and(|href| href.starts_with(&format!("{}/session/end", provider.issuer)))
+    {
+        return Err(format!("no end-session link: {offered}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_with_the_directory_on_a_phone_in_a_real_browser_on_sqlite() {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let Some(provider) = crate::directory::Provider::start() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    let organisation = app
+        .with_conn(|conn| {
+            bruka::organisations::find_by_slug(conn, "boras-stad")
+                .expect("query")
+                .expect("Borås")
+                .id
+                .0
+        })
+        .await;
+    crate::directory::connect(&app, &provider, organisation).await;
+    provider.account("sara.lind@boras.se", true, &[]).await;
+    let chromium = Chromium::launch(&chromedriver, PHONE).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let outcome = std::panic::AssertUnwindSafe(directory_journey(&app, &mut person, &provider))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, "directory-failure", 3).await;
+}

@@ -169,13 +169,7 @@ pub async fn connect(app: &TestApp, provider: &Provider, organisation: i64) -> S
 /// Follows a browser through the provider, signing in as `email` on its page, up to the
 /// address it sends the browser back to Bruka with (not yet opened).
 pub async fn through_provider(browser: &Browser, provider: &Provider, email: &str) -> String {
-    let response = browser.post_form("/login", &[("email", email)]).await;
-    assert_eq!(
-        response.status(),
-        303,
-        "the login form sends to the directory"
-    );
-    let mut location = location_of(&response);
+    let mut location = going_to_directory(browser, email).await;
     assert!(location.starts_with(&provider.issuer), "{location}");
     assert!(
         location.contains("code_challenge_method=S256"),
@@ -221,6 +215,25 @@ pub async fn through_provider(browser: &Browser, provider: &Provider, email: &st
         location = location_of(&response);
     }
     panic!("the provider never sent the browser back");
+}
+
+/// The login form's answer for someone whose organisation has a directory: a page that
+/// moves on to the provider by itself.
+pub async fn going_to_directory(browser: &Browser, email: &str) -> String {
+    let response = browser.post_form("/login", &[("email", email)]).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "the login form sends to the directory"
+    );
+    let page = Page::from_response(response).await;
+    let url = page.attr("#directory-continue", "href");
+    assert!(
+        page.attr("meta[http-equiv=refresh]", "content")
+            .ends_with(&url),
+        "moves on by itself"
+    );
+    url
 }
 
 fn location_of(response: &reqwest::Response) -> String {
@@ -465,10 +478,7 @@ async fn unvouched_foreign_and_disabled_people_are_refused(backend: Backend) {
     // Mölndal's people nowhere near Borås's directory, so the answer is reached as an
     // attacker would: signing in as someone else at the provider.
     let browser = app.new_browser();
-    let response = browser
-        .post_form("/login", &[("email", "per@boras.se")])
-        .await;
-    let mut location = location_of(&response);
+    let mut location = going_to_directory(&browser, "per@boras.se").await;
     for _ in 0..10 {
         if location.contains("/login/directory/callback") {
             break;
@@ -565,7 +575,132 @@ async fn links_can_be_switched_off_and_directory_sessions_end_on_time(backend: B
     assert_eq!(browser.get("/items").await.status(), 303);
 }
 
+async fn an_admin_sets_the_directory_up_on_the_admin_page(backend: Backend) {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let (_, unit) = borås(&app).await;
+    let admin = app
+        .signed_in_with_role("it@boras.se", "Ida Admin", Role::Admin)
+        .await;
+    let member = app
+        .signed_in_with_role("maja@boras.se", "Maja", Role::Member)
+        .await;
+    let page = admin.get_page("/admin").await;
+    assert_eq!(
+        page.text_of("#directory-callback"),
+        format!("{}/login/directory/callback", app.address)
+    );
+    let (client_id, secret) = provider
+        .register(&format!("{}/login/directory/callback", app.address))
+        .await;
+
+    let refused = admin
+        .post_form(
+            "/admin/directory",
+            &[
+                ("issuer", "http://login.example.org"),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+                ("tenant_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        Page::from_response(refused)
+            .await
+            .text_of(".error-summary")
+            .contains("https")
+    );
+    let saved = admin
+        .post_form(
+            "/admin/directory",
+            &[
+                ("issuer", &provider.issuer),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+                ("tenant_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    let page = admin.get_page("/admin").await;
+    assert_eq!(page.attr("#directory-issuer", "value"), provider.issuer);
+    assert!(
+        page.one("#directory-secret")
+            .value()
+            .attr("value")
+            .is_none(),
+        "never shown again"
+    );
+    assert!(
+        !admin
+            .get("/admin")
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains(&secret)
+    );
+    let stored: String = app
+        .with_conn(|conn| {
+            bruka::db::schema::organisation_directories::table
+                .select(bruka::db::schema::organisation_directories::client_secret_sealed)
+                .first(conn)
+                .expect("stored")
+        })
+        .await;
+    assert!(!stored.contains(&secret), "sealed at rest");
+    // Saving again without a secret keeps the stored one.
+    let again = admin
+        .post_form(
+            "/admin/directory",
+            &[
+                ("issuer", &provider.issuer),
+                ("client_id", &client_id),
+                ("client_secret", ""),
+                ("tenant_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    let unit_text = unit.to_string();
+    let mapped = admin
+        .post_form(
+            "/admin/directory/groups",
+            &[
+                ("group_id", "g-admins"),
+                ("role", "admin"),
+                ("unit_id", &unit_text),
+            ],
+        )
+        .await;
+    assert_eq!(mapped.status(), 303);
+    let off = admin.post_form("/admin/directory/links", &[]).await;
+    assert_eq!(off.status(), 303);
+
+    provider.account("nils@boras.se", true, &["g-admins"]).await;
+    let nils = app.new_browser();
+    let response = sign_in_with_directory(&nils, &provider, "nils@boras.se").await;
+    assert_eq!(response.status(), 303, "the stored secret still works");
+    assert_eq!(nils.get("/admin").await.status(), 200, "admin by group");
+
+    // Only admins change it.
+    let response = member.post_form("/admin/directory/delete", &[]).await;
+    assert_eq!(response.status(), 403);
+    let response = admin.post_form("/admin/directory/delete", &[]).await;
+    assert_eq!(response.status(), 303);
+    let response = app
+        .new_browser()
+        .post_form("/login", &[("email", "nils@boras.se")])
+        .await;
+    assert_eq!(response.status(), 200, "a mailed link again");
+}
+
 on_both_backends!(
+    an_admin_sets_the_directory_up_on_the_admin_page,
     first_sign_in_creates_the_person_with_role_and_unit_from_groups,
     answers_that_do_not_match_the_attempt_are_refused,
     a_rotated_signing_key_is_fetched_again,
