@@ -198,7 +198,9 @@ pub async fn complete(
     let (user, session, moved) = app
         .read(move |conn| -> Result<_, DirectoryError> {
             let mapping = directory::group_roles(conn, organisation_id)?;
-            let from_groups = directory::role_from_groups(&mapping, &token.groups);
+            let memberships: Vec<String> =
+                token.groups.iter().chain(&token.roles).cloned().collect();
+            let from_groups = directory::role_from_groups(&mapping, &memberships);
             let Arrival { user, moved } =
                 login::arrive_from_directory(conn, &email, organisation_id, from_groups).map_err(
                     |error| match error {
@@ -216,6 +218,7 @@ pub async fn complete(
             }
             let user = accounts::find(conn, user.id)?.ok_or(DirectoryError::Account)?;
             accounts::record_login(conn, user.id, language)?;
+            directory::mark_verified(conn, organisation_id)?;
             let renew_by = (Utc::now() + DIRECTORY_SESSION_LIFETIME).naive_utc();
             let session = sessions::create_until(conn, user.id, idle, Some(renew_by))?;
             Ok((user, session, moved))

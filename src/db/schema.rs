@@ -164,6 +164,7 @@ diesel::table! {
         client_secret_sealed -> Text,
         tenant_id -> Text,
         links_enabled -> Bool,
+        verified_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
     }
 }

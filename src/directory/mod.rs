@@ -25,6 +25,8 @@ pub struct Directory {
     /// Entra ID's tenant id the tokens must carry (`tid`); empty for any.
     pub tenant_id: String,
     pub links_enabled: bool,
+    /// Someone has signed in through these settings.
+    pub verified: bool,
 }
 
 pub fn find(
@@ -39,18 +41,29 @@ pub fn find(
             organisation_directories::client_secret_sealed,
             organisation_directories::tenant_id,
             organisation_directories::links_enabled,
+            organisation_directories::verified_at,
         ))
-        .first::<(String, String, String, String, bool)>(conn)
+        .first::<(
+            String,
+            String,
+            String,
+            String,
+            bool,
+            Option<chrono::NaiveDateTime>,
+        )>(conn)
         .optional()
         .map(|found| {
             found.map(
-                |(issuer, client_id, client_secret_sealed, tenant_id, links_enabled)| Directory {
-                    organisation_id,
-                    issuer,
-                    client_id,
-                    client_secret_sealed,
-                    tenant_id,
-                    links_enabled,
+                |(issuer, client_id, client_secret_sealed, tenant_id, links_enabled, verified)| {
+                    Directory {
+                        organisation_id,
+                        issuer,
+                        client_id,
+                        client_secret_sealed,
+                        tenant_id,
+                        links_enabled,
+                        verified: verified.is_some(),
+                    }
                 },
             )
         })
@@ -72,6 +85,8 @@ pub enum SettingsError {
     Client,
     #[error("the mailed link can only be switched off once directory sign-in is set up")]
     NoDirectory,
+    #[error("the mailed link can only be switched off once someone signed in with the directory")]
+    Unverified,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -90,6 +105,10 @@ impl Refuses for SettingsError {
             SettingsError::NoDirectory => {
                 Refusal::Invalid(vec![FieldError::new("links", "admin-error-directory-none")])
             }
+            SettingsError::Unverified => Refusal::Invalid(vec![FieldError::new(
+                "links",
+                "admin-error-directory-unverified",
+            )]),
             SettingsError::Db(error) => Refusal::Failed(Box::new(error)),
         }
     }
@@ -127,6 +146,25 @@ pub fn save(
     }
     let now = Utc::now().naive_utc();
     crate::db::write_transaction(conn, |conn| {
+        // Another provider or client is unproven: the link comes back until someone has
+        // signed in through it.
+        let moved = diesel::update(
+            organisation_directories::table
+                .find(organisation_id)
+                .filter(
+                    organisation_directories::issuer
+                        .ne(&issuer)
+                        .or(organisation_directories::client_id.ne(client_id)),
+                ),
+        )
+        .set((
+            organisation_directories::verified_at.eq(None::<chrono::NaiveDateTime>),
+            organisation_directories::links_enabled.eq(true),
+        ))
+        .execute(conn)?;
+        if moved > 0 {
+            tracing::info!(%organisation_id, "directory changed: the mailed link is on again until it is proven");
+        }
         let changed = diesel::update(organisation_directories::table.find(organisation_id))
             .set((
                 organisation_directories::issuer.eq(&issuer),
@@ -159,16 +197,35 @@ pub fn set_links_enabled(
     organisation_id: OrganisationId,
     enabled: bool,
 ) -> Result<(), SettingsError> {
-    let changed = diesel::update(organisation_directories::table.find(organisation_id))
+    let Some(directory) = find(conn, organisation_id)? else {
+        return if enabled {
+            Ok(())
+        } else {
+            Err(SettingsError::NoDirectory)
+        };
+    };
+    if !enabled && !directory.verified {
+        return Err(SettingsError::Unverified);
+    }
+    diesel::update(organisation_directories::table.find(organisation_id))
         .set((
             organisation_directories::links_enabled.eq(enabled),
             organisation_directories::updated_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)?;
-    if changed == 0 && !enabled {
-        return Err(SettingsError::NoDirectory);
-    }
     Ok(())
+}
+
+/// Records that someone signed in through the organisation's directory.
+pub fn mark_verified(conn: &mut AnyConnection, organisation_id: OrganisationId) -> QueryResult<()> {
+    diesel::update(
+        organisation_directories::table
+            .find(organisation_id)
+            .filter(organisation_directories::verified_at.is_null()),
+    )
+    .set(organisation_directories::verified_at.eq(Some(Utc::now().naive_utc())))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Ends directory sign-in for the organisation; the mailed link works again.
@@ -299,6 +356,9 @@ pub struct TokenClaims {
     pub name: Option<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Entra ID's app roles, mapped like groups (an admin may map either).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
 /// Why a verified token still lets nobody in.
@@ -363,6 +423,7 @@ mod tests {
             client_secret_sealed: "x".into(),
             tenant_id: tenant.into(),
             links_enabled: true,
+            verified: true,
         }
     }
 

@@ -37,6 +37,7 @@ struct DirectoryView {
     client_id: String,
     tenant_id: String,
     links_enabled: bool,
+    verified: bool,
 }
 
 fn load(
@@ -57,6 +58,7 @@ fn load(
             client_id: found.client_id,
             tenant_id: found.tenant_id,
             links_enabled: found.links_enabled,
+            verified: found.verified,
         }),
         directory_groups: directory::group_roles(conn, organisation_id)?,
     }))

@@ -524,6 +524,21 @@ async fn links_can_be_switched_off_and_directory_sessions_end_on_time(backend: B
     let app = spawn_app(backend).await;
     let (organisation, _) = borås(&app).await;
     let client_id = connect(&app, &provider, organisation).await;
+    // Not before someone has signed in through the directory: a wrong setting would lock
+    // everyone out.
+    let unproven = app
+        .with_conn(move |conn| {
+            directory::set_links_enabled(conn, OrganisationId(organisation), false)
+        })
+        .await;
+    assert_eq!(unproven, Err(directory::SettingsError::Unverified));
+    let first = app.new_browser();
+    assert_eq!(
+        sign_in_with_directory(&first, &provider, "it@boras.se")
+            .await
+            .status(),
+        303
+    );
     app.with_conn(move |conn| {
         directory::set_links_enabled(conn, OrganisationId(organisation), false).expect("off")
     })
@@ -678,14 +693,25 @@ async fn an_admin_sets_the_directory_up_on_the_admin_page(backend: Backend) {
         )
         .await;
     assert_eq!(mapped.status(), 303);
-    let off = admin.post_form("/admin/directory/links", &[]).await;
-    assert_eq!(off.status(), 303);
+    let early = admin.post_form("/admin/directory/links", &[]).await;
+    assert_eq!(early.status(), 422, "not before anyone signed in with it");
+    let page = Page::from_response(early).await;
+    assert!(page.text_of(".error-summary").contains("en gång först"));
 
     provider.account("nils@boras.se", true, &["g-admins"]).await;
     let nils = app.new_browser();
     let response = sign_in_with_directory(&nils, &provider, "nils@boras.se").await;
     assert_eq!(response.status(), 303, "the stored secret still works");
     assert_eq!(nils.get("/admin").await.status(), 200, "admin by group");
+    let page = admin.get_page("/admin").await;
+    assert!(page.text_of("#directory-state").contains("Fungerar"));
+    let off = admin.post_form("/admin/directory/links", &[]).await;
+    assert_eq!(off.status(), 303);
+    let response = app
+        .new_browser()
+        .post_form("/login", &[("email", "maja@boras.se"), ("method", "link")])
+        .await;
+    assert_eq!(response.status(), 400, "links are off");
 
     // Only admins change it.
     let response = member.post_form("/admin/directory/delete", &[]).await;

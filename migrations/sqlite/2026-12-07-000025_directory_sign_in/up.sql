@@ -10,6 +10,9 @@ CREATE TABLE organisation_directories (
     tenant_id TEXT NOT NULL DEFAULT '',
     -- Whether the mailed link (and its code) still signs people of the organisation in.
     links_enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    -- The first sign-in through these settings; until then the link cannot be switched
+    -- off, so a mistyped client id cannot lock everyone out.
+    verified_at TIMESTAMP,
     updated_at TIMESTAMP NOT NULL
 );
 
