@@ -136,13 +136,7 @@ impl LoginLimits {
         client: Option<IpAddr>,
         address: &str,
     ) -> QueryResult<bool> {
-        let ip_ok = match client {
-            Some(ip) => take(conn, &format!("login-ip:{ip}"), self.per_ip)?.is_ok(),
-            None => true,
-        };
-        let address = address.trim().to_lowercase();
-        let address_ok = take(conn, &format!("login-address:{address}"), self.per_address)?;
-        Ok(ip_ok && address_ok.is_ok())
+        self.count(conn, "login", client, address)
     }
 
     /// Counts one typed sign-in code, like [`LoginLimits::allow`] but in buckets of its
@@ -153,12 +147,22 @@ impl LoginLimits {
         client: Option<IpAddr>,
         address: &str,
     ) -> QueryResult<bool> {
+        self.count(conn, "code", client, address)
+    }
+
+    fn count(
+        &self,
+        conn: &mut AnyConnection,
+        kind: &str,
+        client: Option<IpAddr>,
+        address: &str,
+    ) -> QueryResult<bool> {
         let ip_ok = match client {
-            Some(ip) => take(conn, &format!("code-ip:{ip}"), self.per_ip)?.is_ok(),
+            Some(ip) => take(conn, &format!("{kind}-ip:{ip}"), self.per_ip)?.is_ok(),
             None => true,
         };
         let address = address.trim().to_lowercase();
-        let address_ok = take(conn, &format!("code-address:{address}"), self.per_address)?;
+        let address_ok = take(conn, &format!("{kind}-address:{address}"), self.per_address)?;
         Ok(ip_ok && address_ok.is_ok())
     }
 }

@@ -110,15 +110,7 @@ impl Directories {
         client: &ClientSettings<'_>,
         login_hint: &str,
     ) -> Result<(String, Attempt), ProtocolError> {
-        let metadata = self.metadata(client.issuer, false).await?;
-        let redirect = RedirectUrl::new(client.redirect_url.to_string())
-            .map_err(|error| ProtocolError::Provider(error.to_string()))?;
-        let oidc = CoreClient::from_provider_metadata(
-            (*metadata).clone(),
-            ClientId::new(client.client_id.to_string()),
-            Some(ClientSecret::new(client.client_secret.to_string())),
-        )
-        .set_redirect_uri(redirect);
+        let oidc = oidc_client(&*self.metadata(client.issuer, false).await?, client)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = oidc
             .authorize_url(
@@ -150,15 +142,7 @@ impl Directories {
         attempt: &Attempt,
         code: &str,
     ) -> Result<TokenClaims, ProtocolError> {
-        let metadata = self.metadata(client.issuer, false).await?;
-        let redirect = RedirectUrl::new(client.redirect_url.to_string())
-            .map_err(|error| ProtocolError::Provider(error.to_string()))?;
-        let oidc = CoreClient::from_provider_metadata(
-            (*metadata).clone(),
-            ClientId::new(client.client_id.to_string()),
-            Some(ClientSecret::new(client.client_secret.to_string())),
-        )
-        .set_redirect_uri(redirect);
+        let oidc = oidc_client(&*self.metadata(client.issuer, false).await?, client)?;
         let response = oidc
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|error| ProtocolError::Provider(error.to_string()))?
@@ -179,12 +163,7 @@ impl Directories {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
-                let metadata = self.metadata(client.issuer, true).await?;
-                let rotated = CoreClient::from_provider_metadata(
-                    (*metadata).clone(),
-                    ClientId::new(client.client_id.to_string()),
-                    Some(ClientSecret::new(client.client_secret.to_string())),
-                );
+                let rotated = oidc_client(&*self.metadata(client.issuer, true).await?, client)?;
                 let verifier = rotated
                     .id_token_verifier()
                     .set_allowed_algs(ALLOWED_ALGORITHMS);
@@ -216,6 +195,42 @@ impl Directories {
         }
         Some(request.http_get_url().to_string())
     }
+}
+
+/// The crate's client as discovery makes it: authorization and token endpoints, no others.
+type DirectoryClient = openidconnect::Client<
+    openidconnect::EmptyAdditionalClaims,
+    openidconnect::core::CoreAuthDisplay,
+    openidconnect::core::CoreGenderClaim,
+    openidconnect::core::CoreJweContentEncryptionAlgorithm,
+    openidconnect::core::CoreJsonWebKey,
+    openidconnect::core::CoreAuthPrompt,
+    openidconnect::StandardErrorResponse<openidconnect::core::CoreErrorResponseType>,
+    openidconnect::core::CoreTokenResponse,
+    openidconnect::core::CoreTokenIntrospectionResponse,
+    openidconnect::core::CoreRevocableToken,
+    openidconnect::core::CoreRevocationErrorResponse,
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+/// The crate's client for the organisation's settings and the provider's metadata.
+fn oidc_client(
+    metadata: &ProviderMetadataWithLogout,
+    client: &ClientSettings<'_>,
+) -> Result<DirectoryClient, ProtocolError> {
+    let redirect = RedirectUrl::new(client.redirect_url.to_string())
+        .map_err(|error| ProtocolError::Provider(error.to_string()))?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata.clone(),
+        ClientId::new(client.client_id.to_string()),
+        Some(ClientSecret::new(client.client_secret.to_string())),
+    )
+    .set_redirect_uri(redirect))
 }
 
 /// The claims of an ID token whose signature and standard claims were already verified:
