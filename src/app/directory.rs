@@ -209,14 +209,17 @@ pub async fn complete(
                         _ => DirectoryError::Account,
                     },
                 )?;
-            if user.needs_profile()
-                && let Some(name) = token.name.as_deref()
-            {
-                // The directory knows the name; the person still picks a unit if no group
-                // gave one.
-                let _ = accounts::set_profile(conn, &user, name, user.unit_id);
-            }
-            let user = accounts::find(conn, user.id)?.ok_or(DirectoryError::Account)?;
+            // The directory knows the name; the person still picks a unit if no group gave
+            // one. Only then is the person read again.
+            let user = match token.name.as_deref() {
+                Some(name)
+                    if user.needs_profile()
+                        && accounts::set_profile(conn, &user, name, user.unit_id).is_ok() =>
+                {
+                    accounts::find(conn, user.id)?.ok_or(DirectoryError::Account)?
+                }
+                _ => user,
+            };
             accounts::record_login(conn, user.id, language)?;
             directory::mark_verified(conn, organisation_id)?;
             let renew_by = (Utc::now() + DIRECTORY_SESSION_LIFETIME).naive_utc();

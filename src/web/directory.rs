@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 
-use super::login::signed_in;
+use super::login::{RefusedPage, signed_in};
 use super::{AppError, Page};
 use crate::app::directory::{self, DirectoryError, Return};
 use crate::app::{App, Failure};
@@ -70,13 +70,6 @@ pub struct CallbackQuery {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
-}
-
-/// `login_refused.html`, for a directory sign-in.
-#[derive(Serialize)]
-struct RefusedPage {
-    reason_key: &'static str,
-    title_key: &'static str,
 }
 
 #[get("/login/directory/callback")]

@@ -179,8 +179,9 @@ pub struct ConfirmQuery {
 
 /// `login_refused.html`.
 #[derive(Serialize)]
-struct RefusedPage {
-    reason_key: &'static str,
+pub(super) struct RefusedPage {
+    pub reason_key: &'static str,
+    pub title_key: &'static str,
 }
 
 /// The page for a link that cannot be used, or an error that is no refusal.
@@ -196,7 +197,10 @@ fn link_refused(page: &Page, failure: Failure<SignInError>) -> Result<HttpRespon
     page.show(
         StatusCode::BAD_REQUEST,
         "login_refused.html",
-        &RefusedPage { reason_key },
+        &RefusedPage {
+            reason_key,
+            title_key: "login-refused-title",
+        },
     )
 }
 
