@@ -41,10 +41,14 @@ impl Viewer {
         }
     }
 
-    /// Whoever listed it, and the admins of its organisation, may change a listing.
+    /// Whoever listed it, and the admins of its organisation, may change a listing; a
+    /// store's listing, its staff (the people of the store unit) instead of its lister.
     pub fn may_edit(&self, item: &Item) -> bool {
-        item.organisation_id == self.organisation_id
-            && (item.created_by == self.user_id || self.is_admin)
+        let manages = match item.store_unit_id {
+            Some(store) => self.unit_id == Some(store),
+            None => item.created_by == self.user_id,
+        };
+        item.organisation_id == self.organisation_id && (manages || self.is_admin)
     }
 
     /// Whether the viewer may see `item`, whose organisation is in `owner_network`.
@@ -259,7 +263,28 @@ mod tests {
             status,
             created_at: now,
             updated_at: now,
+            store_unit_id: None,
+            shelf: String::new(),
         }
+    }
+
+    #[test]
+    fn a_store_listing_is_managed_by_the_store_not_its_lister() {
+        let store = UnitId(5);
+        let mut listing = item(OWN, Status::Draft, Visibility::Organisation);
+        listing.store_unit_id = Some(store);
+        let staff = Viewer {
+            unit_id: Some(store),
+            ..viewer(COLLEAGUE, None, false)
+        };
+        assert!(staff.may_edit(&listing) && staff.sees(&listing, None));
+        assert!(!viewer(LISTER, None, false).may_edit(&listing));
+        assert!(viewer(COLLEAGUE, None, true).may_edit(&listing), "admins");
+        let elsewhere = Viewer {
+            unit_id: Some(UnitId(6)),
+            ..viewer(COLLEAGUE, None, false)
+        };
+        assert!(!elsewhere.may_edit(&listing));
     }
 
     #[test]

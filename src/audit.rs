@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
-    CategoryId, ConversationId, DomainId, ItemId, NetworkId, OrganisationId, QueueEntryId,
-    RecordId, ReservationId, TokenId, UnitId, UserId,
+    CategoryId, ConversationId, DomainId, HandInId, ItemId, NetworkId, OrganisationId,
+    QueueEntryId, RecordId, ReservationId, TokenId, UnitId, UserId,
 };
 
 /// What changed.
@@ -33,6 +33,8 @@ pub enum Subject {
     Category(CategoryId),
     /// A network and who is in it.
     Network(NetworkId),
+    /// A listing handed in to a store.
+    HandIn(HandInId),
 }
 
 impl Subject {
@@ -50,6 +52,7 @@ impl Subject {
             Subject::ApiToken(id) => ("api_token", id.0),
             Subject::Category(id) => ("category", id.0),
             Subject::Network(id) => ("network", id.0),
+            Subject::HandIn(id) => ("store_handin", id.0),
         }
     }
 }

@@ -8,12 +8,13 @@ use crate::db::AnyConnection;
 use chrono::NaiveDateTime;
 
 use crate::ids::{
-    ConversationId, ItemId, MessageId, OrganisationId, QueueEntryId, RecordId, ReservationId,
-    UserId,
+    ConversationId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId, RecordId,
+    ReservationId, UserId,
 };
 use crate::items::Status;
 use crate::reservations::lifecycle::Ending;
 use crate::reservations::queue::QueueStep;
+use crate::stores::handin::Step as HandInStep;
 
 /// How a listing was saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,15 @@ pub enum Event {
         conversation: ConversationId,
         organisation: OrganisationId,
         by: UserId,
+    },
+    /// A hand-in to a store was asked for (`step: None`), answered, withdrawn or received.
+    HandInMoved {
+        handin: HandInId,
+        item: ItemId,
+        organisation: OrganisationId,
+        by: UserId,
+        step: Option<HandInStep>,
+        detail: String,
     },
     /// A ledger row was corrected by a reversing row.
     RecordReversed {

@@ -77,3 +77,8 @@ crate::int_newtype! {
     /// A place in the queue for a fully reserved listing.
     pub struct QueueEntryId;
 }
+
+crate::int_newtype! {
+    /// A lister's request that a store take a listing in.
+    pub struct HandInId;
+}

@@ -28,5 +28,6 @@ pub mod reservations;
 pub mod secret;
 pub mod startup;
 pub mod stats;
+pub mod stores;
 pub mod telemetry;
 pub mod web;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::User;
 use super::tokens::random_id;
 use crate::db::AnyConnection;
-use crate::db::schema::{organisations, sessions, users};
+use crate::db::schema::{organisations, sessions, units, users};
 use crate::ids::{NetworkId, UserId};
 
 /// A session seen again within this interval is not touched, which spares a write per request.
@@ -66,13 +66,19 @@ pub struct LiveSession {
     /// The network of the user's organisation. What a person may see depends on it, and
     /// every signed-in request needs it, so it comes with the session rather than after it.
     pub network_id: Option<NetworkId>,
+    /// The user's unit is a reuse store: the menu leads to its work list.
+    pub works_in_store: bool,
 }
 
 /// The live session and its user, if the session exists, is neither revoked nor expired,
 /// and the user is not disabled.
 pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<LiveSession>> {
     let found = sessions::table
-        .inner_join(users::table.inner_join(organisations::table))
+        .inner_join(
+            users::table
+                .inner_join(organisations::table)
+                .left_join(units::table.on(users::unit_id.eq(units::id.nullable()))),
+        )
         .filter(sessions::id.eq(id))
         .filter(sessions::revoked_at.is_null())
         .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
@@ -87,13 +93,15 @@ pub fn find_live(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<LiveS
             Session::as_select(),
             User::as_select(),
             organisations::network_id,
+            units::store_address.nullable(),
         ))
-        .first(conn)
+        .first::<(Session, User, Option<NetworkId>, Option<String>)>(conn)
         .optional()?;
-    Ok(found.map(|(session, user, network_id)| LiveSession {
+    Ok(found.map(|(session, user, network_id, store)| LiveSession {
         session,
         user,
         network_id,
+        works_in_store: store.is_some(),
     }))
 }
 

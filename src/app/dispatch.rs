@@ -10,11 +10,12 @@ use crate::audit::{self, Change, Subject};
 use crate::conversations;
 use crate::db::{AnyConnection, write_transaction};
 use crate::events::{Event, Saved, Tx};
-use crate::ids::{ItemId, ReservationId, UserId};
+use crate::ids::{HandInId, ItemId, ReservationId, UserId};
 use crate::items::{self, Status};
 use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
 use crate::reservations::queue::{self, QueueEntry, QueueStep};
 use crate::reservations::{self, Reservation, lifecycle::Ending};
+use crate::stores::{self, handin::Handover, handin::Step as HandInStep};
 
 /// Whether events cause mail. Example data is made through the real code, but nobody is to
 /// be mailed about made-up events.
@@ -194,6 +195,20 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
             action: "read_to_moderate",
             detail: String::new(),
         },
+        Event::HandInMoved {
+            handin,
+            organisation,
+            by,
+            step,
+            detail,
+            ..
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: Subject::HandIn(*handin),
+            action: step.map_or("handin_requested", HandInStep::verb),
+            detail: detail.clone(),
+        },
         Event::RecordReversed {
             record,
             organisations,
@@ -358,10 +373,64 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             }
             Ok(notices)
         }
+        Event::HandInMoved { handin, step, .. } => handin_notices(conn, *handin, *step),
         Event::ListingSaved { .. }
         | Event::ListingMoved { .. }
         | Event::RecordReversed { .. }
         | Event::ConversationModerated { .. } => Ok(Vec::new()),
+    }
+}
+
+/// Who hears of a hand-in's step: the store's staff of a request, the lister of the store's
+/// answer and of its arrival on a shelf.
+fn handin_notices(
+    conn: &mut AnyConnection,
+    id: HandInId,
+    step: Option<HandInStep>,
+) -> QueryResult<Vec<(Recipient, Notice)>> {
+    let handin = stores::find(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    let item = items::find(conn, handin.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+    let store = stores::find_store(conn, handin.organisation_id, handin.store_unit_id)?
+        .map(|store| store.name)
+        .unwrap_or_default();
+    let lister = person(conn, handin.requested_by)?;
+    let collect = handin.handover == Handover::Collect;
+    let to_lister = |notice| Ok(vec![(recipient(&lister), notice)]);
+    match step {
+        None => {
+            let mut notices = Vec::new();
+            for staff in stores::staff_of(conn, handin.store_unit_id)? {
+                let staff = person(conn, staff)?;
+                notices.push((
+                    recipient(&staff),
+                    Notice::HandInRequested {
+                        store_id: handin.store_unit_id,
+                        item_title: item.fields.title.clone(),
+                        quantity: handin.quantity,
+                        requester: lister.display_name(),
+                        collect,
+                        message: handin.message.clone(),
+                    },
+                ));
+            }
+            Ok(notices)
+        }
+        Some(step @ (HandInStep::Accept | HandInStep::Decline)) => {
+            to_lister(Notice::HandInAnswered {
+                item_id: item.id,
+                item_title: item.fields.title,
+                store,
+                accepted: step == HandInStep::Accept,
+                collect,
+                answer: handin.answer,
+            })
+        }
+        Some(HandInStep::Receive) => to_lister(Notice::HandInReceived {
+            item_id: item.id,
+            item_title: item.fields.title,
+            store,
+        }),
+        Some(HandInStep::Withdraw) => Ok(Vec::new()),
     }
 }
 

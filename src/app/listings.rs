@@ -27,6 +27,7 @@ use crate::organisations::{self, Unit};
 use crate::photos::{self, PhotoError, Size};
 use crate::reservations::queue::{self, QueueEntry};
 use crate::reservations::{self, ListOf, ReservationError, Summary};
+use crate::stores;
 
 /// A page of listings with what the filters offer.
 pub struct Browse {
@@ -121,6 +122,10 @@ pub struct Listing {
     pub waiting: i64,
     /// Threads about it, for its side (the lister, unit colleagues).
     pub threads: Vec<conversations::Summary>,
+    /// For whoever may change it: the organisation's stores it could be handed in to, and
+    /// its open hand-in.
+    pub stores: Vec<stores::Store>,
+    pub handin: Option<stores::HandIn>,
 }
 
 pub async fn listing(
@@ -138,10 +143,19 @@ pub async fn listing(
             .cloned();
         let figures = figures_today(conn, &catalog, category.as_ref(), viewer.organisation_id)?;
         let (organisation_name, unit_name) = browse::owner_names(conn, &item)?;
-        let reservations = if viewer.may_edit(&item) {
+        let may_edit = viewer.may_edit(&item);
+        let reservations = if may_edit {
             reservations::list(conn, ListOf::Item(item_id))?
         } else {
             Vec::new()
+        };
+        let (stores, handin) = if may_edit {
+            (
+                stores::stores_of(conn, item.organisation_id)?,
+                stores::open_for(conn, item_id)?,
+            )
+        } else {
+            (Vec::new(), None)
         };
         let threads = if item.created_by == viewer.user_id
             || (item.organisation_id == viewer.organisation_id
@@ -163,6 +177,8 @@ pub async fn listing(
                 0
             },
             threads,
+            stores,
+            handin,
             favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
             units: organisations::units_of(conn, viewer.organisation_id)?,

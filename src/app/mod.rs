@@ -24,6 +24,7 @@ pub mod reservations;
 pub mod signin;
 pub mod start;
 pub mod stats;
+pub mod stores;
 
 pub use catalog::Catalog;
 pub use dispatch::{Delivery, write};

@@ -164,9 +164,12 @@ pub struct Overview {
     pub categories: Arc<Vec<Category>>,
     pub threads: Vec<conversations::Summary>,
     pub places: Vec<Place>,
+    /// What the viewer asked stores to take in.
+    pub handins: Vec<crate::stores::HandInLine>,
 }
 
-/// The viewer's reservations both ways, alerts, saved listings, threads and queue places.
+/// The viewer's reservations both ways, alerts, saved listings, threads, queue places and
+/// hand-ins.
 pub async fn overview(
     app: &App,
     viewer: Viewer,
@@ -182,6 +185,7 @@ pub async fn overview(
             categories: catalog.categories(conn)?,
             threads: conversations::list_for(conn, user_id)?,
             places: queue::places_of(conn, user_id)?,
+            handins: crate::stores::asked_by(conn, user_id)?,
         })
     })
     .await

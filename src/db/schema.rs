@@ -42,6 +42,8 @@ diesel::table! {
         parent_id -> Nullable<BigInt>,
         name -> Text,
         created_at -> Timestamp,
+        store_address -> Nullable<Text>,
+        store_instructions -> Text,
     }
 }
 
@@ -233,6 +235,30 @@ diesel::table! {
         updated_at -> Timestamp,
         cover_photo_key -> Nullable<Text>,
         cover_photo_alt -> Nullable<Text>,
+        store_unit_id -> Nullable<BigInt>,
+        shelf -> Text,
+    }
+}
+
+diesel::table! {
+    store_handins (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        item_id -> BigInt,
+        store_unit_id -> BigInt,
+        requested_by -> BigInt,
+        from_unit_id -> Nullable<BigInt>,
+        quantity -> Integer,
+        handover -> Text,
+        message -> Text,
+        status -> Text,
+        answer -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        received_by -> Nullable<BigInt>,
+        received_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -253,6 +279,7 @@ diesel::joinable!(items -> organisations (organisation_id));
 diesel::joinable!(items -> categories (category_id));
 diesel::joinable!(items -> units (owner_unit_id));
 diesel::joinable!(item_photos -> items (item_id));
+diesel::joinable!(store_handins -> items (item_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -492,6 +519,7 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(queue_entries -> items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    store_handins,
     directory_groups,
     organisation_directories,
     networks,

@@ -22,6 +22,9 @@ pub enum Event {
     AllHandedOver,
     /// Its end date passed.
     Expire,
+    /// A store accepted it: it leaves the market until the store puts it on a shelf
+    /// (publishing it again as a store listing).
+    HandedIn,
 }
 
 /// Where a listing goes: to another status, or nowhere (the event is allowed and changes
@@ -58,6 +61,9 @@ pub fn next(from: Status, event: Event) -> Result<Move, InvalidTransition> {
         // Only a listing still on offer expires; a fully reserved one expires when a hold
         // ends without a pickup and it is on offer again.
         (Available, Expire) => Move::To(Expired),
+        // Only a listing nobody holds anything of goes to the store (the caller checks the
+        // quantities); it waits there as a draft the store's staff see.
+        (Available | Withdrawn | Expired, HandedIn) => Move::To(Draft),
         _ => return Err(InvalidTransition { from, event }),
     };
     Ok(to)
@@ -72,7 +78,7 @@ pub fn is_on_offer(status: Status) -> bool {
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 7] = [
+    const EVENTS: [Event; 8] = [
         Event::Publish,
         Event::Withdraw,
         Event::Relist,
@@ -80,6 +86,7 @@ mod tests {
         Event::Released,
         Event::AllHandedOver,
         Event::Expire,
+        Event::HandedIn,
     ];
 
     /// The whole table, written out: every status against every event.
@@ -95,6 +102,7 @@ mod tests {
             (Draft, Released, None),
             (Draft, AllHandedOver, None),
             (Draft, Expire, None),
+            (Draft, HandedIn, None),
             (Available, Publish, None),
             (Available, Withdraw, Some(Move::To(Withdrawn))),
             (Available, Relist, None),
@@ -102,6 +110,7 @@ mod tests {
             (Available, Released, Some(Move::Stay)),
             (Available, AllHandedOver, Some(Move::Stay)),
             (Available, Expire, Some(Move::To(Expired))),
+            (Available, HandedIn, Some(Move::To(Draft))),
             (Reserved, Publish, None),
             (Reserved, Withdraw, None),
             (Reserved, Relist, None),
@@ -109,6 +118,7 @@ mod tests {
             (Reserved, Released, Some(Move::To(Available))),
             (Reserved, AllHandedOver, Some(Move::To(Gone))),
             (Reserved, Expire, None),
+            (Reserved, HandedIn, None),
             (Gone, Publish, None),
             (Gone, Withdraw, None),
             (Gone, Relist, None),
@@ -116,6 +126,7 @@ mod tests {
             (Gone, Released, None),
             (Gone, AllHandedOver, None),
             (Gone, Expire, None),
+            (Gone, HandedIn, None),
             (Withdrawn, Publish, None),
             (Withdrawn, Withdraw, None),
             (Withdrawn, Relist, Some(Move::To(Available))),
@@ -123,6 +134,7 @@ mod tests {
             (Withdrawn, Released, Some(Move::Stay)),
             (Withdrawn, AllHandedOver, Some(Move::Stay)),
             (Withdrawn, Expire, None),
+            (Withdrawn, HandedIn, Some(Move::To(Draft))),
             (Expired, Publish, None),
             (Expired, Withdraw, None),
             (Expired, Relist, Some(Move::To(Available))),
@@ -130,6 +142,7 @@ mod tests {
             (Expired, Released, Some(Move::Stay)),
             (Expired, AllHandedOver, Some(Move::Stay)),
             (Expired, Expire, None),
+            (Expired, HandedIn, Some(Move::To(Draft))),
         ];
         assert_eq!(expected.len(), Status::ALL.len() * EVENTS.len());
         for &(from, event, outcome) in expected {

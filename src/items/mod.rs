@@ -99,6 +99,10 @@ pub struct Item {
     pub status: Status,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The store that took it in; its staff manage it from then on.
+    pub store_unit_id: Option<UnitId>,
+    /// Where it stands in the store.
+    pub shelf: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -222,6 +226,20 @@ pub fn reindex(conn: &mut AnyConnection, batch: i64) -> QueryResult<usize> {
             .execute(conn)?;
     }
     Ok(stale.len())
+}
+
+/// Indexes one listing again after a change outside its form (a store put it on a shelf
+/// and gave it the store's address).
+pub fn reindex_one(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<()> {
+    let fields: ItemFields = items::table
+        .find(item_id)
+        .select(ItemFields::as_select())
+        .first(conn)?;
+    let terms = index_terms(conn, &fields)?;
+    diesel::update(items::table.find(item_id))
+        .set(search_columns(&terms))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[allow(clippy::type_complexity)]

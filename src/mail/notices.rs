@@ -11,7 +11,7 @@ use super::{digest, outbox};
 use crate::accounts::{Notify, User};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
-use crate::ids::{ConversationId, ItemId, QueueEntryId, ReservationId, UserId};
+use crate::ids::{ConversationId, ItemId, QueueEntryId, ReservationId, UnitId, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -135,6 +135,30 @@ pub enum Notice {
     },
     /// To someone waiting: the listing is gone, nothing will come back.
     QueueEnded { item_id: ItemId, item_title: String },
+    /// To a store's staff: a lister asks the store to take a listing in.
+    HandInRequested {
+        store_id: UnitId,
+        item_title: String,
+        quantity: i32,
+        requester: String,
+        collect: bool,
+        message: String,
+    },
+    /// To the lister: the store accepted (with its note) or declined (with its reason).
+    HandInAnswered {
+        item_id: ItemId,
+        item_title: String,
+        store: String,
+        accepted: bool,
+        collect: bool,
+        answer: String,
+    },
+    /// To the lister: what they handed in is on a shelf in the store and on offer again.
+    HandInReceived {
+        item_id: ItemId,
+        item_title: String,
+        store: String,
+    },
     /// The day's notices of someone who asked for one mail a day.
     Digest { notices: Vec<Notice> },
 }

@@ -227,6 +227,103 @@ impl Renderer {
                     )],
                 )),
             },
+            Notice::HandInRequested {
+                store_id,
+                item_title,
+                quantity,
+                requester,
+                collect,
+                message,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("quantity", (*quantity).into()),
+                    ("requester", requester.clone().into()),
+                ];
+                let mut paragraphs = vec![
+                    language.text_with("mail-handin-requested-text", &args),
+                    language.text(if *collect {
+                        "mail-handin-collect"
+                    } else {
+                        "mail-handin-bring"
+                    }),
+                ];
+                if !message.is_empty() {
+                    paragraphs.push(language.text_with(
+                        "mail-reserved-message",
+                        &[("message", message.clone().into())],
+                    ));
+                }
+                Parts {
+                    subject: language.text_with("mail-handin-requested-subject", &args),
+                    paragraphs,
+                    link: format!("{}/stores/{store_id}", self.site),
+                    link_label_key: "mail-open-store",
+                    footer: None,
+                }
+            }
+            Notice::HandInAnswered {
+                item_id,
+                item_title,
+                store,
+                accepted,
+                collect,
+                answer,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("store", store.clone().into()),
+                    ("answer", answer.clone().into()),
+                ];
+                let prefix = if *accepted {
+                    "mail-handin-accepted"
+                } else {
+                    "mail-handin-declined"
+                };
+                let mut paragraphs = vec![language.text_with(&format!("{prefix}-text"), &args)];
+                if *accepted {
+                    paragraphs.push(language.text(if *collect {
+                        "mail-handin-accepted-collect"
+                    } else {
+                        "mail-handin-accepted-bring"
+                    }));
+                }
+                if !answer.is_empty() {
+                    paragraphs.push(language.text_with("mail-handin-answer", &args));
+                }
+                Parts {
+                    subject: language.text_with(&format!("{prefix}-subject"), &args),
+                    paragraphs,
+                    link: if *accepted {
+                        format!("{}/my#handins", self.site)
+                    } else {
+                        format!("{}/items/{item_id}", self.site)
+                    },
+                    link_label_key: if *accepted {
+                        "mail-open-handins"
+                    } else {
+                        "mail-open-item"
+                    },
+                    footer: None,
+                }
+            }
+            Notice::HandInReceived {
+                item_id,
+                item_title,
+                store,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("store", store.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-handin-received-subject", &args),
+                    paragraphs: vec![language.text_with("mail-handin-received-text", &args)],
+                    link: format!("{}/items/{item_id}", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
             Notice::ListingExpired {
                 item_id,
                 item_title,

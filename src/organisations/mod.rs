@@ -49,6 +49,9 @@ pub struct Unit {
     pub organisation_id: OrganisationId,
     pub parent_id: Option<UnitId>,
     pub name: String,
+    /// Set when the unit is a reuse store: where its shelves are.
+    pub store_address: Option<String>,
+    pub store_instructions: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

@@ -18,6 +18,7 @@ use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
 use crate::ledger::{self, savings::Method};
 use crate::organisations::{self, Domain, EmailDomain, Organisation, Unit};
 use crate::refusal::{Refusal, Refuses};
+use crate::stores::{self, StoreSetting};
 
 #[derive(Serialize)]
 struct AdminData {
@@ -190,6 +191,46 @@ pub async fn rename_unit(
             "unit_renamed",
             name,
         ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct StoreForm {
+    #[serde(default)]
+    is_store: Option<String>,
+    #[serde(default)]
+    store_address: String,
+    #[serde(default)]
+    store_instructions: String,
+}
+
+/// Makes a unit a reuse store (its people become the store's staff) or ordinary again.
+#[post("/admin/units/{id}/store")]
+pub async fn set_store(
+    page: Page,
+    admin: AdminUser,
+    path: web::Path<UnitId>,
+    form: CsrfForm<StoreForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.0;
+    let setting = if form.is_store.is_some() {
+        StoreSetting::Store {
+            address: form.store_address,
+            instructions: form.store_instructions,
+        }
+    } else {
+        StoreSetting::NotAStore
+    };
+    let unit = path.into_inner();
+    apply(page, admin, app, move |conn, org| {
+        stores::set_store(conn, org, unit, &setting)?;
+        let (action, detail) = match setting {
+            StoreSetting::Store { address, .. } => ("store_set", address.trim().to_string()),
+            StoreSetting::NotAStore => ("store_unset", String::new()),
+        };
+        Ok::<_, stores::StoreError>(Note::new(Subject::Unit(unit), action, detail))
     })
     .await
 }

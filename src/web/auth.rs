@@ -74,10 +74,12 @@ pub struct Signed {
     pub session_id: String,
     /// What the person may see, loaded with the session so handlers need no extra query.
     pub viewer: Viewer,
+    /// Their unit is a reuse store.
+    pub works_in_store: bool,
 }
 
 /// A live session with its user and, if it was slid forward, its new expiry.
-type SessionCheck = (Session, User, Viewer, Option<NaiveDateTime>);
+type SessionCheck = (Session, User, Viewer, bool, Option<NaiveDateTime>);
 
 /// Verifies the session cookie and slides its expiry. An invalid or ended session clears
 /// the cookie; the request then continues as anonymous.
@@ -102,7 +104,8 @@ pub async fn load_session(
                             Some(live) => {
                                 let touched = sessions::touch(conn, &live.session, idle)?;
                                 let viewer = Viewer::of(&live.user, live.network_id);
-                                Some((live.session, live.user, viewer, touched))
+                                let store = live.works_in_store;
+                                Some((live.session, live.user, viewer, store, touched))
                             }
                             None => None,
                         })
@@ -116,7 +119,7 @@ pub async fn load_session(
                     Err(error) => return Ok(req.error_response(error).map_into_boxed_body()),
                 };
                 match check {
-                    Some((session, user, viewer, touched)) => {
+                    Some((session, user, viewer, works_in_store, touched)) => {
                         if let Some(expires_at) = touched {
                             cookie_update = Some(session_cookie(auth, &session.id, expires_at));
                         }
@@ -124,6 +127,7 @@ pub async fn load_session(
                             user,
                             session_id: session.id,
                             viewer,
+                            works_in_store,
                         });
                     }
                     None => cookie_update = Some(removal_cookie(auth)),

@@ -452,6 +452,26 @@ struct ItemPage<'a> {
     /// The viewer's thread with the listing's side, or whether they can start one.
     conversation: Option<crate::ids::ConversationId>,
     can_ask: bool,
+    /// The stores it can be handed in to, when it can go to one now.
+    hand_in_stores: Vec<&'a crate::stores::Store>,
+    /// Its open hand-in, for whoever may change it.
+    handin: Option<HandInState>,
+    /// The viewer works in the store that has or takes it.
+    store_side: Option<crate::ids::UnitId>,
+    /// What was just done about the store, to confirm it.
+    store_done: Option<&'static str>,
+}
+
+/// An open hand-in as the listing's page says it.
+#[derive(Serialize)]
+struct HandInState {
+    id: crate::ids::HandInId,
+    status: crate::stores::handin::HandInStatus,
+    store: String,
+    collect: bool,
+    answer: String,
+    /// The viewer asked for it and may take it back.
+    may_withdraw: bool,
 }
 
 #[derive(Serialize)]
@@ -499,8 +519,10 @@ pub async fn show(
         factor_version: listing.figures.as_ref().map(|f| f.factor_version.as_str()),
         status_key: format!("status-{}", item.status),
         may_edit: viewer.may_edit(item),
-        is_draft: item.status == Status::Draft,
-        can_withdraw: matches!(item.status, Status::Available | Status::Draft),
+        // A listing on its way to a store is published by receiving it there.
+        is_draft: item.status == Status::Draft && listing.handin.is_none(),
+        can_withdraw: matches!(item.status, Status::Available | Status::Draft)
+            && listing.handin.is_none(),
         can_relist: matches!(item.status, Status::Withdrawn | Status::Expired),
         saved: page.query_has("saved=1"),
         can_reserve: item.status == Status::Available
@@ -539,6 +561,40 @@ pub async fn show(
         can_ask: listing.conversation.is_none()
             && item.created_by != viewer.user_id
             && matches!(item.status, Status::Available | Status::Reserved),
+        hand_in_stores: if listing.handin.is_none()
+            && item.store_unit_id.is_none()
+            && item.quantity_available == item.quantity_total
+            && matches!(
+                item.status,
+                Status::Available | Status::Withdrawn | Status::Expired
+            ) {
+            listing.stores.iter().collect()
+        } else {
+            Vec::new()
+        },
+        handin: listing.handin.as_ref().map(|handin| HandInState {
+            id: handin.id,
+            status: handin.status,
+            store: listing
+                .stores
+                .iter()
+                .find(|s| s.id == handin.store_unit_id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            collect: handin.handover == crate::stores::handin::Handover::Collect,
+            answer: handin.answer.clone(),
+            may_withdraw: handin.requested_by == viewer.user_id
+                && handin.status == crate::stores::handin::HandInStatus::Requested,
+        }),
+        store_side: listing
+            .handin
+            .as_ref()
+            .map(|h| h.store_unit_id)
+            .or(item.store_unit_id)
+            .filter(|store| viewer.unit_id == Some(*store)),
+        store_done: ["handin", "shelved"]
+            .into_iter()
+            .find(|done| page.query_has(&format!("done={done}"))),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }

@@ -31,6 +31,7 @@ mod queue;
 pub mod reservations;
 mod security;
 pub mod stats;
+mod stores;
 mod views;
 
 pub use error::AppError;
@@ -74,6 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(login::save_welcome)
         .service(admin::admin_page)
         .service(admin::add_unit)
+        .service(admin::set_store)
         .service(admin::rename_unit)
         .service(admin::add_domain)
         .service(admin::remove_domain)
@@ -101,6 +103,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(conversations::ask)
         .service(conversations::show)
         .service(conversations::reply)
+        .service(stores::hand_in)
+        .service(stores::withdraw)
+        .service(stores::receive)
+        .service(stores::answer)
+        .service(stores::work_list)
         .service(queue::join)
         .service(queue::answer)
         .service(stats::dashboard)

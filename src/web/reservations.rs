@@ -344,6 +344,8 @@ pub struct AlertQuery {
 /// `reservations/my.html`.
 #[derive(Serialize)]
 struct MyPage {
+    handin_withdrawn: bool,
+    handins: Vec<HandInLine>,
     mine: Vec<Line>,
     waiting: Vec<Line>,
     history_mine: Vec<Line>,
@@ -395,6 +397,7 @@ pub async fn my_page(
         categories,
         threads,
         places,
+        handins,
     } = reserving::overview(&app, user.0.viewer).await?;
     let language = page.language();
     let texts = app.catalog.category_texts(&categories, language);
@@ -406,6 +409,8 @@ pub async fn my_page(
     let (waiting, history_waiting) = lines(language, waiting);
     let view = MyPage {
         left_queue: page.query_has("done=left-queue"),
+        handin_withdrawn: page.query_has("done=handin-withdrawn"),
+        handins: handin_lines(handins),
         mine,
         waiting,
         history_mine,
@@ -443,4 +448,34 @@ pub async fn my_page(
             .collect(),
     };
     page.show(StatusCode::OK, "reservations/my.html", &view)
+}
+
+/// A hand-in on the person's own page.
+#[derive(Serialize)]
+struct HandInLine {
+    id: crate::ids::HandInId,
+    item_id: crate::ids::ItemId,
+    title: String,
+    status: crate::stores::handin::HandInStatus,
+    store: String,
+    answer: String,
+    collect: bool,
+    may_withdraw: bool,
+}
+
+fn handin_lines(lines: Vec<crate::stores::HandInLine>) -> Vec<HandInLine> {
+    use crate::stores::handin::{HandInStatus, Handover};
+    lines
+        .into_iter()
+        .map(|line| HandInLine {
+            id: line.id,
+            item_id: line.item_id,
+            title: line.title,
+            may_withdraw: line.status == HandInStatus::Requested,
+            status: line.status,
+            store: line.store_name,
+            answer: line.answer,
+            collect: line.handover == Handover::Collect,
+        })
+        .collect()
 }

@@ -48,6 +48,8 @@ struct SignedInView {
     is_admin: bool,
     keeps_ledger: bool,
     unread: i32,
+    /// The store whose work list the menu leads to.
+    store: Option<crate::ids::UnitId>,
 }
 
 /// Everything `site_header.html` shows except the CSRF token.
@@ -124,6 +126,7 @@ impl Views {
                 is_admin: user.is_admin(),
                 keeps_ledger: user.may(crate::accounts::Capability::KeepLedger),
                 unread: user.unread_messages,
+                store: user.unit_id.filter(|_| signed.works_in_store),
             }
         });
         let header = SiteHeader {

@@ -33,3 +33,4 @@ mod sign_in;
 mod sign_in_code;
 mod start_page;
 mod stats;
+mod stores;
