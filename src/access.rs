@@ -265,6 +265,9 @@ mod tests {
             updated_at: now,
             store_unit_id: None,
             shelf: String::new(),
+            end_step: 0,
+            end_reminded_for: None,
+            ended_as: None,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::ids::{
     ReservationId, UserId,
 };
 use crate::items::Status;
+use crate::items::ending::EndStep;
 use crate::reservations::lifecycle::Ending;
 use crate::reservations::queue::QueueStep;
 use crate::stores::handin::Step as HandInStep;
@@ -42,6 +43,16 @@ pub enum Event {
         from: Status,
         to: Status,
     },
+    /// A listing nobody claimed took a step of its organisation's end-of-listing policy;
+    /// `until` is its new end date when it stays on offer.
+    ListingEndStep {
+        item: ItemId,
+        organisation: OrganisationId,
+        step: EndStep,
+        until: Option<chrono::NaiveDate>,
+    },
+    /// A listing's end date is near: its lister hears what happens then.
+    ListingEnding { item: ItemId, next: Option<EndStep> },
     /// Quantity of a listing is held for a unit.
     Reserved {
         reservation: ReservationId,

@@ -11,7 +11,7 @@ use crate::conversations;
 use crate::db::{AnyConnection, write_transaction};
 use crate::events::{Event, Saved, Tx};
 use crate::ids::{HandInId, ItemId, ReservationId, UserId};
-use crate::items::{self, Status};
+use crate::items::{self, Status, ending::EndStep};
 use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
 use crate::reservations::queue::{self, QueueEntry, QueueStep};
 use crate::reservations::{self, Reservation, lifecycle::Ending};
@@ -195,6 +195,26 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
             action: "read_to_moderate",
             detail: String::new(),
         },
+        Event::ListingEndStep {
+            item,
+            organisation,
+            step,
+            until,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: None,
+            subject: Subject::Item(*item),
+            action: match step {
+                EndStep::Store => "end_store",
+                EndStep::Network => "end_network",
+                EndStep::Recycle => "end_recycle",
+            },
+            detail: match until {
+                Some(until) => format!("unclaimed; on offer until {until}"),
+                None => "unclaimed after every step".to_string(),
+            },
+        },
+        Event::ListingEnding { .. } => return None,
         Event::HandInMoved {
             handin,
             organisation,
@@ -374,6 +394,37 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             Ok(notices)
         }
         Event::HandInMoved { handin, step, .. } => handin_notices(conn, *handin, *step),
+        Event::ListingEndStep {
+            item, step, until, ..
+        } => {
+            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
+            let lister = person(conn, item.created_by)?;
+            Ok(vec![(
+                recipient(&lister),
+                Notice::ListingEndStep {
+                    item_id: item.id,
+                    item_title: item.fields.title,
+                    step: *step,
+                    until: *until,
+                },
+            )])
+        }
+        Event::ListingEnding { item, next } => {
+            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
+            let Some(expires_on) = item.fields.expires_on else {
+                return Ok(Vec::new());
+            };
+            let lister = person(conn, item.created_by)?;
+            Ok(vec![(
+                recipient(&lister),
+                Notice::ListingEnding {
+                    item_id: item.id,
+                    item_title: item.fields.title,
+                    expires_on,
+                    next: *next,
+                },
+            )])
+        }
         Event::ListingSaved { .. }
         | Event::ListingMoved { .. }
         | Event::RecordReversed { .. }

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, Utc};
 use diesel::{Connection, QueryResult};
 
 use super::dispatch::{Delivery, write};
+use super::ending;
 use crate::db::AnyConnection;
 use crate::i18n::local_date;
 use crate::items::{self, ItemError};
@@ -24,6 +25,7 @@ pub struct Round {
     pub reservations_expired: usize,
     pub reminded: usize,
     pub listings_expired: usize,
+    pub listings_reminded: usize,
     pub listings_reindexed: usize,
     pub offers_lapsed: usize,
     pub digests_sent: usize,
@@ -43,6 +45,8 @@ pub enum JobError {
     #[error(transparent)]
     Item(#[from] ItemError),
     #[error(transparent)]
+    Store(#[from] crate::stores::StoreError),
+    #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
@@ -54,6 +58,7 @@ pub fn run_once(conn: &mut AnyConnection, rules: &Rules) -> Result<Round, JobErr
         offers_lapsed: lapse_offers(conn, rules)?,
         reminded: remind(conn, rules)?,
         digests_sent: send_digests(conn)?,
+        listings_reminded: remind_listers(conn, today)?,
         listings_expired: expire_listings(conn, today)?,
         listings_reindexed: reindex_listings(conn)?,
         chains_verified: verify_a_chain(conn)?,
@@ -135,8 +140,15 @@ pub fn remind(conn: &mut AnyConnection, rules: &Rules) -> Result<usize, JobError
     each(due, conn, reservations::remind)
 }
 
-/// Listings whose end date is before `today` are no longer on offer; their listers are told.
+/// Listings whose end date is before `today` take their organisation's next step or are no
+/// longer on offer; their listers are told.
 pub fn expire_listings(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, JobError> {
     let due = items::due_to_expire(conn, today, BATCH);
-    each(due, conn, |tx, id| items::expire(tx, id, today))
+    each(due, conn, |tx, id| ending::end_listing(tx, id, today))
+}
+
+/// Listers hear some days ahead (their organisation says how many) that an end date nears.
+pub fn remind_listers(conn: &mut AnyConnection, today: NaiveDate) -> Result<usize, JobError> {
+    let due = ending::due_for_reminder(conn, today, BATCH);
+    each(due, conn, ending::remind_lister)
 }

@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod directory;
 pub mod dispatch;
 pub mod domains;
+pub mod ending;
 pub mod factors;
 pub mod idempotency;
 pub mod jobs;

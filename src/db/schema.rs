@@ -22,6 +22,9 @@ diesel::table! {
         refurbishment_kg_co2e -> Double,
         transport_kg_co2e -> Double,
         public_summary -> Bool,
+        end_reminder_days -> Integer,
+        end_steps -> Text,
+        end_step_days -> Integer,
     }
 }
 
@@ -237,6 +240,9 @@ diesel::table! {
         cover_photo_alt -> Nullable<Text>,
         store_unit_id -> Nullable<BigInt>,
         shelf -> Text,
+        end_step -> Integer,
+        end_reminded_for -> Nullable<Date>,
+        ended_as -> Nullable<Text>,
     }
 }
 

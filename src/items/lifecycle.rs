@@ -25,6 +25,13 @@ pub enum Event {
     /// A store accepted it: it leaves the market until the store puts it on a shelf
     /// (publishing it again as a store listing).
     HandedIn,
+    /// Its end date passed and its organisation's next step shows it to the network for
+    /// a while longer.
+    OpenToNetwork,
+    /// Its end date passed and the next step asks the organisation's store to take it.
+    OfferToStore,
+    /// Its end date passed after every step: nobody claimed it, it is to be recycled.
+    MarkForRecycling,
 }
 
 /// Where a listing goes: to another status, or nowhere (the event is allowed and changes
@@ -64,6 +71,9 @@ pub fn next(from: Status, event: Event) -> Result<Move, InvalidTransition> {
         // Only a listing nobody holds anything of goes to the store (the caller checks the
         // quantities); it waits there as a draft the store's staff see.
         (Available | Withdrawn | Expired, HandedIn) => Move::To(Draft),
+        // The steps of an organisation's end-of-listing policy, only for a listing on offer.
+        (Available, OpenToNetwork | OfferToStore) => Move::Stay,
+        (Available, MarkForRecycling) => Move::To(Expired),
         _ => return Err(InvalidTransition { from, event }),
     };
     Ok(to)
@@ -78,7 +88,7 @@ pub fn is_on_offer(status: Status) -> bool {
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 8] = [
+    const EVENTS: [Event; 11] = [
         Event::Publish,
         Event::Withdraw,
         Event::Relist,
@@ -87,6 +97,9 @@ mod tests {
         Event::AllHandedOver,
         Event::Expire,
         Event::HandedIn,
+        Event::OpenToNetwork,
+        Event::OfferToStore,
+        Event::MarkForRecycling,
     ];
 
     /// The whole table, written out: every status against every event.
@@ -103,6 +116,9 @@ mod tests {
             (Draft, AllHandedOver, None),
             (Draft, Expire, None),
             (Draft, HandedIn, None),
+            (Draft, OpenToNetwork, None),
+            (Draft, OfferToStore, None),
+            (Draft, MarkForRecycling, None),
             (Available, Publish, None),
             (Available, Withdraw, Some(Move::To(Withdrawn))),
             (Available, Relist, None),
@@ -111,6 +127,9 @@ mod tests {
             (Available, AllHandedOver, Some(Move::Stay)),
             (Available, Expire, Some(Move::To(Expired))),
             (Available, HandedIn, Some(Move::To(Draft))),
+            (Available, OpenToNetwork, Some(Move::Stay)),
+            (Available, OfferToStore, Some(Move::Stay)),
+            (Available, MarkForRecycling, Some(Move::To(Expired))),
             (Reserved, Publish, None),
             (Reserved, Withdraw, None),
             (Reserved, Relist, None),
@@ -119,6 +138,9 @@ mod tests {
             (Reserved, AllHandedOver, Some(Move::To(Gone))),
             (Reserved, Expire, None),
             (Reserved, HandedIn, None),
+            (Reserved, OpenToNetwork, None),
+            (Reserved, OfferToStore, None),
+            (Reserved, MarkForRecycling, None),
             (Gone, Publish, None),
             (Gone, Withdraw, None),
             (Gone, Relist, None),
@@ -127,6 +149,9 @@ mod tests {
             (Gone, AllHandedOver, None),
             (Gone, Expire, None),
             (Gone, HandedIn, None),
+            (Gone, OpenToNetwork, None),
+            (Gone, OfferToStore, None),
+            (Gone, MarkForRecycling, None),
             (Withdrawn, Publish, None),
             (Withdrawn, Withdraw, None),
             (Withdrawn, Relist, Some(Move::To(Available))),
@@ -135,6 +160,9 @@ mod tests {
             (Withdrawn, AllHandedOver, Some(Move::Stay)),
             (Withdrawn, Expire, None),
             (Withdrawn, HandedIn, Some(Move::To(Draft))),
+            (Withdrawn, OpenToNetwork, None),
+            (Withdrawn, OfferToStore, None),
+            (Withdrawn, MarkForRecycling, None),
             (Expired, Publish, None),
             (Expired, Withdraw, None),
             (Expired, Relist, Some(Move::To(Available))),
@@ -143,6 +171,9 @@ mod tests {
             (Expired, AllHandedOver, Some(Move::Stay)),
             (Expired, Expire, None),
             (Expired, HandedIn, Some(Move::To(Draft))),
+            (Expired, OpenToNetwork, None),
+            (Expired, OfferToStore, None),
+            (Expired, MarkForRecycling, None),
         ];
         assert_eq!(expected.len(), Status::ALL.len() * EVENTS.len());
         for &(from, event, outcome) in expected {

@@ -3,6 +3,7 @@
 pub mod browse;
 pub mod compound;
 pub mod drafts;
+pub mod ending;
 pub mod favourites;
 pub(crate) mod input;
 pub mod lifecycle;
@@ -103,6 +104,12 @@ pub struct Item {
     pub store_unit_id: Option<UnitId>,
     /// Where it stands in the store.
     pub shelf: String,
+    /// How many of its organisation's end-of-listing steps it has been through.
+    pub end_step: i32,
+    /// The end date its lister was last reminded of.
+    pub end_reminded_for: Option<NaiveDate>,
+    /// The step it ended by (recycling), if it ended by one.
+    pub ended_as: Option<ending::EndStep>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -517,6 +524,16 @@ pub fn change_status(
             .set(items::expires_on.eq(today + runs))
             .execute(tx.conn)?;
     }
+    if event == lifecycle::Event::Relist {
+        // Listed again, it runs through its organisation's steps again from the first.
+        diesel::update(items::table.find(item_id))
+            .set((
+                items::end_step.eq(0),
+                items::ended_as.eq(None::<ending::EndStep>),
+                items::end_reminded_for.eq(None::<NaiveDate>),
+            ))
+            .execute(tx.conn)?;
+    }
     tx.emit(Event::ListingMoved {
         item: item_id,
         organisation: item.organisation_id,
@@ -590,6 +607,99 @@ pub fn expire(tx: &mut Tx, item_id: ItemId, today: NaiveDate) -> Result<bool, It
         to,
     });
     Ok(true)
+}
+
+/// One step of the organisation's end-of-listing policy for a listing on offer whose end
+/// date passed: one conditional UPDATE on the status and the steps taken so far, so two
+/// instances running the job cannot both take it. A step that keeps it on offer runs it
+/// until `until`; the final one ends it. False when another instance took it first.
+pub fn take_end_step(
+    tx: &mut Tx,
+    item: &Item,
+    step: ending::EndStep,
+    taken: i32,
+    until: NaiveDate,
+) -> Result<bool, ItemError> {
+    let to = match lifecycle::next(item.status, step.event())? {
+        Move::Stay => item.status,
+        Move::To(to) => to,
+    };
+    let visibility = if step == ending::EndStep::Network {
+        Visibility::Network
+    } else {
+        item.fields.visibility
+    };
+    let (expires_on, ended_as) = if step.is_final() {
+        (item.fields.expires_on, Some(step))
+    } else {
+        (Some(until), None)
+    };
+    let changed = diesel::update(items::table.find(item.id))
+        .filter(items::status.eq(item.status))
+        .filter(items::end_step.eq(item.end_step))
+        .set((
+            items::status.eq(to),
+            items::visibility.eq(visibility),
+            items::expires_on.eq(expires_on),
+            items::end_step.eq(taken),
+            items::ended_as.eq(ended_as),
+            items::end_reminded_for.eq(None::<NaiveDate>),
+            items::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(tx.conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    tx.emit(Event::ListingEndStep {
+        item: item.id,
+        organisation: item.organisation_id,
+        step,
+        until: expires_on.filter(|_| !step.is_final()),
+    });
+    Ok(true)
+}
+
+/// Listings on offer of an organisation whose end date falls from `from` to `until` and
+/// whose lister was not yet reminded of that date.
+pub fn due_for_reminder(
+    conn: &mut AnyConnection,
+    organisation: OrganisationId,
+    from: NaiveDate,
+    until: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<ItemId>> {
+    items::table
+        .filter(items::organisation_id.eq(organisation))
+        .filter(items::status.eq(Status::Available))
+        .filter(items::expires_on.ge(from))
+        .filter(items::expires_on.le(until))
+        .filter(
+            items::end_reminded_for
+                .is_null()
+                .or(items::end_reminded_for.nullable().ne(items::expires_on)),
+        )
+        .order((items::expires_on, items::id))
+        .limit(limit)
+        .select(items::id)
+        .load(conn)
+}
+
+/// Notes that the lister was reminded of the listing's end date, once per date: false when
+/// another instance did it first.
+pub fn mark_reminded(conn: &mut AnyConnection, item: &Item) -> QueryResult<bool> {
+    let Some(date) = item.fields.expires_on else {
+        return Ok(false);
+    };
+    let changed = diesel::update(items::table.find(item.id))
+        .filter(items::expires_on.eq(date))
+        .filter(
+            items::end_reminded_for
+                .is_null()
+                .or(items::end_reminded_for.ne(date)),
+        )
+        .set(items::end_reminded_for.eq(date))
+        .execute(conn)?;
+    Ok(changed == 1)
 }
 
 pub fn find(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Option<Item>> {

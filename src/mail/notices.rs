@@ -12,6 +12,7 @@ use crate::accounts::{Notify, User};
 use crate::db::AnyConnection;
 use crate::i18n::Language;
 use crate::ids::{ConversationId, ItemId, QueueEntryId, ReservationId, UnitId, UserId};
+use crate::items::ending::EndStep;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -110,6 +111,21 @@ pub enum Notice {
         item_id: ItemId,
         item_title: String,
         expires_on: NaiveDate,
+    },
+    /// To the lister: the end date is near, and what happens then (`next: None`: it ends).
+    ListingEnding {
+        item_id: ItemId,
+        item_title: String,
+        expires_on: NaiveDate,
+        next: Option<EndStep>,
+    },
+    /// To the lister: nobody claimed it by its end date, so it took the organisation's next
+    /// step; `until` is its new end date when it stays on offer.
+    ListingEndStep {
+        item_id: ItemId,
+        item_title: String,
+        step: EndStep,
+        until: Option<NaiveDate>,
     },
     /// To the members of a thread who did not write it: a new message.
     Message {

@@ -324,6 +324,58 @@ impl Renderer {
                     footer: None,
                 }
             }
+            Notice::ListingEnding {
+                item_id,
+                item_title,
+                expires_on,
+                next,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("date", expires_on.format("%Y-%m-%d").to_string().into()),
+                ];
+                let then = match next {
+                    Some(step) => format!("mail-listing-ending-then-{step}"),
+                    None => "mail-listing-ending-then-end".to_string(),
+                };
+                Parts {
+                    subject: language.text_with("mail-listing-ending-subject", &args),
+                    paragraphs: vec![
+                        language.text_with("mail-listing-ending-text", &args),
+                        language.text(&then),
+                    ],
+                    link: format!("{}/items/{item_id}", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
+            Notice::ListingEndStep {
+                item_id,
+                item_title,
+                step,
+                until,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    (
+                        "date",
+                        until
+                            .map(|d| d.format("%Y-%m-%d").to_string())
+                            .unwrap_or_default()
+                            .into(),
+                    ),
+                ];
+                Parts {
+                    subject: language
+                        .text_with(&format!("mail-listing-step-{step}-subject"), &args),
+                    paragraphs: vec![
+                        language.text_with(&format!("mail-listing-step-{step}-text"), &args),
+                    ],
+                    link: format!("{}/items/{item_id}", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
             Notice::ListingExpired {
                 item_id,
                 item_title,

@@ -379,3 +379,47 @@ pub fn set_public_summary(
         .execute(conn)?;
     Ok(())
 }
+
+/// What happens to the organisation's listings nobody claims.
+pub fn end_policy(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+) -> QueryResult<crate::items::ending::EndPolicy> {
+    let (reminder_days, steps, step_days): (i32, String, i32) = organisations::table
+        .find(organisation_id)
+        .select((
+            organisations::end_reminder_days,
+            organisations::end_steps,
+            organisations::end_step_days,
+        ))
+        .first(conn)?;
+    Ok(crate::items::ending::EndPolicy::stored(
+        reminder_days,
+        &steps,
+        step_days,
+    ))
+}
+
+pub fn set_end_policy(
+    conn: &mut AnyConnection,
+    organisation_id: OrganisationId,
+    policy: &crate::items::ending::EndPolicy,
+) -> QueryResult<()> {
+    diesel::update(organisations::table.find(organisation_id))
+        .set((
+            organisations::end_reminder_days.eq(policy.reminder_days),
+            organisations::end_steps.eq(policy.steps_text()),
+            organisations::end_step_days.eq(policy.step_days),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The organisations that remind listers before an end date, with how many days before.
+pub fn reminding(conn: &mut AnyConnection) -> QueryResult<Vec<(OrganisationId, i32)>> {
+    organisations::table
+        .filter(organisations::end_reminder_days.gt(0))
+        .select((organisations::id, organisations::end_reminder_days))
+        .order(organisations::id)
+        .load(conn)
+}

@@ -295,17 +295,49 @@ pub fn request(
     let store =
         find_store(tx.conn, viewer.organisation_id, request.store)?.ok_or(StoreError::NotFound)?;
     check_can_go(&item)?;
+    insert_request(
+        tx,
+        &item,
+        &store,
+        viewer.user_id,
+        request.handover,
+        request.message.trim(),
+    )
+}
+
+/// The organisation's end-of-listing step asks the store, on the lister's behalf, to
+/// collect a listing nobody claimed. False when it cannot go to a store as it is, or has
+/// an open hand-in already.
+pub fn ask_for_lister(tx: &mut Tx, item: &Item, store: &Store) -> Result<bool, StoreError> {
+    if check_can_go(item).is_err() {
+        return Ok(false);
+    }
+    match insert_request(tx, item, store, item.created_by, Handover::Collect, "") {
+        Ok(_) => Ok(true),
+        Err(StoreError::AlreadyAsked) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+fn insert_request(
+    tx: &mut Tx,
+    item: &Item,
+    store: &Store,
+    by: UserId,
+    handover: Handover,
+    message: &str,
+) -> Result<HandInId, StoreError> {
     let now = Utc::now().naive_utc();
     let inserted = diesel::insert_into(store_handins::table)
         .values((
             store_handins::organisation_id.eq(item.organisation_id),
             store_handins::item_id.eq(item.id),
             store_handins::store_unit_id.eq(store.id),
-            store_handins::requested_by.eq(viewer.user_id),
+            store_handins::requested_by.eq(by),
             store_handins::from_unit_id.eq(item.owner_unit_id),
             store_handins::quantity.eq(item.quantity_total),
-            store_handins::handover.eq(request.handover),
-            store_handins::message.eq(request.message.trim()),
+            store_handins::handover.eq(handover),
+            store_handins::message.eq(message),
             store_handins::status.eq(HandInStatus::Requested),
             store_handins::created_at.eq(now),
             store_handins::updated_at.eq(now),
@@ -324,7 +356,7 @@ pub fn request(
         handin: id,
         item: item.id,
         organisation: item.organisation_id,
-        by: viewer.user_id,
+        by,
         step: None,
         detail: format!("{} → {}", item.fields.title, store.name),
     });
@@ -553,6 +585,8 @@ pub fn receive(
             items::room.eq(""),
             items::pickup_instructions.eq(&store.instructions),
             items::expires_on.eq(None::<chrono::NaiveDate>),
+            items::end_step.eq(0),
+            items::ended_as.eq(None::<listings::ending::EndStep>),
             items::available_from.eq(None::<chrono::NaiveDate>),
         ))
         .execute(tx.conn)?;

@@ -15,6 +15,7 @@ use crate::db::AnyConnection;
 use crate::directory::{self, GroupRole};
 use crate::i18n::parse_decimal;
 use crate::ids::{DomainId, OrganisationId, UnitId, UserId};
+use crate::items::ending::{EndPolicy, EndStep, PolicyError};
 use crate::ledger::{self, savings::Method};
 use crate::organisations::{self, Domain, EmailDomain, Organisation, Unit};
 use crate::refusal::{Refusal, Refuses};
@@ -29,6 +30,32 @@ struct AdminData {
     method: Method,
     directory: Option<DirectoryView>,
     directory_groups: Vec<GroupRole>,
+    ending: EndingView,
+}
+
+/// The end-of-listing policy as the admin page's form shows it.
+#[derive(Serialize)]
+struct EndingView {
+    reminder_days: i32,
+    step_days: i32,
+    /// Three choices, each a step's name or empty.
+    steps: [&'static str; 3],
+    choices: [&'static str; EndStep::ALL.len()],
+}
+
+impl EndingView {
+    fn of(policy: &EndPolicy) -> Self {
+        let mut steps = [""; 3];
+        for (slot, step) in steps.iter_mut().zip(&policy.steps) {
+            *slot = step.as_str();
+        }
+        Self {
+            reminder_days: policy.reminder_days,
+            step_days: policy.step_days,
+            steps,
+            choices: EndStep::ALL.map(EndStep::as_str),
+        }
+    }
 }
 
 /// The directory as the admin page shows it: never the secret.
@@ -62,6 +89,7 @@ fn load(
             verified: found.verified,
         }),
         directory_groups: directory::group_roles(conn, organisation_id)?,
+        ending: EndingView::of(&organisations::end_policy(conn, organisation_id)?),
     }))
 }
 
@@ -372,6 +400,74 @@ pub async fn set_method(
                 method.displacement_no,
                 method.refurbishment_kg_co2e,
                 method.transport_kg_co2e
+            ),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct EndingForm {
+    reminder_days: String,
+    step_days: String,
+    #[serde(default)]
+    step_1: String,
+    #[serde(default)]
+    step_2: String,
+    #[serde(default)]
+    step_3: String,
+}
+
+impl EndingForm {
+    /// The policy, or the message key of what is wrong with it.
+    fn policy(&self) -> Result<EndPolicy, &'static str> {
+        let days = |text: &str| {
+            text.trim()
+                .parse::<i32>()
+                .map_err(|_| "admin-error-ending-days")
+        };
+        let mut steps = Vec::new();
+        for text in [&self.step_1, &self.step_2, &self.step_3] {
+            match text.trim() {
+                "" => {}
+                text => steps.push(EndStep::parse(text).ok_or("admin-error-ending-step")?),
+            }
+        }
+        EndPolicy::new(days(&self.reminder_days)?, steps, days(&self.step_days)?).map_err(|error| {
+            match error {
+                PolicyError::Repeated => "admin-error-ending-repeated",
+                PolicyError::RecycleNotLast => "admin-error-ending-recycle-last",
+                PolicyError::Days => "admin-error-ending-days",
+            }
+        })
+    }
+}
+
+/// What happens to listings nobody claims: the reminder, the steps and their length.
+#[post("/admin/ending")]
+pub async fn set_ending(
+    page: Page,
+    admin: AdminUser,
+    form: CsrfForm<EndingForm>,
+    app: web::Data<App>,
+) -> Result<HttpResponse, AppError> {
+    let policy = match form.0.policy() {
+        Ok(policy) => policy,
+        Err(key) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&page, &app, &admin, status, Some(key)).await;
+        }
+    };
+    apply(page, admin, app, move |conn, org| {
+        organisations::set_end_policy(conn, org, &policy)?;
+        Ok::<_, diesel::result::Error>(Note::new(
+            Subject::Organisation(org),
+            "ending_changed",
+            format!(
+                "remind {} days before; steps [{}] of {} days",
+                policy.reminder_days,
+                policy.steps_text(),
+                policy.step_days
             ),
         ))
     })

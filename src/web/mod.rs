@@ -81,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::remove_domain)
         .service(admin::set_role)
         .service(admin::set_method)
+        .service(admin::set_ending)
         .service(items::browse_page)
         .service(items::new_form)
         .service(items::send_photos_ahead)

@@ -12,6 +12,7 @@ mod cli;
 mod conversations;
 mod database;
 mod directory;
+mod ending;
 mod errors;
 mod expiry;
 mod factors;

@@ -14,14 +14,14 @@ const STORE_ADDRESS: &str = "Förrådet, Industrigatan 4";
 
 /// Borås with a store unit "Återbruket" staffed by Sara, made a store by Ada the admin.
 /// Anna lists (Stadsledningskansliet), Bo reserves; returns Bo, Sara and the store's id.
-struct Store {
-    requester: Browser,
-    staff: Browser,
-    admin: Browser,
-    id: i64,
+pub(crate) struct Store {
+    pub requester: Browser,
+    pub staff: Browser,
+    pub admin: Browser,
+    pub id: i64,
 }
 
-async fn with_a_store(app: &TestApp) -> Store {
+pub(crate) async fn with_a_store(app: &TestApp) -> Store {
     let requester = lister_and_requester(app).await;
     let id: i64 = app
         .with_conn(|conn| {
