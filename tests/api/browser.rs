@@ -1631,3 +1631,140 @@ async fn a_person_signs_in_with_the_directory_on_a_phone_in_a_real_browser_on_sq
         .await;
     finish(person, outcome, "directory-failure", 3).await;
 }
+
+/// The reuse store: an admin makes a unit a store, a lister hands chairs in, the store's
+/// staff accept them, put them on a shelf and see them reserved, all at the window's size.
+async fn store_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()> {
+    use crate::reservations::{list_chairs, reserve};
+    use diesel::prelude::*;
+    let store: i64 = app
+        .with_conn(|conn| {
+            let borås = bruka::organisations::find_by_slug(conn, "boras-stad")
+                .expect("query")
+                .expect("Borås");
+            bruka::organisations::add_unit(conn, borås.id, "Återbruket", None)
+                .expect("unit")
+                .id
+                .0
+        })
+        .await;
+    app.create_user("ada@boras.se", bruka::accounts::Role::Admin)
+        .await;
+    app.browser.sign_in("anna@boras.se", "Anna Andersson").await;
+    let item_id = list_chairs(app, 2).await;
+
+    // Ada makes the unit a store on the admin page.
+    person.go("/language/sv?next=/login").await?;
+    person.sign_in("ada@boras.se", "Ada Admin").await?;
+    person.go("/admin").await?;
+    let details = format!("#unit-store-{store}");
+    person.unfold(&details).await?;
+    person
+        .tab_to(&format!("{details} input[name=is_store]"))
+        .await?;
+    person.press(Key::Space).await?;
+    person
+        .fill(
+            &format!("#store-address-{store}"),
+            "Förrådet, Industrigatan 4",
+        )
+        .await?;
+    person
+        .fill(
+            &format!("#store-instructions-{store}"),
+            "Öppet tisdagar 8–12.",
+        )
+        .await?;
+    person.step("store-1-admin").await?;
+    person
+        .submit(&format!("{details} button[type=submit]"))
+        .await?;
+    person.expect_text("Ändringen är sparad.").await?;
+
+    // Anna asks the store to collect her chairs.
+    person.switch_to("anna@boras.se", "Anna Andersson").await?;
+    person.go(&format!("/items/{item_id}")).await?;
+    person.unfold("details.handin").await?;
+    person.choose("input[name=handover]", "collect").await?;
+    person
+        .fill("#handin-message", "Står i korridoren på plan 3.")
+        .await?;
+    person.step("store-2-hand-in").await?;
+    person
+        .submit("form[action$='/hand-in'] button[type=submit]")
+        .await?;
+    person
+        .expect_text("Förfrågan är skickad till förrådet")
+        .await?;
+    person.step("store-3-asked").await?;
+
+    // Sara works in the store: from the menu to the work list, accept, put on a shelf.
+    person.switch_to("sara@boras.se", "Sara Ström").await?;
+    app.with_conn(move |conn| {
+        use bruka::db::schema::users;
+        diesel::update(users::table.filter(users::email.eq("sara@boras.se")))
+            .set(users::unit_id.eq(Some(store)))
+            .execute(conn)
+            .expect("staff")
+    })
+    .await;
+    person.go("/").await?;
+    if person.window.0 < 600 {
+        person.tab_to("details.menu summary").await?;
+        person.press(Key::Enter).await?;
+        person.submit("details.menu a[href^='/stores/']").await?;
+    } else {
+        person.submit("nav.main-nav a[href^='/stores/']").await?;
+    }
+    person.expect_text("Står i korridoren på plan 3.").await?;
+    person.step("store-4-work-list").await?;
+    person
+        .fill("#requested input[name=answer]", "Vi hämtar på torsdag.")
+        .await?;
+    person
+        .submit("#requested form[action$='/accept'] button[type=submit]")
+        .await?;
+    person.expect_text("Förfrågan är godkänd").await?;
+    person.step("store-5-accepted").await?;
+    person.fill("#incoming input[name=shelf]", "B3").await?;
+    person
+        .submit("#incoming form[action$='/receive'] button[type=submit]")
+        .await?;
+    person.expect_text("Annonsen står på hyllan").await?;
+    person.expect_text("Hylla B3").await?;
+    person.step("store-6-on-the-shelf").await?;
+
+    // Bo reserves one; the store sees what to hand out and the stock.
+    let bo = app.new_browser();
+    bo.sign_in("bo@boras.se", "Bo Berg").await;
+    if reserve(&bo, item_id, "1").await.status() != 303 {
+        return Err("Bo could not reserve from the store".into());
+    }
+    person.go(&format!("/stores/{store}")).await?;
+    person.expect_text("Bo Berg").await?;
+    person.step("store-7-to-hand-out").await?;
+    Ok(())
+}
+
+async fn the_store_takes_a_listing_in_in_a_real_browser(window: (u32, u32), name: &str) {
+    let Some((chromedriver, axe)) = browser_tools() else {
+        return;
+    };
+    let app = boras(Backend::Sqlite).await;
+    let chromium = Chromium::launch(&chromedriver, window).await;
+    let mut person = chromium.person(&app, &axe).await;
+    let outcome = std::panic::AssertUnwindSafe(store_journey(&app, &mut person))
+        .catch_unwind()
+        .await;
+    finish(person, outcome, name, 7).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_takes_a_listing_in_in_a_real_browser_on_a_desktop() {
+    the_store_takes_a_listing_in_in_a_real_browser(DESKTOP, "store-desktop-failure").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_takes_a_listing_in_in_a_real_browser_on_a_phone() {
+    the_store_takes_a_listing_in_in_a_real_browser(PHONE, "store-phone-failure").await
+}
