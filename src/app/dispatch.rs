@@ -261,21 +261,13 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             by: None,
             to: Status::Expired,
             ..
-        } => {
-            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
-            let Some(expires_on) = item.fields.expires_on else {
-                return Ok(Vec::new());
-            };
-            let lister = person(conn, item.created_by)?;
-            Ok(vec![(
-                recipient(&lister),
-                Notice::ListingExpired {
-                    item_id: item.id,
-                    item_title: item.fields.title,
-                    expires_on,
-                },
-            )])
-        }
+        } => to_lister_of(conn, *item, |item| {
+            Some(Notice::ListingExpired {
+                item_id: item.id,
+                item_title: item.fields.title,
+                expires_on: item.fields.expires_on?,
+            })
+        }),
         Event::Reserved { reservation, .. } => {
             let about = About::load(conn, *reservation)?;
             Ok(vec![(
@@ -396,40 +388,40 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
         Event::HandInMoved { handin, step, .. } => handin_notices(conn, *handin, *step),
         Event::ListingEndStep {
             item, step, until, ..
-        } => {
-            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
-            let lister = person(conn, item.created_by)?;
-            Ok(vec![(
-                recipient(&lister),
-                Notice::ListingEndStep {
-                    item_id: item.id,
-                    item_title: item.fields.title,
-                    step: *step,
-                    until: *until,
-                },
-            )])
-        }
-        Event::ListingEnding { item, next } => {
-            let item = items::find(conn, *item)?.ok_or(diesel::result::Error::NotFound)?;
-            let Some(expires_on) = item.fields.expires_on else {
-                return Ok(Vec::new());
-            };
-            let lister = person(conn, item.created_by)?;
-            Ok(vec![(
-                recipient(&lister),
-                Notice::ListingEnding {
-                    item_id: item.id,
-                    item_title: item.fields.title,
-                    expires_on,
-                    next: *next,
-                },
-            )])
-        }
+        } => to_lister_of(conn, *item, |item| {
+            Some(Notice::ListingEndStep {
+                item_id: item.id,
+                item_title: item.fields.title,
+                step: *step,
+                until: *until,
+            })
+        }),
+        Event::ListingEnding { item, next } => to_lister_of(conn, *item, |item| {
+            Some(Notice::ListingEnding {
+                item_id: item.id,
+                item_title: item.fields.title,
+                expires_on: item.fields.expires_on?,
+                next: *next,
+            })
+        }),
         Event::ListingSaved { .. }
         | Event::ListingMoved { .. }
         | Event::RecordReversed { .. }
         | Event::ConversationModerated { .. } => Ok(Vec::new()),
     }
+}
+
+/// The lister of a listing, and what `notice` tells them of it (nothing when it says none).
+fn to_lister_of(
+    conn: &mut AnyConnection,
+    item: ItemId,
+    notice: impl FnOnce(items::Item) -> Option<Notice>,
+) -> QueryResult<Vec<(Recipient, Notice)>> {
+    let item = items::find(conn, item)?.ok_or(diesel::result::Error::NotFound)?;
+    let lister = person(conn, item.created_by)?;
+    Ok(notice(item)
+        .map(|notice| vec![(recipient(&lister), notice)])
+        .unwrap_or_default())
 }
 
 /// Who hears of a hand-in's step: the store's staff of a request, the lister of the store's

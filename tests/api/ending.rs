@@ -3,28 +3,14 @@
 //! asks the store and marks it for recycling, each audited and mailed.
 
 use bruka::db::schema::{audit_log, items, networks, organisations, store_handins};
-use bruka::i18n::local_date;
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 
+use crate::expiry::{set_end_date, today};
 use crate::helpers::{Backend, TestApp, spawn_app_with};
 use crate::on_both_backends;
 use crate::reservations::list_chairs;
 use crate::stores::with_a_store;
-
-fn today() -> NaiveDate {
-    local_date(Utc::now().naive_utc())
-}
-
-async fn set_end_date(app: &TestApp, item_id: i64, date: NaiveDate) {
-    app.with_conn(move |conn| {
-        diesel::update(items::table.find(item_id))
-            .set(items::expires_on.eq(Some(date)))
-            .execute(conn)
-            .expect("end date set")
-    })
-    .await;
-}
 
 type Ending = (String, String, Option<NaiveDate>, i32, Option<String>);
 

@@ -14,11 +14,11 @@ use crate::json_api::{Client, token_for};
 use crate::on_both_backends;
 use crate::reservations::{list_chairs, lister_and_requester, reserve};
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     local_date(Utc::now().naive_utc())
 }
 
-async fn set_end_date(app: &TestApp, item_id: i64, date: NaiveDate) {
+pub(crate) async fn set_end_date(app: &TestApp, item_id: i64, date: NaiveDate) {
     app.with_conn(move |conn| {
         diesel::update(items::table.find(item_id))
             .set(items::expires_on.eq(Some(date)))

@@ -127,6 +127,12 @@ async fn mails_to(app: &TestApp, address: &str) -> usize {
     app.smtp.mailbox.to(address).len()
 }
 
+/// The mail `address` received after the `before`th.
+async fn next_mail(app: &TestApp, address: &str, before: usize) -> crate::smtp::ReceivedMail {
+    let mails = app.smtp.mailbox.wait_for(address, before + 1).await;
+    mails.last().cloned().expect("a mail")
+}
+
 async fn a_listing_goes_to_the_store_and_is_reserved_from_its_shelf(backend: Backend) {
     let app = spawn_app(backend).await;
     let store = with_a_store(&app).await;
@@ -152,12 +158,7 @@ async fn a_listing_goes_to_the_store_and_is_reserved_from_its_shelf(backend: Bac
         response.headers()["location"],
         format!("/items/{item_id}?done=handin#handin").as_str()
     );
-    let mail = app
-        .smtp
-        .mailbox
-        .wait_for("sara@boras.se", sara_before + 1)
-        .await;
-    let notice = mail.last().expect("request mail");
+    let notice = next_mail(&app, "sara@boras.se", sara_before).await;
     assert_eq!(notice.subject(), "Till förrådet: Kontorsstol med armstöd");
     assert!(notice.body("text/plain").contains("Förrådet ombeds hämta."));
     assert!(
@@ -194,12 +195,7 @@ async fn a_listing_goes_to_the_store_and_is_reserved_from_its_shelf(backend: Bac
         )
         .await;
     assert_eq!(response.status(), 303);
-    let mail = app
-        .smtp
-        .mailbox
-        .wait_for("anna@boras.se", anna_before + 1)
-        .await;
-    let answer = mail.last().expect("answer mail");
+    let answer = next_mail(&app, "anna@boras.se", anna_before).await;
     assert_eq!(
         answer.subject(),
         "Förrådet tar emot: Kontorsstol med armstöd"
@@ -244,13 +240,10 @@ async fn a_listing_goes_to_the_store_and_is_reserved_from_its_shelf(backend: Bac
         (status.as_str(), shelf.as_str(), site.as_str(), expires),
         ("available", "B3", STORE_ADDRESS, None)
     );
-    let mail = app
-        .smtp
-        .mailbox
-        .wait_for("anna@boras.se", anna_before + 1)
-        .await;
     assert_eq!(
-        mail.last().expect("received mail").subject(),
+        next_mail(&app, "anna@boras.se", anna_before)
+            .await
+            .subject(),
         "På hyllan: Kontorsstol med armstöd"
     );
     let page = store.requester.get_page(&format!("/items/{item_id}")).await;
@@ -346,12 +339,7 @@ async fn a_declined_or_withdrawn_hand_in_leaves_the_listing_with_its_lister(back
         )
         .await;
     assert_eq!(response.status(), 303);
-    let mail = app
-        .smtp
-        .mailbox
-        .wait_for("anna@boras.se", anna_before + 1)
-        .await;
-    let notice = mail.last().expect("decline mail");
+    let notice = next_mail(&app, "anna@boras.se", anna_before).await;
     assert_eq!(
         notice.subject(),
         "Förrådet tackade nej: Kontorsstol med armstöd"
