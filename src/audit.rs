@@ -11,7 +11,7 @@ use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
     CategoryId, ConversationId, DomainId, HandInId, ItemId, NetworkId, OrganisationId,
-    QueueEntryId, RecordId, ReservationId, TokenId, UnitId, UserId,
+    QueueEntryId, RecordId, RepairId, ReservationId, RunId, TokenId, UnitId, UserId, DeliveryId,
 };
 
 /// What changed.
@@ -35,12 +35,18 @@ pub enum Subject {
     Network(NetworkId),
     /// A listing handed in to a store.
     HandIn(HandInId),
+    Repair(RepairId),
+    DeliveryRun(RunId),
+    Delivery(DeliveryId),
 }
 
 impl Subject {
     fn parts(self) -> (&'static str, i64) {
         match self {
             Subject::Item(id) => ("item", id.0),
+            Subject::Repair(id) => ("repair", id.0),
+            Subject::DeliveryRun(id) => ("delivery_run", id.0),
+            Subject::Delivery(id) => ("delivery", id.0),
             Subject::Reservation(id) => ("reservation", id.0),
             Subject::ReuseRecord(id) => ("reuse_record", id.0),
             Subject::QueueEntry(id) => ("queue_entry", id.0),

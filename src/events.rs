@@ -8,9 +8,11 @@ use crate::db::AnyConnection;
 use chrono::NaiveDateTime;
 
 use crate::ids::{
-    ConversationId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId, RecordId,
-    ReservationId, UserId,
+    ConversationId, DeliveryId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId,
+    RecordId, RepairId, ReservationId, RunId, UserId,
 };
+use crate::deliveries::DeliveryStep;
+use crate::repairs::Step as RepairStep;
 use crate::items::Status;
 use crate::items::ending::EndStep;
 use crate::reservations::lifecycle::Ending;
@@ -117,6 +119,24 @@ pub enum Event {
         organisation: OrganisationId,
         by: UserId,
         step: Option<HandInStep>,
+        detail: String,
+    },
+    /// A listing went into the repair queue (`step: None`), or its repair moved on.
+    RepairMoved {
+        repair: RepairId,
+        item: ItemId,
+        organisation: OrganisationId,
+        by: UserId,
+        step: Option<RepairStep>,
+        detail: String,
+    },
+    /// A delivery was wished, planned into a run, loaded or delivered, or a run changed.
+    DeliveryMoved {
+        run: Option<RunId>,
+        delivery: Option<DeliveryId>,
+        organisation: OrganisationId,
+        by: UserId,
+        step: DeliveryStep,
         detail: String,
     },
     /// A ledger row was corrected by a reversing row.

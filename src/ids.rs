@@ -82,3 +82,18 @@ crate::int_newtype! {
     /// A lister's request that a store take a listing in.
     pub struct HandInId;
 }
+
+crate::int_newtype! {
+    /// A listing's stay in the repair queue.
+    pub struct RepairId;
+}
+
+crate::int_newtype! {
+    /// A store's delivery run: one day, one vehicle.
+    pub struct RunId;
+}
+
+crate::int_newtype! {
+    /// A reservation's delivery to a building and room.
+    pub struct DeliveryId;
+}

@@ -8,6 +8,8 @@ use crate::accounts::{self, User};
 use crate::alerts;
 use crate::audit::{self, Change, Subject};
 use crate::conversations;
+use crate::deliveries::{self, DeliveryStep};
+use crate::repairs::{self, RepairResult, Step as RepairStep};
 use crate::db::{AnyConnection, write_transaction};
 use crate::events::{Event, Saved, Tx};
 use crate::ids::{HandInId, ItemId, ReservationId, UserId};
@@ -229,6 +231,38 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
             action: step.map_or("handin_requested", HandInStep::verb),
             detail: detail.clone(),
         },
+        Event::RepairMoved {
+            repair,
+            organisation,
+            by,
+            step,
+            detail,
+            ..
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: Subject::Repair(*repair),
+            action: step.map_or("repair_queued", RepairStep::verb),
+            detail: detail.clone(),
+        },
+        Event::DeliveryMoved {
+            run,
+            delivery,
+            organisation,
+            by,
+            step,
+            detail,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: match (delivery, run) {
+                (Some(delivery), _) => Subject::Delivery(*delivery),
+                (None, Some(run)) => Subject::DeliveryRun(*run),
+                (None, None) => return None,
+            },
+            action: step.verb(),
+            detail: detail.clone(),
+        },
         Event::RecordReversed {
             record,
             organisations,
@@ -386,6 +420,50 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             Ok(notices)
         }
         Event::HandInMoved { handin, step, .. } => handin_notices(conn, *handin, *step),
+        Event::RepairMoved {
+            repair,
+            step: Some(RepairStep::Finish),
+            ..
+        } => {
+            let Some(repair) = repairs::find(conn, *repair)? else {
+                return Ok(Vec::new());
+            };
+            let repaired = repair.result == RepairResult::Repaired.as_str();
+            to_lister_of(conn, repair.item_id, |item| {
+                Some(Notice::RepairFinished {
+                    item_id: item.id,
+                    item_title: item.fields.title,
+                    repaired,
+                })
+            })
+        }
+        Event::DeliveryMoved {
+            delivery: Some(delivery),
+            step: DeliveryStep::Planned,
+            run: Some(run),
+            ..
+        } => {
+            let (Some(delivery), Some(run)) =
+                (deliveries::find(conn, *delivery)?, deliveries::find_run(conn, *run)?)
+            else {
+                return Ok(Vec::new());
+            };
+            let reservation = reservations::find(conn, delivery.reservation_id)?
+                .ok_or(diesel::result::Error::NotFound)?;
+            let item = items::find(conn, reservation.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+            let requester = person(conn, reservation.requester_id)?;
+            Ok(vec![(
+                recipient(&requester),
+                Notice::DeliveryPlanned {
+                    reservation_id: reservation.id,
+                    item_title: item.fields.title,
+                    run_on: run.run_on,
+                    building: delivery.building,
+                    room: delivery.room,
+                },
+            )])
+        }
+        Event::RepairMoved { .. } | Event::DeliveryMoved { .. } => Ok(Vec::new()),
         Event::ListingEndStep {
             item, step, until, ..
         } => to_lister_of(conn, *item, |item| {

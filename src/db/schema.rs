@@ -350,6 +350,8 @@ diesel::table! {
         category_version_id -> Nullable<BigInt>,
         factor_kg_co2e_high -> Nullable<Double>,
         co2e_grams_high -> Nullable<BigInt>,
+        costs_ore -> BigInt,
+        deduction_source -> Text,
     }
 }
 
@@ -524,7 +526,72 @@ diesel::joinable!(messages -> conversations (conversation_id));
 diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(queue_entries -> items (item_id));
 
+diesel::table! {
+    repairs (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        item_id -> BigInt,
+        workshop_unit_id -> Nullable<BigInt>,
+        supplier -> Text,
+        problem -> Text,
+        estimate_ore -> Nullable<BigInt>,
+        status -> Text,
+        hours -> Nullable<Double>,
+        materials -> Text,
+        cost_ore -> Nullable<BigInt>,
+        kg_co2e -> Nullable<Double>,
+        result -> Text,
+        units_at_repair -> Integer,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_by -> Nullable<BigInt>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    delivery_runs (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        store_unit_id -> BigInt,
+        run_on -> Date,
+        status -> Text,
+        distance_km -> Nullable<Double>,
+        vehicle -> Nullable<Text>,
+        note -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        reservation_id -> BigInt,
+        store_unit_id -> BigInt,
+        wished_on -> Date,
+        building -> Text,
+        room -> Text,
+        run_id -> Nullable<BigInt>,
+        status -> Text,
+        received_by -> Text,
+        delivered_by -> Nullable<BigInt>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(repairs -> items (item_id));
+diesel::joinable!(deliveries -> reservations (reservation_id));
+diesel::joinable!(deliveries -> delivery_runs (run_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    repairs,
+    delivery_runs,
+    deliveries,
     store_handins,
     directory_groups,
     organisation_directories,

@@ -445,6 +445,7 @@ fn seed_handovers(
             _ => WouldBuyNew::No,
         };
         let request = reservations::ReserveRequest {
+            delivery: None,
             quantity: rng.random_range(1..=available.clamp(1, 3)),
             receiving_unit_id: None,
             message: String::new(),
@@ -537,6 +538,7 @@ fn seed_history(
                 let at = now - Duration::minutes(rng.random_range(0..60 * 24 * HISTORY_DAYS));
                 let figures = book.figures(category, organisation_id, crate::i18n::local_date(at));
                 let facts = crate::ledger::HandoverFacts {
+                    measured: &Default::default(),
                     reservation_id: ReservationId(0),
                     item_id: listing.id,
                     item_title: listing.title,

@@ -192,6 +192,7 @@ pub(super) fn seed(
         for &(item_id, _, _) in shared.iter().step_by(3) {
             let requester = &home[rng.random_range(0..home.len())];
             let request = reservations::ReserveRequest {
+                delivery: None,
                 quantity: 1,
                 receiving_unit_id: None,
                 message: String::new(),
@@ -252,6 +253,7 @@ fn past_handovers(
         );
         let method = crate::ledger::method_of(conn, receiving_organisation)?;
         let facts = crate::ledger::HandoverFacts {
+            measured: &Default::default(),
             reservation_id: ReservationId(0),
             item_id,
             item_title: title,

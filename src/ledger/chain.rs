@@ -28,6 +28,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// Names the content layout; a future layout gets a new tag and old links keep theirs.
 const CONTENT_TAG: &str = "bruka-ledger-v1";
+/// The layout with a handover's measured deductions (repair costs, a run's transport): a
+/// record with none keeps the first layout, so every link made before them still verifies.
+const CONTENT_TAG_MEASURED: &str = "bruka-ledger-v2";
 
 /// A position in a chain: the sequence number (1 for the first record) and its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,8 +92,20 @@ pub fn link_hash(previous: &str, record: &ReuseRecord) -> String {
         record.factor_kg_co2e_high,
         record.co2e_grams_high,
     ]);
+    let measured = record.costs_ore.0 != 0 || !record.deduction_source.is_empty();
+    let (tag, content) = if measured {
+        let mut fields = match content {
+            serde_json::Value::Array(fields) => fields,
+            other => vec![other],
+        };
+        fields.push(record.costs_ore.0.into());
+        fields.push(record.deduction_source.as_str().into());
+        (CONTENT_TAG_MEASURED, serde_json::Value::Array(fields))
+    } else {
+        (CONTENT_TAG, content)
+    };
     let mut hasher = Sha256::new();
-    hasher.update(CONTENT_TAG.as_bytes());
+    hasher.update(tag.as_bytes());
     hasher.update(b"\n");
     hasher.update(previous.as_bytes());
     hasher.update(b"\n");
@@ -611,6 +626,8 @@ mod tests {
             category_version_id: None,
             factor_kg_co2e_high: None,
             co2e_grams_high: None,
+            costs_ore: Ore(0),
+            deduction_source: String::new(),
         }
     }
 
@@ -632,6 +649,35 @@ mod tests {
         let mut changed = record();
         changed.co2e_grams_high = Some(Grams(143_800));
         assert_ne!(original, link_hash(GENESIS, &changed));
+        let mut changed = record();
+        changed.costs_ore = Ore(45_000);
+        let with_costs = link_hash(GENESIS, &changed);
+        assert_ne!(original, with_costs);
+        changed.deduction_source = "repair #1".into();
+        assert_ne!(with_costs, link_hash(GENESIS, &changed));
+    }
+
+    /// Records without measured deductions keep the first layout: their hash is the one
+    /// made before the second layout existed, so old chains still verify.
+    #[test]
+    fn a_record_without_measured_deductions_keeps_the_first_layout() {
+        let record = record();
+        let content = serde_json::json!([
+            record.id, record.reservation_id, record.reverses_id, record.item_id,
+            record.item_title, record.giving_organisation_id, record.receiving_organisation_id,
+            record.from_unit_id, record.from_unit_name, record.to_unit_id, record.to_unit_name,
+            record.category_id, record.category_name, record.quantity,
+            record.factor_kind.as_str(), record.factor_kg_co2e, record.factor_source,
+            record.factor_version, record.factor_is_estimate, record.weight_kg,
+            record.weight_is_typical, record.new_price_sek, record.new_price_is_estimate,
+            record.would_buy_new.as_str(), record.displacement, record.deduction_kg_co2e,
+            record.co2e_grams, record.money_saved_ore, record.material_grams,
+            "2026-12-04T10:00:00.123456000", record.recorded_by, record.note,
+            record.category_version_id, record.factor_kg_co2e_high, record.co2e_grams_high,
+        ]);
+        let mut hasher = Sha256::new();
+        hasher.update(format!("bruka-ledger-v1\n{GENESIS}\n{content}").as_bytes());
+        assert_eq!(link_hash(GENESIS, &record), hex(&hasher.finalize()));
     }
 
     #[test]

@@ -73,6 +73,12 @@ pub struct ReuseRecord {
     /// The factor at the high end of its sources' range, and the saving it would give.
     pub factor_kg_co2e_high: Option<f64>,
     pub co2e_grams_high: Option<Grams>,
+    /// What the organisation spent on the units handed over (their share of repairs),
+    /// already taken off `money_saved_ore`.
+    pub costs_ore: Ore,
+    /// Where the emission deduction came from when not the organisation's flat one (a
+    /// repair, a delivery run); empty for the flat deduction.
+    pub deduction_source: String,
 }
 
 /// A ledger row as written.
@@ -113,6 +119,8 @@ struct NewRecord {
     category_version_id: Option<CategoryVersionId>,
     factor_kg_co2e_high: Option<f64>,
     co2e_grams_high: Option<Grams>,
+    costs_ore: Ore,
+    deduction_source: String,
 }
 
 impl NewRecord {
@@ -154,6 +162,8 @@ impl NewRecord {
             category_version_id: original.category_version_id,
             factor_kg_co2e_high: original.factor_kg_co2e_high,
             co2e_grams_high: original.co2e_grams_high.map(|g| -g),
+            costs_ore: -original.costs_ore,
+            deduction_source: original.deduction_source,
         }
     }
 }
@@ -176,6 +186,32 @@ pub struct HandoverFacts<'a> {
     pub new_price_sek: Option<f64>,
     pub answer: WouldBuyNew,
     pub recorded_by: Option<UserId>,
+    /// What this listing's own history measured, in place of the flat assumptions.
+    pub measured: &'a Measured,
+}
+
+/// Deductions measured for one handover instead of assumed: a repair's cost and
+/// emissions, a delivery run's transport. Per item, except the cost (for all units).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measured {
+    pub costs_ore: Ore,
+    pub refurbishment_kg_co2e: Option<f64>,
+    pub transport_kg_co2e: Option<f64>,
+    /// In words an auditor can follow back: which repair, which run and vehicle factor.
+    pub source: String,
+}
+
+impl Measured {
+    /// The organisation's method with what was measured in place of its flat deductions.
+    pub fn applied_to(&self, method: &Method) -> Method {
+        Method {
+            refurbishment_kg_co2e: self
+                .refurbishment_kg_co2e
+                .unwrap_or(method.refurbishment_kg_co2e),
+            transport_kg_co2e: self.transport_kg_co2e.unwrap_or(method.transport_kg_co2e),
+            ..*method
+        }
+    }
 }
 
 /// The method settings of an organisation (the receiving one decides: it avoided a purchase).
@@ -265,6 +301,7 @@ pub fn record_past_handover(
 
 impl NewRecord {
     fn of_handover(facts: &HandoverFacts<'_>, method: &Method, recorded_at: NaiveDateTime) -> Self {
+        let method = &facts.measured.applied_to(method);
         let figures = facts.figures;
         let factor = figures.factor();
         let (new_price_sek, new_price_is_estimate) = match facts.new_price_sek {
@@ -317,7 +354,9 @@ impl NewRecord {
             displacement: applied.displacement,
             deduction_kg_co2e: method.refurbishment_kg_co2e + method.transport_kg_co2e,
             co2e_grams: figures_counted.co2e_grams,
-            money_saved_ore: figures_counted.money_saved_ore,
+            // Money saved = D × new price − internal costs (DESIGN.md): what the repair cost
+            // is spent whatever the requester would otherwise have done.
+            money_saved_ore: figures_counted.money_saved_ore + -facts.measured.costs_ore,
             material_grams: figures_counted.material_grams,
             recorded_at,
             recorded_by: facts.recorded_by,
@@ -325,6 +364,8 @@ impl NewRecord {
             category_version_id: figures.version_id,
             factor_kg_co2e_high: if is_range { factor_kg_co2e_high } else { None },
             co2e_grams_high,
+            costs_ore: facts.measured.costs_ore,
+            deduction_source: facts.measured.source.clone(),
         }
     }
 }

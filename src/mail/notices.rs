@@ -127,6 +127,20 @@ pub enum Notice {
         step: EndStep,
         until: Option<NaiveDate>,
     },
+    /// To the requester: the store put their delivery on a run.
+    DeliveryPlanned {
+        reservation_id: ReservationId,
+        item_title: String,
+        run_on: NaiveDate,
+        building: String,
+        room: String,
+    },
+    /// To the lister: the repair of their listing is done.
+    RepairFinished {
+        item_id: ItemId,
+        item_title: String,
+        repaired: bool,
+    },
     /// To the members of a thread who did not write it: a new message.
     Message {
         conversation_id: ConversationId,

@@ -349,6 +349,43 @@ impl Renderer {
                     footer: None,
                 }
             }
+            Notice::DeliveryPlanned {
+                reservation_id,
+                item_title,
+                run_on,
+                building,
+                room,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("date", run_on.format("%Y-%m-%d").to_string().into()),
+                    ("place", format!("{building} {room}").trim().to_string().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-delivery-planned-subject", &args),
+                    paragraphs: vec![language.text_with("mail-delivery-planned-text", &args)],
+                    link: format!("{}/reservations/{reservation_id}", self.site),
+                    link_label_key: "mail-open-reservation",
+                    footer: None,
+                }
+            }
+            Notice::RepairFinished {
+                item_id,
+                item_title,
+                repaired,
+            } => {
+                let args = [("title", FluentValue::from(item_title.clone()))];
+                let outcome = if *repaired { "repaired" } else { "not-repairable" };
+                Parts {
+                    subject: language.text_with("mail-repair-finished-subject", &args),
+                    paragraphs: vec![
+                        language.text_with(&format!("mail-repair-finished-{outcome}"), &args),
+                    ],
+                    link: format!("{}/items/{item_id}", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
             Notice::ListingEndStep {
                 item_id,
                 item_title,

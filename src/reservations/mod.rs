@@ -92,6 +92,8 @@ pub struct ReserveRequest {
     pub receiving_unit_id: Option<UnitId>,
     pub message: String,
     pub answer: WouldBuyNew,
+    /// Delivered by the store instead of picked up (store listings only).
+    pub delivery: Option<crate::deliveries::Wish>,
 }
 
 impl ReserveRequest {
@@ -167,6 +169,22 @@ impl Refuses for ReservationError {
                 conflict("offer_gone", Message::new("queue-error-offer-gone"))
             }
             ReservationError::Db(error) => error.refusal(),
+        }
+    }
+}
+
+impl From<crate::deliveries::DeliveryError> for ReservationError {
+    fn from(error: crate::deliveries::DeliveryError) -> Self {
+        use crate::deliveries::DeliveryError;
+        match error {
+            DeliveryError::Invalid(errors) => ReservationError::Invalid(errors),
+            DeliveryError::NotFromStore => ReservationError::Invalid(vec![FieldError::new(
+                "handover",
+                "delivery-error-not-store",
+            )]),
+            DeliveryError::Reservation(error) => error,
+            DeliveryError::Db(error) => ReservationError::Db(error),
+            _ => ReservationError::NotFound,
         }
     }
 }
@@ -289,6 +307,12 @@ pub fn reserve(
     }
     let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
     check_unit(tx.conn, viewer, receiving_unit_id)?;
+    if request.delivery.is_some() && item.store_unit_id.is_none() {
+        return Err(ReservationError::Invalid(vec![FieldError::new(
+            "handover",
+            "delivery-error-not-store",
+        )]));
+    }
     let now = Utc::now().naive_utc();
     // The one statement that decides whether the quantity is there: of two requests for
     // the last units only one can match `quantity_available >= n`.
@@ -330,6 +354,13 @@ pub fn reserve(
             continues_id: None,
         },
     )?;
+    let mut reservation = reservation;
+    if let Some(wish) = &request.delivery {
+        crate::deliveries::wish(tx, viewer, reservation.id, &item, wish)
+            .map_err(ReservationError::from)?;
+        let held = crate::deliveries::held_until(wish.wished_on);
+        reservation.pickup_deadline = reservation.pickup_deadline.max(held);
+    }
     tx.emit(Event::Reserved {
         reservation: reservation.id,
         item: item.id,
@@ -480,6 +511,7 @@ fn end(
     }
     let record = if ending.releases() {
         release(tx, item.id, reservation.quantity, rules)?;
+        crate::deliveries::cancel_for(tx.conn, reservation.id)?;
         None
     } else {
         // Two last pickups at once each see the other still open unless they take turns:
@@ -579,6 +611,7 @@ fn record_handover(
     );
     let from_unit = unit_name(conn, item.owner_unit_id)?;
     let to_unit = unit_name(conn, reservation.receiving_unit_id)?;
+    let measured = measured_for(conn, reservation)?;
     ledger::record_handover(
         conn,
         &HandoverFacts {
@@ -596,8 +629,30 @@ fn record_handover(
             new_price_sek: item.fields.new_price_sek,
             answer: reservation.would_buy_new,
             recorded_by: by,
+            measured: &measured,
         },
     )
+}
+
+/// What the listing's repairs and the reservation's delivery run measured for this
+/// handover, in place of the organisation's flat deductions.
+fn measured_for(
+    conn: &mut AnyConnection,
+    reservation: &Reservation,
+) -> QueryResult<ledger::Measured> {
+    let mut measured =
+        crate::repairs::measured_for(conn, reservation.item_id, reservation.quantity)?;
+    if let Some((kg, source)) =
+        crate::deliveries::transport_for(conn, reservation.id, reservation.quantity)?
+    {
+        measured.transport_kg_co2e = Some(kg);
+        measured.source = [measured.source.as_str(), source.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
+    Ok(measured)
 }
 
 crate::text_enum! {

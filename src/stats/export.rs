@@ -53,7 +53,7 @@ impl Format {
 
 /// The columns of every export, in order. Each is also the JSON key, and its header text is
 /// the message `export-column-<key>`.
-pub const COLUMNS: [&str; 30] = [
+pub const COLUMNS: [&str; 32] = [
     "id",
     "recorded_at",
     "reservation_id",
@@ -81,6 +81,8 @@ pub const COLUMNS: [&str; 30] = [
     "kg_co2e",
     "money_sek",
     "kg_material",
+    "costs_sek",
+    "deduction_source",
     "note",
     "chain_seq",
     "chain_hash",
@@ -148,6 +150,8 @@ pub fn cells<'a>(
         Cell::Decimal(record.co2e_grams.kg(), 3),
         Cell::Decimal(record.money_saved_ore.kronor(), 2),
         Cell::Decimal(record.material_grams.kg(), 3),
+        Cell::Decimal(record.costs_ore.kronor(), 2),
+        text(&record.deduction_source),
         text(&record.note),
         optional_int(link.map(|link| link.seq)),
         link.map_or(Cell::Empty, |link| text(&link.hash)),
@@ -425,6 +429,7 @@ pub fn method_lines(language: Language, about: &About) -> Vec<String> {
                 ("transport", number(about.method.transport_kg_co2e).into()),
             ],
         ),
+        language.text("stats-method-measured"),
         language.text("stats-method-once"),
         language.text("stats-method-ranges"),
         language.text("stats-method-not-offset"),
@@ -1059,6 +1064,8 @@ mod tests {
             category_version_id: None,
             factor_kg_co2e_high: None,
             co2e_grams_high: None,
+            costs_ore: Ore(45_000),
+            deduction_source: "reparation #1".into(),
         };
         let names = BTreeMap::from([(OrganisationId(4), "Exempelkommunen".to_string())]);
         let row = cells(&record, None, &names);
@@ -1066,5 +1073,6 @@ mod tests {
         assert_eq!(row[8], Cell::Text("Exempelkommunen".into()));
         assert_eq!(row[24], Cell::Decimal(192.0, 3));
         assert_eq!(row[25], Cell::Decimal(12_600.0, 2));
+        assert_eq!(row[27], Cell::Decimal(450.0, 2));
     }
 }

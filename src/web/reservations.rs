@@ -31,6 +31,15 @@ pub struct ReserveForm {
     message: String,
     #[serde(default)]
     would_buy_new: String,
+    /// "pickup" (or absent) or "delivery", with the three fields below.
+    #[serde(default)]
+    handover: String,
+    #[serde(default)]
+    wished_on: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    room: String,
 }
 
 impl ReserveForm {
@@ -55,12 +64,32 @@ impl ReserveForm {
             errors.push(FieldError::new("would_buy_new", "reserve-error-answer"));
             WouldBuyNew::Unsure
         });
+        let delivery = match self.handover.trim() {
+            "" | "pickup" => None,
+            "delivery" => {
+                let wished_on = chrono::NaiveDate::parse_from_str(self.wished_on.trim(), "%Y-%m-%d")
+                    .unwrap_or_else(|_| {
+                        errors.push(FieldError::new("wished_on", "delivery-error-date"));
+                        chrono::NaiveDate::MIN
+                    });
+                Some(crate::deliveries::Wish {
+                    wished_on,
+                    building: self.building.clone(),
+                    room: self.room.clone(),
+                })
+            }
+            _ => {
+                errors.push(FieldError::new("handover", "delivery-error-handover"));
+                None
+            }
+        };
         if errors.is_empty() {
             Ok(ReserveRequest {
                 quantity,
                 receiving_unit_id,
                 message: self.message.clone(),
                 answer,
+                delivery,
             })
         } else {
             Err(ReservationError::Invalid(errors))

@@ -71,6 +71,7 @@ pub(crate) async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 (&unit_rows[1], &unit_rows[0])
             };
             let facts = HandoverFacts {
+                measured: &Default::default(),
                 reservation_id: ReservationId(0),
                 item_id: ItemId(item_id),
                 item_title: "Historisk sak",
@@ -93,6 +94,7 @@ pub(crate) async fn ledger_with_history(app: &TestApp) -> (Browser, i64, i64) {
                 .expect("versions")
                 .figures(&categories[0], OrganisationId(receiving), start.date());
             let facts = HandoverFacts {
+                measured: &Default::default(),
                 reservation_id: ReservationId(0),
                 item_id: ItemId(item_id),
                 item_title: "Till grannen",

@@ -138,6 +138,7 @@ impl NewReservation {
             WouldBuyNew::Unsure
         });
         let request = ReserveRequest {
+            delivery: None,
             quantity,
             receiving_unit_id: self.receiving_unit_id,
             message: self.message.clone(),

@@ -693,7 +693,7 @@ report-chain = Basis: { $rows } rows in the Bruka ledger, chain head { $hash }. 
 stats-report-pdf = Report for the council (PDF)
 stats-method-heading = How we count
 stats-factors-link = The categories' factors, new prices and sources
-stats-method-formula = Avoided emissions = D × (emissions of producing new − refurbishment − transport), production and distribution only, never the use phase. Money saved = D × new price.
+stats-method-formula = Avoided emissions = D × (emissions of producing new − refurbishment − transport), production and distribution only, never the use phase. Money saved = D × new price − internal costs (repairs).
 stats-method-displacement = Displacement D from the answer to "would you otherwise buy new?": yes { $yes }, not sure { $unsure }, no { $no }.
 stats-method-deductions = Deductions per item: refurbishment { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.
 stats-method-once = Each pickup counts once, for the organisation that received the item. Every row has its factor, source and version.
@@ -1213,3 +1213,7 @@ mail-listing-step-network-text = Nobody in the organisation has taken "{ $title 
 mail-listing-step-recycle-subject = Marked for recycling: { $title }
 mail-listing-step-recycle-text = Nobody has taken "{ $title }"; the listing has ended and is marked for recycling. Take the things to recycling as your routine says, or list them again if they are to be kept.
 item-ended-recycle = Marked for recycling: nobody took it.
+
+stats-method-measured = When a listing was repaired, the repair's own emissions replace the flat refurbishment deduction and its cost is taken off the money saved; when it went out on a delivery run with a distance and a vehicle, the run's per-km emissions replace the transport deduction. The "Deduction source" column names the repair and the run.
+export-column-costs_sek = Costs SEK
+export-column-deduction_source = Deduction source

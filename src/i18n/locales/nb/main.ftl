@@ -693,7 +693,7 @@ report-chain = Grunnlaget: { $rows } rader i Bruka-registeret, kjedens hode { $h
 stats-report-pdf = Rapport for utvalget (PDF)
 stats-method-heading = Slik regner vi
 stats-factors-link = Kategorienes faktorer, nypriser og kilder
-stats-method-formula = Unngåtte utslipp = D × (utslipp ved nyproduksjon − oppussing − transport), bare produksjon og distribusjon, aldri bruksfasen. Sparte penger = D × nypris.
+stats-method-formula = Unngåtte utslipp = D × (utslipp ved nyproduksjon − oppussing − transport), bare produksjon og distribusjon, aldri bruksfasen. Sparte penger = D × nypris − interne kostnader (reparasjoner).
 stats-method-displacement = Fortrengning D etter svaret på «ville dere ellers kjøpt nytt?»: ja { $yes }, usikker { $unsure }, nei { $no }.
 stats-method-deductions = Fradrag per ting: oppussing { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.
 stats-method-once = Hver henting telles én gang, hos organisasjonen som tok imot tingen. Hver rad har sin faktor, kilde og versjon.
@@ -1210,3 +1210,7 @@ mail-listing-step-network-text = Ingen i organisasjonen har tatt «{ $title }»,
 mail-listing-step-recycle-subject = Merket for gjenvinning: { $title }
 mail-listing-step-recycle-text = Ingen har tatt «{ $title }», og annonsen er avsluttet og merket for gjenvinning. Lever tingene til gjenvinning etter deres rutine, eller legg ut annonsen igjen om de skal beholdes.
 item-ended-recycle = Merket for gjenvinning: ingen tok den.
+
+stats-method-measured = Når en annonse er reparert, erstatter reparasjonens egne utslipp det faste oppussingsfradraget, og kostnaden trekkes fra sparte penger; når den er kjørt ut på en tur med strekning og kjøretøy, erstatter turens utslipp per km transportfradraget. Kolonnen «Fradragets kilde» sier hvilken reparasjon og tur.
+export-column-costs_sek = Kostnader kr
+export-column-deduction_source = Fradragets kilde

@@ -693,7 +693,7 @@ report-chain = Underlaget: { $rows } rader i Bruka-registret, kedjans huvud { $h
 stats-report-pdf = Rapport för nämnden (PDF)
 stats-method-heading = Så räknar vi
 stats-factors-link = Kategoriernas faktorer, nypriser och källor
-stats-method-formula = Undvikna utsläpp = D × (utsläpp vid nyproduktion − renovering − transport), bara produktion och distribution, aldrig användningsfasen. Sparade pengar = D × nypris.
+stats-method-formula = Undvikna utsläpp = D × (utsläpp vid nyproduktion − renovering − transport), bara produktion och distribution, aldrig användningsfasen. Sparade pengar = D × nypris − interna kostnader (reparationer).
 stats-method-displacement = Undanträngning D efter svaret på "skulle ni annars köpa nytt?": ja { $yes }, osäker { $unsure }, nej { $no }.
 stats-method-deductions = Avdrag per sak: renovering { $refurbishment } kg CO₂e, transport { $transport } kg CO₂e.
 stats-method-once = Varje hämtning räknas en gång, hos den organisation som tog emot saken. Varje rad har sin faktor, källa och version.
@@ -1210,3 +1210,7 @@ mail-listing-step-network-text = Ingen i organisationen har tagit "{ $title }", 
 mail-listing-step-recycle-subject = Markerad för återvinning: { $title }
 mail-listing-step-recycle-text = Ingen har tagit "{ $title }" och annonsen är avslutad och markerad för återvinning. Lämna sakerna till återvinning enligt er rutin, eller lägg upp annonsen igen om de ska finnas kvar.
 item-ended-recycle = Markerad för återvinning: ingen tog den.
+
+stats-method-measured = När en annons har reparerats ersätter reparationens egna utsläpp det schablonmässiga renoveringsavdraget och dess kostnad dras från sparade pengar; när den körts ut med en körning med sträcka och fordon ersätter körningens utsläpp per km transportavdraget. Kolumnen "Avdragets källa" säger vilken reparation och körning.
+export-column-costs_sek = Kostnader kr
+export-column-deduction_source = Avdragets källa
