@@ -126,6 +126,8 @@ pub struct Listing {
     /// its open hand-in.
     pub stores: Vec<stores::Store>,
     pub handin: Option<stores::HandIn>,
+    /// Its repairs, newest first, for whoever may change it.
+    pub repairs: Vec<crate::repairs::Repair>,
 }
 
 pub async fn listing(
@@ -149,13 +151,14 @@ pub async fn listing(
         } else {
             Vec::new()
         };
-        let (stores, handin) = if may_edit {
+        let (stores, handin, repairs) = if may_edit {
             (
                 stores::stores_of(conn, item.organisation_id)?,
                 stores::open_for(conn, item_id)?,
+                crate::repairs::of_item(conn, item_id)?,
             )
         } else {
-            (Vec::new(), None)
+            (Vec::new(), None, Vec::new())
         };
         let threads = if item.created_by == viewer.user_id
             || (item.organisation_id == viewer.organisation_id
@@ -179,6 +182,7 @@ pub async fn listing(
             threads,
             stores,
             handin,
+            repairs,
             favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
             units: organisations::units_of(conn, viewer.organisation_id)?,

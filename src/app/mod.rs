@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod conversations;
+pub mod deliveries;
 pub mod directory;
 pub mod dispatch;
 pub mod domains;
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod listings;
 pub mod networks;
 pub mod purchases;
+pub mod repairs;
 pub mod reservations;
 pub mod signin;
 pub mod start;

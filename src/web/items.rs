@@ -460,6 +460,12 @@ struct ItemPage<'a> {
     store_side: Option<crate::ids::UnitId>,
     /// What was just done about the store, to confirm it.
     store_done: Option<&'static str>,
+    /// Its repairs, newest first, and whether it can go to repair now.
+    repairs: Vec<super::repairs::RepairView>,
+    can_repair: bool,
+    repair_done: bool,
+    /// The earliest day a delivery can be wished for.
+    today: String,
 }
 
 /// An open hand-in as the listing's page says it.
@@ -595,6 +601,20 @@ pub async fn show(
         store_done: ["handin", "shelved"]
             .into_iter()
             .find(|done| page.query_has(&format!("done={done}"))),
+        repairs: listing
+            .repairs
+            .iter()
+            .map(|repair| {
+                let workshop = repair
+                    .workshop_unit_id
+                    .and_then(|id| listing.units.iter().find(|u| u.id == id))
+                    .map(|u| u.name.as_str());
+                super::repairs::repair_view(language, repair, &item.fields.title, workshop)
+            })
+            .collect(),
+        can_repair: item.status != Status::Gone && !listing.repairs.iter().any(|r| r.is_open()),
+        repair_done: page.query_has("done=repair"),
+        today: crate::i18n::local_date(chrono::Utc::now().naive_utc()).to_string(),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }

@@ -32,6 +32,8 @@ pub mod reservations;
 mod security;
 pub mod stats;
 mod stores;
+mod repairs;
+mod deliveries;
 mod views;
 
 pub use error::AppError;
@@ -109,6 +111,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stores::receive)
         .service(stores::answer)
         .service(stores::work_list)
+        .service(repairs::open)
+        .service(repairs::take_step)
+        .service(repairs::queue)
+        .service(deliveries::planning)
+        .service(deliveries::plan_run)
+        .service(deliveries::load)
+        .service(deliveries::picking_list)
+        .service(deliveries::run_sheet)
+        .service(deliveries::change_run)
+        .service(deliveries::put_on_run)
+        .service(deliveries::deliver)
         .service(queue::join)
         .service(queue::answer)
         .service(stats::dashboard)

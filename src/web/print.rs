@@ -59,7 +59,7 @@ pub async fn print_sheet(
 
 /// The address as a QR code in SVG, labelled for screen readers. Medium error correction
 /// survives a scuffed or partly covered sheet.
-fn qr_svg(url: &str, label: &str) -> Option<String> {
+pub(super) fn qr_svg(url: &str, label: &str) -> Option<String> {
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M).ok()?;
     let drawn = code
         .render::<svg::Color<'_>>()
