@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
-    CategoryId, ConversationId, DomainId, HandInId, ItemId, NetworkId, OrganisationId,
-    QueueEntryId, RecordId, RepairId, ReservationId, RunId, TokenId, UnitId, UserId, DeliveryId,
+    CategoryId, ConversationId, DeliveryId, DomainId, HandInId, ItemId, NetworkId, OrganisationId,
+    QueueEntryId, RecordId, RepairId, ReservationId, RunId, TokenId, UnitId, UserId,
 };
 
 /// What changed.

@@ -7,14 +7,14 @@
 use crate::db::AnyConnection;
 use chrono::NaiveDateTime;
 
+use crate::deliveries::DeliveryStep;
 use crate::ids::{
     ConversationId, DeliveryId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId,
     RecordId, RepairId, ReservationId, RunId, UserId,
 };
-use crate::deliveries::DeliveryStep;
-use crate::repairs::Step as RepairStep;
 use crate::items::Status;
 use crate::items::ending::EndStep;
+use crate::repairs::Step as RepairStep;
 use crate::reservations::lifecycle::Ending;
 use crate::reservations::queue::QueueStep;
 use crate::stores::handin::Step as HandInStep;

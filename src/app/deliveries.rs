@@ -47,7 +47,8 @@ pub async fn put_on_run(
 }
 
 pub async fn load(app: &App, viewer: Viewer, run: RunId) -> Result<(), Failure<DeliveryError>> {
-    app.write(move |tx| deliveries::load(tx, &viewer, run)).await
+    app.write(move |tx| deliveries::load(tx, &viewer, run))
+        .await
 }
 
 /// Confirms a stop at the door; answers with its run, to go back to.

@@ -8,13 +8,13 @@ use crate::accounts::{self, User};
 use crate::alerts;
 use crate::audit::{self, Change, Subject};
 use crate::conversations;
-use crate::deliveries::{self, DeliveryStep};
-use crate::repairs::{self, RepairResult, Step as RepairStep};
 use crate::db::{AnyConnection, write_transaction};
+use crate::deliveries::{self, DeliveryStep};
 use crate::events::{Event, Saved, Tx};
 use crate::ids::{HandInId, ItemId, ReservationId, UserId};
 use crate::items::{self, Status, ending::EndStep};
 use crate::mail::notices::{self, Notice, Recipient, ReservationFacts};
+use crate::repairs::{self, RepairResult, Step as RepairStep};
 use crate::reservations::queue::{self, QueueEntry, QueueStep};
 use crate::reservations::{self, Reservation, lifecycle::Ending};
 use crate::stores::{self, handin::Handover, handin::Step as HandInStep};
@@ -443,14 +443,16 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             run: Some(run),
             ..
         } => {
-            let (Some(delivery), Some(run)) =
-                (deliveries::find(conn, *delivery)?, deliveries::find_run(conn, *run)?)
-            else {
+            let (Some(delivery), Some(run)) = (
+                deliveries::find(conn, *delivery)?,
+                deliveries::find_run(conn, *run)?,
+            ) else {
                 return Ok(Vec::new());
             };
             let reservation = reservations::find(conn, delivery.reservation_id)?
                 .ok_or(diesel::result::Error::NotFound)?;
-            let item = items::find(conn, reservation.item_id)?.ok_or(diesel::result::Error::NotFound)?;
+            let item =
+                items::find(conn, reservation.item_id)?.ok_or(diesel::result::Error::NotFound)?;
             let requester = person(conn, reservation.requester_id)?;
             Ok(vec![(
                 recipient(&requester),

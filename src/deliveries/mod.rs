@@ -15,7 +15,9 @@ use serde::Serialize;
 
 use crate::access::Viewer;
 use crate::db::AnyConnection;
-use crate::db::schema::{deliveries, delivery_runs, item_photos, items, reservations, units, users};
+use crate::db::schema::{
+    deliveries, delivery_runs, item_photos, items, reservations, units, users,
+};
 use crate::events::{Event, Tx};
 use crate::ids::{DeliveryId, ItemId, OrganisationId, ReservationId, RunId, UnitId, UserId};
 use crate::items::{FieldError, Item};
@@ -221,10 +223,9 @@ impl Refuses for DeliveryError {
                     .with("status", Arg::Key(format!("delivery-status-{status}"))),
             ),
             DeliveryError::EmptyRun => conflict("run_empty", Message::new("delivery-error-empty")),
-            DeliveryError::OtherStore => Refusal::Invalid(vec![FieldError::new(
-                "run",
-                "delivery-error-other-store",
-            )]),
+            DeliveryError::OtherStore => {
+                Refusal::Invalid(vec![FieldError::new("run", "delivery-error-other-store")])
+            }
             DeliveryError::Invalid(errors) => Refusal::Invalid(errors),
             DeliveryError::Reservation(error) => error.refusal(),
             DeliveryError::Db(error) => error.refusal(),
@@ -289,7 +290,12 @@ pub fn wish(
         organisation: item.organisation_id,
         by: viewer.user_id,
         step: DeliveryStep::Wished,
-        detail: format!("{} {} {}", wish.wished_on, wish.building.trim(), wish.room.trim()),
+        detail: format!(
+            "{} {} {}",
+            wish.wished_on,
+            wish.building.trim(),
+            wish.room.trim()
+        ),
     });
     Ok(id)
 }
@@ -300,8 +306,8 @@ fn staffed(
     viewer: &Viewer,
     store: UnitId,
 ) -> Result<Store, DeliveryError> {
-    let store = stores::find_store(conn, viewer.organisation_id, store)?
-        .ok_or(DeliveryError::NotFound)?;
+    let store =
+        stores::find_store(conn, viewer.organisation_id, store)?.ok_or(DeliveryError::NotFound)?;
     if viewer.unit_id == Some(store.id) || viewer.is_admin {
         Ok(store)
     } else {
@@ -447,8 +453,7 @@ fn delivery_for_staff(
     id: DeliveryId,
 ) -> Result<Delivery, DeliveryError> {
     let delivery = find(conn, id)?.ok_or(DeliveryError::NotFound)?;
-    staffed(conn, viewer, delivery.store_unit_id)
-        .map_err(|_| DeliveryError::NotFound)?;
+    staffed(conn, viewer, delivery.store_unit_id).map_err(|_| DeliveryError::NotFound)?;
     Ok(delivery)
 }
 
@@ -651,8 +656,10 @@ pub fn transport_for(
     let Some((_, Some(run))) = of_reservation(conn, reservation)? else {
         return Ok(None);
     };
-    let (Some(km), Some(vehicle)) = (run.distance_km, run.vehicle.as_deref().and_then(vehicles::find))
-    else {
+    let (Some(km), Some(vehicle)) = (
+        run.distance_km,
+        run.vehicle.as_deref().and_then(vehicles::find),
+    ) else {
         return Ok(None);
     };
     let stops: i64 = deliveries::table
@@ -713,7 +720,11 @@ fn stops_where(
     run: Option<RunId>,
 ) -> QueryResult<Vec<Stop>> {
     let mut query = deliveries::table
-        .inner_join(reservations::table.inner_join(items::table).inner_join(users::table))
+        .inner_join(
+            reservations::table
+                .inner_join(items::table)
+                .inner_join(users::table),
+        )
         .left_join(units::table.on(reservations::receiving_unit_id.eq(units::id.nullable())))
         .filter(deliveries::store_unit_id.eq(store))
         .select((
@@ -729,9 +740,8 @@ fn stops_where(
         .into_boxed();
     query = match run {
         Some(run) => query.filter(deliveries::run_id.eq(run)),
-        None => query.filter(
-            deliveries::status.eq_any([DeliveryStatus::Wished, DeliveryStatus::Planned]),
-        ),
+        None => query
+            .filter(deliveries::status.eq_any([DeliveryStatus::Wished, DeliveryStatus::Planned])),
     };
     let rows: Vec<StopRow> = query
         .order((deliveries::wished_on, deliveries::building, deliveries::id))

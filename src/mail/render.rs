@@ -359,7 +359,10 @@ impl Renderer {
                 let args = [
                     ("title", FluentValue::from(item_title.clone())),
                     ("date", run_on.format("%Y-%m-%d").to_string().into()),
-                    ("place", format!("{building} {room}").trim().to_string().into()),
+                    (
+                        "place",
+                        format!("{building} {room}").trim().to_string().into(),
+                    ),
                 ];
                 Parts {
                     subject: language.text_with("mail-delivery-planned-subject", &args),
@@ -375,7 +378,11 @@ impl Renderer {
                 repaired,
             } => {
                 let args = [("title", FluentValue::from(item_title.clone()))];
-                let outcome = if *repaired { "repaired" } else { "not-repairable" };
+                let outcome = if *repaired {
+                    "repaired"
+                } else {
+                    "not-repairable"
+                };
                 Parts {
                     subject: language.text_with("mail-repair-finished-subject", &args),
                     paragraphs: vec![

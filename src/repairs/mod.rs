@@ -331,7 +331,8 @@ fn worked_on_by(
         return Err(RepairError::NotFound);
     }
     let item = listings::find(conn, repair.item_id)?.ok_or(RepairError::NotFound)?;
-    let in_workshop = repair.workshop_unit_id.is_some() && repair.workshop_unit_id == viewer.unit_id;
+    let in_workshop =
+        repair.workshop_unit_id.is_some() && repair.workshop_unit_id == viewer.unit_id;
     if viewer.may_edit(&item) || in_workshop {
         Ok((repair, item))
     } else {
@@ -430,11 +431,13 @@ pub fn finish(
             repairs::finished_at.eq(now),
         ))
         .execute(tx.conn)?;
-    if outcome.result == RepairResult::Repaired && item.fields.condition == Condition::NeedsRepair
-    {
+    if outcome.result == RepairResult::Repaired && item.fields.condition == Condition::NeedsRepair {
         diesel::update(items::table.find(item.id))
             .filter(items::condition.eq(Condition::NeedsRepair))
-            .set((items::condition.eq(Condition::Good), items::updated_at.eq(now)))
+            .set((
+                items::condition.eq(Condition::Good),
+                items::updated_at.eq(now),
+            ))
             .execute(tx.conn)?;
         listings::reindex_one(tx.conn, item.id)?;
     }
@@ -478,11 +481,7 @@ pub struct QueueLine {
 }
 
 /// The organisation's repairs still to do, oldest first, and the last finished ones.
-pub fn queue(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    open: bool,
-) -> QueryResult<Vec<QueueLine>> {
+pub fn queue(conn: &mut AnyConnection, viewer: &Viewer, open: bool) -> QueryResult<Vec<QueueLine>> {
     let statuses: &[RepairStatus] = if open {
         &[RepairStatus::Queued, RepairStatus::InProgress]
     } else {
@@ -493,11 +492,7 @@ pub fn queue(
         .left_join(units::table.on(repairs::workshop_unit_id.eq(units::id.nullable())))
         .filter(repairs::organisation_id.eq(viewer.organisation_id))
         .filter(repairs::status.eq_any(statuses))
-        .select((
-            Repair::as_select(),
-            items::title,
-            units::name.nullable(),
-        ))
+        .select((Repair::as_select(), items::title, units::name.nullable()))
         .into_boxed();
     query = if open {
         query.order(repairs::id.asc())

@@ -14,8 +14,8 @@ use super::{AppError, Page, see_other};
 use crate::app::deliveries as delivery_use;
 use crate::app::{App, Failure};
 use crate::deliveries::{DeliveryError, Run, RunPlan, Stop, vehicles};
-use crate::i18n::{format_decimal, parse_decimal};
 use crate::i18n::{Language, local_date};
+use crate::i18n::{format_decimal, parse_decimal};
 use crate::ids::{DeliveryId, RunId, UnitId};
 use crate::refusal::FieldError;
 
@@ -34,10 +34,11 @@ pub struct RunForm {
 impl RunForm {
     fn plan(self) -> Result<RunPlan, DeliveryError> {
         let mut errors = Vec::new();
-        let run_on = NaiveDate::parse_from_str(self.run_on.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
-            errors.push(FieldError::new("run_on", "delivery-error-date"));
-            NaiveDate::MIN
-        });
+        let run_on =
+            NaiveDate::parse_from_str(self.run_on.trim(), "%Y-%m-%d").unwrap_or_else(|_| {
+                errors.push(FieldError::new("run_on", "delivery-error-date"));
+                NaiveDate::MIN
+            });
         let distance_km = match parse_decimal(&self.distance_km) {
             None => None,
             Some(Ok(km)) if km.is_finite() => Some(km),
@@ -115,11 +116,9 @@ pub async fn put_on_run(
     app: web::Data<App>,
 ) -> Result<HttpResponse, AppError> {
     let delivery = path.into_inner();
-    let back = user
-        .0
-        .user
-        .unit_id
-        .map_or("/my".to_string(), |unit| format!("/stores/{unit}/deliveries"));
+    let back = user.0.user.unit_id.map_or("/my".to_string(), |unit| {
+        format!("/stores/{unit}/deliveries")
+    });
     let outcome = match form.0.run.trim().parse::<i64>() {
         Ok(run) => delivery_use::put_on_run(&app, user.0.viewer, delivery, RunId(run)).await,
         Err(_) => Err(Failure::Refused(DeliveryError::Invalid(vec![
@@ -127,7 +126,9 @@ pub async fn put_on_run(
         ]))),
     };
     match outcome {
-        Ok(()) => Ok(see_other(&format!("{back}?done=planned#delivery-{delivery}"))),
+        Ok(()) => Ok(see_other(&format!(
+            "{back}?done=planned#delivery-{delivery}"
+        ))),
         Err(failure) => page.explain(failure.into(), &back),
     }
 }
@@ -264,7 +265,11 @@ pub async fn planning(
     let view = PlanningPage {
         store,
         to_plan: stop_views(&planning.to_plan),
-        runs: planning.runs.iter().map(|r| run_view(language, r)).collect(),
+        runs: planning
+            .runs
+            .iter()
+            .map(|r| run_view(language, r))
+            .collect(),
         vehicles: vehicle_views(language),
         today: local_date(Utc::now().naive_utc()).to_string(),
         done: ["run-planned", "planned"]

@@ -38,6 +38,10 @@ struct RecordView {
     reverses: Option<RecordId>,
     reversed: bool,
     note: String,
+    /// The repairs' share taken off the money saved, when there was one.
+    costs_sek: Option<String>,
+    /// Where a measured deduction came from (a repair, a run), else empty.
+    deduction_source: String,
 }
 
 fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> RecordView {
@@ -70,6 +74,9 @@ fn record_view(language: Language, record: &ReuseRecord, reversed: bool) -> Reco
         reverses: record.reverses_id,
         reversed,
         note: record.note.clone(),
+        costs_sek: (record.costs_ore.0 != 0)
+            .then(|| format_decimal(language, record.costs_ore.kronor(), 0)),
+        deduction_source: record.deduction_source.clone(),
     }
 }
 

@@ -11,12 +11,14 @@ use super::csrf::CsrfForm;
 use super::{AppError, Page, see_other};
 use crate::app::repairs::{self as repair_use, Work};
 use crate::app::{App, Failure};
-use crate::i18n::{format_decimal, parse_decimal};
 use crate::i18n::{Language, local_time};
+use crate::i18n::{format_decimal, parse_decimal};
 use crate::ids::{ItemId, RepairId, UnitId};
 use crate::ledger::Ore;
 use crate::refusal::FieldError;
-use crate::repairs::{Outcome, QueueLine, Repair, RepairError, RepairRequest, RepairResult, Repairer};
+use crate::repairs::{
+    Outcome, QueueLine, Repair, RepairError, RepairRequest, RepairResult, Repairer,
+};
 
 /// Kronor as typed ("1 200,50"); none when left empty.
 fn kronor(raw: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Option<Ore> {
@@ -30,7 +32,12 @@ fn kronor(raw: &str, field: &'static str, errors: &mut Vec<FieldError>) -> Optio
     }
 }
 
-fn decimal(raw: &str, field: &'static str, key: &'static str, errors: &mut Vec<FieldError>) -> Option<f64> {
+fn decimal(
+    raw: &str,
+    field: &'static str,
+    key: &'static str,
+    errors: &mut Vec<FieldError>,
+) -> Option<f64> {
     match parse_decimal(raw) {
         None => None,
         Some(Ok(value)) if value.is_finite() => Some(value),
@@ -240,7 +247,11 @@ pub async fn queue(
     let language = page.language();
     let view = QueuePage {
         open: queue.open.iter().map(|l| line_view(language, l)).collect(),
-        finished: queue.finished.iter().map(|l| line_view(language, l)).collect(),
+        finished: queue
+            .finished
+            .iter()
+            .map(|l| line_view(language, l))
+            .collect(),
         done: ["start", "finish", "cancel"]
             .into_iter()
             .find(|d| page.query_has(&format!("done={d}"))),

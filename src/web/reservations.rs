@@ -67,11 +67,12 @@ impl ReserveForm {
         let delivery = match self.handover.trim() {
             "" | "pickup" => None,
             "delivery" => {
-                let wished_on = chrono::NaiveDate::parse_from_str(self.wished_on.trim(), "%Y-%m-%d")
-                    .unwrap_or_else(|_| {
-                        errors.push(FieldError::new("wished_on", "delivery-error-date"));
-                        chrono::NaiveDate::MIN
-                    });
+                let wished_on =
+                    chrono::NaiveDate::parse_from_str(self.wished_on.trim(), "%Y-%m-%d")
+                        .unwrap_or_else(|_| {
+                            errors.push(FieldError::new("wished_on", "delivery-error-date"));
+                            chrono::NaiveDate::MIN
+                        });
                 Some(crate::deliveries::Wish {
                     wished_on,
                     building: self.building.clone(),

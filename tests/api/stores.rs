@@ -73,6 +73,30 @@ pub(crate) async fn with_a_store(app: &TestApp) -> Store {
     }
 }
 
+/// Anna's chairs (`quantity`), handed in, accepted and on shelf A1 of the store: a store
+/// listing on offer.
+pub(crate) async fn chairs_on_a_shelf(app: &TestApp, store: &Store, quantity: u32) -> i64 {
+    let item_id = list_chairs(app, quantity).await;
+    assert_eq!(
+        hand_in(&app.browser, item_id, store.id, "bring")
+            .await
+            .status(),
+        303
+    );
+    let (handin, _) = open_handin(app, item_id).await;
+    let accepted = store
+        .staff
+        .post_form(&format!("/hand-ins/{handin}/accept"), &[("answer", "")])
+        .await;
+    assert_eq!(accepted.status(), 303);
+    let received = store
+        .staff
+        .post_form(&format!("/hand-ins/{handin}/receive"), &[("shelf", "A1")])
+        .await;
+    assert_eq!(received.status(), 303);
+    item_id
+}
+
 async fn hand_in(browser: &Browser, item_id: i64, store: i64, handover: &str) -> reqwest::Response {
     browser
         .post_form(

@@ -1361,3 +1361,4 @@ audit-action-repair_queued = put in the repair queue
 audit-action-repair_started = repair started
 audit-action-repair_finished = repair finished
 audit-action-repair_cancelled = repair cancelled
+ledger-costs = costs { $cost } SEK deducted

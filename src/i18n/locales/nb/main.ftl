@@ -1358,3 +1358,4 @@ audit-action-repair_queued = lagt i reparasjonskøen
 audit-action-repair_started = reparasjon startet
 audit-action-repair_finished = reparasjon ferdig
 audit-action-repair_cancelled = reparasjon avbrutt
+ledger-costs = kostnader { $cost } kr trukket fra

@@ -1358,3 +1358,4 @@ audit-action-repair_queued = lagd i reparationskön
 audit-action-repair_started = reparation påbörjad
 audit-action-repair_finished = reparation klar
 audit-action-repair_cancelled = reparation avbruten
+ledger-costs = kostnader { $cost } kr avdragna
