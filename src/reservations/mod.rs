@@ -936,6 +936,8 @@ pub struct Details {
     pub requester: User,
     pub lister: User,
     pub receiving_unit: Option<String>,
+    /// Its delivery from the store and the run it is on, when it is delivered.
+    pub delivery: Option<(crate::deliveries::Delivery, Option<crate::deliveries::Run>)>,
 }
 
 pub fn details(
@@ -948,6 +950,7 @@ pub fn details(
         requester: user(conn, reservation.requester_id)?,
         lister: user(conn, item.created_by)?,
         receiving_unit: unit_name(conn, reservation.receiving_unit_id)?.map(|(_, name)| name),
+        delivery: crate::deliveries::of_reservation(conn, reservation.id)?,
         reservation,
         item,
         party,

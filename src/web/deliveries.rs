@@ -248,7 +248,8 @@ struct PlanningPage<'a> {
     to_plan: Vec<StopView<'a>>,
     runs: Vec<RunView>,
     vehicles: Vec<VehicleView>,
-    today: String,
+    /// The day a new run is offered for.
+    tomorrow: String,
     done: Option<&'static str>,
 }
 
@@ -271,7 +272,7 @@ pub async fn planning(
             .map(|r| run_view(language, r))
             .collect(),
         vehicles: vehicle_views(language),
-        today: local_date(Utc::now().naive_utc()).to_string(),
+        tomorrow: (local_date(Utc::now().naive_utc()) + chrono::Duration::days(1)).to_string(),
         done: ["run-planned", "planned"]
             .into_iter()
             .find(|d| page.query_has(&format!("done={d}"))),

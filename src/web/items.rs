@@ -464,8 +464,9 @@ struct ItemPage<'a> {
     repairs: Vec<super::repairs::RepairView>,
     can_repair: bool,
     repair_done: bool,
-    /// The earliest day a delivery can be wished for.
+    /// The earliest day a delivery can be wished for, and the one offered.
     today: String,
+    tomorrow: String,
 }
 
 /// An open hand-in as the listing's page says it.
@@ -503,6 +504,7 @@ pub async fn show(
     let item = &listing.item;
     let category = listing.category.as_ref();
     let (open_reservations, _) = super::reservations::lines(language, listing.reservations.clone());
+    let today = crate::i18n::local_date(chrono::Utc::now().naive_utc());
     let view = ItemPage {
         item,
         photos: &listing.photos,
@@ -614,7 +616,8 @@ pub async fn show(
             .collect(),
         can_repair: item.status != Status::Gone && !listing.repairs.iter().any(|r| r.is_open()),
         repair_done: page.query_has("done=repair"),
-        today: crate::i18n::local_date(chrono::Utc::now().naive_utc()).to_string(),
+        today: today.to_string(),
+        tomorrow: (today + chrono::Duration::days(1)).to_string(),
     };
     page.show(StatusCode::OK, "items/show.html", &view)
 }

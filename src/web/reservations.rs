@@ -161,6 +161,34 @@ struct ReservationPage<'a> {
     /// The earliest and latest dates a deadline form accepts.
     deadline_min: String,
     deadline_max: String,
+    /// Its delivery: status, where and on which day.
+    delivery: Option<DeliveryView>,
+}
+
+#[derive(Serialize)]
+struct DeliveryView {
+    status: &'static str,
+    place: String,
+    day: String,
+    received_by: String,
+}
+
+fn delivery_view(
+    delivery: &Option<(crate::deliveries::Delivery, Option<crate::deliveries::Run>)>,
+) -> Option<DeliveryView> {
+    delivery.as_ref().map(|(delivery, run)| DeliveryView {
+        status: delivery.status.as_str(),
+        place: [delivery.building.as_str(), delivery.room.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        day: run
+            .as_ref()
+            .map_or(delivery.wished_on, |run| run.run_on)
+            .to_string(),
+        received_by: delivery.received_by.clone(),
+    })
 }
 
 fn actions(open: bool, party: Party) -> Vec<Action> {
@@ -219,6 +247,7 @@ pub async fn show(
         lister: details.lister.display_name(),
         lister_email: &details.lister.email,
         receiving_unit: &details.receiving_unit,
+        delivery: delivery_view(&details.delivery),
         deadline: local_time(reservation.pickup_deadline),
         status_text: language.text(&format!("reservation-status-{}", reservation.status)),
         answer_text: language.text(&format!("reserve-answer-{}", reservation.would_buy_new)),

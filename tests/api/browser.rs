@@ -1633,9 +1633,11 @@ async fn a_person_signs_in_with_the_directory_on_a_phone_in_a_real_browser_on_sq
 }
 
 /// The reuse store: an admin makes a unit a store, a lister hands chairs in, the store's
-/// staff accept them, put them on a shelf and see them reserved, all at the window's size.
+/// staff accept them and put them on a shelf; a colleague asks for one delivered, the staff
+/// plan a run, load it and confirm it at the door; the other chair is repaired. All at the
+/// window's size.
 async fn store_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()> {
-    use crate::reservations::{list_chairs, reserve};
+    use crate::reservations::list_chairs;
     use diesel::prelude::*;
     let store: i64 = app
         .with_conn(|conn| {
@@ -1734,15 +1736,85 @@ async fn store_journey(app: &TestApp, person: &mut Person<'_>) -> Step<()> {
     person.expect_text("Hylla B3").await?;
     person.step("store-6-on-the-shelf").await?;
 
-    // Bo reserves one; the store sees what to hand out and the stock.
-    let bo = app.new_browser();
-    bo.sign_in("bo@boras.se", "Bo Berg").await;
-    if reserve(&bo, item_id, "1").await.status() != 303 {
-        return Err("Bo could not reserve from the store".into());
-    }
+    // Bo asks for one chair delivered to Stadshuset, room B214, on the day offered.
+    person.switch_to("bo@boras.se", "Bo Berg").await?;
+    person.go(&format!("/items/{item_id}")).await?;
+    person.choose("input[name=would_buy_new]", "yes").await?;
+    person.choose("input[name=handover]", "delivery").await?;
+    person.fill("#delivery-building", "Stadshuset").await?;
+    person.fill("#delivery-room", "B214").await?;
+    person.step("store-7-delivery-wished").await?;
+    person
+        .submit("form[action$='/reserve'] button[type=submit]")
+        .await?;
+    person.expect_text("Reserverat!").await?;
+    person.expect_text("Stadshuset, B214").await?;
+
+    // Sara plans a run with the electric van, puts the delivery on it, loads it and
+    // confirms it at the door.
+    person.switch_to("sara@boras.se", "Sara Ström").await?;
     person.go(&format!("/stores/{store}")).await?;
     person.expect_text("Bo Berg").await?;
-    person.step("store-7-to-hand-out").await?;
+    person.step("store-8-to-hand-out").await?;
+    person.submit("#store-deliveries").await?;
+    person.expect_text("Stadshuset, B214").await?;
+    person.choose("#run-vehicle", "electric_van").await?;
+    person.fill("#run-distance", "14").await?;
+    person.step("store-9-deliveries").await?;
+    person
+        .submit("form[action$='/runs'] button[type=submit]")
+        .await?;
+    person.expect_text("Körningen är planerad.").await?;
+    person
+        .submit("#to-plan form[action$='/plan'] button[type=submit]")
+        .await?;
+    person
+        .expect_text("Leveransen ligger på körningen.")
+        .await?;
+    person.step("store-10-planned").await?;
+    person.submit("#runs a[href^='/runs/']").await?;
+    person.expect_text("Stadshuset, B214").await?;
+    person.step("store-11-run").await?;
+    person.submit("#load-run").await?;
+    person.expect_text("Körningen är lastad.").await?;
+    person
+        .fill("#stops input[name=received_by]", "Eva på plan 2")
+        .await?;
+    person.step("store-12-at-the-door").await?;
+    person
+        .submit("#stops form[action$='/deliver'] button[type=submit]")
+        .await?;
+    person.expect_text("Levererat och registrerat").await?;
+    person.expect_text("mottaget av Eva på plan 2").await?;
+    person.step("store-13-delivered").await?;
+    person.submit("a[href$='/print']").await?;
+    person.expect_text("Plocklista").await?;
+    person.step("store-14-picking-list").await?;
+
+    // The other chair needs a repair: to a supplier, finished with its cost.
+    person.go(&format!("/items/{item_id}")).await?;
+    person.unfold("#repair-form").await?;
+    person.choose("#repair-repairer", "supplier").await?;
+    person.fill("#repair-supplier", "Möbelverkstan AB").await?;
+    person.fill("#repair-problem", "Byt hjulen.").await?;
+    person.step("store-15-repair").await?;
+    person
+        .submit("form[action$='/repair'] button[type=submit]")
+        .await?;
+    person
+        .expect_text("Annonsen ligger i reparationskön.")
+        .await?;
+    person.go("/repairs").await?;
+    person.unfold("details[id^=finish-]").await?;
+    person.fill("#open input[name=cost]", "450").await?;
+    person.fill("#open input[name=kg_co2e]", "3").await?;
+    person.step("store-16-repair-result").await?;
+    person
+        .submit("#open form[action$='/finish'] button[type=submit]")
+        .await?;
+    person.expect_text("Resultatet är sparat.").await?;
+    person.expect_text("Möbelverkstan").await?;
+    person.step("store-17-repairs").await?;
     Ok(())
 }
 
@@ -1756,7 +1828,7 @@ async fn the_store_takes_a_listing_in_in_a_real_browser(window: (u32, u32), name
     let outcome = std::panic::AssertUnwindSafe(store_journey(&app, &mut person))
         .catch_unwind()
         .await;
-    finish(person, outcome, name, 7).await;
+    finish(person, outcome, name, 17).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
