@@ -268,6 +268,7 @@ mod tests {
             end_step: 0,
             end_reminded_for: None,
             ended_as: None,
+            offered_outside: false,
         }
     }
 

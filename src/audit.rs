@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::db::AnyConnection;
 use crate::db::schema::{audit_log, users};
 use crate::ids::{
-    CategoryId, ConversationId, DeliveryId, DomainId, HandInId, ItemId, NetworkId, OrganisationId,
-    QueueEntryId, RecordId, RepairId, ReservationId, RunId, TokenId, UnitId, UserId,
+    CategoryId, ClaimId, ConversationId, DeliveryId, DomainId, HandInId, ItemId, NetworkId,
+    OrganisationId, QueueEntryId, RecipientId, RecordId, RepairId, ReservationId, RunId, TokenId,
+    UnitId, UserId,
 };
 
 /// What changed.
@@ -36,6 +37,8 @@ pub enum Subject {
     /// A listing handed in to a store.
     HandIn(HandInId),
     Repair(RepairId),
+    Recipient(RecipientId),
+    Claim(ClaimId),
     DeliveryRun(RunId),
     Delivery(DeliveryId),
 }
@@ -45,6 +48,8 @@ impl Subject {
         match self {
             Subject::Item(id) => ("item", id.0),
             Subject::Repair(id) => ("repair", id.0),
+            Subject::Recipient(id) => ("external_recipient", id.0),
+            Subject::Claim(id) => ("external_claim", id.0),
             Subject::DeliveryRun(id) => ("delivery_run", id.0),
             Subject::Delivery(id) => ("delivery", id.0),
             Subject::Reservation(id) => ("reservation", id.0),

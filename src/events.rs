@@ -9,8 +9,8 @@ use chrono::NaiveDateTime;
 
 use crate::deliveries::DeliveryStep;
 use crate::ids::{
-    ConversationId, DeliveryId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId,
-    RecordId, RepairId, ReservationId, RunId, UserId,
+    ClaimId, ConversationId, DeliveryId, HandInId, ItemId, MessageId, OrganisationId, QueueEntryId,
+    RecipientId, RecordId, RepairId, ReservationId, RunId, UserId,
 };
 use crate::items::Status;
 use crate::items::ending::EndStep;
@@ -137,6 +137,34 @@ pub enum Event {
         organisation: OrganisationId,
         by: UserId,
         step: DeliveryStep,
+        detail: String,
+    },
+    /// An admin approved a recipient outside the organisation: its contact gets the link.
+    RecipientInvited {
+        recipient: RecipientId,
+        organisation: OrganisationId,
+        by: UserId,
+        email: String,
+        name: String,
+        /// The link's secret, for the mail only (stored as a hash).
+        token: String,
+    },
+    /// A recipient accepted the terms (`by: None`) or was removed.
+    RecipientChanged {
+        recipient: RecipientId,
+        organisation: OrganisationId,
+        by: Option<UserId>,
+        action: &'static str,
+        detail: String,
+    },
+    /// A recipient claimed units of a listing (`by: None`), or the lister handed them over
+    /// or declined.
+    ClaimMoved {
+        claim: ClaimId,
+        item: ItemId,
+        organisation: OrganisationId,
+        by: Option<UserId>,
+        action: &'static str,
         detail: String,
     },
     /// A ledger row was corrected by a reversing row.

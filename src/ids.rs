@@ -97,3 +97,13 @@ crate::int_newtype! {
     /// A reservation's delivery to a building and room.
     pub struct DeliveryId;
 }
+
+crate::int_newtype! {
+    /// A school, association or public body an organisation gives to.
+    pub struct RecipientId;
+}
+
+crate::int_newtype! {
+    /// What an external recipient took of a listing.
+    pub struct ClaimId;
+}

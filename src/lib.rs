@@ -24,6 +24,7 @@ pub mod networks;
 pub mod organisations;
 pub mod photos;
 pub mod purchases;
+pub mod recipients;
 pub mod refusal;
 pub mod repairs;
 pub mod reservations;

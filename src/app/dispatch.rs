@@ -209,6 +209,7 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
             action: match step {
                 EndStep::Store => "end_store",
                 EndStep::Network => "end_network",
+                EndStep::External => "end_external",
                 EndStep::Recycle => "end_recycle",
             },
             detail: match until {
@@ -261,6 +262,47 @@ fn audit_entry(event: &Event) -> Option<Change<'_>> {
                 (None, None) => return None,
             },
             action: step.verb(),
+            detail: detail.clone(),
+        },
+        Event::RecipientInvited {
+            recipient,
+            organisation,
+            by,
+            email,
+            name,
+            ..
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: Some(*by),
+            subject: Subject::Recipient(*recipient),
+            action: "recipient_invited",
+            detail: format!("{name} <{email}>"),
+        },
+        Event::RecipientChanged {
+            recipient,
+            organisation,
+            by,
+            action,
+            detail,
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: *by,
+            subject: Subject::Recipient(*recipient),
+            action,
+            detail: detail.clone(),
+        },
+        Event::ClaimMoved {
+            claim,
+            organisation,
+            by,
+            action,
+            detail,
+            ..
+        } => Change {
+            organisations: std::slice::from_ref(organisation),
+            actor: *by,
+            subject: Subject::Claim(*claim),
+            action,
             detail: detail.clone(),
         },
         Event::RecordReversed {
@@ -466,6 +508,41 @@ fn notices_for(conn: &mut AnyConnection, event: &Event) -> QueryResult<Vec<(Reci
             )])
         }
         Event::RepairMoved { .. } | Event::DeliveryMoved { .. } => Ok(Vec::new()),
+        Event::RecipientInvited {
+            organisation,
+            email,
+            name,
+            token,
+            ..
+        } => {
+            let organisation_name = crate::organisations::find(conn, *organisation)?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            Ok(vec![(
+                Recipient::new(email, crate::i18n::Language::Swedish),
+                Notice::RecipientInvited {
+                    recipient_name: name.clone(),
+                    organisation_name,
+                    token: token.clone(),
+                },
+            )])
+        }
+        Event::ClaimMoved {
+            item,
+            action: "claimed",
+            detail,
+            ..
+        } => {
+            let detail = detail.clone();
+            to_lister_of(conn, *item, |item| {
+                Some(Notice::Claimed {
+                    item_id: item.id,
+                    item_title: item.fields.title,
+                    detail,
+                })
+            })
+        }
+        Event::RecipientChanged { .. } | Event::ClaimMoved { .. } => Ok(Vec::new()),
         Event::ListingEndStep {
             item, step, until, ..
         } => to_lister_of(conn, *item, |item| {

@@ -1,6 +1,6 @@
 //! The end of a listing nobody claims, for the background job: its lister is reminded
 //! before the end date, and when the date passes it takes its organisation's next step
-//! (the store, the network, recycling) or simply ends. Each listing is one transaction;
+//! (the store, the network, approved recipients outside it, recycling) or simply ends. Each listing is one transaction;
 //! each change a conditional update, so instances running the job never do one twice.
 
 use chrono::{Duration, NaiveDate};
@@ -18,6 +18,7 @@ use crate::stores::{self, Store, StoreError};
 /// Which steps can apply to a listing now, and where a store step would send it.
 struct Possible {
     in_network: bool,
+    has_recipients: bool,
     store: Option<Store>,
     asked_a_store: bool,
 }
@@ -26,6 +27,7 @@ impl Possible {
     fn load(conn: &mut AnyConnection, item: &Item) -> QueryResult<Self> {
         Ok(Self {
             in_network: access::network_of(conn, item.organisation_id)?.is_some(),
+            has_recipients: crate::recipients::has_active(conn, item.organisation_id)?,
             store: stores::stores_of(conn, item.organisation_id)?
                 .into_iter()
                 .next(),
@@ -45,6 +47,7 @@ impl Possible {
                     && !self.asked_a_store
                     && nothing_held
             }
+            EndStep::External => self.has_recipients && !item.offered_outside,
             EndStep::Recycle => true,
         }
     }

@@ -128,6 +128,10 @@ pub struct Listing {
     pub handin: Option<stores::HandIn>,
     /// Its repairs, newest first, for whoever may change it.
     pub repairs: Vec<crate::repairs::Repair>,
+    /// For whoever may change it: what approved recipients outside the organisation
+    /// claimed of it, and whether there are any to offer it to.
+    pub claims: Vec<crate::recipients::ClaimLine>,
+    pub has_recipients: bool,
 }
 
 pub async fn listing(
@@ -160,6 +164,14 @@ pub async fn listing(
         } else {
             (Vec::new(), None, Vec::new())
         };
+        let (claims, has_recipients) = if may_edit {
+            (
+                crate::recipients::claims_on(conn, item_id)?,
+                crate::recipients::has_active(conn, item.organisation_id)?,
+            )
+        } else {
+            (Vec::new(), false)
+        };
         let threads = if item.created_by == viewer.user_id
             || (item.organisation_id == viewer.organisation_id
                 && item.owner_unit_id.is_some()
@@ -183,6 +195,8 @@ pub async fn listing(
             stores,
             handin,
             repairs,
+            claims,
+            has_recipients,
             favourite: favourites::is_saved(conn, viewer.user_id, item_id)?,
             photos: items::photos_of(conn, item_id)?,
             units: organisations::units_of(conn, viewer.organisation_id)?,

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod listings;
 pub mod networks;
 pub mod purchases;
+pub mod recipients;
 pub mod repairs;
 pub mod reservations;
 pub mod signin;

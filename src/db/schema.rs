@@ -25,6 +25,7 @@ diesel::table! {
         end_reminder_days -> Integer,
         end_steps -> Text,
         end_step_days -> Integer,
+        external_terms -> Text,
     }
 }
 
@@ -243,6 +244,7 @@ diesel::table! {
         end_step -> Integer,
         end_reminded_for -> Nullable<Date>,
         ended_as -> Nullable<Text>,
+        offered_outside -> Bool,
     }
 }
 
@@ -527,6 +529,44 @@ diesel::joinable!(conversation_members -> conversations (conversation_id));
 diesel::joinable!(queue_entries -> items (item_id));
 
 diesel::table! {
+    external_recipients (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        contact_email -> Text,
+        token_hash -> Text,
+        status -> Text,
+        terms_accepted_at -> Nullable<Timestamp>,
+        accepted_by_name -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    external_claims (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        item_id -> BigInt,
+        recipient_id -> BigInt,
+        quantity -> Integer,
+        message -> Text,
+        status -> Text,
+        item_title -> Text,
+        category_id -> BigInt,
+        weight_kg -> Nullable<Double>,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(external_claims -> external_recipients (recipient_id));
+diesel::joinable!(external_claims -> items (item_id));
+
+diesel::table! {
     repairs (id) {
         id -> BigInt,
         organisation_id -> BigInt,
@@ -589,6 +629,8 @@ diesel::joinable!(deliveries -> reservations (reservation_id));
 diesel::joinable!(deliveries -> delivery_runs (run_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    external_recipients,
+    external_claims,
     repairs,
     delivery_runs,
     deliveries,

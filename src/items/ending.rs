@@ -12,6 +12,8 @@ crate::text_enum! {
         Store = "store",
         /// Show it to the network's organisations too.
         Network = "network",
+        /// Offer it to the organisation's approved recipients outside it.
+        External = "external",
         /// Mark it for recycling: it ends, counted apart from reuse.
         Recycle = "recycle",
     }
@@ -23,6 +25,7 @@ impl EndStep {
         match self {
             EndStep::Store => lifecycle::Event::OfferToStore,
             EndStep::Network => lifecycle::Event::OpenToNetwork,
+            EndStep::External => lifecycle::Event::OfferOutside,
             EndStep::Recycle => lifecycle::Event::MarkForRecycling,
         }
     }

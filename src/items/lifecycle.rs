@@ -32,6 +32,9 @@ pub enum Event {
     OfferToStore,
     /// Its end date passed after every step: nobody claimed it, it is to be recycled.
     MarkForRecycling,
+    /// Offered to the organisation's approved recipients outside it (by its lister or the
+    /// end-of-listing step), on offer as before.
+    OfferOutside,
 }
 
 /// Where a listing goes: to another status, or nowhere (the event is allowed and changes
@@ -72,7 +75,7 @@ pub fn next(from: Status, event: Event) -> Result<Move, InvalidTransition> {
         // quantities); it waits there as a draft the store's staff see.
         (Available | Withdrawn | Expired, HandedIn) => Move::To(Draft),
         // The steps of an organisation's end-of-listing policy, only for a listing on offer.
-        (Available, OpenToNetwork | OfferToStore) => Move::Stay,
+        (Available, OpenToNetwork | OfferToStore | OfferOutside) => Move::Stay,
         (Available, MarkForRecycling) => Move::To(Expired),
         _ => return Err(InvalidTransition { from, event }),
     };
@@ -88,7 +91,7 @@ pub fn is_on_offer(status: Status) -> bool {
 mod tests {
     use super::*;
 
-    const EVENTS: [Event; 11] = [
+    const EVENTS: [Event; 12] = [
         Event::Publish,
         Event::Withdraw,
         Event::Relist,
@@ -100,6 +103,7 @@ mod tests {
         Event::OpenToNetwork,
         Event::OfferToStore,
         Event::MarkForRecycling,
+        Event::OfferOutside,
     ];
 
     /// The whole table, written out: every status against every event.
@@ -119,6 +123,7 @@ mod tests {
             (Draft, OpenToNetwork, None),
             (Draft, OfferToStore, None),
             (Draft, MarkForRecycling, None),
+            (Draft, OfferOutside, None),
             (Available, Publish, None),
             (Available, Withdraw, Some(Move::To(Withdrawn))),
             (Available, Relist, None),
@@ -130,6 +135,7 @@ mod tests {
             (Available, OpenToNetwork, Some(Move::Stay)),
             (Available, OfferToStore, Some(Move::Stay)),
             (Available, MarkForRecycling, Some(Move::To(Expired))),
+            (Available, OfferOutside, Some(Move::Stay)),
             (Reserved, Publish, None),
             (Reserved, Withdraw, None),
             (Reserved, Relist, None),
@@ -141,6 +147,7 @@ mod tests {
             (Reserved, OpenToNetwork, None),
             (Reserved, OfferToStore, None),
             (Reserved, MarkForRecycling, None),
+            (Reserved, OfferOutside, None),
             (Gone, Publish, None),
             (Gone, Withdraw, None),
             (Gone, Relist, None),
@@ -152,6 +159,7 @@ mod tests {
             (Gone, OpenToNetwork, None),
             (Gone, OfferToStore, None),
             (Gone, MarkForRecycling, None),
+            (Gone, OfferOutside, None),
             (Withdrawn, Publish, None),
             (Withdrawn, Withdraw, None),
             (Withdrawn, Relist, Some(Move::To(Available))),
@@ -163,6 +171,7 @@ mod tests {
             (Withdrawn, OpenToNetwork, None),
             (Withdrawn, OfferToStore, None),
             (Withdrawn, MarkForRecycling, None),
+            (Withdrawn, OfferOutside, None),
             (Expired, Publish, None),
             (Expired, Withdraw, None),
             (Expired, Relist, Some(Move::To(Available))),
@@ -174,6 +183,7 @@ mod tests {
             (Expired, OpenToNetwork, None),
             (Expired, OfferToStore, None),
             (Expired, MarkForRecycling, None),
+            (Expired, OfferOutside, None),
         ];
         assert_eq!(expected.len(), Status::ALL.len() * EVENTS.len());
         for &(from, event, outcome) in expected {

@@ -110,6 +110,8 @@ pub struct Item {
     pub end_reminded_for: Option<NaiveDate>,
     /// The step it ended by (recycling), if it ended by one.
     pub ended_as: Option<ending::EndStep>,
+    /// Offered to the organisation's approved recipients outside it too.
+    pub offered_outside: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -629,6 +631,7 @@ pub fn take_end_step(
     } else {
         item.fields.visibility
     };
+    let offered_outside = item.offered_outside || step == ending::EndStep::External;
     let (expires_on, ended_as) = if step.is_final() {
         (item.fields.expires_on, Some(step))
     } else {
@@ -643,6 +646,7 @@ pub fn take_end_step(
             items::expires_on.eq(expires_on),
             items::end_step.eq(taken),
             items::ended_as.eq(ended_as),
+            items::offered_outside.eq(offered_outside),
             items::end_reminded_for.eq(None::<NaiveDate>),
             items::updated_at.eq(Utc::now().naive_utc()),
         ))

@@ -135,6 +135,18 @@ pub enum Notice {
         building: String,
         room: String,
     },
+    /// To an approved recipient's contact: the invitation link.
+    RecipientInvited {
+        recipient_name: String,
+        organisation_name: String,
+        token: String,
+    },
+    /// To the lister: an approved recipient claimed units of their listing.
+    Claimed {
+        item_id: ItemId,
+        item_title: String,
+        detail: String,
+    },
     /// To the lister: the repair of their listing is done.
     RepairFinished {
         item_id: ItemId,

@@ -372,6 +372,43 @@ impl Renderer {
                     footer: None,
                 }
             }
+            Notice::RecipientInvited {
+                recipient_name,
+                organisation_name,
+                token,
+            } => {
+                let args = [
+                    ("recipient", FluentValue::from(recipient_name.clone())),
+                    ("organisation", organisation_name.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-recipient-invited-subject", &args),
+                    paragraphs: vec![
+                        language.text_with("mail-recipient-invited-text", &args),
+                        language.text("mail-recipient-invited-keep"),
+                    ],
+                    link: format!("{}/give/{token}", self.site),
+                    link_label_key: "mail-recipient-open",
+                    footer: None,
+                }
+            }
+            Notice::Claimed {
+                item_id,
+                item_title,
+                detail,
+            } => {
+                let args = [
+                    ("title", FluentValue::from(item_title.clone())),
+                    ("detail", detail.clone().into()),
+                ];
+                Parts {
+                    subject: language.text_with("mail-claimed-subject", &args),
+                    paragraphs: vec![language.text_with("mail-claimed-text", &args)],
+                    link: format!("{}/items/{item_id}#claims", self.site),
+                    link_label_key: "mail-open-item",
+                    footer: None,
+                }
+            }
             Notice::RepairFinished {
                 item_id,
                 item_title,

@@ -514,15 +514,7 @@ fn end(
         crate::deliveries::cancel_for(tx.conn, reservation.id)?;
         None
     } else {
-        // Two last pickups at once each see the other still open unless they take turns:
-        // the row lock makes the later one count after the earlier one committed.
-        let now_item = lock_listing(tx.conn, item.id)?;
-        let still_held = held_on(tx.conn, item.id)?;
-        if still_held == 0 && now_item.quantity_available == 0 {
-            let event = listings::lifecycle::Event::AllHandedOver;
-            listings::apply(tx.conn, now_item.id, now_item.status, event)?;
-            queue::end_line(tx, item.id)?;
-        }
+        settle_after_handover(tx, item.id)?;
         Some(record_handover(tx.conn, &handed_over, item, actor)?)
     };
     tx.emit(Event::ReservationEnded {
@@ -549,6 +541,20 @@ fn end(
     Ok(record)
 }
 
+/// After a handover: a listing with nothing held and nothing available is gone, and its
+/// queue ends. Two last handovers at once each see the other still open unless they take
+/// turns: the row lock makes the later one count after the earlier one committed.
+pub(crate) fn settle_after_handover(tx: &mut Tx, item_id: ItemId) -> Result<(), ReservationError> {
+    let now_item = lock_listing(tx.conn, item_id)?;
+    let still_held = held_on(tx.conn, item_id)?;
+    if still_held == 0 && now_item.quantity_available == 0 {
+        let event = listings::lifecycle::Event::AllHandedOver;
+        listings::apply(tx.conn, now_item.id, now_item.status, event)?;
+        queue::end_line(tx, item_id)?;
+    }
+    Ok(())
+}
+
 /// The listing, read under its row lock for the rest of the transaction (an update, as
 /// SQLite has no `FOR UPDATE`; its writer lock already serialises).
 fn lock_listing(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Item> {
@@ -558,14 +564,14 @@ fn lock_listing(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<Item> 
     find_item(conn, item_id)
 }
 
-/// Units held on a listing: open reservations and queue offers.
+/// Units held on a listing: open reservations, queue offers and recipients' claims.
 fn held_on(conn: &mut AnyConnection, item_id: ItemId) -> QueryResult<i64> {
     let reserved: i64 = reservations::table
         .filter(reservations::item_id.eq(item_id))
         .filter(reservations::status.eq(ReservationStatus::Reserved))
         .count()
         .get_result(conn)?;
-    Ok(reserved + queue::offers_on(conn, item_id)?)
+    Ok(reserved + queue::offers_on(conn, item_id)? + crate::recipients::held_on(conn, item_id)?)
 }
 
 /// Gives held units back to the listing, which is on offer again if it was fully reserved,

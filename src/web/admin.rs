@@ -31,6 +31,9 @@ struct AdminData {
     directory: Option<DirectoryView>,
     directory_groups: Vec<GroupRole>,
     ending: EndingView,
+    recipients: Vec<super::recipients::RecipientView>,
+    recipient_terms: String,
+    recipient_kinds: [&'static str; crate::recipients::RecipientKind::ALL.len()],
 }
 
 /// The end-of-listing policy as the admin page's form shows it.
@@ -38,14 +41,14 @@ struct AdminData {
 struct EndingView {
     reminder_days: i32,
     step_days: i32,
-    /// Three choices, each a step's name or empty.
-    steps: [&'static str; 3],
+    /// One choice per step there is, each a step's name or empty.
+    steps: [&'static str; EndStep::ALL.len()],
     choices: [&'static str; EndStep::ALL.len()],
 }
 
 impl EndingView {
     fn of(policy: &EndPolicy) -> Self {
-        let mut steps = [""; 3];
+        let mut steps = [""; EndStep::ALL.len()];
         for (slot, step) in steps.iter_mut().zip(&policy.steps) {
             *slot = step.as_str();
         }
@@ -90,6 +93,13 @@ fn load(
         }),
         directory_groups: directory::group_roles(conn, organisation_id)?,
         ending: EndingView::of(&organisations::end_policy(conn, organisation_id)?),
+        recipients: super::recipients::recipient_views(&crate::recipients::of_organisation(
+            conn,
+            organisation_id,
+        )?),
+        recipient_terms: crate::recipients::terms_of(conn, organisation_id)?,
+        recipient_kinds: crate::recipients::RecipientKind::ALL
+            .map(crate::recipients::RecipientKind::as_str),
     }))
 }
 
@@ -416,6 +426,8 @@ pub struct EndingForm {
     step_2: String,
     #[serde(default)]
     step_3: String,
+    #[serde(default)]
+    step_4: String,
 }
 
 impl EndingForm {
@@ -427,7 +439,7 @@ impl EndingForm {
                 .map_err(|_| "admin-error-ending-days")
         };
         let mut steps = Vec::new();
-        for text in [&self.step_1, &self.step_2, &self.step_3] {
+        for text in [&self.step_1, &self.step_2, &self.step_3, &self.step_4] {
             match text.trim() {
                 "" => {}
                 text => steps.push(EndStep::parse(text).ok_or("admin-error-ending-step")?),

@@ -464,6 +464,10 @@ struct ItemPage<'a> {
     repairs: Vec<super::repairs::RepairView>,
     can_repair: bool,
     repair_done: bool,
+    /// Claims by approved recipients outside the organisation, and whether it can be
+    /// offered to them now.
+    claims: Vec<super::recipients::ClaimView>,
+    can_offer_outside: bool,
     /// The earliest day a delivery can be wished for, and the one offered.
     today: String,
     tomorrow: String,
@@ -616,6 +620,10 @@ pub async fn show(
             .collect(),
         can_repair: item.status != Status::Gone && !listing.repairs.iter().any(|r| r.is_open()),
         repair_done: page.query_has("done=repair"),
+        claims: super::recipients::claim_views(&listing.claims),
+        can_offer_outside: listing.has_recipients
+            && !item.offered_outside
+            && item.status == Status::Available,
         today: today.to_string(),
         tomorrow: (today + chrono::Duration::days(1)).to_string(),
     };

@@ -29,6 +29,7 @@ mod page;
 mod print;
 mod profile;
 mod queue;
+mod recipients;
 mod repairs;
 pub mod reservations;
 mod security;
@@ -111,6 +112,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(stores::receive)
         .service(stores::answer)
         .service(stores::work_list)
+        .service(recipients::invite)
+        .service(recipients::remove)
+        .service(recipients::set_terms)
+        .service(recipients::gate)
+        .service(recipients::accept)
+        .service(recipients::take)
+        .service(recipients::offer_outside)
+        .service(recipients::settle)
         .service(repairs::open)
         .service(repairs::take_step)
         .service(repairs::queue)

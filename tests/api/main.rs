@@ -29,6 +29,7 @@ mod parallel;
 mod photo_store;
 mod posting;
 mod purchases;
+mod recipients;
 mod relevance;
 mod repairs;
 mod reservations;
