@@ -12,7 +12,7 @@ use crate::on_both_backends;
 use crate::reservations::list_chairs;
 use crate::stores::with_a_store;
 
-type Ending = (String, String, Option<NaiveDate>, i32, Option<String>);
+pub(crate) type Ending = (String, String, Option<NaiveDate>, i32, Option<String>);
 
 async fn ending_of(app: &TestApp, item_id: i64) -> Ending {
     app.with_conn(move |conn| {
@@ -33,7 +33,11 @@ async fn ending_of(app: &TestApp, item_id: i64) -> Ending {
 
 /// Waits for the job to take the listing to `step` steps (or a status), as a person would
 /// wait for the next round.
-async fn wait_until(app: &TestApp, item_id: i64, done: impl Fn(&Ending) -> bool) -> Ending {
+pub(crate) async fn wait_until(
+    app: &TestApp,
+    item_id: i64,
+    done: impl Fn(&Ending) -> bool,
+) -> Ending {
     for _ in 0..100 {
         let ending = ending_of(app, item_id).await;
         if done(&ending) {

@@ -205,4 +205,69 @@ async fn a_school_takes_chairs_through_its_link(backend: Backend) {
     assert_eq!(app.browser.post_raw(&offer, &[]).await.status(), 403);
 }
 
-on_both_backends!(a_school_takes_chairs_through_its_link);
+/// With an approved, active recipient, "offer outside" is a step of the cascade.
+async fn an_unclaimed_listing_is_offered_to_approved_recipients(backend: Backend) {
+    use crate::expiry::{set_end_date, today};
+    let app = crate::helpers::spawn_app_with(backend, |settings| {
+        settings.reservations.check_interval_ms = crate::helpers::nonzero(100);
+    })
+    .await;
+    lister_and_requester(&app).await;
+    let admin = app
+        .signed_in_with_role("ada@boras.se", "Ada Admin", Role::Admin)
+        .await;
+    assert_eq!(approve(&admin, "association").await.status(), 303);
+    let link = app.smtp.mailbox.wait_for("kansli@frovi.se", 1).await[0].link_containing("/give/");
+    let path = link[link.find("/give/").expect("path")..].to_string();
+    let school = app.new_browser();
+    school
+        .post_form(
+            &format!("{path}/accept"),
+            &[("accepted_by", "Kassör Kim"), ("accept", "yes")],
+        )
+        .await;
+    let response = admin
+        .post_form(
+            "/admin/ending",
+            &[
+                ("reminder_days", "0"),
+                ("step_1", "external"),
+                ("step_2", "recycle"),
+                ("step_days", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let item_id = list_chairs(&app, 2).await;
+    let before = app.smtp.mailbox.to("anna@boras.se").len();
+    set_end_date(&app, item_id, today() - chrono::Duration::days(1)).await;
+    let ending = crate::ending::wait_until(&app, item_id, |e| e.3 == 1).await;
+    assert_eq!(ending.0, "available");
+    let offered: bool = app
+        .with_conn(move |conn| {
+            items::table
+                .find(item_id)
+                .select(items::offered_outside)
+                .first(conn)
+                .expect("item")
+        })
+        .await;
+    assert!(offered);
+    let mails = app.smtp.mailbox.wait_for("anna@boras.se", before + 1).await;
+    assert_eq!(
+        mails.last().expect("mail").subject(),
+        "Nu erbjuds den utanför organisationen: Kontorsstol med armstöd"
+    );
+    assert!(
+        school
+            .get_page(&path)
+            .await
+            .text_of("#offer")
+            .contains("Kontorsstol med armstöd")
+    );
+}
+
+on_both_backends!(
+    a_school_takes_chairs_through_its_link,
+    an_unclaimed_listing_is_offered_to_approved_recipients,
+);
