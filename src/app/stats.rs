@@ -83,6 +83,8 @@ pub struct Figures {
     pub given_to: Vec<stats::Group>,
     /// Purchases reported in the period, and the missed reuse among them.
     pub purchases: crate::purchases::PurchaseFigures,
+    /// How the organisation's listings ended, days to reuse, the stores.
+    pub programme: stats::programme::Programme,
 }
 
 /// Which earlier period a comparison is with.
@@ -187,15 +189,22 @@ pub async fn figures(
     };
     let categories = filter.category_ids.clone();
     let (from, to) = (filter.from, filter.to);
-    let purchases = app
+    let (purchases, programme) = app
         .read(move |conn| {
-            crate::purchases::figures(conn, organisation_id, (from, to), categories.as_deref())
-                .map_err(ReportError::from)
+            let purchases = crate::purchases::figures(
+                conn,
+                organisation_id,
+                (from, to),
+                categories.as_deref(),
+            )?;
+            let programme = stats::programme::figures(conn, organisation_id, from, to)?;
+            Ok::<_, ReportError>((purchases, programme))
         })
         .await?;
     Ok(Figures {
         received,
         purchases,
+        programme,
         comparisons,
         given: given.totals,
         given_to: given.by_receiving_organisation,

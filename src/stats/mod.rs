@@ -8,6 +8,7 @@ pub mod export;
 pub mod monthly;
 pub mod pdf;
 pub mod period;
+pub mod programme;
 pub mod quality;
 
 use std::collections::BTreeMap;

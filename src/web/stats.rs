@@ -256,6 +256,67 @@ fn change_cell(
     }
 }
 
+/// One way listings ended: its message key, its units and its share.
+#[derive(Serialize)]
+struct EndView {
+    key: &'static str,
+    units: i64,
+    share: i64,
+}
+
+#[derive(Serialize)]
+struct ProgrammeView {
+    ends: Vec<EndView>,
+    ended_units: i64,
+    /// Set when there were handovers (0 days is a median too).
+    has_median: bool,
+    median_days: i64,
+    stores: Vec<crate::stats::programme::StoreFigures>,
+    repairs_done: i64,
+    repair_costs: String,
+    deliveries: i64,
+}
+
+fn programme_view(
+    language: Language,
+    programme: &crate::stats::programme::Programme,
+) -> ProgrammeView {
+    let ends = &programme.ends;
+    let keys = [
+        "stats-end-inside",
+        "stats-end-network",
+        "stats-end-outside",
+        "stats-end-recycled",
+        "stats-end-unclaimed",
+    ];
+    let units = [
+        ends.reused_inside,
+        ends.reused_in_network,
+        ends.given_outside,
+        ends.recycled,
+        ends.unclaimed,
+    ];
+    ProgrammeView {
+        ends: keys
+            .into_iter()
+            .zip(units)
+            .zip(ends.shares())
+            .map(|((key, units), share)| EndView { key, units, share })
+            .collect(),
+        ended_units: ends.total(),
+        has_median: programme.median_days_to_reuse.is_some(),
+        median_days: programme.median_days_to_reuse.unwrap_or_default(),
+        stores: programme.stores.clone(),
+        repairs_done: programme.repairs_done,
+        repair_costs: format_decimal(
+            language,
+            crate::ledger::Ore(programme.repair_costs_ore).kronor(),
+            0,
+        ),
+        deliveries: programme.deliveries,
+    }
+}
+
 /// Reported purchases and the missed reuse among them, as the page writes them.
 #[derive(Serialize)]
 struct PurchasesView {
@@ -409,6 +470,8 @@ struct StatsFigures {
     uncounted_handovers: i64,
     comparison: Option<ComparisonView>,
     purchases: PurchasesView,
+    /// How listings ended, days to reuse and the stores, over the period.
+    programme: ProgrammeView,
     /// The period in words, for the report's heading and the PDF.
     period_text: String,
     query_string: String,
@@ -461,6 +524,7 @@ fn stats_figures(
         uncounted_handovers: summary.uncounted.iter().map(|u| u.handovers).sum(),
         comparison,
         purchases: purchases_view(language, &figures_of.purchases),
+        programme: programme_view(language, &figures_of.programme),
         period_text: about.filter_text.clone(),
         query_string: serde_urlencoded::to_string(raw).unwrap_or_default(),
         method_lines: export::method_lines(language, &about),

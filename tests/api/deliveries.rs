@@ -292,6 +292,14 @@ async fn a_delivery_is_planned_loaded_and_confirmed_at_the_door(backend: Backend
         .await
         .expect("csv");
     assert!(csv.contains("Avdragets källa"), "the column is there");
+    let stats = store.admin.get_page("/stats").await;
+    assert!(
+        stats
+            .text_of("#deliveries")
+            .starts_with("En leverans från förråden"),
+        "{}",
+        stats.text_of("#programme")
+    );
     assert!(csv.contains(&format!("run #{run}")), "and the run in it");
     let outcome = app
         .with_conn(|conn| {

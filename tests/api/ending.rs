@@ -216,6 +216,9 @@ async fn an_unclaimed_listing_moves_through_the_organisations_steps_by_itself(ba
         })
         .await;
     assert_eq!(actions, ["end_network", "end_store", "end_recycle"]);
+    let stats = store.admin.get_page("/stats").await;
+    let ends = stats.text_of("#ends-table");
+    assert!(ends.contains("Markerade för återvinning 2 100 %"), "{ends}");
 
     // The store can still take it in, and listed again it starts from the first step.
     let work = store.staff.get_page(&format!("/stores/{}", store.id)).await;

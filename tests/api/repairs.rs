@@ -187,6 +187,14 @@ async fn a_repair_s_cost_shows_in_the_ledger_and_the_exports(backend: Backend) {
     let record = &json["records"][0];
     assert_eq!(record["costs_sek"], 600.25);
     assert_eq!(record["money_sek"], 3599.75);
+    let stats = store.admin.get_page("/stats").await;
+    assert!(
+        stats
+            .text_of("#repair-costs")
+            .starts_with("En reparation klar under perioden"),
+        "{}",
+        stats.text_of("#programme")
+    );
     let verified = store.admin.post_form("/ledger/verify", &[]).await;
     assert_eq!(verified.status(), 303);
     assert!(

@@ -309,6 +309,20 @@ async fn a_listing_goes_to_the_store_and_is_reserved_from_its_shelf(backend: Bac
         .await;
     assert_eq!(from_unit, "Återbruket");
 
+    // The programme's figures: one unit reused inside, the store's stock and throughput.
+    let stats = store.admin.get_page("/stats").await;
+    let ends = stats.text_of("#ends-table");
+    assert!(
+        ends.contains("Återbrukade i organisationen 1 100 %"),
+        "{ends}"
+    );
+    assert!(stats.text_of("#days-to-reuse").contains("0 dagar"));
+    let stores = stats.text_of("#stores-table");
+    assert!(
+        stores.contains("Återbruket 1 annonser, 1 st 1 1"),
+        "{stores}"
+    );
+
     let actions: Vec<String> = app
         .with_conn(|conn| {
             audit_log::table

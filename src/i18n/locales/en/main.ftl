@@ -1436,3 +1436,30 @@ audit-action-claimed = taken
 audit-action-claim_handed_over = handed over
 audit-action-claim_declined = declined
 audit-action-end_external = offered outside the organisation
+stats-programme-heading = The reuse programme
+stats-ends-caption = How things left the organisation's listings in the period
+stats-ends-how = How
+stats-ends-units = Units
+stats-ends-share = Share
+stats-end-inside = Reused inside the organisation
+stats-end-network = Reused by the network
+stats-end-recycled = Marked for recycling
+stats-end-unclaimed = Nobody took them
+stats-ends-none = No listing ended in the period.
+stats-days-to-reuse = The median from listing to pickup: { $days } days.
+stats-stores-caption = The reuse stores: stock now and throughput in the period
+stats-stores-store = Store
+stats-stores-stock = Stock now
+stats-stores-stock-value = { $listings } listings, { $units } units
+stats-stores-taken-in = Taken in
+stats-stores-handed-out = Handed out (units)
+stats-end-outside = Given to recipients outside the organisation
+stats-outside-apart = What was given outside the organisation is not your avoided purchase and is not in the savings above.
+stats-repairs = { $count ->
+        [one] One repair
+       *[other] { $count } repairs
+    } finished in the period, for { $cost } SEK (taken off the money saved).
+stats-deliveries = { $count ->
+        [one] One delivery
+       *[other] { $count } deliveries
+    } from the stores in the period.

@@ -1433,3 +1433,30 @@ audit-action-claimed = tas imot
 audit-action-claim_handed_over = overlevert
 audit-action-claim_declined = avslått
 audit-action-end_external = tilbudt utenfor organisasjonen
+stats-programme-heading = Gjenbruksprogrammet
+stats-ends-caption = Slik forlot tingene organisasjonens annonser i perioden
+stats-ends-how = Hvordan
+stats-ends-units = Antall
+stats-ends-share = Andel
+stats-end-inside = Gjenbrukt i organisasjonen
+stats-end-network = Gjenbrukt av nettverket
+stats-end-recycled = Merket for gjenvinning
+stats-end-unclaimed = Ingen tok dem
+stats-ends-none = Ingen annonser ble avsluttet i perioden.
+stats-days-to-reuse = Medianen fra annonse til henting: { $days } dager.
+stats-stores-caption = Gjenbrukslagrene: beholdning nå og flyt i perioden
+stats-stores-store = Lager
+stats-stores-stock = Beholdning nå
+stats-stores-stock-value = { $listings } annonser, { $units } stk.
+stats-stores-taken-in = Tatt inn
+stats-stores-handed-out = Levert ut (stk.)
+stats-end-outside = Gitt til mottakere utenfor organisasjonen
+stats-outside-apart = Det som ble gitt utenfor organisasjonen, regnes ikke som deres unngåtte innkjøp og inngår ikke i besparelsene ovenfor.
+stats-repairs = { $count ->
+        [one] Én reparasjon ferdig
+       *[other] { $count } reparasjoner ferdige
+    } i perioden, for { $cost } kr (trukket fra sparte penger).
+stats-deliveries = { $count ->
+        [one] Én levering
+       *[other] { $count } leveranser
+    } fra lagrene i perioden.

@@ -1433,3 +1433,30 @@ audit-action-claimed = tas emot
 audit-action-claim_handed_over = överlämnad
 audit-action-claim_declined = avböjd
 audit-action-end_external = erbjuden utanför organisationen
+stats-programme-heading = Återbruksprogrammet
+stats-ends-caption = Så lämnade sakerna organisationens annonser under perioden
+stats-ends-how = Hur
+stats-ends-units = Antal
+stats-ends-share = Andel
+stats-end-inside = Återbrukade i organisationen
+stats-end-network = Återbrukade av nätverket
+stats-end-recycled = Markerade för återvinning
+stats-end-unclaimed = Ingen tog dem
+stats-ends-none = Inga annonser avslutades under perioden.
+stats-days-to-reuse = Medianen från annons till hämtning: { $days } dagar.
+stats-stores-caption = Återbruksförråden: lager nu och flöde under perioden
+stats-stores-store = Förråd
+stats-stores-stock = Lager nu
+stats-stores-stock-value = { $listings } annonser, { $units } st
+stats-stores-taken-in = Tagna in
+stats-stores-handed-out = Utlämnade (st)
+stats-end-outside = Givet till mottagare utanför organisationen
+stats-outside-apart = Det som gavs utanför organisationen räknas inte som ert undvikna inköp och ingår inte i besparingarna ovan.
+stats-repairs = { $count ->
+        [one] En reparation klar
+       *[other] { $count } reparationer klara
+    } under perioden, för { $cost } kr (avdraget från sparade pengar).
+stats-deliveries = { $count ->
+        [one] En leverans
+       *[other] { $count } leveranser
+    } från förråden under perioden.
