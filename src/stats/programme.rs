@@ -211,7 +211,7 @@ pub fn figures(
         .select(repairs::cost_ore)
         .load(conn)?;
     let repairs_done = costs.len() as i64;
-    let repair_costs: Option<i64> = Some(costs.into_iter().flatten().sum());
+    let repair_costs: i64 = costs.into_iter().flatten().sum();
     let deliveries: i64 = deliveries::table
         .inner_join(units::table.on(units::id.eq(deliveries::store_unit_id)))
         .filter(units::organisation_id.eq(organisation))
@@ -225,7 +225,7 @@ pub fn figures(
         median_days_to_reuse: median_days(days),
         stores: store_figures,
         repairs_done,
-        repair_costs_ore: repair_costs.unwrap_or(0),
+        repair_costs_ore: repair_costs,
         deliveries,
     })
 }
