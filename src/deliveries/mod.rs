@@ -746,16 +746,27 @@ fn stops_where(
     let rows: Vec<StopRow> = query
         .order((deliveries::wished_on, deliveries::building, deliveries::id))
         .load(conn)?;
+    // Each listing's first photo, for all stops in one query.
+    let item_ids: Vec<ItemId> = rows.iter().map(|row| row.1).collect();
+    let photos: Vec<(ItemId, String, String)> = item_photos::table
+        .filter(item_photos::item_id.eq_any(&item_ids))
+        .order((item_photos::item_id, item_photos::position))
+        .select((
+            item_photos::item_id,
+            item_photos::photo_key,
+            item_photos::alt_text,
+        ))
+        .load(conn)?;
+    let first_photo = |item: ItemId| {
+        photos
+            .iter()
+            .find(|(of, _, _)| *of == item)
+            .map(|(_, key, alt)| (key.clone(), alt.clone()))
+    };
     let mut stops = Vec::with_capacity(rows.len());
     for (delivery, item_id, item_title, shelf, quantity, name, email, unit) in rows {
         let requester = name.filter(|name| !name.trim().is_empty()).unwrap_or(email);
-        let photo: Option<(String, String)> = item_photos::table
-            .filter(item_photos::item_id.eq(item_id))
-            .order(item_photos::position)
-            .select((item_photos::photo_key, item_photos::alt_text))
-            .first(conn)
-            .optional()?;
-        let (photo_key, photo_alt) = photo.unzip();
+        let (photo_key, photo_alt) = first_photo(item_id).unzip();
         stops.push(Stop {
             delivery,
             item_id,

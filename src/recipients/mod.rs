@@ -363,13 +363,18 @@ pub fn offer_outside(tx: &mut Tx, viewer: &Viewer, item_id: ItemId) -> Result<()
     }
     lifecycle::next(item.status, lifecycle::Event::OfferOutside)
         .map_err(|_| RecipientError::NotOffered)?;
-    diesel::update(
+    let changed = diesel::update(
         items::table
             .find(item.id)
-            .filter(items::status.eq(Status::Available)),
+            .filter(items::status.eq(Status::Available))
+            .filter(items::offered_outside.eq(false)),
     )
     .set(items::offered_outside.eq(true))
     .execute(tx.conn)?;
+    if changed == 0 {
+        // Offered already, or no longer on offer: nothing to record twice.
+        return Ok(());
+    }
     tx.emit(Event::ListingSaved {
         item: item.id,
         organisation: item.organisation_id,
