@@ -307,12 +307,6 @@ pub fn reserve(
     }
     let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
     check_unit(tx.conn, viewer, receiving_unit_id)?;
-    if request.delivery.is_some() && item.store_unit_id.is_none() {
-        return Err(ReservationError::Invalid(vec![FieldError::new(
-            "handover",
-            "delivery-error-not-store",
-        )]));
-    }
     let now = Utc::now().naive_utc();
     // The one statement that decides whether the quantity is there: of two requests for
     // the last units only one can match `quantity_available >= n`.
@@ -340,7 +334,7 @@ pub fn reserve(
         let event = listings::lifecycle::Event::LastUnitHeld;
         listings::apply(tx.conn, item_id, Status::Available, event)?;
     }
-    let reservation = hold(
+    let mut reservation = hold(
         tx.conn,
         &Hold {
             item_id,
@@ -354,7 +348,8 @@ pub fn reserve(
             continues_id: None,
         },
     )?;
-    let mut reservation = reservation;
+    // Only a store listing can be delivered: the wish refuses any other, and the
+    // transaction takes the hold back with it.
     if let Some(wish) = &request.delivery {
         crate::deliveries::wish(tx, viewer, reservation.id, &item, wish)
             .map_err(ReservationError::from)?;
