@@ -428,27 +428,9 @@ pub fn claim(
     if !item.offered_outside {
         return Err(RecipientError::NotOffered);
     }
-    let left: Option<i32> = diesel::update(items::table.find(item_id))
-        .filter(items::status.eq(Status::Available))
-        .filter(items::offered_outside.eq(true))
-        .filter(items::quantity_available.ge(quantity))
-        .set((
-            items::quantity_available.eq(items::quantity_available - quantity),
-            items::updated_at.eq(Utc::now().naive_utc()),
-        ))
-        .returning(items::quantity_available)
-        .get_result(tx.conn)
-        .optional()?;
-    let Some(left) = left else {
+    // Offered outside is never taken back, so the check above still holds here.
+    if crate::reservations::take_units(tx.conn, item_id, quantity)?.is_none() {
         return Err(RecipientError::NotAvailable);
-    };
-    if left == 0 {
-        listings::apply(
-            tx.conn,
-            item_id,
-            Status::Available,
-            lifecycle::Event::LastUnitHeld,
-        )?;
     }
     let id = diesel::insert_into(external_claims::table)
         .values((

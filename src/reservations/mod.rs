@@ -308,19 +308,7 @@ pub fn reserve(
     let receiving_unit_id = request.receiving_unit_id.or(viewer.unit_id);
     check_unit(tx.conn, viewer, receiving_unit_id)?;
     let now = Utc::now().naive_utc();
-    // The one statement that decides whether the quantity is there: of two requests for
-    // the last units only one can match `quantity_available >= n`.
-    let left: Option<i32> = diesel::update(items::table.find(item_id))
-        .filter(items::status.eq(Status::Available))
-        .filter(items::quantity_available.ge(request.quantity))
-        .set((
-            items::quantity_available.eq(items::quantity_available - request.quantity),
-            items::updated_at.eq(now),
-        ))
-        .returning(items::quantity_available)
-        .get_result(tx.conn)
-        .optional()?;
-    let Some(left) = left else {
+    let Some(_) = take_units(tx.conn, item_id, request.quantity)? else {
         let now_item = find_item(tx.conn, item_id)?;
         let available = if listings::lifecycle::is_on_offer(now_item.status) {
             now_item.quantity_available
@@ -329,11 +317,6 @@ pub fn reserve(
         };
         return Err(ReservationError::NotAvailable { available });
     };
-    // The held UPDATE matched only an available listing, so that is what it moves from.
-    if left == 0 {
-        let event = listings::lifecycle::Event::LastUnitHeld;
-        listings::apply(tx.conn, item_id, Status::Available, event)?;
-    }
     let mut reservation = hold(
         tx.conn,
         &Hold {
@@ -364,6 +347,33 @@ pub fn reserve(
         detail: format!("{} × #{} {}", request.quantity, item.id, item.fields.title),
     });
     Ok(reservation)
+}
+
+/// Takes `quantity` units off an available listing for a hold (a reservation, a
+/// recipient's claim), answering with what is left, or none when that many are not there.
+/// The one statement that decides whether the quantity is there: of two requests for the
+/// last units only one can match `quantity_available >= n`. The last unit held makes the
+/// listing reserved (the UPDATE matched only an available one, so that is what it moves from).
+pub(crate) fn take_units(
+    conn: &mut AnyConnection,
+    item_id: ItemId,
+    quantity: i32,
+) -> Result<Option<i32>, ReservationError> {
+    let left: Option<i32> = diesel::update(items::table.find(item_id))
+        .filter(items::status.eq(Status::Available))
+        .filter(items::quantity_available.ge(quantity))
+        .set((
+            items::quantity_available.eq(items::quantity_available - quantity),
+            items::updated_at.eq(Utc::now().naive_utc()),
+        ))
+        .returning(items::quantity_available)
+        .get_result(conn)
+        .optional()?;
+    if left == Some(0) {
+        let event = listings::lifecycle::Event::LastUnitHeld;
+        listings::apply(conn, item_id, Status::Available, event)?;
+    }
+    Ok(left)
 }
 
 /// A reservation about to be written: units already taken from the listing (or from an
